@@ -1,0 +1,216 @@
+/**
+ * The autograd engine: how ops record themselves in the graph, the iterative backward pass, grad mode,
+ * and the public API for user-defined differentiable ops ({@link defineOp}).
+ */
+import { AutogradError, ShapeError, fmtShape } from './errors.js';
+import { Tensor } from './tensor.js';
+import { sameShape, sizeOf } from './shape.js';
+import { allocate } from './dtype.js';
+
+/** Maps the gradient of an op's output to the gradients of its inputs (null where none flows). */
+export type BackwardFn = (grad: Tensor) => readonly (Tensor | null | undefined)[];
+
+/** A recorded op: the node of the graph behind a non-leaf tensor's `gradFn`. */
+export interface GradNode {
+  /** The op's name, e.g. `'conv2d'` or `'mul'`. */
+  readonly op: string;
+  /** The op's tensor inputs, in the order `backward` returns their gradients. Emptied once freed. */
+  inputs: readonly Tensor[];
+  /** Vector–Jacobian product; null once the graph was freed by a backward pass. */
+  backward: BackwardFn | null;
+}
+
+let gradEnabled = true;
+
+/** True unless inside {@link noGrad}. */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs `fn` without recording ops in the graph (like `torch.no_grad()`), and returns its result. */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Runs `fn` with gradient recording on, even inside {@link noGrad}. */
+export function enableGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/**
+ * Attaches `out` to the graph as the result of `op` on `inputs`, if grad mode is on and any input
+ * requires a gradient. `backward` runs later under {@link noGrad}. Returns `out`.
+ */
+export function record(op: string, out: Tensor, inputs: readonly Tensor[], backward: BackwardFn): Tensor {
+  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+    out.requiresGrad = true;
+    out.gradFn = { op, inputs, backward };
+  }
+  return out;
+}
+
+/** Options of {@link runBackward}. */
+export interface BackwardOptions {
+  /** Keep the graph so that backward can run through it again (default false: it is freed). */
+  retainGraph?: boolean;
+}
+
+/**
+ * Backpropagates from `root`. The graph is walked with an explicit stack (no recursion, so chains of
+ * any length work), gradients are summed per tensor, accumulated into leaves' `.grad`, and each node
+ * is freed as soon as it has been processed unless `retainGraph` is set.
+ */
+export function runBackward(root: Tensor, grad?: Tensor, opts: BackwardOptions = {}): void {
+  if (!root.requiresGrad) {
+    throw new AutogradError('backward', `the tensor of shape ${fmtShape(root.shape)} does not require grad and has no gradFn`);
+  }
+  let seed: Tensor;
+  if (grad === undefined) {
+    if (sizeOf(root.shape) !== 1) {
+      throw new AutogradError('backward', `grad can be implicitly created only for a single-element output, got shape ${fmtShape(root.shape)}; pass a gradient of that shape`);
+    }
+    const ones = allocate(root.dtype, 1);
+    ones[0] = 1;
+    seed = new Tensor(ones, root.shape);
+  } else {
+    if (!sameShape(grad.shape, root.shape)) {
+      throw new ShapeError('backward', `gradient shape ${fmtShape(grad.shape)} does not match the output shape ${fmtShape(root.shape)}`);
+    }
+    seed = grad.dtype === root.dtype ? grad : grad.to(root.dtype);
+  }
+
+  const order = topoOrder(root);
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const retain = opts.retainGraph === true;
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const g = grads.get(t);
+      grads.delete(t);
+      if (g === undefined) continue;
+      if (t.gradFn === null) {
+        accumulateLeaf(t, g);
+        continue;
+      }
+      if (t.retainsGrad) accumulateLeaf(t, g);
+      const node = t.gradFn;
+      if (node.backward === null) {
+        throw new AutogradError('backward', `trying to backward through the graph a second time (op '${node.op}'); its buffers were freed. Pass { retainGraph: true } to the first backward call`);
+      }
+      const inputGrads = node.backward(g);
+      node.inputs.forEach((input, k) => {
+        const gi = inputGrads[k];
+        if (!input.requiresGrad || gi === null || gi === undefined) return;
+        if (!sameShape(gi.shape, input.shape)) {
+          throw new ShapeError('backward', `op '${node.op}' returned a gradient of shape ${fmtShape(gi.shape)} for input ${k} of shape ${fmtShape(input.shape)}`);
+        }
+        const acc = grads.get(input);
+        grads.set(input, acc === undefined ? gi : acc.add(gi));
+      });
+      if (!retain) {
+        node.backward = null;
+        node.inputs = [];
+      }
+    }
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Tensors reachable from `root` that need a gradient, in topological order (inputs first). */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const inputs = top[0].gradFn?.inputs ?? [];
+    if (top[1] >= inputs.length) {
+      stack.pop();
+      order.push(top[0]);
+      continue;
+    }
+    const child = inputs[top[1]++];
+    if (child.requiresGrad && !visited.has(child)) {
+      visited.add(child);
+      stack.push([child, 0]);
+    }
+  }
+  return order;
+}
+
+/** Adds `g` into `t.grad`, always into memory the leaf owns (a gradient may be shared by two inputs). */
+function accumulateLeaf(t: Tensor, g: Tensor): void {
+  const gd = g.dtype === t.dtype ? g : g.to(t.dtype);
+  if (t.grad === null) {
+    t.grad = new Tensor(gd.data.slice(), t.shape);
+  } else {
+    const dst = t.grad.data;
+    const src = gd.data;
+    for (let i = 0; i < dst.length; i++) dst[i] += src[i];
+  }
+}
+
+/** What a custom op's `forward` and `backward` share (like PyTorch's `ctx`). */
+export interface OpContext {
+  /** Saves tensors for backward. */
+  save(...tensors: Tensor[]): void;
+  /** The tensors passed to {@link OpContext.save}. */
+  readonly saved: readonly Tensor[];
+  /** For each input, whether a gradient for it is wanted (skip work for the others). */
+  readonly needsInputGrad: readonly boolean[];
+  /** Free-form storage for non-tensor values (shapes, options). */
+  readonly values: Record<string, unknown>;
+}
+
+/** The definition of a user op: see {@link defineOp}. */
+export interface OpDefinition<Args extends Tensor[]> {
+  /** The op's name, used in errors and in `gradFn.op`. */
+  name: string;
+  /** Computes the output (runs without recording a graph). */
+  forward(ctx: OpContext, ...inputs: Args): Tensor;
+  /** Returns one gradient (or null) per input, given the gradient of the output. */
+  backward(ctx: OpContext, grad: Tensor): readonly (Tensor | null | undefined)[];
+}
+
+/**
+ * Defines a differentiable op from a forward and a backward function, like `torch.autograd.Function`.
+ * The returned function records itself in the graph like any built-in op.
+ *
+ * @example
+ * const cube = defineOp({
+ *   name: 'cube',
+ *   forward(ctx, x) { ctx.save(x); return x.mul(x).mul(x); },
+ *   backward(ctx, g) { const [x] = ctx.saved; return [g.mul(x.mul(x)).mul(3)]; },
+ * });
+ * cube(sg.tensor([2], { requiresGrad: true })).sum().backward();   // grad 12
+ */
+export function defineOp<Args extends Tensor[]>(def: OpDefinition<Args>): (...inputs: Args) => Tensor {
+  return (...inputs: Args): Tensor => {
+    const saved: Tensor[] = [];
+    const ctx: OpContext = {
+      save: (...ts) => { saved.push(...ts); },
+      saved,
+      needsInputGrad: inputs.map((t) => t.requiresGrad),
+      values: {},
+    };
+    const out = noGrad(() => def.forward(ctx, ...inputs));
+    if (!(out instanceof Tensor)) throw new AutogradError(def.name, 'forward must return a Tensor');
+    const result = out.gradFn === null && !out.requiresGrad ? out : new Tensor(out.data, out.shape);
+    return record(def.name, result, inputs, (g) => def.backward(ctx, g));
+  };
+}

@@ -1,0 +1,42 @@
+/** Element types. `float32` is the default; `float64` exists for gradient checks; `int32` for labels. */
+export type DType = 'float32' | 'float64' | 'int32';
+
+/** The typed array behind a tensor of each dtype. */
+export type TypedArray = Float32Array | Float64Array | Int32Array;
+
+/** The typed arrays of the floating dtypes. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** Allocates a zero-filled array of `dtype` with `n` elements. */
+export function allocate(dtype: DType, n: number): TypedArray {
+  switch (dtype) {
+    case 'float32': return new Float32Array(n);
+    case 'float64': return new Float64Array(n);
+    case 'int32': return new Int32Array(n);
+    default: return dtype satisfies never;
+  }
+}
+
+/** The dtype of a typed array. */
+export function dtypeOf(data: TypedArray): DType {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  return 'int32';
+}
+
+/** Type promotion for binary ops: float64 > float32 > int32, as in PyTorch. */
+export function promote(a: DType, b: DType): DType {
+  if (a === 'float64' || b === 'float64') return 'float64';
+  if (a === 'float32' || b === 'float32') return 'float32';
+  return 'int32';
+}
+
+/** The floating dtype an op on `dtype` computes in (int32 inputs give float32 results). */
+export function floatDType(dtype: DType): 'float32' | 'float64' {
+  return dtype === 'float64' ? 'float64' : 'float32';
+}
+
+/** True for float32 and float64. */
+export function isFloat(dtype: DType): dtype is 'float32' | 'float64' {
+  return dtype !== 'int32';
+}

@@ -1,0 +1,40 @@
+/**
+ * @simplegrad/core: tensors with dynamic autograd, seeded randomness, and the ops a CNN needs.
+ *
+ * @example
+ * import * as sg from '@simplegrad/core';
+ * sg.manualSeed(42);
+ * const x = sg.normal([1, 3, 28, 28]);
+ * const kernel = sg.normal([16, 3, 3, 3], { requiresGrad: true });
+ * const out = sg.conv2d(x, kernel, { stride: 1, padding: 1 });   // [1, 16, 28, 28]
+ * out.sum().backward();                                           // kernel.grad: [16, 3, 3, 3]
+ */
+export { Tensor, type NestedArray, type TensorLike } from './tensor.js';
+export { type DType, type TypedArray, type FloatArray } from './dtype.js';
+export { SimplegradError, ShapeError, ArgumentError, DTypeError, AutogradError } from './errors.js';
+export { type Shape, broadcastShapes, sizeOf } from './shape.js';
+export {
+  Generator, type GeneratorState, type Rng, DEFAULT_SEED, manualSeed, defaultGenerator,
+} from './random.js';
+export {
+  noGrad, enableGrad, isGradEnabled, defineOp, type OpContext, type OpDefinition, type GradNode,
+  type BackwardFn, type BackwardOptions,
+} from './autograd.js';
+export * from './creation.js';
+export {
+  add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, clamp, where, cast,
+  eq, ne, lt, le, gt, ge, sumTo,
+} from './ops/elementwise.js';
+export { sum, mean, max, min, argmax, argmin, variance, var, logsumexp, type VarOptions } from './ops/reduce.js';
+export {
+  reshape, view, clone, expand, flatten, transpose, permute, squeeze, unsqueeze, slice, narrow, select,
+  gather, indexSelect, cat, stack, type SliceSpec,
+} from './ops/shape.js';
+export { matmul } from './ops/matmul.js';
+export * from './ops/activation.js';
+export * from './ops/loss.js';
+export * from './ops/dropout.js';
+export * from './ops/pad.js';
+export * from './ops/conv.js';
+export * from './ops/pool.js';
+export { type Kernels, jsKernels, kernels, setKernels } from './kernels/backend.js';

@@ -1,0 +1,83 @@
+/** Elementwise kernels over typed arrays (no autograd, no shapes beyond what the loop needs). */
+import type { TypedArray } from '../dtype.js';
+
+/** A scalar binary function applied elementwise. */
+export type BinaryFn = (x: number, y: number) => number;
+
+/**
+ * `out[i] = f(a[ia], b[ib])` over the row-major index space of `outShape`, where `aStrides` and
+ * `bStrides` are broadcast strides (0 along broadcast dims). Same-shape and scalar operands take a
+ * flat loop.
+ */
+export function binaryBroadcast(
+  a: TypedArray, aStrides: readonly number[], b: TypedArray, bStrides: readonly number[],
+  outShape: readonly number[], out: TypedArray, f: BinaryFn,
+): void {
+  const n = out.length;
+  if (n === 0) return;
+  if (a.length === n && b.length === n) {
+    for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
+    return;
+  }
+  if (b.length === 1 && a.length === n) {
+    const y = b[0];
+    for (let i = 0; i < n; i++) out[i] = f(a[i], y);
+    return;
+  }
+  if (a.length === 1 && b.length === n) {
+    const x = a[0];
+    for (let i = 0; i < n; i++) out[i] = f(x, b[i]);
+    return;
+  }
+  const nd = outShape.length;
+  const inner = outShape[nd - 1];
+  const sa = aStrides[nd - 1];
+  const sb = bStrides[nd - 1];
+  const idx = new Array<number>(nd).fill(0);
+  let ia = 0;
+  let ib = 0;
+  for (let o = 0; o < n; o += inner) {
+    for (let j = 0; j < inner; j++) out[o + j] = f(a[ia + j * sa], b[ib + j * sb]);
+    // Advance the odometer over the outer dimensions.
+    for (let d = nd - 2; d >= 0; d--) {
+      idx[d]++;
+      ia += aStrides[d];
+      ib += bStrides[d];
+      if (idx[d] < outShape[d]) break;
+      ia -= aStrides[d] * outShape[d];
+      ib -= bStrides[d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/** `out[i] = f(x[i])`. */
+export function mapUnary(x: TypedArray, out: TypedArray, f: (v: number) => number): void {
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
+}
+
+/**
+ * Sums the middle axis of `x` viewed as `[outer, n, inner]` into `out` viewed as `[outer, inner]`.
+ * Accumulates in float64 registers, then stores.
+ */
+export function sumAxis(x: TypedArray, outer: number, n: number, inner: number, out: TypedArray): void {
+  if (inner === 1) {
+    for (let o = 0; o < outer; o++) {
+      let s = 0;
+      const base = o * n;
+      for (let k = 0; k < n; k++) s += x[base + k];
+      out[o] = s;
+    }
+    return;
+  }
+  const acc = new Float64Array(inner);
+  for (let o = 0; o < outer; o++) {
+    acc.fill(0);
+    const base = o * n * inner;
+    for (let k = 0; k < n; k++) {
+      const row = base + k * inner;
+      for (let i = 0; i < inner; i++) acc[i] += x[row + i];
+    }
+    out.set(acc, o * inner);
+  }
+}

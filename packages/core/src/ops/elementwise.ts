@@ -1,0 +1,212 @@
+/**
+ * Elementwise ops with NumPy broadcasting: arithmetic, unary math, comparisons, casts. Each op's
+ * forward and vector–Jacobian product sit together; gradients of broadcast operands are summed back
+ * to the operand's shape by {@link sumTo}.
+ */
+import { type DType, allocate, floatDType, isFloat, promote } from '../dtype.js';
+import { ArgumentError, DTypeError, fmtShape } from '../errors.js';
+import { type Shape, broadcastShapes, broadcastStrides, sameShape, sizeOf } from '../shape.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { record } from '../autograd.js';
+import { type BinaryFn, binaryBroadcast, mapUnary } from '../kernels/elementwise.js';
+import { sum } from './reduce.js';
+import { reshape } from './shape.js';
+
+/** Turns a number into a scalar tensor; `like` picks the dtype (a non-integer never becomes int32). */
+export function toTensor(x: TensorLike, like?: Tensor): Tensor {
+  if (x instanceof Tensor) return x;
+  let dtype: DType = like?.dtype ?? 'float32';
+  if (dtype === 'int32' && !Number.isInteger(x)) dtype = 'float32';
+  const data = allocate(dtype, 1);
+  data[0] = x;
+  return new Tensor(data, []);
+}
+
+/** Sums a (broadcast) gradient back down to `shape`. */
+export function sumTo(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  }
+  const s = dims.length > 0 ? sum(g, dims, true) : g;
+  return reshape(s, shape);
+}
+
+/** Broadcasts `x` to `shape` by copying (no autograd). */
+export function broadcastTo(x: Tensor, shape: Shape): Tensor {
+  if (sameShape(x.shape, shape)) return x;
+  const out = allocate(x.dtype, sizeOf(shape));
+  const zero = allocate(x.dtype, 1);
+  binaryBroadcast(x.data, broadcastStrides(x.shape, shape), zero, shape.map(() => 0), shape, out, (v) => v);
+  return new Tensor(out, shape);
+}
+
+/** Applies `f` elementwise to broadcast operands, producing `dtype`. */
+function mapBinary(op: string, a: Tensor, b: Tensor, dtype: DType, f: BinaryFn): Tensor {
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  const out = allocate(dtype, sizeOf(shape));
+  binaryBroadcast(a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape), shape, out, f);
+  return new Tensor(out, shape);
+}
+
+/** Defines a differentiable binary op from its scalar function and its VJP. */
+function binaryOp(
+  op: string, f: BinaryFn,
+  vjp: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null],
+  resultDType: (a: DType, b: DType) => DType = promote,
+) {
+  return (x: TensorLike, y: TensorLike): Tensor => {
+    if (typeof x === 'number' && typeof y === 'number') x = toTensor(x);
+    const a = toTensor(x, y instanceof Tensor ? y : undefined);
+    const b = toTensor(y, a);
+    const out = mapBinary(op, a, b, resultDType(a.dtype, b.dtype), f);
+    return record(op, out, [a, b], (g) => {
+      const [ga, gb] = vjp(g, a, b, out);
+      return [ga && a.requiresGrad ? sumTo(ga, a.shape) : null, gb && b.requiresGrad ? sumTo(gb, b.shape) : null];
+    });
+  };
+}
+
+/** `a + b` with broadcasting. */
+export const add = binaryOp('add', (x, y) => x + y, (g) => [g, g]);
+/** `a - b` with broadcasting. */
+export const sub = binaryOp('sub', (x, y) => x - y, (g) => [g, neg(g)]);
+/** `a * b` with broadcasting. */
+export const mul = binaryOp('mul', (x, y) => x * y, (g, a, b) => [mul(g, b), mul(g, a)]);
+/** `a / b` with broadcasting (true division: int32 operands give float32). */
+export const div = binaryOp(
+  'div', (x, y) => x / y,
+  (g, a, b, out) => [div(g, b), neg(mul(g, div(out, b)))],
+  (a, b) => floatDType(promote(a, b)),
+);
+/** `a ** b` with broadcasting. The exponent's gradient is `out · ln a` (0 where a = 0 and out = 0). */
+export const pow = binaryOp(
+  'pow', (x, y) => x ** y,
+  (g, a, b, out) => [
+    mul(g, mul(b, pow(a, sub(b, 1)))),
+    b.requiresGrad ? mul(g, mapBinary('pow', out, a, out.dtype, (o, x) => (o === 0 ? 0 : o * Math.log(x)))) : null,
+  ],
+);
+/** Elementwise maximum; where equal, the gradient is split evenly (as in PyTorch). */
+export const maximum = binaryOp('maximum', (x, y) => (x >= y ? x : y), (g, a, b) => [
+  mul(g, mapBinary('maximum', a, b, g.dtype, (x, y) => (x > y ? 1 : x === y ? 0.5 : 0))),
+  mul(g, mapBinary('maximum', a, b, g.dtype, (x, y) => (y > x ? 1 : x === y ? 0.5 : 0))),
+]);
+/** Elementwise minimum; where equal, the gradient is split evenly (as in PyTorch). */
+export const minimum = binaryOp('minimum', (x, y) => (x <= y ? x : y), (g, a, b) => [
+  mul(g, mapBinary('minimum', a, b, g.dtype, (x, y) => (x < y ? 1 : x === y ? 0.5 : 0))),
+  mul(g, mapBinary('minimum', a, b, g.dtype, (x, y) => (y < x ? 1 : x === y ? 0.5 : 0))),
+]);
+
+/** Defines a comparison returning 0/1 in the operands' float dtype (no gradient). */
+function comparison(op: string, f: (x: number, y: number) => boolean) {
+  return (x: TensorLike, y: TensorLike): Tensor => {
+    const a = toTensor(x, y instanceof Tensor ? y : undefined);
+    const b = toTensor(y, a);
+    return mapBinary(op, a, b, floatDType(promote(a.dtype, b.dtype)), (u, v) => (f(u, v) ? 1 : 0));
+  };
+}
+/** `a == b` as 0/1. */
+export const eq = comparison('eq', (x, y) => x === y);
+/** `a != b` as 0/1. */
+export const ne = comparison('ne', (x, y) => x !== y);
+/** `a < b` as 0/1. */
+export const lt = comparison('lt', (x, y) => x < y);
+/** `a <= b` as 0/1. */
+export const le = comparison('le', (x, y) => x <= y);
+/** `a > b` as 0/1. */
+export const gt = comparison('gt', (x, y) => x > y);
+/** `a >= b` as 0/1. */
+export const ge = comparison('ge', (x, y) => x >= y);
+
+/** Elementwise `cond ? a : b` with broadcasting (cond is nonzero/zero). Differentiable in a and b. */
+export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
+  const a = toTensor(x, y instanceof Tensor ? y : undefined);
+  const b = toTensor(y, a);
+  const shape = broadcastShapes('where', cond.shape, broadcastShapes('where', a.shape, b.shape));
+  const mask = broadcastTo(cond, shape);
+  const out = allocate(promote(a.dtype, b.dtype), sizeOf(shape));
+  const ad = broadcastTo(a.detach(), shape).data;
+  const bd = broadcastTo(b.detach(), shape).data;
+  for (let i = 0; i < out.length; i++) out[i] = mask.data[i] !== 0 ? ad[i] : bd[i];
+  return record('where', new Tensor(out, shape), [a, b], (g) => {
+    const keep = (pick: boolean) => {
+      const m = allocate(g.dtype, g.size);
+      for (let i = 0; i < m.length; i++) m[i] = (mask.data[i] !== 0) === pick ? g.data[i] : 0;
+      return new Tensor(m, shape);
+    };
+    return [a.requiresGrad ? sumTo(keep(true), a.shape) : null, b.requiresGrad ? sumTo(keep(false), b.shape) : null];
+  });
+}
+
+/** Defines a differentiable unary float op from its scalar function and its VJP. */
+function unaryOp(op: string, f: (v: number) => number, vjp: (g: Tensor, x: Tensor, out: Tensor) => Tensor) {
+  return (x: TensorLike): Tensor => {
+    const t = toTensor(x);
+    const out = allocate(floatDType(t.dtype), t.size);
+    mapUnary(t.data, out, f);
+    const result = new Tensor(out, t.shape);
+    return record(op, result, [t], (g) => [vjp(g, t, result)]);
+  };
+}
+
+/** `-x`. Keeps int32. */
+export function neg(x: TensorLike): Tensor {
+  const t = toTensor(x);
+  const out = allocate(t.dtype, t.size);
+  mapUnary(t.data, out, (v) => -v);
+  return record('neg', new Tensor(out, t.shape), [t], (g) => [neg(g)]);
+}
+/** `e ** x`. */
+export const exp = unaryOp('exp', Math.exp, (g, _x, out) => mul(g, out));
+/** Natural logarithm. */
+export const log = unaryOp('log', Math.log, (g, x) => div(g, x));
+/** Square root. */
+export const sqrt = unaryOp('sqrt', Math.sqrt, (g, _x, out) => div(g, mul(out, 2)));
+/** Absolute value (gradient sign(x), 0 at 0). */
+export function abs(x: TensorLike): Tensor {
+  const t = toTensor(x);
+  const out = allocate(t.dtype, t.size);
+  mapUnary(t.data, out, Math.abs);
+  return record('abs', new Tensor(out, t.shape), [t], (g) => [mul(g, mapSign(t, g.dtype))]);
+}
+
+function mapSign(t: Tensor, dtype: DType): Tensor {
+  const out = allocate(dtype, t.size);
+  mapUnary(t.data, out, Math.sign);
+  return new Tensor(out, t.shape);
+}
+
+/** Clamps into `[min, max]`; either bound may be omitted. The gradient passes where x is inside. */
+export function clamp(x: TensorLike, min?: number, max?: number): Tensor {
+  const t = toTensor(x);
+  if (min === undefined && max === undefined) throw new ArgumentError('clamp', 'at least one of min and max must be given');
+  if (min !== undefined && max !== undefined && min > max) throw new ArgumentError('clamp', `min ${min} is greater than max ${max}`);
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  const out = allocate(t.dtype, t.size);
+  mapUnary(t.data, out, (v) => (v < lo ? lo : v > hi ? hi : v));
+  return record('clamp', new Tensor(out, t.shape), [t], (g) => {
+    const m = allocate(g.dtype, g.size);
+    for (let i = 0; i < m.length; i++) m[i] = t.data[i] >= lo && t.data[i] <= hi ? g.data[i] : 0;
+    return [new Tensor(m, t.shape)];
+  });
+}
+
+/** Converts to `dtype`; float→int truncates toward zero. Gradients flow between float dtypes. */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  const out = allocate(dtype, x.size);
+  if (dtype === 'int32') mapUnary(x.data, out, Math.trunc);
+  else out.set(x.data);
+  const result = new Tensor(out, x.shape);
+  if (!isFloat(dtype)) return result;
+  return record('cast', result, [x], (g) => [cast(g, x.dtype)]);
+}
+
+/** Throws unless `t` has a floating dtype. */
+export function requireFloat(op: string, name: string, t: Tensor): void {
+  if (!isFloat(t.dtype)) throw new DTypeError(op, `${name} must be float32 or float64, got ${t.dtype} (shape ${fmtShape(t.shape)})`);
+}

@@ -1,0 +1,252 @@
+/**
+ * The Tensor: a contiguous row-major typed array with a shape, a dtype and (optionally) a place in
+ * the autograd graph. Every op is a function in `ops/` and, for convenience, a chainable method here
+ * that delegates to it.
+ */
+import { type DType, type TypedArray, allocate, dtypeOf } from './dtype.js';
+import { ArgumentError, DTypeError, fmtShape } from './errors.js';
+import { type Shape, sizeOf } from './shape.js';
+import { type BackwardOptions, type GradNode, runBackward } from './autograd.js';
+import * as ew from './ops/elementwise.js';
+import * as red from './ops/reduce.js';
+import * as sh from './ops/shape.js';
+import * as act from './ops/activation.js';
+import { matmul } from './ops/matmul.js';
+import { dropout, type DropoutOptions } from './ops/dropout.js';
+import { pad, type PadOptions, type PadWidth } from './ops/pad.js';
+import { conv2d, type Conv2dOptions } from './ops/conv.js';
+import { avgPool2d, maxPool2d, type AvgPool2dOptions, type PoolOptions } from './ops/pool.js';
+
+/** A number, or nested arrays of numbers (as `toArray()` returns and `tensor()` accepts). */
+export type NestedArray = number | NestedArray[];
+
+/** A tensor operand: a plain number is accepted wherever a tensor is. */
+export type TensorLike = Tensor | number;
+
+/**
+ * An n-dimensional array with autograd.
+ *
+ * Build tensors with the factories (`tensor`, `zeros`, `normal`, ...). The constructor wraps an
+ * existing typed array without copying.
+ *
+ * @example
+ * const w = sg.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * w.mul(w).sum().backward();
+ * w.grad!.toArray();   // [[2, 4], [6, 8]]
+ */
+export class Tensor {
+  /** Dimensions, outermost first. A scalar has shape `[]`. */
+  readonly shape: readonly number[];
+  /** Element type, derived from the typed array. */
+  readonly dtype: DType;
+  /** The elements, contiguous and row-major. Mutating it changes the tensor (optimizers do). */
+  data: TypedArray;
+  /** Whether gradients flow to (or through) this tensor. */
+  requiresGrad: boolean;
+  /** The accumulated gradient of a leaf after `backward()`, or null. */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor, or null for leaves. */
+  gradFn: GradNode | null = null;
+  /** Whether a non-leaf keeps its gradient in `.grad` during backward (see {@link Tensor.retainGrad}). */
+  retainsGrad = false;
+
+  /** Wraps `data` (not copied) as a tensor of `shape`. */
+  constructor(data: TypedArray, shape: Shape, requiresGrad = false) {
+    if (sizeOf(shape) !== data.length) {
+      throw new ArgumentError('Tensor', `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements but the data has ${data.length}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtypeOf(data);
+    if (requiresGrad && this.dtype === 'int32') {
+      throw new DTypeError('Tensor', 'only floating-point tensors can require gradients (got int32)');
+    }
+    this.requiresGrad = requiresGrad;
+  }
+
+  /** Number of dimensions. */
+  get ndim(): number { return this.shape.length; }
+  /** Number of elements. */
+  get size(): number { return this.data.length; }
+  /** Number of elements (PyTorch's name). */
+  numel(): number { return this.data.length; }
+  /** True when this tensor was not produced by a recorded op. */
+  get isLeaf(): boolean { return this.gradFn === null; }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.data.length !== 1) throw new ArgumentError('item', `only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`);
+    return this.data[0];
+  }
+
+  /** The elements as nested arrays (a number for a scalar). */
+  toArray(): NestedArray {
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.shape.length) return this.data[offset];
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, offset + i * stride));
+    };
+    return build(0, 0);
+  }
+
+  /** A tensor sharing this one's data, cut from the graph. */
+  detach(): Tensor { return new Tensor(this.data, this.shape); }
+
+  /** A copy with its own data (differentiable). */
+  clone(): Tensor { return sh.clone(this); }
+
+  /** This tensor converted to `dtype` (differentiable between float dtypes). */
+  to(dtype: DType): Tensor { return ew.cast(this, dtype); }
+  /** Converts to float32. */
+  float(): Tensor { return this.to('float32'); }
+  /** Converts to float64. */
+  double(): Tensor { return this.to('float64'); }
+  /** Converts to int32 (truncating toward zero). */
+  int(): Tensor { return this.to('int32'); }
+
+  /** Sets `requiresGrad` in place and returns this tensor (PyTorch's `requires_grad_`). */
+  requiresGrad_(value = true): this {
+    if (value && this.dtype === 'int32') throw new DTypeError('requiresGrad_', 'only floating-point tensors can require gradients (got int32)');
+    this.requiresGrad = value;
+    return this;
+  }
+
+  /** Makes a non-leaf keep its gradient in `.grad` during backward. */
+  retainGrad(): this { this.retainsGrad = true; return this; }
+
+  /**
+   * Backpropagates from this tensor. Without `grad` the tensor must have one element. Gradients are
+   * accumulated into the `.grad` of every leaf that requires one; the graph is then freed unless
+   * `retainGraph` is set.
+   */
+  backward(grad?: Tensor, opts?: BackwardOptions): void { runBackward(this, grad, opts); }
+
+  /** A short description with the values, e.g. `tensor([1, 2], shape=[2], dtype=float32)`. */
+  toString(): string {
+    const body = this.size > 1000 ? `${this.size} elements` : JSON.stringify(this.toArray());
+    return `tensor(${body}, shape=${fmtShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  // ---- arithmetic (ops/elementwise.ts) -------------------------------------------------------
+  /** `this + other` with broadcasting. */
+  add(other: TensorLike): Tensor { return ew.add(this, other); }
+  /** `this - other` with broadcasting. */
+  sub(other: TensorLike): Tensor { return ew.sub(this, other); }
+  /** `this * other` with broadcasting. */
+  mul(other: TensorLike): Tensor { return ew.mul(this, other); }
+  /** `this / other` with broadcasting. */
+  div(other: TensorLike): Tensor { return ew.div(this, other); }
+  /** `this ** exponent` with broadcasting. */
+  pow(exponent: TensorLike): Tensor { return ew.pow(this, exponent); }
+  /** Elementwise maximum with broadcasting. */
+  maximum(other: TensorLike): Tensor { return ew.maximum(this, other); }
+  /** Elementwise minimum with broadcasting. */
+  minimum(other: TensorLike): Tensor { return ew.minimum(this, other); }
+  /** `-this`. */
+  neg(): Tensor { return ew.neg(this); }
+  /** `e ** this`. */
+  exp(): Tensor { return ew.exp(this); }
+  /** Natural logarithm. */
+  log(): Tensor { return ew.log(this); }
+  /** Square root. */
+  sqrt(): Tensor { return ew.sqrt(this); }
+  /** Absolute value. */
+  abs(): Tensor { return ew.abs(this); }
+  /** Clamps into `[min, max]` (either bound may be omitted). */
+  clamp(min?: number, max?: number): Tensor { return ew.clamp(this, min, max); }
+  /** `this == other` as 0/1 (float32, or the float dtype of the operands). */
+  eq(other: TensorLike): Tensor { return ew.eq(this, other); }
+  /** `this != other` as 0/1. */
+  ne(other: TensorLike): Tensor { return ew.ne(this, other); }
+  /** `this < other` as 0/1. */
+  lt(other: TensorLike): Tensor { return ew.lt(this, other); }
+  /** `this <= other` as 0/1. */
+  le(other: TensorLike): Tensor { return ew.le(this, other); }
+  /** `this > other` as 0/1. */
+  gt(other: TensorLike): Tensor { return ew.gt(this, other); }
+  /** `this >= other` as 0/1. */
+  ge(other: TensorLike): Tensor { return ew.ge(this, other); }
+
+  // ---- reductions (ops/reduce.ts) ------------------------------------------------------------
+  /** Sum over `dim` (all dims when omitted). */
+  sum(dim?: number | readonly number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
+  /** Mean over `dim` (all dims when omitted). */
+  mean(dim?: number | readonly number[], keepdim = false): Tensor { return red.mean(this, dim, keepdim); }
+  /** Maximum values over `dim` (all dims when omitted). */
+  max(dim?: number, keepdim = false): Tensor { return red.max(this, dim, keepdim); }
+  /** Minimum values over `dim` (all dims when omitted). */
+  min(dim?: number, keepdim = false): Tensor { return red.min(this, dim, keepdim); }
+  /** Index of the maximum over `dim` (of the flattened tensor when omitted), int32. */
+  argmax(dim?: number, keepdim = false): Tensor { return red.argmax(this, dim, keepdim); }
+  /** Index of the minimum over `dim` (of the flattened tensor when omitted), int32. */
+  argmin(dim?: number, keepdim = false): Tensor { return red.argmin(this, dim, keepdim); }
+  /** Variance over `dim` with Bessel's correction by default. */
+  var(dim?: number | readonly number[], keepdim = false, opts?: red.VarOptions): Tensor { return red.variance(this, dim, keepdim, opts); }
+  /** `log(sum(exp(x)))` over `dim`, computed stably. */
+  logsumexp(dim: number | readonly number[], keepdim = false): Tensor { return red.logsumexp(this, dim, keepdim); }
+
+  // ---- shape (ops/shape.ts) ------------------------------------------------------------------
+  /** The same data with a new shape; one dimension may be -1. Accepts `reshape(2, 3)` or `reshape([2, 3])`. */
+  reshape(...shape: number[] | [readonly number[]]): Tensor { return sh.reshape(this, sh.shapeArg(shape)); }
+  /** Alias of {@link Tensor.reshape}. */
+  view(...shape: number[] | [readonly number[]]): Tensor { return sh.reshape(this, sh.shapeArg(shape)); }
+  /** Flattens dims `startDim..endDim` into one. */
+  flatten(startDim = 0, endDim = -1): Tensor { return sh.flatten(this, startDim, endDim); }
+  /** Swaps two dimensions. */
+  transpose(dim0: number, dim1: number): Tensor { return sh.transpose(this, dim0, dim1); }
+  /** Reorders dimensions. Accepts `permute(0, 2, 1)` or `permute([0, 2, 1])`. */
+  permute(...dims: number[] | [readonly number[]]): Tensor { return sh.permute(this, sh.shapeArg(dims)); }
+  /** Removes `dim` if it has size 1 (all size-1 dims when omitted). */
+  squeeze(dim?: number): Tensor { return sh.squeeze(this, dim); }
+  /** Inserts a size-1 dimension at `dim`. */
+  unsqueeze(dim: number): Tensor { return sh.unsqueeze(this, dim); }
+  /** Broadcasts to `shape` (-1 keeps a dimension). */
+  expand(...shape: number[] | [readonly number[]]): Tensor { return sh.expand(this, sh.shapeArg(shape)); }
+  /** NumPy-style basic slicing, one spec per leading dimension: see {@link sh.slice}. */
+  slice(...specs: sh.SliceSpec[]): Tensor { return sh.slice(this, ...specs); }
+  /** `length` entries of `dim` from `start`. */
+  narrow(dim: number, start: number, length: number): Tensor { return sh.narrow(this, dim, start, length); }
+  /** The entry `index` of `dim`, removing that dimension. */
+  select(dim: number, index: number): Tensor { return sh.select(this, dim, index); }
+  /** Gathers values along `dim` at int32 `index` (PyTorch's `gather`). */
+  gather(dim: number, index: Tensor): Tensor { return sh.gather(this, dim, index); }
+  /** Selects entries of `dim` listed in the int32 vector `index`. */
+  indexSelect(dim: number, index: Tensor): Tensor { return sh.indexSelect(this, dim, index); }
+
+  // ---- linear algebra, activations, CNN ops -----------------------------------------------------
+  /** Matrix product with batch broadcasting (PyTorch's `matmul`). */
+  matmul(other: Tensor): Tensor { return matmul(this, other); }
+  /** `max(x, 0)`. */
+  relu(): Tensor { return act.relu(this); }
+  /** Leaky ReLU. */
+  leakyRelu(opts?: act.LeakyReluOptions): Tensor { return act.leakyRelu(this, opts); }
+  /** Logistic sigmoid. */
+  sigmoid(): Tensor { return act.sigmoid(this); }
+  /** Hyperbolic tangent. */
+  tanh(): Tensor { return act.tanh(this); }
+  /** GELU (exact erf form, or `approximate: 'tanh'`). */
+  gelu(opts?: act.GeluOptions): Tensor { return act.gelu(this, opts); }
+  /** ELU. */
+  elu(opts?: act.EluOptions): Tensor { return act.elu(this, opts); }
+  /** SiLU (swish): `x * sigmoid(x)`. */
+  silu(): Tensor { return act.silu(this); }
+  /** Softmax over `dim`. */
+  softmax(dim = -1): Tensor { return act.softmax(this, dim); }
+  /** Log-softmax over `dim`. */
+  logSoftmax(dim = -1): Tensor { return act.logSoftmax(this, dim); }
+  /** Inverted dropout. */
+  dropout(p = 0.5, opts?: DropoutOptions): Tensor { return dropout(this, p, opts); }
+  /** Pads (spatial dims by default): see {@link pad}. */
+  pad(width: PadWidth, opts?: PadOptions): Tensor { return pad(this, width, opts); }
+  /** 2-D convolution with this tensor as input: see {@link conv2d}. */
+  conv2d(weight: Tensor, opts?: Conv2dOptions): Tensor { return conv2d(this, weight, opts); }
+  /** 2-D max pooling. */
+  maxPool2d(kernelSize: number | readonly [number, number], opts?: PoolOptions): Tensor { return maxPool2d(this, kernelSize, opts); }
+  /** 2-D average pooling. */
+  avgPool2d(kernelSize: number | readonly [number, number], opts?: AvgPool2dOptions): Tensor { return avgPool2d(this, kernelSize, opts); }
+}
+
+/** Allocates a tensor of `shape` and `dtype` filled with zeros. */
+export function emptyTensor(shape: Shape, dtype: DType = 'float32'): Tensor {
+  return new Tensor(allocate(dtype, sizeOf(shape)), shape);
+}

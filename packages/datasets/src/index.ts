@@ -1,0 +1,2 @@
+/** @simplegrad/datasets (in progress). */
+export const VERSION = '0.1.0';

@@ -1,0 +1,2 @@
+/** @simplegrad/nn (in progress). */
+export const VERSION = '0.1.0';

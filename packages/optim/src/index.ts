@@ -1,0 +1,2 @@
+/** @simplegrad/optim (in progress). */
+export const VERSION = '0.1.0';
