@@ -11,8 +11,8 @@
  */
 export { Tensor, type NestedArray, type TensorLike } from './tensor.js';
 export { type DType, type TypedArray, type FloatArray } from './dtype.js';
-export { SimplegradError, ShapeError, ArgumentError, DTypeError, AutogradError } from './errors.js';
-export { type Shape, broadcastShapes, sizeOf } from './shape.js';
+export { SimplegradError, ShapeError, ArgumentError, DTypeError, AutogradError, fmtShape } from './errors.js';
+export { type Shape, broadcastShapes, sizeOf, stridesOf, normalizeDim, normalizeDims, sameShape } from './shape.js';
 export {
   Generator, type GeneratorState, type Rng, DEFAULT_SEED, manualSeed, defaultGenerator,
 } from './random.js';
@@ -23,7 +23,7 @@ export {
 export * from './creation.js';
 export {
   add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, clamp, where, cast,
-  eq, ne, lt, le, gt, ge, sumTo,
+  eq, ne, lt, le, gt, ge, sumTo, broadcastTo, toTensor,
 } from './ops/elementwise.js';
 export { sum, mean, max, min, argmax, argmin, variance, var, logsumexp, type VarOptions } from './ops/reduce.js';
 export {
