@@ -38,3 +38,7 @@ export * from './ops/pad.js';
 export * from './ops/conv.js';
 export * from './ops/pool.js';
 export { type Kernels, jsKernels, kernels, setKernels } from './kernels/backend.js';
+export { type BackendName, useBackend } from './kernels/backend.js';
+export {
+  wasmKernels, wasmSimdSupported, setWasmThreads, wasmThreads, wasmMemoryBytes, type WasmThreadOptions,
+} from './kernels/wasm/index.js';

@@ -5,6 +5,8 @@
  */
 import { gemm } from './gemm.js';
 import { col2im, im2col } from './im2col.js';
+import { wasmKernels, wasmSimdSupported } from './wasm/index.js';
+import { ArgumentError } from '../errors.js';
 
 /** The hot kernels, as plain functions over typed arrays. */
 export interface Kernels {
@@ -33,4 +35,28 @@ export function setKernels(next: Kernels): Kernels {
   const prev = active;
   active = next;
   return prev;
+}
+
+/** The kernel backends {@link useBackend} knows: the plain-TypeScript reference and WebAssembly SIMD. */
+export type BackendName = 'js' | 'wasm';
+
+/**
+ * Switches every op to the named kernels and returns the previous ones (for {@link setKernels}).
+ * `'wasm'` is the WebAssembly SIMD backend (multi-threaded for large products, see
+ * `setWasmThreads`); it throws where WebAssembly SIMD is missing, so a caller that wants a silent
+ * fallback checks `wasmSimdSupported()` first.
+ *
+ * @example
+ * sg.useBackend(sg.wasmSimdSupported() ? 'wasm' : 'js');
+ */
+export function useBackend(name: BackendName): Kernels {
+  switch (name) {
+    case 'js':
+      return setKernels(jsKernels);
+    case 'wasm':
+      if (!wasmSimdSupported()) throw new ArgumentError('useBackend', 'WebAssembly SIMD is not supported by this runtime; use \'js\'');
+      return setKernels(wasmKernels);
+    default:
+      throw new ArgumentError('useBackend', `unknown backend '${String(name satisfies never)}' (expected 'js' or 'wasm')`);
+  }
 }

@@ -1,17 +1,107 @@
-/** 2-D max and average pooling. Stubs to be implemented. */
+/**
+ * 2-D max and average pooling with PyTorch's semantics (floor output size, implicit padding of at
+ * most half the window, −∞ padding for max, padded zeros counted by average by default). The loops
+ * live in `kernels/pool.ts`; this file validates, shapes and records the gradients.
+ */
+import { type FloatArray, allocate, isFloat } from '../dtype.js';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
+import { record } from '../autograd.js';
+import {
+  type PoolGeometry, avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward,
+} from '../kernels/pool.js';
 
 /** Options of {@link maxPool2d}. */
 export interface PoolOptions {
-  /** Stride, a number or pair (default: the kernel size). */ stride?: number | readonly [number, number];
-  /** Implicit padding on each side, a number or pair (default 0). */ padding?: number | readonly [number, number];
+  /** Stride, a number or `[sh, sw]` (default: the kernel size). */ stride?: number | readonly [number, number];
+  /** Implicit padding on each side, a number or `[ph, pw]`, at most half the kernel (default 0). */ padding?: number | readonly [number, number];
 }
+
 /** Options of {@link avgPool2d}. */
 export interface AvgPool2dOptions extends PoolOptions {
   /** Count padded zeros in the divisor (default true, as in PyTorch). */ countIncludePad?: boolean;
 }
 
-/** 2-D max pooling. */
-export function maxPool2d(x: Tensor, kernelSize: number | readonly [number, number], opts: PoolOptions = {}): Tensor { throw new Error(`maxPool2d: not implemented yet ${x}${kernelSize}${opts}`); }
-/** 2-D average pooling. */
-export function avgPool2d(x: Tensor, kernelSize: number | readonly [number, number], opts: AvgPool2dOptions = {}): Tensor { throw new Error(`avgPool2d: not implemented yet ${x}${kernelSize}${opts}`); }
+/** Reads a number-or-pair argument of integers `>= min`, or throws naming `op`, `name` and the input shape. */
+function intPair(op: string, name: string, value: number | readonly [number, number], min: number, x: Tensor): [number, number] {
+  const p: readonly number[] = typeof value === 'number' ? [value, value] : value;
+  if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => Number.isInteger(v) && v >= min)) {
+    const kind = min > 0 ? 'positive' : 'non-negative';
+    throw new ArgumentError(op, `${name} must be a ${kind} integer or a pair of ${kind} integers, got ${JSON.stringify(value)} (input ${fmtShape(x.shape)})`);
+  }
+  return [p[0], p[1]];
+}
+
+/** Validates a pooling call and works out its geometry and output shape. */
+function geometry(op: string, x: Tensor, kernelSize: number | readonly [number, number], opts: PoolOptions): [PoolGeometry, number[]] {
+  if (!isFloat(x.dtype)) throw new DTypeError(op, `input must be float32 or float64, got ${x.dtype} (input ${fmtShape(x.shape)})`);
+  if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(op, `input must be 3-D [C, H, W] or 4-D [N, C, H, W], got ${fmtShape(x.shape)}`);
+  const [kH, kW] = intPair(op, 'kernelSize', kernelSize, 1, x);
+  const [strideH, strideW] = intPair(op, 'stride', opts.stride ?? [kH, kW], 1, x);
+  const [padH, padW] = intPair(op, 'padding', opts.padding ?? 0, 0, x);
+  if (2 * padH > kH || 2 * padW > kW) {
+    throw new ArgumentError(op, `padding [${padH}, ${padW}] must be at most half the kernel size [${kH}, ${kW}] (input ${fmtShape(x.shape)})`);
+  }
+  const height = x.shape[x.ndim - 2];
+  const width = x.shape[x.ndim - 1];
+  const outH = Math.floor((height + 2 * padH - kH) / strideH) + 1;
+  const outW = Math.floor((width + 2 * padW - kW) / strideW) + 1;
+  if (outH < 1 || outW < 1) {
+    throw new ShapeError(op, `output size would be ${Math.max(outH, 0)}x${Math.max(outW, 0)}: kernel [${kH}, ${kW}] with padding [${padH}, ${padW}] does not fit the input ${height}x${width} (input ${fmtShape(x.shape)})`);
+  }
+  const planes = x.size / (height * width);
+  const outShape = [...x.shape.slice(0, -2), outH, outW];
+  return [{ planes, height, width, kH, kW, strideH, strideW, padH, padW, outH, outW }, outShape];
+}
+
+/**
+ * 2-D max pooling: the maximum of each `kH × kW` window, padding acting as −∞. The gradient goes to
+ * the position of each window's maximum (the first one on ties, as in PyTorch); positions that win
+ * several overlapping windows collect all their gradients.
+ *
+ * Shape: `[N, C, H, W]` (or `[C, H, W]`) → `[N, C, outH, outW]` with
+ * `outH = ⌊(H + 2·padH − kH) / strideH⌋ + 1` (likewise `outW`). The stride defaults to the kernel size.
+ *
+ * @example
+ * const x = sg.normal([8, 32, 26, 26]);
+ * sg.maxPool2d(x, 2);                                  // [8, 32, 13, 13]
+ * sg.maxPool2d(x, 3, { stride: 2, padding: 1 });       // [8, 32, 13, 13]
+ */
+export function maxPool2d(x: Tensor, kernelSize: number | readonly [number, number], opts: PoolOptions = {}): Tensor {
+  const [geom, outShape] = geometry('maxPool2d', x, kernelSize, opts);
+  const count = geom.planes * geom.outH * geom.outW;
+  const out = allocate(x.dtype, count) as FloatArray;
+  const argmax = new Int32Array(count);
+  maxPool2dForward(x.data as FloatArray, geom, out, argmax);
+  return record('maxPool2d', new Tensor(out, outShape), [x], (g) => {
+    const gx = allocate(g.dtype, x.size) as FloatArray;
+    maxPool2dBackward(g.data as FloatArray, argmax, geom, gx);
+    return [new Tensor(gx, x.shape)];
+  });
+}
+
+/**
+ * 2-D average pooling: the mean of each `kH × kW` window. Padded positions count as zeros in the
+ * divisor by default (`countIncludePad: true`, PyTorch's default); with `false` the divisor is the
+ * number of real elements in the window. The gradient spreads each output's gradient evenly over its
+ * window.
+ *
+ * Shape: `[N, C, H, W]` (or `[C, H, W]`) → `[N, C, outH, outW]` with
+ * `outH = ⌊(H + 2·padH − kH) / strideH⌋ + 1` (likewise `outW`). The stride defaults to the kernel size.
+ *
+ * @example
+ * const x = sg.normal([8, 32, 26, 26]);
+ * sg.avgPool2d(x, 2);                                                       // [8, 32, 13, 13]
+ * sg.avgPool2d(x, 3, { stride: 1, padding: 1, countIncludePad: false });    // [8, 32, 26, 26]
+ */
+export function avgPool2d(x: Tensor, kernelSize: number | readonly [number, number], opts: AvgPool2dOptions = {}): Tensor {
+  const [geom, outShape] = geometry('avgPool2d', x, kernelSize, opts);
+  const countIncludePad = opts.countIncludePad ?? true;
+  const out = allocate(x.dtype, geom.planes * geom.outH * geom.outW) as FloatArray;
+  avgPool2dForward(x.data as FloatArray, geom, countIncludePad, out);
+  return record('avgPool2d', new Tensor(out, outShape), [x], (g) => {
+    const gx = allocate(g.dtype, x.size) as FloatArray;
+    avgPool2dBackward(g.data as FloatArray, geom, countIncludePad, gx);
+    return [new Tensor(gx, x.shape)];
+  });
+}

@@ -3,11 +3,12 @@
  * back over the reduced dimensions.
  */
 import { allocate, floatDType } from '../dtype.js';
-import { type Shape, normalizeDims, sizeOf } from '../shape.js';
+import { ArgumentError, fmtShape } from '../errors.js';
+import { type Shape, normalizeDim, normalizeDims, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
 import { sumAxis } from '../kernels/elementwise.js';
-import { broadcastTo, div } from './elementwise.js';
+import { add, broadcastTo, div, log, exp, mul, sub } from './elementwise.js';
 import { reshape } from './shape.js';
 
 /** The shape of a reduction over `dims` with `keepdim`. */
@@ -62,32 +63,180 @@ export interface VarOptions {
   correction?: number;
 }
 
-/** Maximum values over `dim` (all dims when omitted). Ties share the gradient evenly. */
-export function max(x: Tensor, dim?: number, keepdim = false): Tensor {
-  return notYet('max', x, dim, keepdim);
-}
-/** Minimum values over `dim` (all dims when omitted). Ties share the gradient evenly. */
-export function min(x: Tensor, dim?: number, keepdim = false): Tensor {
-  return notYet('min', x, dim, keepdim);
-}
-/** Index of the (first) maximum over `dim`, int32; of the flattened tensor when `dim` is omitted. */
-export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
-  return notYet('argmax', x, dim, keepdim);
-}
-/** Index of the (first) minimum over `dim`, int32; of the flattened tensor when `dim` is omitted. */
-export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
-  return notYet('argmin', x, dim, keepdim);
-}
-/** Variance over `dim` (all dims when omitted), divided by `count - correction`. */
-export function variance(x: Tensor, dim?: number | readonly number[], keepdim = false, opts: VarOptions = {}): Tensor {
-  return notYet('var', x, dim, keepdim, opts);
-}
-export { variance as var };
-/** `log(sum(exp(x)))` over `dim`, computed stably by subtracting the maximum first. */
-export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
-  return notYet('logsumexp', x, dim, keepdim);
+/**
+ * A tensor viewed as `[outer, n, inner]` around one dimension, so a reduction over that dimension
+ * is a strided loop: element `(o, k, i)` sits at `(o·n + k)·inner + i`.
+ */
+export interface AxisView {
+  /** Product of the dims before the reduced one. */
+  readonly outer: number;
+  /** Size of the reduced dim. */
+  readonly n: number;
+  /** Product of the dims after the reduced one. */
+  readonly inner: number;
 }
 
-function notYet(op: string, ..._args: unknown[]): never {
-  throw new Error(`${op}: not implemented yet`);
+/** The {@link AxisView} of `shape` around `dim` (already normalised); `dim` undefined views every element as one axis. */
+export function axisView(shape: Shape, dim: number | undefined): AxisView {
+  if (dim === undefined || shape.length === 0) return { outer: 1, n: sizeOf(shape), inner: 1 };
+  return { outer: sizeOf(shape.slice(0, dim)), n: shape[dim], inner: sizeOf(shape.slice(dim + 1)) };
+}
+
+/** Normalises the optional single `dim` of max/min/argmax/argmin and checks the reduced axis is not empty. */
+function extremumAxis(op: string, x: Tensor, dim: number | undefined): { view: AxisView; dims: number[] } {
+  const d = dim === undefined ? undefined : normalizeDim(op, dim, x.shape);
+  const view = axisView(x.shape, d);
+  if (view.n === 0) {
+    throw new ArgumentError(op, `cannot reduce over an empty ${d === undefined ? 'tensor' : `dimension ${d}`} (shape ${fmtShape(x.shape)})`);
+  }
+  return { view, dims: d === undefined || x.ndim === 0 ? x.shape.map((_, i) => i) : [d] };
+}
+
+/**
+ * The position `k` of the extremum of each `(o, i)` lane: the first one, or the first NaN (NaN
+ * propagates, as in PyTorch). `better(v, best)` says whether `v` beats the current best.
+ */
+function argExtremum(x: Tensor, { outer, n, inner }: AxisView, better: (v: number, best: number) => boolean): Int32Array {
+  const xd = x.data;
+  const out = new Int32Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let best = xd[base];
+      let arg = 0;
+      if (best === best) {
+        for (let k = 1; k < n; k++) {
+          const v = xd[base + k * inner];
+          if (v !== v) { arg = k; break; }
+          if (better(v, best)) { best = v; arg = k; }
+        }
+      }
+      out[o * inner + i] = arg;
+    }
+  }
+  return out;
+}
+
+/**
+ * max/min values. The gradient of each lane is split evenly between all elements equal to the
+ * extremum (PyTorch's `amax`/`amin` rule), so it stays a valid subgradient at ties.
+ */
+function extremum(op: string, x: Tensor, dim: number | undefined, keepdim: boolean, better: (v: number, best: number) => boolean): Tensor {
+  const { view, dims } = extremumAxis(op, x, dim);
+  const { n, inner } = view;
+  const arg = argExtremum(x, view, better);
+  const out = allocate(x.dtype, arg.length);
+  for (let j = 0; j < arg.length; j++) {
+    const o = Math.floor(j / inner);
+    out[j] = x.data[(o * n + arg[j]) * inner + (j - o * inner)];
+  }
+  return record(op, new Tensor(out, reducedShape(x.shape, dims, keepdim)), [x], (g) => {
+    const gx = allocate(g.dtype, x.size);
+    for (let j = 0; j < out.length; j++) {
+      const o = Math.floor(j / inner);
+      const base = o * n * inner + (j - o * inner);
+      const m = out[j];
+      let ties = 0;
+      for (let k = 0; k < n; k++) if (x.data[base + k * inner] === m) ties++;
+      if (ties === 0) { gx[(o * n + arg[j]) * inner + (j - o * inner)] = g.data[j]; continue; } // NaN extremum
+      const share = g.data[j] / ties;
+      for (let k = 0; k < n; k++) if (x.data[base + k * inner] === m) gx[base + k * inner] = share;
+    }
+    return [new Tensor(gx, x.shape)];
+  });
+}
+
+const greater = (v: number, best: number): boolean => v > best;
+const less = (v: number, best: number): boolean => v < best;
+
+/**
+ * Maximum values over `dim` (all dims when omitted; NaN propagates). Ties share the gradient evenly,
+ * like PyTorch's `amax` (PyTorch's `max(dim)` instead sends it all to one index).
+ *
+ * Shape: `[2, 3, 4]` over `1` gives `[2, 4]` (`[2, 1, 4]` with keepdim); no dim gives `[]`.
+ */
+export function max(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return extremum('max', x, dim, keepdim, greater);
+}
+/**
+ * Minimum values over `dim` (all dims when omitted; NaN propagates). Ties share the gradient evenly.
+ *
+ * Shape: as {@link max}.
+ */
+export function min(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return extremum('min', x, dim, keepdim, less);
+}
+
+function argReduce(op: string, x: Tensor, dim: number | undefined, keepdim: boolean, better: (v: number, best: number) => boolean): Tensor {
+  const { view, dims } = extremumAxis(op, x, dim);
+  return new Tensor(argExtremum(x, view, better), reducedShape(x.shape, dims, keepdim));
+}
+
+/**
+ * Index of the (first) maximum over `dim`, int32; of the flattened tensor when `dim` is omitted.
+ * A NaN counts as the maximum, as in PyTorch.
+ *
+ * Shape: `[N, C]` over `1` gives `[N]`; no dim gives `[]`.
+ */
+export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return argReduce('argmax', x, dim, keepdim, greater);
+}
+/**
+ * Index of the (first) minimum over `dim`, int32; of the flattened tensor when `dim` is omitted.
+ *
+ * Shape: as {@link argmax}.
+ */
+export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return argReduce('argmin', x, dim, keepdim, less);
+}
+
+/**
+ * Variance over `dim` (all dims when omitted): `sum((x - mean)²) / (count - correction)`, with
+ * Bessel's correction (`correction = 1`) by default. A divisor ≤ 0 gives inf or NaN, as in PyTorch.
+ * Composed from differentiable ops, so its gradient is `2(x - mean) / (count - correction)`.
+ *
+ * Shape: as {@link sum}.
+ */
+export function variance(x: Tensor, dim?: number | readonly number[], keepdim = false, opts: VarOptions = {}): Tensor {
+  const correction = opts.correction ?? 1;
+  if (!Number.isFinite(correction) || correction < 0) throw new ArgumentError('var', `correction must be a non-negative number, got ${correction}`);
+  const dims = normalizeDims('var', dim, x.shape);
+  const xf = x.dtype === 'int32' ? x.to('float32') : x;
+  const count = dims.reduce((c, d) => c * x.shape[d], 1);
+  const centered = sub(xf, mean(xf, dims, true));
+  return div(sum(mul(centered, centered), dims, keepdim), Math.max(0, count - correction));
+}
+export { variance as var };
+
+/**
+ * `log(sum(exp(x)))` over `dim`, computed stably by subtracting each lane's maximum first (a lane of
+ * all −∞ gives −∞, one with +∞ gives +∞). The gradient is `softmax(x)` over `dim`.
+ *
+ * Shape: as {@link sum}.
+ */
+export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
+  const dims = normalizeDims('logsumexp', dim, x.shape);
+  const xf = x.dtype === 'int32' ? x.to('float32') : x;
+  // The shift is a constant for autograd: the result does not depend on it mathematically.
+  let m = xf.detach();
+  for (const d of dims) m = maxKeep(m, d);
+  for (let i = 0; i < m.size; i++) if (!Number.isFinite(m.data[i])) m.data[i] = 0;
+  const out = add(log(sum(exp(sub(xf, m)), dims, true)), m);
+  return keepdim ? out : reshape(out, reducedShape(x.shape, dims, false));
+}
+
+/** Max over one dim, keeping it as size 1; no autograd, and an empty dim gives −∞. */
+function maxKeep(x: Tensor, d: number): Tensor {
+  const { outer, n, inner } = axisView(x.shape, x.ndim === 0 ? undefined : d);
+  const out = allocate(x.dtype, outer * inner).fill(-Infinity);
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < n; k++) {
+      const row = (o * n + k) * inner;
+      for (let i = 0; i < inner; i++) {
+        const v = x.data[row + i];
+        if (v > out[o * inner + i]) out[o * inner + i] = v;
+      }
+    }
+  }
+  return new Tensor(out, x.shape.map((s, i) => (i === d ? 1 : s)));
 }

@@ -1,0 +1,212 @@
+/**
+ * Weight initialisation, PyTorch's `torch.nn.init` spelled in camelCase. Every function fills a
+ * tensor in place (hence the trailing `_`), returns it, and draws from a seeded {@link Generator}
+ * (the global one, seeded by `manualSeed`, unless `generator` is given), so the same seed builds
+ * the same weights bit for bit, in Node and in browsers. The random draws use the same formulas as
+ * core's `uniform` and `normal` factories.
+ *
+ * Imported as a namespace: `import { init } from '@simplegrad/nn'; init.kaimingUniform_(w)`.
+ */
+import { ArgumentError, DTypeError, defaultGenerator, fmtShape } from '@simplegrad/core';
+import type { Generator, Shape, Tensor } from '@simplegrad/core';
+
+/** Nonlinearities known to {@link calculateGain} (PyTorch's names in camelCase; `leaky_relu` also accepted). */
+export type Nonlinearity =
+  | 'linear' | 'identity' | 'conv1d' | 'conv2d' | 'conv3d' | 'convTranspose1d' | 'convTranspose2d' | 'convTranspose3d'
+  | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'leaky_relu' | 'selu';
+
+/** Which fan Kaiming initialisation preserves: `fanIn` keeps forward activations' variance, `fanOut` the gradients'. */
+export type FanMode = 'fanIn' | 'fanOut';
+
+/** Options shared by the random initialisers. */
+export interface InitOptions {
+  /** The generator to draw from (default: the global one). */
+  generator?: Generator;
+}
+
+function rng(opts: InitOptions): Generator {
+  return opts.generator ?? defaultGenerator();
+}
+
+function requireFloat(op: string, t: Tensor): void {
+  if (t.dtype === 'int32') throw new DTypeError(op, `expected a float32 or float64 tensor, got int32 (shape ${fmtShape(t.shape)})`);
+}
+
+/**
+ * The recommended gain for a nonlinearity (PyTorch's `calculate_gain`): 1 for linear layers and
+ * sigmoid, 5/3 for tanh, √2 for ReLU, √(2 / (1 + slope²)) for leaky ReLU (slope `param`, default
+ * 0.01), 3/4 for SELU.
+ *
+ * @example
+ * calculateGain('relu');              // 1.4142135623730951
+ * calculateGain('leakyRelu', Math.sqrt(5));   // √(1/3), Linear's default
+ */
+export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+  switch (nonlinearity) {
+    case 'linear': case 'identity': case 'conv1d': case 'conv2d': case 'conv3d':
+    case 'convTranspose1d': case 'convTranspose2d': case 'convTranspose3d': case 'sigmoid':
+      return 1;
+    case 'tanh':
+      return 5 / 3;
+    case 'relu':
+      return Math.sqrt(2);
+    case 'leakyRelu': case 'leaky_relu': {
+      const slope = param ?? 0.01;
+      if (!Number.isFinite(slope)) throw new ArgumentError('calculateGain', `negative slope ${slope} is not a finite number`);
+      return Math.sqrt(2 / (1 + slope * slope));
+    }
+    case 'selu':
+      return 3 / 4;
+    default:
+      throw new ArgumentError('calculateGain', `unsupported nonlinearity ${JSON.stringify(nonlinearity satisfies never)}`);
+  }
+}
+
+/**
+ * Fan-in and fan-out of a weight (PyTorch's `_calculate_fan_in_and_fan_out`): for `[out, in, ...k]`
+ * they are `in·∏k` and `out·∏k`. Needs at least 2 dimensions.
+ *
+ * @example
+ * calculateFanInAndFanOut([16, 3, 5, 5]);   // { fanIn: 75, fanOut: 400 }
+ */
+export function calculateFanInAndFanOut(weight: Tensor | Shape): { fanIn: number; fanOut: number } {
+  const shape = Array.isArray(weight) ? (weight as Shape) : (weight as Tensor).shape;
+  if (shape.length < 2) {
+    throw new ArgumentError('calculateFanInAndFanOut', `fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (shape ${fmtShape(shape)})`);
+  }
+  const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
+  return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
+}
+
+/**
+ * Fills with `U(a, b)` draws (default `U(0, 1)`).
+ *
+ * @example
+ * init.uniform_(b, { a: -0.1, b: 0.1 });
+ */
+export function uniform_<T extends Tensor>(t: T, opts: InitOptions & { a?: number; b?: number } = {}): T {
+  requireFloat('uniform_', t);
+  const a = opts.a ?? 0;
+  const b = opts.b ?? 1;
+  if (!(b >= a)) throw new ArgumentError('uniform_', `expected a <= b, got a=${a}, b=${b}`);
+  const g = rng(opts);
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) d[i] = a + (b - a) * g.random53();
+  return t;
+}
+
+/**
+ * Fills with `N(mean, std²)` draws (default `N(0, 1)`).
+ *
+ * @example
+ * init.normal_(w, { std: 0.02 });
+ */
+export function normal_<T extends Tensor>(t: T, opts: InitOptions & { mean?: number; std?: number } = {}): T {
+  requireFloat('normal_', t);
+  const mean = opts.mean ?? 0;
+  const std = opts.std ?? 1;
+  if (!(std >= 0)) throw new ArgumentError('normal_', `std must be non-negative, got ${std}`);
+  const g = rng(opts);
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) d[i] = mean + std * g.normal();
+  return t;
+}
+
+/**
+ * Fills with `value`.
+ *
+ * @example
+ * init.constant_(bias, 0.1);
+ */
+export function constant_<T extends Tensor>(t: T, value: number): T {
+  t.data.fill(value);
+  return t;
+}
+
+/**
+ * Fills with zeros.
+ *
+ * @example
+ * init.zeros_(layer.bias!);
+ */
+export function zeros_<T extends Tensor>(t: T): T {
+  return constant_(t, 0);
+}
+
+/**
+ * Fills with ones.
+ *
+ * @example
+ * init.ones_(bn.weight!);
+ */
+export function ones_<T extends Tensor>(t: T): T {
+  return constant_(t, 1);
+}
+
+/**
+ * Xavier/Glorot uniform: `U(-a, a)` with `a = gain·√(6 / (fanIn + fanOut))`.
+ *
+ * @example
+ * init.xavierUniform_(linear.weight, { gain: calculateGain('tanh') });
+ */
+export function xavierUniform_<T extends Tensor>(t: T, opts: InitOptions & { gain?: number } = {}): T {
+  const { fanIn, fanOut } = calculateFanInAndFanOut(t);
+  const std = (opts.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut));
+  const a = Math.sqrt(3) * std;
+  return uniform_(t, { a: -a, b: a, generator: opts.generator });
+}
+
+/**
+ * Xavier/Glorot normal: `N(0, std²)` with `std = gain·√(2 / (fanIn + fanOut))`.
+ *
+ * @example
+ * init.xavierNormal_(linear.weight);
+ */
+export function xavierNormal_<T extends Tensor>(t: T, opts: InitOptions & { gain?: number } = {}): T {
+  const { fanIn, fanOut } = calculateFanInAndFanOut(t);
+  const std = (opts.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut));
+  return normal_(t, { mean: 0, std, generator: opts.generator });
+}
+
+/** Options of the Kaiming initialisers. */
+export interface KaimingOptions extends InitOptions {
+  /** Negative slope of the following leaky ReLU (default 0). */
+  a?: number;
+  /** `'fanIn'` (default) or `'fanOut'`. */
+  mode?: FanMode;
+  /** The following nonlinearity (default `'leakyRelu'`, PyTorch's default). */
+  nonlinearity?: Nonlinearity;
+}
+
+function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number {
+  const mode = opts.mode ?? 'fanIn';
+  if (mode !== 'fanIn' && mode !== 'fanOut') throw new ArgumentError(op, `mode must be 'fanIn' or 'fanOut', got ${JSON.stringify(mode)}`);
+  const fans = calculateFanInAndFanOut(t);
+  const fan = mode === 'fanIn' ? fans.fanIn : fans.fanOut;
+  return calculateGain(opts.nonlinearity ?? 'leakyRelu', opts.a ?? 0) / Math.sqrt(fan);
+}
+
+/**
+ * Kaiming/He uniform: `U(-bound, bound)` with `bound = gain·√(3 / fan)`. With `a: √5` (the
+ * default of Linear and Conv2d) this is `U(±1/√fanIn)`. A tensor with a zero dimension is left
+ * as is, as in PyTorch.
+ *
+ * @example
+ * init.kaimingUniform_(conv.weight, { nonlinearity: 'relu' });
+ */
+export function kaimingUniform_<T extends Tensor>(t: T, opts: KaimingOptions = {}): T {
+  if (t.size === 0) return t;
+  const bound = Math.sqrt(3) * kaimingStd('kaimingUniform_', t, opts);
+  return uniform_(t, { a: -bound, b: bound, generator: opts.generator });
+}
+
+/**
+ * Kaiming/He normal: `N(0, std²)` with `std = gain / √fan`.
+ *
+ * @example
+ * init.kaimingNormal_(conv.weight, { mode: 'fanOut', nonlinearity: 'relu' });
+ */
+export function kaimingNormal_<T extends Tensor>(t: T, opts: KaimingOptions = {}): T {
+  if (t.size === 0) return t;
+  return normal_(t, { mean: 0, std: kaimingStd('kaimingNormal_', t, opts), generator: opts.generator });
+}

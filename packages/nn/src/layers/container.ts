@@ -1,0 +1,123 @@
+/** Containers: `Sequential` (a pipeline) and `ModuleList` (an indexable list of registered modules). */
+import { ArgumentError, Tensor } from '@simplegrad/core';
+import { Module } from '../module.js';
+
+/** Modules stored under the names `'0'`, `'1'`, ... in order (own fields, so the field walk registers them). */
+abstract class IndexedModules extends Module {
+  /** Number of modules. */
+  get length(): number {
+    let n = 0;
+    while (this.slot(n) !== undefined) n++;
+    return n;
+  }
+
+  protected slot(i: number): Module | undefined {
+    const v = (this as unknown as Record<string, unknown>)[String(i)];
+    return v instanceof Module ? v : undefined;
+  }
+
+  /**
+   * The module at `index` (negative counts from the end).
+   *
+   * @example
+   * seq.at(-1);   // the last layer
+   */
+  at(index: number): Module {
+    const n = this.length;
+    const i = index < 0 ? index + n : index;
+    const m = Number.isInteger(i) ? this.slot(i) : undefined;
+    if (m === undefined) throw new ArgumentError(`${this.constructor.name}.at`, `index ${index} is out of range for ${n} module${n === 1 ? '' : 's'}`);
+    return m;
+  }
+
+  /**
+   * Appends a module (named by its position). Returns `this`.
+   *
+   * @example
+   * list.append(new Linear(8, 8));
+   */
+  append(module: Module): this {
+    if (!(module instanceof Module)) throw new ArgumentError(`${this.constructor.name}.append`, `expected a Module, got ${typeof module}`);
+    this.registerModule(String(this.length), module);
+    return this;
+  }
+
+  /** Iterates the modules in order. */
+  *[Symbol.iterator](): IterableIterator<Module> {
+    for (let i = 0; this.slot(i) !== undefined; i++) yield this.slot(i) as Module;
+  }
+}
+
+/**
+ * Runs modules one after another, each on the previous one's output (PyTorch's `nn.Sequential`).
+ * Children are named `'0'`, `'1'`, ... (`'0.weight'` in the state dict), or by the keys of an
+ * object, which keep the object's key order.
+ *
+ * @example
+ * const net = new Sequential(new Conv2d(1, 8, 3), new ReLU(), new Flatten(), new Linear(8 * 26 * 26, 10));
+ * net.forward(sg.zeros([2, 1, 28, 28])).shape;   // [2, 10]
+ * new Sequential({ fc: new Linear(4, 2), act: new Tanh() });   // keys 'fc.weight', 'fc.bias'
+ */
+export class Sequential extends IndexedModules {
+  constructor(...modules: Module[] | [Readonly<Record<string, Module>>]) {
+    super();
+    const first = modules[0] as unknown;
+    if (modules.length === 1 && !(first instanceof Module) && typeof first === 'object' && first !== null) {
+      for (const [name, m] of Object.entries(first as Record<string, Module>)) this.registerModule(name, checkModule(m, name));
+    } else {
+      (modules as Module[]).forEach((m, i) => this.registerModule(String(i), checkModule(m, String(i))));
+    }
+  }
+
+  /** Feeds `x` through every child in order (a module listed twice runs twice). */
+  forward(x: Tensor): Tensor {
+    let out: unknown = x;
+    for (const key of Object.keys(this)) {
+      const m = (this as unknown as Record<string, unknown>)[key];
+      if (!(m instanceof Module)) continue;
+      out = m.forward(out);
+      if (!(out instanceof Tensor)) {
+        throw new ArgumentError('Sequential', `module '${key}' (${m.constructor.name}) returned ${typeof out}, not a Tensor`);
+      }
+    }
+    return out as Tensor;
+  }
+}
+
+/**
+ * A list of modules that registers them (a plain array would not), named `'0'`, `'1'`, ...
+ * It has no forward of its own: iterate it in the parent's forward.
+ *
+ * @example
+ * class Tower extends Module {
+ *   layers = new ModuleList([new Linear(8, 8), new Linear(8, 8)]);   // layers.0.weight, layers.1.weight
+ *   forward(x: Tensor) { for (const l of this.layers) x = sg.relu(l.forward(x)); return x; }
+ * }
+ */
+export class ModuleList extends IndexedModules {
+  constructor(modules: Iterable<Module> = []) {
+    super();
+    this.extend(modules);
+  }
+
+  /**
+   * Appends every module of `modules`. Returns `this`.
+   *
+   * @example
+   * list.extend([new ReLU(), new Linear(8, 2)]);
+   */
+  extend(modules: Iterable<Module>): this {
+    for (const m of modules) this.append(m);
+    return this;
+  }
+
+  /** A ModuleList is not callable: iterate it instead. */
+  forward(): never {
+    throw new ArgumentError('ModuleList', 'a ModuleList has no forward; iterate its modules in the parent module\'s forward');
+  }
+}
+
+function checkModule(m: unknown, name: string): Module {
+  if (!(m instanceof Module)) throw new ArgumentError('Sequential', `entry '${name}' is not a Module (got ${m === null ? 'null' : typeof m})`);
+  return m;
+}

@@ -1,0 +1,132 @@
+/** `Conv2d`: a 2-D convolution layer over core's `conv2d` (pad → im2col → one matrix multiply). */
+import { ArgumentError, ShapeError, conv2d, fmtShape } from '@simplegrad/core';
+import type { Generator, PadMode, Tensor } from '@simplegrad/core';
+import { Module } from '../module.js';
+import type { Parameter } from '../parameter.js';
+import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
+import { type LayerOptions, checkInput, emptyParameter, pair, positiveInt } from './common.js';
+
+/**
+ * Padding of {@link Conv2d}: a number (all sides), `[ph, pw]`, `[top, bottom, left, right]`, or
+ * PyTorch's strings: `'valid'` (none) and `'same'` (output size = input size; stride 1 only, an
+ * odd total goes to the bottom/right, as in PyTorch).
+ */
+export type Conv2dPadding = number | readonly [number, number] | readonly [number, number, number, number] | 'same' | 'valid';
+
+/** Options of {@link Conv2d}. */
+export interface Conv2dLayerOptions extends LayerOptions {
+  /** Stride, a number or `[sh, sw]` (default 1). */
+  stride?: number | readonly [number, number];
+  /** Padding (default 0): see {@link Conv2dPadding}. */
+  padding?: Conv2dPadding;
+  /** How the padding is filled (default `'constant'`); PyTorch's `'zeros'` is accepted for it. */
+  padMode?: PadMode | 'zeros';
+  /** Fill value of constant padding (default 0). */
+  padValue?: number;
+  /** Learn an additive bias per output channel (default true). */
+  bias?: boolean;
+}
+
+/**
+ * 2-D convolution (cross-correlation, PyTorch's `nn.Conv2d`) with weight
+ * `[outChannels, inChannels, kH, kW]` and bias `[outChannels]`, initialised like PyTorch: both
+ * U(±1/√fanIn) with fanIn = inChannels·kH·kW. Every padding mode has a gradient.
+ *
+ * Shape: `[N, C, H, W]` (or `[C, H, W]`) → `[N, O, (H + pt + pb − kH) / sh + 1, (W + pl + pr − kW) / sw + 1]`.
+ *
+ * @example
+ * const conv = new Conv2d(1, 32, 3, { padding: 1, padMode: 'reflect' });
+ * conv.forward(sg.normal([8, 1, 28, 28])).shape;   // [8, 32, 28, 28]
+ */
+export class Conv2d extends Module {
+  /** Input channels C. */
+  readonly inChannels: number;
+  /** Output channels O. */
+  readonly outChannels: number;
+  /** `[kH, kW]`. */
+  readonly kernelSize: readonly [number, number];
+  /** `[sh, sw]`. */
+  readonly stride: readonly [number, number];
+  /** `[top, bottom, left, right]`. */
+  readonly padding: readonly [number, number, number, number];
+  /** Padding mode passed to core's `pad`. */
+  readonly padMode: PadMode;
+  /** Fill value of constant padding. */
+  readonly padValue: number;
+  /** `[outChannels, inChannels, kH, kW]`. */
+  weight: Parameter;
+  /** `[outChannels]`, or null when built with `bias: false`. */
+  bias: Parameter | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], opts: Conv2dLayerOptions = {}) {
+    super();
+    this.inChannels = positiveInt('Conv2d', 'inChannels', inChannels);
+    this.outChannels = positiveInt('Conv2d', 'outChannels', outChannels);
+    this.kernelSize = pair('Conv2d', 'kernelSize', kernelSize);
+    this.stride = pair('Conv2d', 'stride', opts.stride ?? 1);
+    this.padding = resolvePadding(opts.padding ?? 0, this.kernelSize, this.stride);
+    this.padMode = opts.padMode === 'zeros' || opts.padMode === undefined ? 'constant' : opts.padMode;
+    this.padValue = opts.padValue ?? 0;
+    this.weight = emptyParameter([outChannels, inChannels, ...this.kernelSize], opts);
+    this.bias = opts.bias === false ? null : emptyParameter([outChannels], opts);
+    this.resetParameters(opts.generator);
+  }
+
+  /**
+   * Re-draws the parameters with PyTorch's defaults (weight first, then bias).
+   *
+   * @example
+   * conv.resetParameters(new Generator(1));
+   */
+  resetParameters(generator?: Generator): void {
+    kaimingUniform_(this.weight, { a: Math.sqrt(5), generator });
+    if (this.bias !== null) {
+      const { fanIn } = calculateFanInAndFanOut(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      uniform_(this.bias, { a: -bound, b: bound, generator });
+    }
+  }
+
+  /** Convolves `x` (`[N, C, H, W]` or `[C, H, W]`) with the layer's weight and bias. */
+  forward(x: Tensor): Tensor {
+    checkInput('Conv2d', x, [3, 4], '[N, C, H, W] or [C, H, W]');
+    const channels = x.shape[x.ndim - 3];
+    if (channels !== this.inChannels) {
+      throw new ShapeError('Conv2d', `input has ${channels} channel${channels === 1 ? '' : 's'} but the layer expects ${this.inChannels} (input ${fmtShape(x.shape)}, weight ${fmtShape(this.weight.shape)})`);
+    }
+    return conv2d(x, this.weight, {
+      bias: this.bias,
+      stride: this.stride,
+      padding: this.padding,
+      padMode: this.padMode,
+      padValue: this.padValue,
+    });
+  }
+
+  override extraRepr(): string {
+    const pad = this.padding.some((p) => p !== 0) ? `, padding=${fmtShape(this.padding)}` : '';
+    const mode = this.padMode !== 'constant' ? `, padMode=${this.padMode}` : '';
+    return `${this.inChannels}, ${this.outChannels}, kernelSize=${fmtShape(this.kernelSize)}, stride=${fmtShape(this.stride)}${pad}${mode}, bias=${this.bias !== null}`;
+  }
+}
+
+/** Normalises every padding spelling to `[top, bottom, left, right]`. */
+function resolvePadding(p: Conv2dPadding, kernel: readonly [number, number], stride: readonly [number, number]): [number, number, number, number] {
+  if (p === 'valid') return [0, 0, 0, 0];
+  if (p === 'same') {
+    if (stride[0] !== 1 || stride[1] !== 1) {
+      throw new ArgumentError('Conv2d', `padding 'same' needs stride 1, got stride ${fmtShape(stride)}`);
+    }
+    // PyTorch puts the smaller half first (top/left) when the total is odd.
+    const [th, tw] = [kernel[0] - 1, kernel[1] - 1];
+    return [Math.floor(th / 2), th - Math.floor(th / 2), Math.floor(tw / 2), tw - Math.floor(tw / 2)];
+  }
+  if (typeof p !== 'number' && p.length === 4) {
+    if (!p.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new ArgumentError('Conv2d', `padding must hold non-negative integers, got ${JSON.stringify(p)}`);
+    }
+    return [...p] as [number, number, number, number];
+  }
+  const [ph, pw] = pair('Conv2d', 'padding', p as number | readonly [number, number], 0);
+  return [ph, ph, pw, pw];
+}

@@ -1,0 +1,75 @@
+/** `Linear`: a fully connected layer. */
+import { ShapeError, fmtShape, matmul } from '@simplegrad/core';
+import type { Generator, Tensor } from '@simplegrad/core';
+import { Module } from '../module.js';
+import type { Parameter } from '../parameter.js';
+import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
+import { type LayerOptions, checkFloat, emptyParameter, positiveInt } from './common.js';
+
+/** Options of {@link Linear}. */
+export interface LinearOptions extends LayerOptions {
+  /** Learn an additive bias (default true). */
+  bias?: boolean;
+}
+
+/**
+ * `y = x·Wᵀ + b` (PyTorch's `nn.Linear`), with weight `[outFeatures, inFeatures]` and bias
+ * `[outFeatures]`, initialised like PyTorch: W ~ U(±1/√inFeatures) (Kaiming-uniform with a = √5)
+ * and b ~ U(±1/√inFeatures).
+ *
+ * Shape: `[..., inFeatures]` → `[..., outFeatures]`.
+ *
+ * @example
+ * const fc = new Linear(32, 10);
+ * fc.forward(sg.normal([8, 32])).shape;   // [8, 10]
+ */
+export class Linear extends Module {
+  /** Size of each input sample. */
+  readonly inFeatures: number;
+  /** Size of each output sample. */
+  readonly outFeatures: number;
+  /** `[outFeatures, inFeatures]`. */
+  weight: Parameter;
+  /** `[outFeatures]`, or null when built with `bias: false`. */
+  bias: Parameter | null;
+
+  constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
+    super();
+    this.inFeatures = positiveInt('Linear', 'inFeatures', inFeatures);
+    this.outFeatures = positiveInt('Linear', 'outFeatures', outFeatures);
+    this.weight = emptyParameter([outFeatures, inFeatures], opts);
+    this.bias = opts.bias === false ? null : emptyParameter([outFeatures], opts);
+    this.resetParameters(opts.generator);
+  }
+
+  /**
+   * Re-draws the parameters with PyTorch's defaults (weight first, then bias).
+   *
+   * @example
+   * sg.manualSeed(0); fc.resetParameters();
+   */
+  resetParameters(generator?: Generator): void {
+    kaimingUniform_(this.weight, { a: Math.sqrt(5), generator });
+    if (this.bias !== null) {
+      const { fanIn } = calculateFanInAndFanOut(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      uniform_(this.bias, { a: -bound, b: bound, generator });
+    }
+  }
+
+  /** `x·Wᵀ + b` over the last dimension of `x`. */
+  forward(x: Tensor): Tensor {
+    if (x.ndim === 0) throw new ShapeError('Linear', `expected an input [..., ${this.inFeatures}], got a scalar`);
+    checkFloat('Linear', x);
+    const features = x.shape[x.ndim - 1];
+    if (features !== this.inFeatures) {
+      throw new ShapeError('Linear', `input has ${features} features but the layer expects ${this.inFeatures} (input ${fmtShape(x.shape)}, weight ${fmtShape(this.weight.shape)})`);
+    }
+    const y = matmul(x, this.weight.transpose(0, 1));
+    return this.bias === null ? y : y.add(this.bias);
+  }
+
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Hyperparameter checks shared by the optimizers, schedulers and clipping. Each throws an
+ * `ArgumentError` naming the class or function, the option, the rule and the value it got, e.g.
+ * `SGD: lr must be >= 0, got -0.1` or `Adam: betas[0] must be in [0, 1), got 1.2 (param group 1)`.
+ * `NaN` fails every numeric rule, because JavaScript's comparisons with `NaN` are false.
+ */
+import { ArgumentError } from '@simplegrad/core';
+
+/** Formats a rejected value for a message: numbers as JavaScript prints them, strings quoted. */
+export function fmtValue(v: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === undefined || v === null) return String(v);
+  if (Array.isArray(v)) return `[${v.map(fmtValue).join(', ')}]`;
+  return typeof v;
+}
+
+function fail(op: string, name: string, rule: string, v: unknown, where: string): never {
+  throw new ArgumentError(op, `${name} must ${rule}, got ${fmtValue(v)}${where}`);
+}
+
+/** A finite number `>= 0` (learning rates, weight decay, momentum, eps...). */
+export function checkNonNegative(op: string, name: string, v: unknown, where = ''): number {
+  if (typeof v !== 'number') fail(op, name, 'be a number', v, where);
+  if (!(v >= 0)) fail(op, name, 'be >= 0', v, where);
+  if (v === Infinity) fail(op, name, 'be finite', v, where);
+  return v;
+}
+
+/** A finite number of either sign (dampening, which PyTorch leaves unconstrained). */
+export function checkFinite(op: string, name: string, v: unknown, where = ''): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(op, name, 'be a finite number', v, where);
+  return v;
+}
+
+/** A number in `[0, 1)`: Adam's betas, ReduceLROnPlateau's factor. */
+export function checkUnitInterval(op: string, name: string, v: unknown, where = ''): number {
+  if (typeof v !== 'number' || !(v >= 0 && v < 1)) fail(op, name, 'be in [0, 1)', v, where);
+  return v;
+}
+
+/** An integer `>= min` (step sizes, patience, iteration counts). */
+export function checkInteger(op: string, name: string, v: unknown, min: number, where = ''): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    fail(op, name, min === 1 ? 'be a positive integer' : `be an integer >= ${min}`, v, where);
+  }
+  return v;
+}
+
+/** A boolean flag (catches `'false'` and `0` from untyped callers and JSON). */
+export function checkBoolean(op: string, name: string, v: unknown, where = ''): boolean {
+  if (typeof v !== 'boolean') fail(op, name, 'be true or false', v, where);
+  return v;
+}
+
+/** One of a few strings, e.g. `mode must be 'min' or 'max', got 'mn'`. */
+export function checkChoice<T extends string>(op: string, name: string, v: unknown, choices: readonly T[]): T {
+  const found = choices.find((c) => c === v);
+  if (found === undefined) fail(op, name, `be ${choices.map(fmtValue).join(' or ')}`, v, '');
+  return found;
+}

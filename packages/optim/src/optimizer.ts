@@ -1,0 +1,342 @@
+/**
+ * The optimizer base class: parameter groups with per-group hyperparameters, per-parameter state,
+ * `zeroGrad`, and state dicts in PyTorch's layout. Subclasses only say how one group is updated,
+ * which hyperparameters are valid, and how their per-parameter state is read back from a state dict.
+ */
+import { ArgumentError, ShapeError, Tensor, fmtShape, sameShape } from '@simplegrad/core';
+import type { FloatArray } from '@simplegrad/core';
+import { checkNonNegative, fmtValue } from './check.js';
+
+/** Hyperparameters every optimizer has: the learning rate, which schedulers rewrite. */
+export interface Hyperparameters {
+  /** Learning rate. */
+  lr: number;
+}
+
+/**
+ * A parameter group as the optimizer holds it: its parameters plus every hyperparameter resolved
+ * (group overrides over the optimizer's defaults). Mutable: schedulers write `lr`.
+ */
+export type ParamGroup<H extends Hyperparameters = Hyperparameters> = H & {
+  /** The parameters this group updates, in the order given. */
+  params: Tensor[];
+  /** The lr when the first scheduler was attached (PyTorch's `initial_lr`); set by schedulers. */
+  initialLr?: number;
+};
+
+/** A parameter group as passed to a constructor: parameters plus overrides of the defaults. */
+export type ParamGroupInput<H extends Hyperparameters = Hyperparameters> = Partial<H> & {
+  /** One tensor or an ordered collection of them (a `Set` keeps insertion order, so it is allowed). */
+  params: Tensor | Iterable<Tensor>;
+  /** See {@link ParamGroup.initialLr}. */
+  initialLr?: number;
+};
+
+/** What optimizers accept: parameters (one group) or parameter groups with their own options. */
+export type ParamsInput<H extends Hyperparameters = Hyperparameters> = Iterable<Tensor> | Iterable<ParamGroupInput<H>>;
+
+/** One entry of per-parameter optimizer state: a counter, a buffer in the parameter's dtype, or nothing. */
+export type StateValue = number | FloatArray | null;
+
+/** Per-parameter optimizer state, e.g. Adam's `{ step, expAvg, expAvgSq, maxExpAvgSq }`. */
+export type ParamState = Record<string, StateValue>;
+
+/** A state value as a state dict stores it: buffers become plain number arrays (JSON-ready). */
+export type SavedStateValue = number | number[] | null;
+
+/** A state value as {@link Optimizer.loadStateDict} accepts it: number arrays or typed arrays. */
+export type LoadableStateValue = number | ArrayLike<number> | null;
+
+/** A parameter group in a state dict: the hyperparameters, and parameter indices instead of tensors. */
+export type SavedParamGroup = { params: number[] } & Record<string, unknown>;
+
+/**
+ * An optimizer's state in PyTorch's layout. Parameters are numbered across groups in order
+ * (group 0's first parameter is 0); `state` holds entries only for parameters that were updated.
+ * Plain data: `JSON.stringify` it and `JSON.parse` it back to resume bit-identically.
+ */
+export interface OptimizerStateDict {
+  /** Per-parameter state, keyed by parameter index. */
+  state: Record<number, Record<string, SavedStateValue>>;
+  /** Every group's hyperparameters with its parameter indices. */
+  paramGroups: SavedParamGroup[];
+}
+
+/** The input of {@link Optimizer.loadStateDict}: a state dict, possibly round-tripped through JSON. */
+export interface LoadableStateDict {
+  /** Per-parameter state keyed by index (string keys after JSON). */
+  state: Record<number | string, Record<string, LoadableStateValue>>;
+  /** Group hyperparameters and parameter indices. */
+  paramGroups: ReadonlyArray<{ params: readonly number[] } & Record<string, unknown>>;
+}
+
+/** ` (param group 1)`, appended to messages about a group's options; empty for the defaults. */
+export function groupSuffix(index: number | null): string {
+  return index === null ? '' : ` (param group ${index})`;
+}
+
+/** A zero-filled buffer of the same dtype and length as `x` (torch's `zeros_like`). */
+export function zerosLike(x: FloatArray): FloatArray {
+  return x instanceof Float64Array ? new Float64Array(x.length) : new Float32Array(x.length);
+}
+
+/**
+ * Base class of the optimizers. A subclass implements {@link Optimizer.updateGroup} (one step for
+ * one group, plain loops over `param.data`, no autograd), {@link Optimizer.validateGroup} and
+ * {@link Optimizer.loadParamState}.
+ *
+ * Parameters whose `grad` is null are skipped: they get no update and no state, as in PyTorch, so
+ * frozen layers can stay in the optimizer.
+ */
+export abstract class Optimizer<H extends Hyperparameters = Hyperparameters, S extends ParamState = ParamState> {
+  /** The class name used in error messages, e.g. `'Adam'`. */
+  readonly name: string;
+  /** The options given to the constructor with defaults filled in; groups fall back to them. */
+  readonly defaults: H;
+  /** The parameter groups. Each is mutable: change `lr` (schedulers do) or other options between steps. */
+  readonly paramGroups: Array<ParamGroup<H>> = [];
+  /** Per-parameter state (momentum buffers, moment estimates...), created on a parameter's first update. */
+  readonly state = new Map<Tensor, S>();
+
+  /**
+   * @param name class name for error messages.
+   * @param params tensors, or parameter groups `{ params, ...overrides }`.
+   * @param defaults fully resolved hyperparameters.
+   */
+  protected constructor(name: string, params: ParamsInput<H>, defaults: H) {
+    this.name = name;
+    this.validateGroup(defaults, null);
+    this.defaults = defaults;
+    if (!isIterable(params)) {
+      throw new ArgumentError(name, `params must be an iterable of tensors or of parameter groups, got ${fmtValue(params)}`);
+    }
+    const items: Array<Tensor | ParamGroupInput<H>> = [...params];
+    if (items.length === 0) throw new ArgumentError(name, 'optimizer got an empty parameter list');
+    if (items.every((p) => p instanceof Tensor)) {
+      this.pushGroup(items, {});
+    } else if (items.some((p) => p instanceof Tensor)) {
+      throw new ArgumentError(name, 'params mixes tensors and parameter groups; pass either tensors or groups `{ params, ...options }`');
+    } else {
+      for (const g of items as Array<ParamGroupInput<H>>) this.addParamGroup(g);
+    }
+  }
+
+  /**
+   * Adds a parameter group (e.g. layers unfrozen during fine-tuning). Options it does not set come
+   * from {@link Optimizer.defaults}. Throws if the group is empty, holds a non-float or non-leaf
+   * tensor, or shares a parameter with another group.
+   */
+  addParamGroup(group: ParamGroupInput<H>): void {
+    if (typeof group !== 'object' || group === null || !('params' in group)) {
+      throw new ArgumentError(this.name, `a parameter group must be an object with a params field, got ${fmtValue(group)}${groupSuffix(this.paramGroups.length)}`);
+    }
+    const { params, ...overrides } = group;
+    this.pushGroup(params, overrides);
+  }
+
+  private pushGroup(raw: unknown, options: object): void {
+    const index = this.paramGroups.length;
+    const where = groupSuffix(index);
+    const params = raw instanceof Tensor ? [raw] : isIterable(raw) ? [...raw] : null;
+    if (params === null) throw new ArgumentError(this.name, `params must be a tensor or an iterable of tensors, got ${fmtValue(raw)}${where}`);
+    if (params.length === 0) throw new ArgumentError(this.name, `optimizer got an empty parameter list${where}`);
+    const tensors: Tensor[] = [];
+    params.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new ArgumentError(this.name, `optimizer can only optimize tensors, but params[${i}] is ${fmtValue(p)}${where}`);
+      if (p.dtype === 'int32') throw new ArgumentError(this.name, `optimizer can only optimize floating-point tensors, but params[${i}] is int32${where}`);
+      if (!p.isLeaf && !p.retainsGrad) throw new ArgumentError(this.name, `can't optimize a non-leaf tensor (params[${i}])${where}`);
+      if (tensors.includes(p)) throw new ArgumentError(this.name, `params[${i}] appears twice in the same parameter group${where}`);
+      tensors.push(p);
+      const other = this.paramGroups.findIndex((g) => g.params.includes(p));
+      if (other >= 0) throw new ArgumentError(this.name, `some parameters appear in more than one parameter group (params[${i}] of group ${index} is already in group ${other})`);
+    });
+    const overrides = Object.fromEntries(
+      Object.entries(options).filter(([, v]) => v !== undefined).map(([k, v]) => [k, copyValue(v)]),
+    ) as Partial<H>;
+    const full: ParamGroup<H> = { ...copyAll(this.defaults), ...overrides, params: tensors };
+    this.validateGroup(full, index);
+    this.paramGroups.push(full);
+  }
+
+  /**
+   * Performs one optimization step on every group. `closure`, if given, is called first (to
+   * re-evaluate the model) and its result returned, as in PyTorch.
+   */
+  step<T>(closure?: () => T): T | undefined {
+    const loss = closure?.();
+    for (const group of this.paramGroups) this.updateGroup(group);
+    return loss;
+  }
+
+  /**
+   * Clears the gradients of all parameters: sets them to null (the default, as in PyTorch 2), or
+   * fills them with zeros when `setToNone` is false. A null gradient makes `step()` skip the
+   * parameter, while a zero gradient still updates it (weight decay, momentum).
+   */
+  zeroGrad(setToNone = true): void {
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        if (p.grad === null) continue;
+        if (setToNone) p.grad = null;
+        else p.grad.data.fill(0);
+      }
+    }
+  }
+
+  /**
+   * The optimizer's state as plain data (PyTorch's layout, camelCase keys): buffers are copied into
+   * number arrays, so the result can go through `JSON.stringify` and later mutations of the
+   * optimizer do not reach it.
+   */
+  stateDict(): OptimizerStateDict {
+    const state: Record<number, Record<string, SavedStateValue>> = {};
+    let index = 0;
+    const paramGroups = this.paramGroups.map((group) => {
+      const packed: SavedParamGroup = { params: [] };
+      for (const [k, v] of Object.entries(group)) if (k !== 'params') packed[k] = copyValue(v);
+      for (const p of group.params) {
+        const s = this.state.get(p);
+        if (s !== undefined) {
+          state[index] = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, saveValue(v)]));
+        }
+        packed.params.push(index++);
+      }
+      return packed;
+    });
+    return { state, paramGroups };
+  }
+
+  /**
+   * Restores a state dict from {@link Optimizer.stateDict} (or its JSON round trip). The optimizer
+   * must have been built with the same group structure; parameters are matched by position, the
+   * group hyperparameters (including `lr`) are replaced by the saved ones, and buffers are copied
+   * into the parameters' dtype. Everything is validated before anything changes.
+   */
+  loadStateDict(sd: LoadableStateDict): void {
+    const saved = sd?.paramGroups;
+    if (!Array.isArray(saved) || typeof sd.state !== 'object' || sd.state === null) {
+      throw new ArgumentError(this.name, 'loadStateDict expects { state, paramGroups } as returned by stateDict()');
+    }
+    if (saved.length !== this.paramGroups.length) {
+      throw new ArgumentError(this.name, `loaded state dict has ${saved.length} parameter groups but the optimizer has ${this.paramGroups.length}`);
+    }
+    // Saved index -> current parameter, matching by position as PyTorch does.
+    const byIndex = new Map<string, Tensor>();
+    const groups = saved.map((sg, gi) => {
+      const current = this.paramGroups[gi];
+      if (!Array.isArray(sg.params) || sg.params.length !== current.params.length) {
+        throw new ArgumentError(this.name, `loaded parameter group ${gi} has ${Array.isArray(sg.params) ? sg.params.length : 'no'} parameters but the optimizer's group has ${current.params.length}`);
+      }
+      sg.params.forEach((k: number, j: number) => byIndex.set(String(k), current.params[j]));
+      const hyper = Object.fromEntries(
+        Object.entries(sg).filter(([k]) => k !== 'params').map(([k, v]) => [k, copyValue(v)]),
+      ) as Partial<H>;
+      const group: ParamGroup<H> = { ...copyAll(this.defaults), ...hyper, params: current.params };
+      this.validateGroup(group, gi);
+      if (group.initialLr !== undefined) checkNonNegative(this.name, 'initialLr', group.initialLr, groupSuffix(gi));
+      return group;
+    });
+    const state = new Map<Tensor, S>();
+    for (const [key, entry] of Object.entries(sd.state)) {
+      const param = byIndex.get(key);
+      if (param === undefined) throw new ArgumentError(this.name, `loaded state has an entry for parameter ${key}, which no parameter group lists`);
+      if (typeof entry !== 'object' || entry === null) throw new ArgumentError(this.name, `loaded state of parameter ${key} must be an object, got ${fmtValue(entry)}`);
+      state.set(param, this.loadParamState(new StateReader(this.name, key, param, entry)));
+    }
+    this.paramGroups.splice(0, this.paramGroups.length, ...groups);
+    this.state.clear();
+    for (const [p, s] of state) this.state.set(p, s);
+  }
+
+  /**
+   * The gradient of `param` as a typed array, or null when it has none (the step skips it).
+   * Throws when the gradient's shape differs from the parameter's.
+   */
+  protected gradOf(param: Tensor): ArrayLike<number> | null {
+    const grad = param.grad;
+    if (grad === null) return null;
+    if (!sameShape(grad.shape, param.shape)) {
+      throw new ShapeError(this.name, `gradient of shape ${fmtShape(grad.shape)} does not match its parameter of shape ${fmtShape(param.shape)}`);
+    }
+    return grad.data;
+  }
+
+  /** Updates every parameter of `group` that has a gradient (one step). */
+  protected abstract updateGroup(group: ParamGroup<H>): void;
+
+  /**
+   * Throws an `ArgumentError` when a hyperparameter is invalid; `index` is the group's index, or
+   * null for the constructor's defaults (it goes into the message).
+   */
+  protected abstract validateGroup(group: H, index: number | null): void;
+
+  /** Rebuilds one parameter's state from a state dict entry, validating it. */
+  protected abstract loadParamState(reader: StateReader): S;
+}
+
+/**
+ * Reads and validates one parameter's entry of a loaded state dict, so subclasses can say
+ * `reader.counter('step')` or `reader.buffer('expAvg')` and get clear errors for bad input.
+ */
+export class StateReader {
+  /**
+   * @param op the optimizer's name for messages; @param key the parameter's index in the dict;
+   * @param param the parameter the state belongs to; @param entry the raw saved state.
+   */
+  constructor(
+    readonly op: string,
+    readonly key: string,
+    readonly param: Tensor,
+    readonly entry: Record<string, LoadableStateValue>,
+  ) {}
+
+  /** A non-negative integer counter such as Adam's `step`. */
+  counter(name: string): number {
+    const v = this.entry[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+      throw new ArgumentError(this.op, `loaded state[${this.key}].${name} must be an integer >= 0, got ${fmtValue(v)}`);
+    }
+    return v;
+  }
+
+  /** A buffer with one value per element of the parameter, copied into the parameter's dtype. */
+  buffer(name: string): FloatArray {
+    const v = this.optionalBuffer(name);
+    if (v === null) throw new ArgumentError(this.op, `loaded state[${this.key}].${name} is missing`);
+    return v;
+  }
+
+  /** Like {@link StateReader.buffer}, but null (or absent) is allowed and returned as null. */
+  optionalBuffer(name: string): FloatArray | null {
+    const v = this.entry[name];
+    if (v === null || v === undefined) return null;
+    if (typeof v !== 'object' || typeof v.length !== 'number') {
+      throw new ArgumentError(this.op, `loaded state[${this.key}].${name} must be an array of numbers, got ${fmtValue(v)}`);
+    }
+    const size = this.param.data.length;
+    if (v.length !== size) {
+      throw new ArgumentError(this.op, `loaded state[${this.key}].${name} has ${v.length} values but parameter ${this.key} (shape ${fmtShape(this.param.shape)}) has ${size}`);
+    }
+    const out = this.param.dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+    for (let i = 0; i < size; i++) out[i] = v[i];
+    return out;
+  }
+}
+
+function isIterable(x: unknown): x is Iterable<unknown> {
+  return typeof x === 'object' && x !== null && Symbol.iterator in x;
+}
+
+/** Copies arrays (e.g. `betas`) so groups and state dicts never alias each other's arrays. */
+function copyValue<V>(v: V): V {
+  return (Array.isArray(v) ? [...v] : v) as V;
+}
+
+/** A shallow copy of `h` whose array values are copied too. */
+function copyAll<T extends object>(h: T): T {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, copyValue(v)])) as T;
+}
+
+function saveValue(v: StateValue): SavedStateValue {
+  return typeof v === 'number' || v === null ? v : Array.from(v);
+}
