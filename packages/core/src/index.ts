@@ -23,11 +23,11 @@ export {
 export * from './creation.js';
 export {
   add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, clamp, where, cast,
-  eq, ne, lt, le, gt, ge, sumTo, broadcastTo, toTensor,
+  eq, ne, lt, le, gt, ge, sumTo, toTensor,
 } from './ops/elementwise.js';
 export { sum, mean, max, min, argmax, argmin, variance, var, logsumexp, type VarOptions } from './ops/reduce.js';
 export {
-  reshape, view, clone, expand, flatten, transpose, permute, squeeze, unsqueeze, slice, narrow, select,
+  reshape, view, clone, expand, broadcastTo, flatten, transpose, permute, squeeze, unsqueeze, slice, narrow, select,
   gather, indexSelect, cat, stack, type SliceSpec,
 } from './ops/shape.js';
 export { matmul } from './ops/matmul.js';

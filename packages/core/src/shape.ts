@@ -21,11 +21,12 @@ export function stridesOf(shape: Shape): number[] {
 
 /** Resolves a possibly negative `dim` against `ndim`, or throws naming `op` and `shape`. */
 export function normalizeDim(op: string, dim: number, shape: Shape, extra = 0): number {
-  const ndim = shape.length + extra;
-  if (!Number.isInteger(dim) || dim < -ndim || dim >= Math.max(ndim, 1)) {
-    throw new ArgumentError(op, `dim ${dim} is out of range for a tensor of shape ${fmtShape(shape)} (expected ${-Math.max(ndim, 1)} to ${Math.max(ndim, 1) - 1})`);
+  // A 0-d tensor accepts dims 0 and -1, as in PyTorch: both name "the" (virtual) dimension.
+  const lim = Math.max(shape.length + extra, 1);
+  if (!Number.isInteger(dim) || dim < -lim || dim >= lim) {
+    throw new ArgumentError(op, `dim ${dim} is out of range for a tensor of shape ${fmtShape(shape)} (expected ${-lim} to ${lim - 1})`);
   }
-  return dim < 0 ? dim + ndim : dim;
+  return dim < 0 ? dim + lim : dim;
 }
 
 /** Normalises one dim, a list of dims, or undefined (all dims) into a sorted unique list. */

@@ -83,4 +83,26 @@ test('int32 tensors cannot require grad', () => {
   assert.throws(() => sg.tensor([1], { dtype: 'int32', requiresGrad: true }), /Tensor: only floating-point tensors can require gradients/);
 });
 
+test('enableGrad re-enables recording inside noGrad; backward argument errors', () => {
+  const x = sg.ones([2], { requiresGrad: true });
+  const y = sg.noGrad(() => sg.enableGrad(() => x.mul(2)));
+  assert.is(y.requiresGrad, true);
+  assert.is(sg.noGrad(() => sg.isGradEnabled()), false);
+  assert.throws(() => sg.ones([2]).sum().backward(), (e: Error) => e instanceof sg.AutogradError && /backward: the tensor of shape \[\] does not require grad and has no gradFn/.test(e.message));
+  assert.throws(() => y.backward(sg.ones([3])), (e: Error) => e instanceof sg.ShapeError && /backward: gradient shape \[3\] does not match the output shape \[2\]/.test(e.message));
+  y.backward(sg.ones([2], { dtype: 'float64' }));
+  assert.equal(x.grad!.toArray(), [2, 2]);
+  assert.is(x.grad!.dtype, 'float32');
+});
+
+test('a custom op returning a wrongly shaped gradient is reported with both shapes', () => {
+  const bad = sg.defineOp({
+    name: 'bad',
+    forward(_ctx, x) { return x.mul(1); },
+    backward(_ctx, g) { return [g.sum()]; },
+  });
+  const x = sg.ones([2, 2], { requiresGrad: true });
+  assert.throws(() => bad(x).sum().backward(), /backward: op 'bad' returned a gradient of shape \[\] for input 0 of shape \[2, 2\]/);
+});
+
 test.run();

@@ -34,8 +34,11 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   return reshape(s, shape);
 }
 
-/** Broadcasts `x` to `shape` by copying (no autograd). */
-export function broadcastTo(x: Tensor, shape: Shape): Tensor {
+/**
+ * Broadcasts `x` to `shape` by copying, outside autograd: the building block of backward passes.
+ * The public, differentiable form is `broadcastTo` / `expand` in ops/shape.ts.
+ */
+export function broadcastCopy(x: Tensor, shape: Shape): Tensor {
   if (sameShape(x.shape, shape)) return x;
   const out = allocate(x.dtype, sizeOf(shape));
   const zero = allocate(x.dtype, 1);
@@ -126,10 +129,10 @@ export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
   const a = toTensor(x, y instanceof Tensor ? y : undefined);
   const b = toTensor(y, a);
   const shape = broadcastShapes('where', cond.shape, broadcastShapes('where', a.shape, b.shape));
-  const mask = broadcastTo(cond, shape);
+  const mask = broadcastCopy(cond, shape);
   const out = allocate(promote(a.dtype, b.dtype), sizeOf(shape));
-  const ad = broadcastTo(a.detach(), shape).data;
-  const bd = broadcastTo(b.detach(), shape).data;
+  const ad = broadcastCopy(a.detach(), shape).data;
+  const bd = broadcastCopy(b.detach(), shape).data;
   for (let i = 0; i < out.length; i++) out[i] = mask.data[i] !== 0 ? ad[i] : bd[i];
   return record('where', new Tensor(out, shape), [a, b], (g) => {
     const keep = (pick: boolean) => {

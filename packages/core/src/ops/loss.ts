@@ -10,7 +10,7 @@ import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { type Shape, broadcastShapes, sameShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
-import { abs, add, broadcastTo, cast, div, mul, neg, requireFloat, sub } from './elementwise.js';
+import { abs, add, broadcastCopy, cast, div, mul, neg, requireFloat, sub } from './elementwise.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
 import { logSoftmax } from './activation.js';
@@ -288,7 +288,7 @@ function broadcastOption(op: string, name: string, optional: Tensor | undefined,
   if (!sameShape(b, input.shape)) {
     throw new ShapeError(op, `${name} ${fmtShape(optional.shape)} cannot be broadcast to input ${fmtShape(input.shape)}`);
   }
-  return broadcastTo(optional, input.shape).data;
+  return broadcastCopy(optional, input.shape).data;
 }
 
 /** `log(1 + e^v)` without overflow or cancellation. */

@@ -8,7 +8,7 @@ import { type Shape, normalizeDim, normalizeDims, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
 import { sumAxis } from '../kernels/elementwise.js';
-import { add, broadcastTo, div, log, exp, mul, sub } from './elementwise.js';
+import { add, broadcastCopy, div, log, exp, mul, sub } from './elementwise.js';
 import { reshape } from './shape.js';
 
 /** The shape of a reduction over `dims` with `keepdim`. */
@@ -46,7 +46,7 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false
   const dims = normalizeDims('sum', dim, x.shape);
   const kept = sumKeep(x, dims);
   const out = keepdim ? kept : reshape(kept, reducedShape(x.shape, dims, false));
-  return record('sum', out, [x], (g) => [broadcastTo(reshape(g, kept.shape), x.shape)]);
+  return record('sum', out, [x], (g) => [broadcastCopy(reshape(g, kept.shape), x.shape)]);
 }
 
 /** Mean over `dim` (one dim, a list, or all when omitted). int32 input gives float32. */

@@ -11,7 +11,7 @@ import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { type Shape, broadcastShapes, checkShape, normalizeDim, sameShape, sizeOf, stridesOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
-import { broadcastTo, cast, sumTo } from './elementwise.js';
+import { broadcastCopy, cast, sumTo } from './elementwise.js';
 
 /** Normalises rest-style shape arguments: `f(2, 3)` and `f([2, 3])` both give `[2, 3]`. */
 export function shapeArg(args: number[] | [readonly number[]]): readonly number[] {
@@ -58,7 +58,17 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   checkShape('expand', target);
   const b = broadcastShapes('expand', x.shape, target);
   if (!sameShape(b, target)) throw new ShapeError('expand', `cannot expand shape ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
-  return record('expand', broadcastTo(x, target), [x], (g) => [sumTo(g, x.shape)]);
+  return record('expand', broadcastCopy(x, target), [x], (g) => [sumTo(g, x.shape)]);
+}
+
+/**
+ * NumPy's and PyTorch's `broadcast_to`: {@link expand} under its other name (differentiable; the
+ * gradient sums back over the broadcast dimensions).
+ *
+ * Shape: `[3, 1]` → `broadcastTo(x, [2, 3, 4])` → `[2, 3, 4]`.
+ */
+export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  return expand(x, shape);
 }
 
 /**
