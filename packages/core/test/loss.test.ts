@@ -1,0 +1,51 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as sg from '../src/index.js';
+import { gradcheck, randLeaf } from './gradcheck.js';
+
+const labels = (values: number[]) => sg.tensor(values, { dtype: 'int32' });
+const probs = (shape: number[], seed: number) => sg.softmax(randLeaf(shape, seed).detach(), 1);
+
+test('crossEntropy gradients: index targets with weight, ignoreIndex, labelSmoothing; every reduction (gradcheck)', () => {
+  const y = labels([0, 2, 1, 2, 4]);
+  const w = sg.tensor([1, 2, 0.5, 1, 3], { dtype: 'float64' });
+  for (const reduction of ['mean', 'sum', 'none'] as const) {
+    gradcheck((x) => sg.crossEntropy(x, y, { reduction }), [randLeaf([5, 5], 1)]);
+    gradcheck((x) => sg.crossEntropy(x, y, { reduction, weight: w, labelSmoothing: 0.1 }), [randLeaf([5, 5], 2)]);
+  }
+  gradcheck((x) => sg.crossEntropy(x, labels([1, -100, 3, 0, 2])), [randLeaf([5, 5], 3)]);
+  gradcheck((x) => sg.crossEntropy(x, labels([[1, 0, 2], [2, 2, 0]])), [randLeaf([2, 3, 3], 4)]);
+});
+
+test('crossEntropy with probability targets: gradients for input and target (gradcheck)', () => {
+  gradcheck((x, t) => sg.crossEntropy(x, t), [randLeaf([4, 6], 5), probs([4, 6], 6).requiresGrad_()]);
+  gradcheck((x) => sg.crossEntropy(x, probs([4, 6], 7), { labelSmoothing: 0.2, reduction: 'sum' }), [randLeaf([4, 6], 8)]);
+});
+
+test('nllLoss, mseLoss, l1Loss and binaryCrossEntropyWithLogits gradients (gradcheck)', () => {
+  const y = labels([3, 0, 1]);
+  gradcheck((x) => sg.nllLoss(sg.logSoftmax(x, 1), y), [randLeaf([3, 4], 9)]);
+  gradcheck((x) => sg.nllLoss(x, y, { weight: sg.tensor([1, 2, 3, 4], { dtype: 'float64' }), reduction: 'sum' }), [randLeaf([3, 4], 10)]);
+  gradcheck((x, t) => sg.mseLoss(x, t), [randLeaf([3, 4], 11), randLeaf([3, 4], 12)]);
+  gradcheck((x, t) => sg.l1Loss(x, t, { reduction: 'sum' }), [randLeaf([3, 4], 13), randLeaf([3, 4], 14)]);
+  const t = sg.tensor([[1, 0, 1, 0], [0, 0, 1, 1], [1, 1, 0, 0]], { dtype: 'float64' });
+  gradcheck((x) => sg.binaryCrossEntropyWithLogits(x, t), [randLeaf([3, 4], 15, 3)]);
+  gradcheck((x) => sg.binaryCrossEntropyWithLogits(x, t, { posWeight: sg.tensor([1, 2, 3, 4], { dtype: 'float64' }), weight: sg.tensor([0.5, 1, 2, 1], { dtype: 'float64' }) }), [randLeaf([3, 4], 16, 3)]);
+});
+
+test('crossEntropy values: uniform logits give log(C); an all-ignored batch gives NaN as in PyTorch', () => {
+  const loss = sg.crossEntropy(sg.zeros([3, 10]), labels([1, 2, 3])).item();
+  assert.ok(Math.abs(loss - Math.log(10)) < 1e-6);
+  assert.ok(Number.isNaN(sg.crossEntropy(sg.zeros([2, 3]), labels([-100, -100])).item()));
+  assert.ok(Math.abs(sg.binaryCrossEntropyWithLogits(sg.tensor([1000, -1000]), sg.tensor([1, 0])).item()) < 1e-6, 'stable at ±1000');
+});
+
+test('loss errors name the op, the argument and both shapes', () => {
+  assert.throws(() => sg.crossEntropy(sg.zeros([4, 3]), labels([0, 1, 2])), (e: Error) => e instanceof sg.ShapeError && e.message === 'crossEntropy: target [3] does not match input [4, 3] (expected target [4])');
+  assert.throws(() => sg.crossEntropy(sg.zeros([2, 3]), labels([0, 3])), /crossEntropy: target value 3 at position 1 is out of range for 3 classes \(expected 0 to 2, or ignoreIndex -100\)/);
+  assert.throws(() => sg.crossEntropy(sg.zeros([2, 3]), labels([0, 1]), { reduction: 'avg' as never }), /crossEntropy: reduction must be 'mean', 'sum' or 'none', got 'avg'/);
+  assert.throws(() => sg.mseLoss(sg.zeros([2, 3]), sg.zeros([3, 2])), /mseLoss: target \[3, 2\] does not match input \[2, 3\] \(they must have the same shape\)/);
+  assert.throws(() => sg.nllLoss(sg.zeros([2, 3]), sg.zeros([2])), (e: Error) => e instanceof sg.DTypeError && /nllLoss: class-index target must be int32, got float32 \(target \[2\], input \[2, 3\]\)/.test(e.message));
+});
+
+test.run();
