@@ -1,7 +1,7 @@
 /** Adam and AdamW: one update loop, differing only in where weight decay enters. */
 import type { FloatArray } from '@simplegrad/core';
 import { ArgumentError } from '@simplegrad/core';
-import { checkBoolean, checkNonNegative, checkUnitInterval, fmtValue } from './check.js';
+import { checkBoolean, checkKnownOptions, checkNonNegative, checkUnitInterval, fmtValue, optionNames } from './check.js';
 import { Optimizer, type ParamGroup, type ParamsInput, type StateReader, groupSuffix, zerosLike } from './optimizer.js';
 
 /** Options of {@link Adam} and {@link AdamW}. Every one can also be set per parameter group. */
@@ -20,6 +20,11 @@ export interface AdamOptions {
   maximize?: boolean;
 }
 
+/** Every option name, for the misspelling check (`optionNames` makes the table exhaustive). */
+const ADAM_OPTIONS = optionNames<AdamOptions>({
+  lr: true, betas: true, eps: true, weightDecay: true, amsgrad: true, maximize: true,
+});
+
 /** {@link AdamOptions} with every default filled in: the hyperparameters of one group. */
 export type AdamHyperparameters = Required<AdamOptions>;
 
@@ -28,9 +33,13 @@ export type AdamHyperparameters = Required<AdamOptions>;
  * lack of a gradient do not count), the moment estimates, and with AMSGrad their running maximum.
  */
 export type AdamState = {
+  /** t: this parameter's step count (PyTorch's `step`), which the bias corrections use. */
   step: number;
+  /** m: the exponential average of the gradient (PyTorch's `exp_avg`). */
   expAvg: FloatArray;
+  /** v: the exponential average of the squared gradient (`exp_avg_sq`). */
   expAvgSq: FloatArray;
+  /** v̂max: the running maximum of v with AMSGrad (`max_exp_avg_sq`), else null. */
   maxExpAvgSq: FloatArray | null;
 };
 
@@ -44,8 +53,9 @@ export abstract class AdamBase extends Optimizer<AdamHyperparameters, AdamState>
 
   /** @param name class name; @param decoupled AdamW's decay; @param weightDecay its default. */
   protected constructor(name: string, params: ParamsInput<AdamHyperparameters>, options: AdamOptions, decoupled: boolean, weightDecay: number) {
-    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, amsgrad = false, maximize = false } = options ?? {};
-    super(name, params, { lr, betas, eps, weightDecay: options?.weightDecay ?? weightDecay, amsgrad, maximize });
+    checkKnownOptions(name, options, ADAM_OPTIONS);
+    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, amsgrad = false, maximize = false } = options;
+    super(name, params, { lr, betas, eps, weightDecay: options.weightDecay ?? weightDecay, amsgrad, maximize });
     this.decoupled = decoupled;
   }
 

@@ -4,14 +4,40 @@
  * `SGD: lr must be >= 0, got -0.1` or `Adam: betas[0] must be in [0, 1), got 1.2 (param group 1)`.
  * `NaN` fails every numeric rule, because JavaScript's comparisons with `NaN` are false.
  */
-import { ArgumentError } from '@simplegrad/core';
+import { ArgumentError, Tensor, fmtShape } from '@simplegrad/core';
 
-/** Formats a rejected value for a message: numbers as JavaScript prints them, strings quoted. */
+/**
+ * Formats a rejected value for a message: numbers as JavaScript prints them, strings quoted,
+ * arrays element by element, tensors by shape, anything else by its type.
+ */
 export function fmtValue(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
   if (typeof v === 'number' || typeof v === 'boolean' || v === undefined || v === null) return String(v);
   if (Array.isArray(v)) return `[${v.map(fmtValue).join(', ')}]`;
+  if (v instanceof Tensor) return `a tensor of shape ${fmtShape(v.shape)}`;
   return typeof v;
+}
+
+/**
+ * The option names of an options type, from a table that must list each of them exactly once:
+ * `optionNames<StepLROptions>({ stepSize: true, gamma: true })` fails to compile if one is missing.
+ */
+export function optionNames<T>(table: Record<keyof T, true>): string[] {
+  return Object.keys(table);
+}
+
+/**
+ * Rejects option names the caller misspelled, e.g. `Adam: unknown option 'weight_decay' (known:
+ * lr, betas, ...)`: an option that is silently ignored is worse than an error. TypeScript catches
+ * this in object literals, but not in options built at run time or coming from JSON.
+ */
+export function checkKnownOptions(op: string, options: unknown, known: readonly string[]): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ArgumentError(op, `options must be an object such as { ${known[0]}: ... }, got ${fmtValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new ArgumentError(op, `unknown option '${key}' (known: ${known.join(', ')})`);
+  }
 }
 
 function fail(op: string, name: string, rule: string, v: unknown, where: string): never {

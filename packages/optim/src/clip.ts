@@ -1,6 +1,6 @@
 /** Gradient clipping: by global norm (`clipGradNorm`) and by value (`clipGradValue`). */
 import { ArgumentError, Tensor } from '@simplegrad/core';
-import { checkNonNegative, fmtValue } from './check.js';
+import { checkBoolean, checkKnownOptions, checkNonNegative, fmtValue, optionNames } from './check.js';
 
 /** Options of {@link clipGradNorm}. */
 export interface ClipGradNormOptions {
@@ -39,7 +39,9 @@ function gradsOf(op: string, params: Tensor | Iterable<Tensor>): Array<Tensor['d
  */
 export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, opts: ClipGradNormOptions = {}): number {
   const op = 'clipGradNorm';
+  checkKnownOptions(op, opts, optionNames<ClipGradNormOptions>({ normType: true, errorIfNonfinite: true }));
   const { normType = 2, errorIfNonfinite = false } = opts;
+  checkBoolean(op, 'errorIfNonfinite', errorIfNonfinite);
   if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new ArgumentError(op, `maxNorm must be >= 0, got ${fmtValue(maxNorm)}`);
   if (typeof normType !== 'number' || !(normType > 0)) {
     throw new ArgumentError(op, `normType must be > 0 (Infinity for the max norm), got ${fmtValue(normType)}`);

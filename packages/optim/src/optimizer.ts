@@ -144,7 +144,10 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters, S e
     params.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new ArgumentError(this.name, `optimizer can only optimize tensors, but params[${i}] is ${fmtValue(p)}${where}`);
       if (p.dtype === 'int32') throw new ArgumentError(this.name, `optimizer can only optimize floating-point tensors, but params[${i}] is int32${where}`);
-      if (!p.isLeaf && !p.retainsGrad) throw new ArgumentError(this.name, `can't optimize a non-leaf tensor (params[${i}])${where}`);
+      // A computed tensor is rebuilt on every forward pass, so updating it in place would be lost (torch refuses too).
+      if (!p.isLeaf && !p.retainsGrad) {
+        throw new ArgumentError(this.name, `can't optimize a non-leaf tensor: params[${i}] was computed by an op; pass the leaf tensors it came from, or a detach() of it${where}`);
+      }
       if (tensors.includes(p)) throw new ArgumentError(this.name, `params[${i}] appears twice in the same parameter group${where}`);
       tensors.push(p);
       const other = this.paramGroups.findIndex((g) => g.params.includes(p));
@@ -169,11 +172,17 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters, S e
   }
 
   /**
-   * Clears the gradients of all parameters: sets them to null (the default, as in PyTorch 2), or
-   * fills them with zeros when `setToNone` is false. A null gradient makes `step()` skip the
-   * parameter, while a zero gradient still updates it (weight decay, momentum).
+   * Clears the gradients of all parameters: sets them to null (the default, as in PyTorch 2 and
+   * `Module.zeroGrad`), or fills them with zeros in place with `{ setToNone: false }` (PyTorch
+   * 1.13's default). A null gradient makes `step()` skip the parameter, while a zero gradient
+   * still updates it (weight decay, momentum, Adam's moments all move).
+   *
+   * @example
+   * opt.zeroGrad();                        // grads become null
+   * opt.zeroGrad({ setToNone: false });    // grads keep their tensors, filled with 0
    */
-  zeroGrad(setToNone = true): void {
+  zeroGrad(opts: { setToNone?: boolean } = {}): void {
+    const setToNone = opts.setToNone ?? true;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         if (p.grad === null) continue;
@@ -209,8 +218,18 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters, S e
   /**
    * Restores a state dict from {@link Optimizer.stateDict} (or its JSON round trip). The optimizer
    * must have been built with the same group structure; parameters are matched by position, the
-   * group hyperparameters (including `lr`) are replaced by the saved ones, and buffers are copied
-   * into the parameters' dtype. Everything is validated before anything changes.
+   * group hyperparameters (including `lr` and `initialLr`) are replaced by the saved ones, and
+   * buffers are copied into the parameters' dtype. Everything is validated before anything changes.
+   *
+   * To resume training, rebuild the model, the optimizer and its schedulers as at the start, then
+   * load all three: building a scheduler rewrites the lrs (its step 0), and loading the optimizer
+   * afterwards puts the saved lrs back.
+   *
+   * @example
+   * const saved = JSON.stringify({ opt: opt.stateDict(), sched: sched.stateDict() });
+   * // later, with a freshly built model, opt and sched:
+   * const { opt: o, sched: s } = JSON.parse(saved);
+   * opt.loadStateDict(o); sched.loadStateDict(s);
    */
   loadStateDict(sd: LoadableStateDict): void {
     const saved = sd?.paramGroups;
@@ -227,7 +246,12 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters, S e
       if (!Array.isArray(sg.params) || sg.params.length !== current.params.length) {
         throw new ArgumentError(this.name, `loaded parameter group ${gi} has ${Array.isArray(sg.params) ? sg.params.length : 'no'} parameters but the optimizer's group has ${current.params.length}`);
       }
-      sg.params.forEach((k: number, j: number) => byIndex.set(String(k), current.params[j]));
+      sg.params.forEach((k: unknown, j: number) => {
+        if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || byIndex.has(String(k))) {
+          throw new ArgumentError(this.name, `loaded parameter group ${gi} lists parameter index ${fmtValue(k)}, which is not a new integer >= 0`);
+        }
+        byIndex.set(String(k), current.params[j]);
+      });
       const hyper = Object.fromEntries(
         Object.entries(sg).filter(([k]) => k !== 'params').map(([k, v]) => [k, copyValue(v)]),
       ) as Partial<H>;
@@ -256,7 +280,9 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters, S e
     const grad = param.grad;
     if (grad === null) return null;
     if (!sameShape(grad.shape, param.shape)) {
-      throw new ShapeError(this.name, `gradient of shape ${fmtShape(grad.shape)} does not match its parameter of shape ${fmtShape(param.shape)}`);
+      const gi = this.paramGroups.findIndex((g) => g.params.includes(param));
+      const pi = this.paramGroups[gi].params.indexOf(param);
+      throw new ShapeError(this.name, `the gradient of params[${pi}] of param group ${gi} has shape ${fmtShape(grad.shape)} but the parameter has shape ${fmtShape(param.shape)}`);
     }
     return grad.data;
   }

@@ -1,7 +1,7 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay. */
 import type { FloatArray } from '@simplegrad/core';
 import { ArgumentError } from '@simplegrad/core';
-import { checkBoolean, checkFinite, checkNonNegative } from './check.js';
+import { checkBoolean, checkFinite, checkKnownOptions, checkNonNegative, optionNames } from './check.js';
 import { Optimizer, type ParamGroup, type ParamsInput, type StateReader, groupSuffix, zerosLike } from './optimizer.js';
 
 /** Options of {@link SGD}. Every one can also be set per parameter group. */
@@ -19,6 +19,11 @@ export interface SGDOptions {
   /** Ascend the objective instead of descending it (default false). */
   maximize?: boolean;
 }
+
+/** Every option name, for the misspelling check (`optionNames` makes the table exhaustive). */
+const SGD_OPTIONS = optionNames<SGDOptions>({
+  lr: true, momentum: true, dampening: true, nesterov: true, weightDecay: true, maximize: true,
+});
 
 /** {@link SGDOptions} with every default filled in: the hyperparameters of one group. */
 export type SGDHyperparameters = Required<SGDOptions>;
@@ -54,7 +59,10 @@ export type SGDState = { momentumBuffer: FloatArray | null };
 export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
   /** @param params tensors or groups `{ params, ...overrides }`; @param options defaults for every group. */
   constructor(params: ParamsInput<SGDHyperparameters>, options: SGDOptions) {
-    const { lr, momentum = 0, dampening = 0, nesterov = false, weightDecay = 0, maximize = false } = options ?? {};
+    checkKnownOptions('SGD', options, SGD_OPTIONS);
+    const { lr, momentum = 0, dampening = 0, nesterov = false, weightDecay = 0, maximize = false } = options;
+    // SGD has no sensible default lr (PyTorch's is `required` too).
+    if (lr === undefined) throw new ArgumentError('SGD', 'lr is required, e.g. new SGD(params, { lr: 0.01 })');
     super('SGD', params, { lr, momentum, dampening, nesterov, weightDecay, maximize });
   }
 

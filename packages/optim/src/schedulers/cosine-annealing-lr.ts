@@ -1,6 +1,6 @@
 /** CosineAnnealingLR: half a cosine from the initial lr down to `etaMin` over `tMax` epochs. */
 import type { Optimizer } from '../optimizer.js';
-import { checkInteger, checkNonNegative } from '../check.js';
+import { checkInteger, checkKnownOptions, checkNonNegative, optionNames } from '../check.js';
 import { LRScheduler } from './lr-scheduler.js';
 
 /** Options of {@link CosineAnnealingLR}. */
@@ -39,6 +39,7 @@ export class CosineAnnealingLR extends LRScheduler<Required<CosineAnnealingLROpt
   }
 
   protected override resolveOptions(o: Partial<CosineAnnealingLROptions>): Required<CosineAnnealingLROptions> {
+    checkKnownOptions(this.name, o, optionNames<CosineAnnealingLROptions>({ tMax: true, etaMin: true }));
     return {
       tMax: checkInteger(this.name, 'tMax', o.tMax, 1),
       etaMin: checkNonNegative(this.name, 'etaMin', o.etaMin ?? 0),

@@ -1,6 +1,6 @@
 /** ExponentialLR: multiply the lr by `gamma` every epoch. */
 import type { Optimizer } from '../optimizer.js';
-import { checkNonNegative } from '../check.js';
+import { checkKnownOptions, checkNonNegative, optionNames } from '../check.js';
 import { LRScheduler } from './lr-scheduler.js';
 
 /** Options of {@link ExponentialLR}. */
@@ -23,6 +23,7 @@ export class ExponentialLR extends LRScheduler<ExponentialLROptions> {
   }
 
   protected override resolveOptions(o: Partial<ExponentialLROptions>): ExponentialLROptions {
+    checkKnownOptions(this.name, o, optionNames<ExponentialLROptions>({ gamma: true }));
     return { gamma: checkNonNegative(this.name, 'gamma', o.gamma) };
   }
 

@@ -1,7 +1,7 @@
 /** LinearLR: scale the lr linearly from `startFactor` to `endFactor` (a warm-up). */
 import { ArgumentError } from '@simplegrad/core';
 import type { Optimizer } from '../optimizer.js';
-import { checkInteger, fmtValue } from '../check.js';
+import { checkInteger, checkKnownOptions, fmtValue, optionNames } from '../check.js';
 import { LRScheduler } from './lr-scheduler.js';
 
 /** Options of {@link LinearLR}. */
@@ -40,6 +40,7 @@ export class LinearLR extends LRScheduler<Required<LinearLROptions>> {
   }
 
   protected override resolveOptions(o: Partial<LinearLROptions>): Required<LinearLROptions> {
+    checkKnownOptions(this.name, o, optionNames<LinearLROptions>({ startFactor: true, endFactor: true, totalIters: true }));
     const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = o;
     if (typeof startFactor !== 'number' || !(startFactor > 0 && startFactor <= 1)) {
       throw new ArgumentError(this.name, `startFactor must be in (0, 1], got ${fmtValue(startFactor)}`);

@@ -45,7 +45,7 @@ export abstract class LRScheduler<O extends object> {
     this.name = name;
     if (!(optimizer instanceof Optimizer)) throw new ArgumentError(name, `expected an Optimizer, got ${fmtValue(optimizer)}`);
     // Validate before touching the optimizer, so a bad option leaves it as it was.
-    this.options = this.resolveOptions(options ?? {});
+    this.options = this.resolveOptions(options);
     this.optimizer = optimizer;
     this.baseLrs = optimizer.paramGroups.map((g) => (g.initialLr ??= g.lr));
     this.step();
@@ -78,15 +78,21 @@ export abstract class LRScheduler<O extends object> {
    * are not touched: they come back with the optimizer's own state dict.
    */
   loadStateDict(sd: SchedulerStateDict<O>): void {
+    if (typeof sd !== 'object' || sd === null) {
+      throw new ArgumentError(this.name, `loadStateDict expects { lastEpoch, baseLrs, lastLr, options } as returned by stateDict(), got ${fmtValue(sd)}`);
+    }
     const n = this.optimizer.paramGroups.length;
-    const lastEpoch = checkInteger(this.name, 'lastEpoch', sd?.lastEpoch, 0);
+    const lastEpoch = checkInteger(this.name, 'loaded lastEpoch', sd.lastEpoch, 0);
     const lists = { baseLrs: sd.baseLrs, lastLr: sd.lastLr };
     for (const [key, v] of Object.entries(lists)) {
       if (!Array.isArray(v) || v.length !== n || v.some((x) => typeof x !== 'number')) {
         throw new ArgumentError(this.name, `loaded ${key} must be an array of ${n} numbers (one per parameter group), got ${fmtValue(v)}`);
       }
     }
-    this.options = this.resolveOptions(sd.options ?? {});
+    if (typeof sd.options !== 'object' || sd.options === null) {
+      throw new ArgumentError(this.name, `loaded options must be an object, got ${fmtValue(sd.options)}`);
+    }
+    this.options = this.resolveOptions(sd.options);
     this.lastEpoch = lastEpoch;
     this.baseLrs = [...sd.baseLrs];
     this.lastLr = [...sd.lastLr];

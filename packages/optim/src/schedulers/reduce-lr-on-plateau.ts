@@ -1,7 +1,7 @@
 /** ReduceLROnPlateau: cut the lr when a monitored metric stops improving. */
 import { ArgumentError } from '@simplegrad/core';
 import { Optimizer } from '../optimizer.js';
-import { checkChoice, checkInteger, checkNonNegative, checkUnitInterval, fmtValue } from '../check.js';
+import { checkChoice, checkInteger, checkKnownOptions, checkNonNegative, checkUnitInterval, fmtValue, optionNames } from '../check.js';
 
 /** Options of {@link ReduceLROnPlateau}. */
 export interface ReduceLROnPlateauOptions {
@@ -22,6 +22,11 @@ export interface ReduceLROnPlateauOptions {
   /** A cut smaller than this is skipped (default 1e-8). */
   eps?: number;
 }
+
+/** Every option name, for the misspelling check (`optionNames` makes the table exhaustive). */
+const PLATEAU_OPTIONS = optionNames<ReduceLROnPlateauOptions>({
+  mode: true, factor: true, patience: true, threshold: true, thresholdMode: true, cooldown: true, minLr: true, eps: true,
+});
 
 /** {@link ReduceLROnPlateauOptions} resolved: defaults filled in, `minLr` one per group. */
 export type ReduceLROnPlateauResolved = Required<Omit<ReduceLROnPlateauOptions, 'minLr'>> & { minLr: number[] };
@@ -86,7 +91,7 @@ export class ReduceLROnPlateau {
   constructor(optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
     if (!(optimizer instanceof Optimizer)) throw new ArgumentError(this.name, `expected an Optimizer, got ${fmtValue(optimizer)}`);
     this.optimizer = optimizer;
-    this.options = this.resolveOptions(options ?? {});
+    this.options = this.resolveOptions(options);
     this.best = this.worst();
     this.lastLr = optimizer.paramGroups.map((g) => g.lr);
   }
@@ -150,10 +155,16 @@ export class ReduceLROnPlateau {
 
   /** Restores a state dict from {@link ReduceLROnPlateau.stateDict} (validated first). */
   loadStateDict(sd: ReduceLROnPlateauStateDict): void {
-    const options = this.resolveOptions(sd?.options ?? {});
-    const lastEpoch = checkInteger(this.name, 'lastEpoch', sd.lastEpoch, 0);
-    const numBadEpochs = checkInteger(this.name, 'numBadEpochs', sd.numBadEpochs, 0);
-    const cooldownCounter = checkInteger(this.name, 'cooldownCounter', sd.cooldownCounter, 0);
+    if (typeof sd !== 'object' || sd === null) {
+      throw new ArgumentError(this.name, `loadStateDict expects { lastEpoch, best, numBadEpochs, cooldownCounter, lastLr, options } as returned by stateDict(), got ${fmtValue(sd)}`);
+    }
+    if (typeof sd.options !== 'object' || sd.options === null) {
+      throw new ArgumentError(this.name, `loaded options must be an object, got ${fmtValue(sd.options)}`);
+    }
+    const options = this.resolveOptions(sd.options);
+    const lastEpoch = checkInteger(this.name, 'loaded lastEpoch', sd.lastEpoch, 0);
+    const numBadEpochs = checkInteger(this.name, 'loaded numBadEpochs', sd.numBadEpochs, 0);
+    const cooldownCounter = checkInteger(this.name, 'loaded cooldownCounter', sd.cooldownCounter, 0);
     const best: unknown = sd.best === 'Infinity' ? Infinity : sd.best === '-Infinity' ? -Infinity : sd.best;
     if (typeof best !== 'number' || Number.isNaN(best)) {
       throw new ArgumentError(this.name, `loaded best must be a number, 'Infinity' or '-Infinity', got ${fmtValue(sd.best)}`);
@@ -176,6 +187,7 @@ export class ReduceLROnPlateau {
 
   private resolveOptions(o: ReduceLROnPlateauOptions): ReduceLROnPlateauResolved {
     const op = this.name;
+    checkKnownOptions(op, o, PLATEAU_OPTIONS);
     const n = this.optimizer.paramGroups.length;
     const minLrIn = o.minLr ?? 0;
     let minLr: number[];

@@ -1,6 +1,6 @@
 /** StepLR: multiply the lr by `gamma` every `stepSize` epochs. */
 import type { Optimizer } from '../optimizer.js';
-import { checkInteger, checkNonNegative } from '../check.js';
+import { checkInteger, checkKnownOptions, checkNonNegative, optionNames } from '../check.js';
 import { LRScheduler } from './lr-scheduler.js';
 
 /** Options of {@link StepLR}. */
@@ -30,6 +30,7 @@ export class StepLR extends LRScheduler<Required<StepLROptions>> {
   }
 
   protected override resolveOptions(o: Partial<StepLROptions>): Required<StepLROptions> {
+    checkKnownOptions(this.name, o, optionNames<StepLROptions>({ stepSize: true, gamma: true }));
     return {
       stepSize: checkInteger(this.name, 'stepSize', o.stepSize, 1),
       gamma: checkNonNegative(this.name, 'gamma', o.gamma ?? 0.1),
