@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import { gradcheck, randLeaf } from './gradcheck.js';
 
-const labels = (values: number[]) => sg.tensor(values, { dtype: 'int32' });
+const labels = (values: sg.NestedArray) => sg.tensor(values, { dtype: 'int32' });
 const probs = (shape: number[], seed: number) => sg.softmax(randLeaf(shape, seed).detach(), 1);
 
 test('crossEntropy gradients: index targets with weight, ignoreIndex, labelSmoothing; every reduction (gradcheck)', () => {

@@ -1,6 +1,7 @@
 /**
  * @simplegrad/nn: modules that register their parameters under PyTorch's names, the layers a CNN
- * needs, PyTorch-default initialisation from the seeded generator, and state dicts.
+ * needs, PyTorch-default initialisation from the seeded generator, state dicts and safetensors
+ * checkpoints.
  *
  * @example
  * import { Module, Conv2d, Linear } from '@simplegrad/nn';
@@ -19,6 +20,7 @@ export {
 export { Parameter, type ParameterOptions } from './parameter.js';
 export { StateDictError, SafetensorsError, type ShapeMismatch } from './errors.js';
 export { summary, withEvalMode } from './summary.js';
+export { saveSafetensors, loadSafetensors, safetensorsMetadata, type SaveSafetensorsOptions } from './safetensors.js';
 export * as init from './init.js';
 export { type LayerOptions } from './layers/common.js';
 export { Linear, type LinearOptions } from './layers/linear.js';

@@ -210,3 +210,25 @@ export function kaimingNormal_<T extends Tensor>(t: T, opts: KaimingOptions = {}
   if (t.size === 0) return t;
   return normal_(t, { mean: 0, std: kaimingStd('kaimingNormal_', t, opts), generator: opts.generator });
 }
+
+// The names without the trailing underscore, as the design document spells them (PyTorch keeps
+// them as deprecated aliases). They are the same functions: they also fill in place.
+
+/** Alias of {@link uniform_}. */
+export const uniform = uniform_;
+/** Alias of {@link normal_}. */
+export const normal = normal_;
+/** Alias of {@link constant_}. */
+export const constant = constant_;
+/** Alias of {@link zeros_}. */
+export const zeros = zeros_;
+/** Alias of {@link ones_}. */
+export const ones = ones_;
+/** Alias of {@link xavierUniform_}. */
+export const xavierUniform = xavierUniform_;
+/** Alias of {@link xavierNormal_}. */
+export const xavierNormal = xavierNormal_;
+/** Alias of {@link kaimingUniform_}. */
+export const kaimingUniform = kaimingUniform_;
+/** Alias of {@link kaimingNormal_}. */
+export const kaimingNormal = kaimingNormal_;

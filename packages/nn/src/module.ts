@@ -50,8 +50,11 @@ export interface NamedOptions {
 
 /** Called after a module's forward with its inputs and output; a returned value replaces the output. */
 export type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
-/** Called before a module's forward with its inputs; a returned array replaces the inputs. */
-export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown[] | undefined | void;
+/**
+ * Called before a module's forward with its inputs; a returned array replaces the inputs (a single
+ * non-array value replaces them with `[value]`).
+ */
+export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown;
 
 /** Returned by the hook registrations: call `remove()` to unregister. */
 export interface HookHandle {
@@ -87,6 +90,13 @@ function internals(m: Module): Internals {
 }
 
 const join = (prefix: string, name: string): string => (prefix === '' ? name : `${prefix}.${name}`);
+
+/** A value's kind for error messages: its class name, or `null` / its typeof. */
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  return typeof v;
+}
 
 /**
  * Base class of layers and models (PyTorch's `nn.Module`).
@@ -131,16 +141,29 @@ export abstract class Module {
     return { params, modules };
   }
 
-  private checkName(op: string, name: string, allow: (v: unknown) => boolean): void {
+  /**
+   * Throws unless `name` may be registered as a `kind` (PyTorch's rules): a non-empty name without
+   * '.', not already an attribute of another kind. Descriptors are inspected rather than read, so
+   * a getter (how layers expose their buffers, e.g. a loss's `weight`) is never run here.
+   */
+  private checkName(op: string, name: string, kind: 'parameter' | 'module' | 'buffer'): void {
+    const where = this.constructor.name;
     if (typeof name !== 'string' || name === '' || name.includes('.')) {
-      throw new ArgumentError(op, `name must be a non-empty string without '.', got ${JSON.stringify(name)} (in ${this.constructor.name})`);
+      throw new ArgumentError(op, `name must be a non-empty string without '.', got ${JSON.stringify(name)} (in ${where})`);
     }
-    if (name in this && !allow((this as Record<string, unknown>)[name])) {
-      throw new ArgumentError(op, `attribute '${name}' already exists on ${this.constructor.name} and is not a ${op.replace('register', '').toLowerCase()}`);
+    const isBuffer = internals(this).buffers.has(name);
+    if (kind !== 'buffer' && isBuffer) throw new ArgumentError(op, `'${name}' is already a buffer of ${where}`);
+    if (isBuffer) return;
+    let desc: PropertyDescriptor | undefined;
+    for (let o: object | null = this; o !== null && desc === undefined; o = Object.getPrototypeOf(o)) {
+      desc = Object.getOwnPropertyDescriptor(o, name);
     }
-    if (op !== 'registerBuffer' && internals(this).buffers.has(name)) {
-      throw new ArgumentError(op, `'${name}' is already a buffer of ${this.constructor.name}`);
-    }
+    if (desc === undefined) return;
+    const v: unknown = desc.value;
+    const fits = 'value' in desc
+      ? kind !== 'buffer' && (v === undefined || v === null || (kind === 'parameter' ? v instanceof Parameter : v instanceof Module))
+      : kind === 'buffer';
+    if (!fits) throw new ArgumentError(op, `attribute '${name}' already exists on ${where} and is not a ${kind}`);
   }
 
   /**
@@ -151,7 +174,10 @@ export abstract class Module {
    * for (let i = 0; i < 3; i++) this.registerParameter(`w${i}`, new Parameter(sg.zeros([4])));
    */
   registerParameter(name: string, param: Parameter | null): void {
-    this.checkName('registerParameter', name, (v) => v === null || v === undefined || v instanceof Parameter);
+    this.checkName('registerParameter', name, 'parameter');
+    if (param !== null && !(param instanceof Parameter)) {
+      throw new ArgumentError('registerParameter', `'${name}' must be a Parameter or null, got ${describe(param)} (in ${this.constructor.name}); wrap a tensor with new Parameter(t)`);
+    }
     Object.defineProperty(this, name, { value: param, enumerable: true, writable: true, configurable: true });
   }
 
@@ -162,7 +188,10 @@ export abstract class Module {
    * blocks.forEach((b, i) => this.registerModule(`block${i}`, b));
    */
   registerModule(name: string, module: Module | null): void {
-    this.checkName('registerModule', name, (v) => v === null || v === undefined || v instanceof Module);
+    this.checkName('registerModule', name, 'module');
+    if (module !== null && !(module instanceof Module)) {
+      throw new ArgumentError('registerModule', `'${name}' must be a Module or null, got ${describe(module)} (in ${this.constructor.name})`);
+    }
     Object.defineProperty(this, name, { value: module, enumerable: true, writable: true, configurable: true });
   }
 
@@ -176,9 +205,9 @@ export abstract class Module {
    * this.getBuffer('running_mean');               // the tensor
    */
   registerBuffer(name: string, tensor: Tensor | null, opts: BufferOptions = {}): Tensor | null {
-    this.checkName('registerBuffer', name, (v) => v === null || v === undefined || !(v instanceof Parameter || v instanceof Module));
+    this.checkName('registerBuffer', name, 'buffer');
     if (tensor !== null && !(tensor instanceof Tensor)) {
-      throw new ArgumentError('registerBuffer', `buffer '${name}' must be a Tensor or null (in ${this.constructor.name})`);
+      throw new ArgumentError('registerBuffer', `buffer '${name}' must be a Tensor or null, got ${describe(tensor)} (in ${this.constructor.name})`);
     }
     internals(this).buffers.set(name, { tensor, persistent: opts.persistent ?? true });
     return tensor;
@@ -255,7 +284,7 @@ export abstract class Module {
     const out: [string, Module][] = [];
     const memo = new Set<Module>();
     const path = new Set<Module>();
-    // Explicit stack: no recursion limit, and `path` stops cycles (a child pointing at its parent).
+    // `path` (the modules on the current branch) stops cycles even when duplicates are listed.
     const visit = (m: Module, name: string): void => {
       if (removeDuplicate) {
         if (memo.has(m)) return;
@@ -376,6 +405,7 @@ export abstract class Module {
    * model.train();   // dropout active, batch statistics
    */
   train(mode = true): this {
+    if (typeof mode !== 'boolean') throw new ArgumentError('train', `mode must be a boolean, got ${describe(mode)}`);
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -517,8 +547,9 @@ export abstract class Module {
         enumerable: false,
         value: (...args: unknown[]): unknown => {
           for (const h of [...st.preHooks.values()]) {
-            const r = h(this, args);
-            if (r !== undefined) args = r;
+            const r: unknown = h(this, args);
+            // As in PyTorch, a single returned value stands for a one-element argument list.
+            if (r !== undefined) args = Array.isArray(r) ? r : [r];
           }
           let out = inner.apply(this, args);
           for (const h of [...st.hooks.values()]) {

@@ -44,8 +44,8 @@ export function withEvalMode<T>(model: Module, fn: () => T): T {
 /**
  * The table printed by `Module.summary`: every module a forward pass on zeros of `inputShape` runs
  * through (in call order, with its dotted name and type), its output shape and its own parameter
- * count (`-` for a container without parameters of its own, so the column sums to the total), then
- * the totals. Eval mode is used so BatchNorm statistics and the random generator are untouched.
+ * count (`-` for a container without parameters of its own, `(reused)` when a module runs again,
+ * so the column sums to the total), then the totals. Eval mode is used so BatchNorm statistics and the random generator are untouched.
  *
  * @example
  * console.log(summary(model, [1, 1, 28, 28]));
@@ -66,7 +66,7 @@ export function summary(model: Module, inputShape: readonly number[], opts: Summ
       const first = !counted.has(m);
       counted.add(m);
       const n = own.reduce((s, p) => s + p.size, 0);
-      const row: Row = { name, type: m.constructor.name, output: '?', params: !first ? '(shared)' : own.length === 0 && m.children().length > 0 ? '-' : thousands(n) };
+      const row: Row = { name, type: m.constructor.name, output: '?', params: !first ? '(reused)' : own.length === 0 && m.children().length > 0 ? '-' : thousands(n) };
       rows.push(row);
       open = [...open, row];
     }));

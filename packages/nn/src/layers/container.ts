@@ -2,18 +2,24 @@
 import { ArgumentError, Tensor } from '@simplegrad/core';
 import { Module } from '../module.js';
 
-/** Modules stored under the names `'0'`, `'1'`, ... in order (own fields, so the field walk registers them). */
+/**
+ * Modules held as own fields, in order: named `'0'`, `'1'`, ... (or, for a `Sequential` built from
+ * an object, by its keys), so the field walk registers them with no extra bookkeeping.
+ */
 abstract class IndexedModules extends Module {
-  /** Number of modules. */
-  get length(): number {
-    let n = 0;
-    while (this.slot(n) !== undefined) n++;
-    return n;
+  /** The held modules with their names, in order (a module held twice is listed twice). */
+  protected entries(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const key of Object.keys(this)) {
+      const v = (this as unknown as Record<string, unknown>)[key];
+      if (v instanceof Module) out.push([key, v]);
+    }
+    return out;
   }
 
-  protected slot(i: number): Module | undefined {
-    const v = (this as unknown as Record<string, unknown>)[String(i)];
-    return v instanceof Module ? v : undefined;
+  /** Number of modules. */
+  get length(): number {
+    return this.entries().length;
   }
 
   /**
@@ -23,28 +29,29 @@ abstract class IndexedModules extends Module {
    * seq.at(-1);   // the last layer
    */
   at(index: number): Module {
-    const n = this.length;
-    const i = index < 0 ? index + n : index;
-    const m = Number.isInteger(i) ? this.slot(i) : undefined;
-    if (m === undefined) throw new ArgumentError(`${this.constructor.name}.at`, `index ${index} is out of range for ${n} module${n === 1 ? '' : 's'}`);
-    return m;
+    const all = this.entries();
+    const i = index < 0 ? index + all.length : index;
+    if (!Number.isInteger(i) || i < 0 || i >= all.length) {
+      throw new ArgumentError(`${this.constructor.name}.at`, `index ${index} is out of range for ${all.length} module${all.length === 1 ? '' : 's'}`);
+    }
+    return all[i][1];
   }
 
   /**
-   * Appends a module (named by its position). Returns `this`.
+   * Appends a module, named by its position (`String(length)`, as PyTorch does). Returns `this`.
    *
    * @example
    * list.append(new Linear(8, 8));
    */
   append(module: Module): this {
-    if (!(module instanceof Module)) throw new ArgumentError(`${this.constructor.name}.append`, `expected a Module, got ${typeof module}`);
+    if (!(module instanceof Module)) throw new ArgumentError(`${this.constructor.name}.append`, `expected a Module, got ${module === null ? 'null' : typeof module}`);
     this.registerModule(String(this.length), module);
     return this;
   }
 
   /** Iterates the modules in order. */
   *[Symbol.iterator](): IterableIterator<Module> {
-    for (let i = 0; this.slot(i) !== undefined; i++) yield this.slot(i) as Module;
+    for (const [, m] of this.entries()) yield m;
   }
 }
 
@@ -72,9 +79,7 @@ export class Sequential extends IndexedModules {
   /** Feeds `x` through every child in order (a module listed twice runs twice). */
   forward(x: Tensor): Tensor {
     let out: unknown = x;
-    for (const key of Object.keys(this)) {
-      const m = (this as unknown as Record<string, unknown>)[key];
-      if (!(m instanceof Module)) continue;
+    for (const [key, m] of this.entries()) {
       out = m.forward(out);
       if (!(out instanceof Tensor)) {
         throw new ArgumentError('Sequential', `module '${key}' (${m.constructor.name}) returned ${typeof out}, not a Tensor`);

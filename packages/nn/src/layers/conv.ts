@@ -1,5 +1,5 @@
 /** `Conv2d`: a 2-D convolution layer over core's `conv2d` (pad → im2col → one matrix multiply). */
-import { ArgumentError, ShapeError, conv2d, fmtShape } from '@simplegrad/core';
+import { ArgumentError, ShapeError, conv2d, fmtShape, resolvePadMode } from '@simplegrad/core';
 import type { Generator, PadMode, Tensor } from '@simplegrad/core';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
@@ -66,6 +66,11 @@ export class Conv2d extends Module {
     this.stride = pair('Conv2d', 'stride', opts.stride ?? 1);
     this.padding = resolvePadding(opts.padding ?? 0, this.kernelSize, this.stride);
     this.padMode = opts.padMode === 'zeros' || opts.padMode === undefined ? 'constant' : opts.padMode;
+    try {
+      resolvePadMode('Conv2d', 'padMode', this.padMode, []);   // core's list of modes, checked now rather than at the first forward
+    } catch {
+      throw new ArgumentError('Conv2d', `unknown padMode ${JSON.stringify(opts.padMode)}; expected 'zeros' (or 'constant'), 'reflect', 'replicate', 'circular' or 'symmetric' (or NumPy's 'edge', 'wrap')`);
+    }
     this.padValue = opts.padValue ?? 0;
     this.weight = emptyParameter([outChannels, inChannels, ...this.kernelSize], opts);
     this.bias = opts.bias === false ? null : emptyParameter([outChannels], opts);

@@ -1,0 +1,122 @@
+/**
+ * State dicts: what stateDict() holds, and loadStateDict's strict / non-strict reporting of
+ * missing, unexpected and mis-shaped keys (all at once, before anything is copied).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as sg from '@simplegrad/core';
+import { BatchNorm2d, Conv2d, Linear, Module, Sequential, StateDictError } from '../src/index.js';
+import { throwsTyped } from './fixtures.js';
+
+class Small extends Module {
+  conv = new Conv2d(1, 2, 3);
+  bn = new BatchNorm2d(2);
+  fc = new Linear(2, 3);
+  forward(x: sg.Tensor): sg.Tensor { return this.fc.forward(sg.flatten(sg.mean(this.bn.forward(this.conv.forward(x)), [2, 3]), 1)); }
+}
+
+const keysOf = (m: Module): string[] => [...m.stateDict().keys()];
+
+test('stateDict holds parameters and persistent buffers under dotted names, sharing memory, cut from the graph', () => {
+  const m = new Small();
+  const sd = m.stateDict();
+  assert.equal([...sd.keys()], [
+    'conv.weight', 'conv.bias', 'bn.weight', 'bn.bias', 'bn.running_mean', 'bn.running_var', 'bn.num_batches_tracked', 'fc.weight', 'fc.bias',
+  ]);
+  assert.is(sd.get('conv.weight')!.data, m.conv.weight.data, 'shares memory, as PyTorch\'s state_dict does');
+  assert.is(sd.get('conv.weight')!.requiresGrad, false);
+  assert.is(sd.get('bn.num_batches_tracked')!.dtype, 'int32');
+});
+
+test('loadStateDict copies values in place (the Parameter objects an optimizer holds stay valid) and converts dtypes', () => {
+  const src = new Small();
+  const dst = new Small();
+  const weight = dst.fc.weight;
+  const sd64 = new Map([...src.stateDict()].map(([k, t]) => [k, t.dtype === 'int32' ? t : t.to('float64')]));
+  sd64.set('bn.num_batches_tracked', sg.tensor(5, { dtype: 'int32' }));
+  const result = dst.loadStateDict(sd64);
+  assert.equal(result, { missingKeys: [], unexpectedKeys: [] });
+  assert.is(dst.fc.weight, weight);
+  assert.is(dst.fc.weight.dtype, 'float32');
+  assert.equal([...dst.fc.weight.data], [...src.fc.weight.data]);
+  assert.is(dst.bn.numBatchesTracked!.item(), 5);
+  assert.ok(dst.fc.weight.data !== src.fc.weight.data, 'copied, not aliased');
+});
+
+test('loadStateDict accepts a plain object of tensors', () => {
+  const lin = new Linear(2, 1);
+  lin.loadStateDict({ weight: sg.tensor([[3, 4]]), bias: sg.tensor([5]) });
+  assert.equal([...lin.weight.data, ...lin.bias!.data], [3, 4, 5]);
+});
+
+test('strict loading reports every missing, unexpected and mis-shaped key in one error, and copies nothing', () => {
+  const m = new Small();
+  const before = [...m.fc.bias!.data];
+  const sd = m.stateDict();
+  const bad = new Map(sd);
+  bad.delete('bn.running_var');
+  bad.delete('conv.bias');
+  bad.set('fc.weight', sg.zeros([3, 4]));
+  bad.set('conv.weight', sg.zeros([2, 1, 5, 5]));
+  bad.set('extra.weight', sg.zeros([1]));
+  bad.set('bn.scale', sg.zeros([1]));
+  bad.set('fc.bias', sg.full([3], 9));
+  let err: StateDictError | undefined;
+  try {
+    m.loadStateDict(bad);
+  } catch (e) {
+    err = e as StateDictError;
+  }
+  assert.instance(err, StateDictError);
+  assert.is(err!.message, [
+    'loadStateDict: error(s) in loading the state dict for Small:',
+    '  missing keys: "conv.bias", "bn.running_var"',
+    '  unexpected keys: "extra.weight", "bn.scale"',
+    '  size mismatch for "conv.weight": the checkpoint has shape [2, 1, 5, 5], the model has shape [2, 1, 3, 3]',
+    '  size mismatch for "fc.weight": the checkpoint has shape [3, 4], the model has shape [3, 2]',
+  ].join('\n'));
+  assert.equal(err!.missingKeys, ['conv.bias', 'bn.running_var']);
+  assert.equal(err!.unexpectedKeys, ['extra.weight', 'bn.scale']);
+  assert.equal(err!.shapeMismatches, [
+    { key: 'conv.weight', expected: [2, 1, 3, 3], got: [2, 1, 5, 5] },
+    { key: 'fc.weight', expected: [3, 2], got: [3, 4] },
+  ]);
+  assert.is(err!.op, 'loadStateDict');
+  assert.equal([...m.fc.bias!.data], before, 'nothing was copied');
+});
+
+test('non-strict loading loads what matches and returns the missing and unexpected keys', () => {
+  const m = new Small();
+  const partial = new Map<string, sg.Tensor>([['fc.bias', sg.tensor([1, 2, 3])], ['head.weight', sg.zeros([1])]]);
+  const result = m.loadStateDict(partial, { strict: false });
+  assert.equal(result.unexpectedKeys, ['head.weight']);
+  assert.equal(result.missingKeys, keysOf(m).filter((k) => k !== 'fc.bias'));
+  assert.equal([...m.fc.bias!.data], [1, 2, 3]);
+});
+
+test('a shape mismatch is an error even when not strict, and the message then lists only the mismatch', () => {
+  const lin = new Linear(2, 2);
+  throwsTyped(() => lin.loadStateDict({ weight: sg.zeros([2]), other: sg.zeros([1]) }, { strict: false }), StateDictError,
+    'loadStateDict: error(s) in loading the state dict for Linear:\n  size mismatch for "weight": the checkpoint has shape [2], the model has shape [2, 2]');
+});
+
+test('loading a value that is not a Tensor names the key', () => {
+  const lin = new Linear(2, 2);
+  throwsTyped(() => lin.loadStateDict({ weight: [[1, 2], [3, 4]] as unknown as sg.Tensor, bias: sg.zeros([2]) }), sg.ArgumentError,
+    'loadStateDict: the value for "weight" is not a Tensor (got object)');
+  throwsTyped(() => lin.loadStateDict(new Map([['weight', null as unknown as sg.Tensor]])), sg.ArgumentError,
+    'loadStateDict: the value for "weight" is not a Tensor (got null)');
+});
+
+test('a state dict round trips between two architectures with the same names, and onto a copy of itself', () => {
+  sg.manualSeed(1);
+  const a = new Sequential(new Linear(3, 4), new Linear(4, 2));
+  const b = new Sequential(new Linear(3, 4), new Linear(4, 2));
+  b.loadStateDict(a.stateDict());
+  const x = sg.normal([5, 3]);
+  assert.equal([...b.forward(x).data], [...a.forward(x).data]);
+  a.loadStateDict(a.stateDict());
+  assert.equal([...b.forward(x).data], [...a.forward(x).data]);
+});
+
+test.run();
