@@ -123,8 +123,14 @@ export abstract class Module {
   /** Training mode (true) or evaluation mode (false): see {@link Module.train}. */
   training = true;
 
-  /** Runs the module. Subclasses define it with their own signature. */
-  // `any` lets each subclass declare its own signature (a Tensor, or input and target for losses).
+  /**
+   * Runs the module. Subclasses define it with their own signature: a layer takes a Tensor, a loss
+   * takes input and target. (The `any` here is what lets each subclass choose its own.)
+   *
+   * @example
+   * new Linear(4, 2).forward(sg.zeros([3, 4])).shape;                 // [3, 2]
+   * new MSELoss().forward(sg.zeros([3]), sg.ones([3])).item();        // 1
+   */
   abstract forward(...inputs: any[]): any;
 
   // ---- registration ------------------------------------------------------------------------
