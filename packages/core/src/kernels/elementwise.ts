@@ -81,3 +81,33 @@ export function sumAxis(x: TypedArray, outer: number, n: number, inner: number, 
     out.set(acc, o * inner);
   }
 }
+
+/**
+ * `out[i] = max(x[i], 0)`: +0 for x ≤ 0, NaN propagating. Dedicated loops rather than
+ * {@link mapUnary}: ReLU runs over every conv output, where a closure call per element, or a branch on
+ * a sign that is random half the time, costs several times the arithmetic. So the float32 loop
+ * computes `(v + |v|) / 2`, exact for every float32 (and int32) value computed in float64, and
+ * branches only on its result being NaN, which is predictable (the one wrong case is v = −∞).
+ * Float64 data (gradient checks) takes a plain comparison, exact at the ends of its range too.
+ */
+export function reluForward(x: TypedArray, out: TypedArray): void {
+  const n = x.length;
+  if (x instanceof Float64Array) {
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      out[i] = v <= 0 ? 0 : v;
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    const r = (v + Math.abs(v)) * 0.5;
+    out[i] = r === r ? r : v === -Infinity ? 0 : r;
+  }
+}
+
+/** ReLU's gradient: `gx[i] = grad[i] · (x[i] > 0 ? 1 : 0)` (so 0 at exactly 0 and at NaN, as in PyTorch). */
+export function reluBackward(grad: TypedArray, x: TypedArray, gx: TypedArray): void {
+  const n = x.length;
+  for (let i = 0; i < n; i++) gx[i] = grad[i] * +(x[i] > 0);
+}

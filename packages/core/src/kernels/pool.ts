@@ -27,6 +27,10 @@ export interface PoolGeometry {
  * propagates). Padding acts as −∞; the caller guarantees each window holds at least one real element.
  */
 export function maxPool2dForward(x: FloatArray, g: PoolGeometry, out: FloatArray, argmax: Int32Array): void {
+  if (g.kH === 2 && g.kW === 2 && g.padH === 0 && g.padW === 0) {
+    maxPool2x2(x, g, out, argmax);
+    return;
+  }
   const { planes, height, width, kH, kW, strideH, strideW, padH, padW, outH, outW } = g;
   let k = 0;
   for (let p = 0; p < planes; p++) {
@@ -50,6 +54,34 @@ export function maxPool2dForward(x: FloatArray, g: PoolGeometry, out: FloatArray
         }
         out[k] = best;
         argmax[k] = at;
+      }
+    }
+  }
+}
+
+/**
+ * {@link maxPool2dForward} for unpadded 2×2 windows (the CNN default), unrolled: the same comparisons
+ * in the same order, so the same winners, without the general loop's clipping.
+ */
+function maxPool2x2(x: FloatArray, g: PoolGeometry, out: FloatArray, argmax: Int32Array): void {
+  const { planes, height, width, strideH, strideW, outH, outW } = g;
+  let k = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = p * height * width;
+    for (let oy = 0; oy < outH; oy++) {
+      const y = oy * strideH;
+      for (let ox = 0; ox < outW; ox++, k++) {
+        const at = y * width + ox * strideW; // top-left, within the plane
+        let best = x[plane + at];
+        let win = at;
+        let v = x[plane + at + 1];
+        if (v > best || v !== v) { best = v; win = at + 1; }
+        v = x[plane + at + width];
+        if (v > best || v !== v) { best = v; win = at + width; }
+        v = x[plane + at + width + 1];
+        if (v > best || v !== v) { best = v; win = at + width + 1; }
+        out[k] = best;
+        argmax[k] = win;
       }
     }
   }

@@ -10,6 +10,7 @@ import { normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
 import { axisView } from './reduce.js';
+import { reluBackward, reluForward } from '../kernels/elementwise.js';
 
 /** Options of {@link leakyRelu}. */
 export interface LeakyReluOptions { /** Slope for x < 0 (default 0.01). */ negativeSlope?: number }
@@ -44,7 +45,15 @@ function requireFinite(op: string, name: string, v: number): void {
  * Shape: any; the output has the input's shape (likewise for every activation here).
  */
 export function relu(x: Tensor): Tensor {
-  return pointwise('relu', x, (v) => (v <= 0 ? 0 : v), (v) => (v > 0 ? 1 : 0));
+  // pointwise's shared loop calls closures; relu runs on every conv output, so it has its own loops.
+  const xd = x.data;
+  const out = allocate(floatDType(x.dtype), x.size);
+  reluForward(xd, out);
+  return record('relu', new Tensor(out, x.shape), [x], (g) => {
+    const gx = allocate(g.dtype, g.size);
+    reluBackward(g.data, xd, gx);
+    return [new Tensor(gx, x.shape)];
+  });
 }
 
 /** `x` for x > 0, `negativeSlope·x` otherwise (default slope 0.01; the gradient at 0 is the slope). */

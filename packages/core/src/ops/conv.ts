@@ -1,10 +1,11 @@
 /**
- * 2-D convolution, composed: pad → im2col → one batched matrix multiply → reshape (+ bias).
+ * 2-D convolution: pad → im2col → one batched matrix multiply → reshape (+ bias).
  *
- * `im2col` is the only primitive here (its gradient is `col2im`, and the other way round); padding,
- * matmul, reshape and add bring their own gradients, so conv2d has no hand-written backward and its
- * gradients for the input, the weight and the bias all come from the composition. A fused kernel may
- * replace the composition later behind the same API, and must agree with it in tests.
+ * `im2col` is the primitive here (its gradient is `col2im`, and the other way round); composed with
+ * padding, matmul, reshape and add it defines conv2d and its gradients. conv2d itself runs that
+ * composition as one fused kernel (`kernels().conv2dForward/conv2dBackward`: zero padding, im2col,
+ * GEMM and bias in one pass per image, no column tensor), and tests require it to agree with the
+ * composition built from the ops in this file.
  */
 import { type FloatArray, allocate, isFloat } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
@@ -12,8 +13,8 @@ import { type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
 import { kernels } from '../kernels/backend.js';
-import { add, requireFloat } from './elementwise.js';
-import { matmul } from './matmul.js';
+import type { ConvGeometry } from '../kernels/conv.js';
+import { requireFloat } from './elementwise.js';
 import { reshape } from './shape.js';
 import { type PadMode, pad, resolvePadMode } from './pad.js';
 
@@ -147,12 +148,31 @@ function checkDType(name: string, t: Tensor, x: Tensor, ctx: string): void {
 }
 
 /**
+ * The batched convolution as one differentiable op over `kernels().conv2dForward/conv2dBackward`,
+ * which compute exactly the composition im2col → matmul (+ bias), zero padding fused, without
+ * materialising the columns.
+ */
+function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+  const K = kernels();
+  const out = allocate(x.dtype, g.batch * g.outChannels * g.outH * g.outW) as FloatArray;
+  K.conv2dForward(x.data as FloatArray, g, weight.data as FloatArray, bias ? (bias.data as FloatArray) : null, out);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record('conv2d', new Tensor(out, [g.batch, g.outChannels, g.outH, g.outW]), inputs, (grad) => {
+    const gx = x.requiresGrad ? (allocate(x.dtype, x.size) as FloatArray) : null;
+    const gw = weight.requiresGrad ? (allocate(weight.dtype, weight.size) as FloatArray) : null;
+    const gb = bias?.requiresGrad ? (allocate(bias.dtype, bias.size) as FloatArray) : null;
+    K.conv2dBackward(grad.data as FloatArray, x.data as FloatArray, g, weight.data as FloatArray, gx, gw, gb);
+    return [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape), gb && new Tensor(gb, [g.outChannels])];
+  });
+}
+
+/**
  * 2-D cross-correlation (what deep-learning libraries call convolution), with optional padding in
  * any {@link PadMode} and a bias:
  * `out[n, o, y, x] = bias[o] + Σ_c Σ_i Σ_j weight[o, c, i, j] · padded[n, c, y·sH + i, x·sW + j]`.
  *
- * Computed as pad → {@link im2col} → one batched matrix product → reshape → + bias, so gradients for
- * `x`, `weight` and `bias` all come from the composition. The input, weight and bias must share one
+ * Computed as pad → {@link im2col} → one batched matrix product → reshape → + bias (fused into one
+ * kernel, zero padding included), with gradients for `x`, `weight` and `bias`. The input, weight and bias must share one
  * float dtype: like PyTorch, mixed float32/float64 is an error rather than a silent promotion (which
  * would quietly double the memory and time of a float32 model). Non-constant pad modes follow
  * `numpy.pad`, so reflect padding may be wider than the input (PyTorch would refuse).
@@ -194,13 +214,16 @@ export function conv2d(x: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Ten
   }
 
   const x4 = x.ndim === 4 ? x : reshape(x, [1, ...x.shape]);
-  const n = x4.shape[0];
-  const padded = top + bottom + left + right > 0
+  // Zero padding is fused into the kernels; other modes and fill values pad first (pad has their gradients).
+  const fused = mode === 'constant' && padValue === 0;
+  const padded = !fused && top + bottom + left + right > 0
     ? pad(x4, [[0, 0], [0, 0], [top, bottom], [left, right]], { mode, value: padValue })
-    : x4;                                                            // [N, C, h, w]
-  const cols = im2col(padded, [kH, kW], { stride });                 // [N, C·kH·kW, outH·outW]
-  const y = matmul(reshape(weight, [o, c * kH * kW]), cols);         // [N, O, outH·outW]
-  const outShape: Shape = [o, outSize(h, kH, stride[0]), outSize(w, kW, stride[1])];
-  const out = reshape(y, x.ndim === 4 ? [n, ...outShape] : outShape);
-  return bias ? add(out, reshape(bias, [o, 1, 1])) : out;
+    : x4;                                                            // [N, C, H', W']
+  const geom: ConvGeometry = {
+    batch: x4.shape[0], channels: c, height: padded.shape[2], width: padded.shape[3], outChannels: o, kH, kW,
+    strideH: stride[0], strideW: stride[1], padTop: fused ? top : 0, padLeft: fused ? left : 0,
+    outH: outSize(h, kH, stride[0]), outW: outSize(w, kW, stride[1]),
+  };
+  const out = convolve(padded, weight, bias, geom);                  // [N, O, outH, outW]
+  return x.ndim === 4 ? out : reshape(out, out.shape.slice(1));
 }

@@ -7,9 +7,8 @@ import { type FloatArray, allocate, isFloat } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
-import {
-  type PoolGeometry, avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward,
-} from '../kernels/pool.js';
+import { kernels } from '../kernels/backend.js';
+import { type PoolGeometry, avgPool2dBackward, avgPool2dForward, maxPool2dBackward } from '../kernels/pool.js';
 
 /** Options of {@link maxPool2d}. */
 export interface PoolOptions {
@@ -72,7 +71,7 @@ export function maxPool2d(x: Tensor, kernelSize: number | readonly [number, numb
   const count = geom.planes * geom.outH * geom.outW;
   const out = allocate(x.dtype, count) as FloatArray;
   const argmax = new Int32Array(count);
-  maxPool2dForward(x.data as FloatArray, geom, out, argmax);
+  kernels().maxPool2dForward(x.data as FloatArray, geom, out, argmax);
   return record('maxPool2d', new Tensor(out, outShape), [x], (g) => {
     const gx = allocate(g.dtype, x.size) as FloatArray;
     maxPool2dBackward(g.data as FloatArray, argmax, geom, gx);

@@ -5,24 +5,22 @@
  * no big JS array. The memory only ever grows: a training loop reaches its peak in the first step and
  * stays flat after.
  */
-import { MAX_PAGES, PLAIN, SHARED } from './bytes.js';
+import { LAYOUT, MAX_PAGES, PLAIN, SHARED } from './bytes.js';
 
 /**
  * The functions the module exports (see packages/core/wasm/asc/kernels.ts for their arguments):
  * pointers are byte addresses, flags are 0/1.
  */
-export type WasmExports = Record<'packB' | 'gemmRows' | 'im2col' | 'col2im', (...args: number[]) => void>;
+export type WasmExports = Record<'packB' | 'gemmRows' | 'im2col' | 'col2im' | 'runChunk' | 'convReduce', (...args: number[]) => void>;
 
-/** Byte address of the Int32 control block that the main thread and the workers hand jobs through. */
-export const CTRL = 1024;
-/** Byte address of the scratch tiles, one per thread (edge tiles of the GEMM). */
-export const TMP = 4096;
-/** Bytes per thread's scratch tile (room for tiles up to 16×16 floats). */
-export const TMP_BYTES = 1024;
-/** Where the scratch regions for operands start; below it live the control block and tiles. */
-export const HEAP = 65536;
+const EXPORTS = ['packB', 'gemmRows', 'im2col', 'col2im', 'runChunk', 'convReduce'] as const satisfies readonly (keyof WasmExports)[];
+
+/** Where the scratch regions for operands start; below it live the control words, the job and the tiles. */
+export const HEAP: number = LAYOUT.HEAP;
 
 const PAGE = 65536;
+/** Words of the job descriptor: the op code and its arguments. */
+const JOB_WORDS = 32;
 const modules = new Map<boolean, WebAssembly.Module>();
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {
@@ -45,8 +43,8 @@ export function wasmModule(shared: boolean): WebAssembly.Module {
 let simd: boolean | undefined;
 
 /**
- * Whether this runtime runs the WebAssembly SIMD kernels (fixed-width SIMD128: Node ≥ 16.4, every
- * current browser). Checked once, by validating the real module.
+ * Whether this runtime runs the WebAssembly SIMD kernels (fixed-width SIMD128 and bulk memory:
+ * Node ≥ 16.4, every current browser). Checked once, by validating the real module.
  */
 export function wasmSimdSupported(): boolean {
   if (simd === undefined) {
@@ -60,19 +58,35 @@ export function wasmSimdSupported(): boolean {
   return simd;
 }
 
-/** Rounds a byte count up to a cache line, so regions never share one. */
+/** Rounds a byte count up to a cache line, so regions never share one (no false sharing between threads). */
 export function align(bytes: number): number {
   return (bytes + 63) & ~63;
 }
 
+/**
+ * Lays out consecutive cache-aligned regions of the given byte sizes from {@link HEAP}: returns
+ * their addresses and, last, the total number of bytes they span.
+ */
+export function regions(...bytes: number[]): number[] {
+  const out: number[] = [];
+  let at = HEAP;
+  for (const b of bytes) {
+    out.push(at);
+    at += align(b);
+  }
+  out.push(at - HEAP);
+  return out;
+}
+
 function exportsOf(instance: WebAssembly.Instance): WasmExports {
-  const fn = (name: keyof WasmExports): ((...args: number[]) => void) => {
+  const out = {} as WasmExports;
+  for (const name of EXPORTS) {
     const f = instance.exports[name];
     /* c8 ignore next */
     if (typeof f !== 'function') throw new Error(`simplegrad wasm: the module lacks the export ${name}`);
-    return f as (...args: number[]) => void;
-  };
-  return { packB: fn('packB'), gemmRows: fn('gemmRows'), im2col: fn('im2col'), col2im: fn('col2im') };
+    out[name] = f as (...args: number[]) => void;
+  }
+  return out;
 }
 
 /** An instance of the kernels with its memory and views over it. */
@@ -83,8 +97,8 @@ export class Engine {
   readonly exports: WasmExports;
   /** Float view of the whole memory, refreshed whenever the memory grows. */
   f32: Float32Array;
-  /** Int32 view of the control block. */
-  readonly ctrl: Int32Array;
+  /** The job descriptor (op code, then arguments), refreshed whenever the memory grows. */
+  job: Int32Array;
 
   /** Instantiates the kernels over a fresh memory, shared if `shared`. */
   constructor(readonly shared: boolean) {
@@ -95,7 +109,7 @@ export class Engine {
     const instance = new WebAssembly.Instance(wasmModule(shared), { env: { memory: this.memory } });
     this.exports = exportsOf(instance);
     this.f32 = new Float32Array(this.memory.buffer);
-    this.ctrl = new Int32Array(this.memory.buffer, CTRL, 64);
+    this.job = new Int32Array(this.memory.buffer, LAYOUT.JOB, JOB_WORDS);
   }
 
   /** Ensures `bytes` of scratch from {@link HEAP} on, growing the memory (never shrinking it). */
@@ -105,7 +119,25 @@ export class Engine {
     if (need > have) {
       this.memory.grow(Math.ceil((need - have) / PAGE));
       this.f32 = new Float32Array(this.memory.buffer);
+      this.job = new Int32Array(this.memory.buffer, LAYOUT.JOB, JOB_WORDS);
     }
+  }
+
+  /** Writes the job descriptor: `op`, then its integer arguments. */
+  setJob(op: number, args: readonly number[]): void {
+    const job = this.job;
+    job[0] = op;
+    for (let i = 0; i < args.length; i++) job[i + 1] = args[i];
+  }
+
+  /** Copies `count` floats of `src` from `offset` into memory at byte address `ptr`. */
+  put(ptr: number, src: Float32Array, offset: number, count: number): void {
+    this.f32.set(src.subarray(offset, offset + count), ptr >> 2);
+  }
+
+  /** Copies `count` floats from memory at byte address `ptr` into `dst` at `offset`. */
+  get(ptr: number, count: number, dst: Float32Array, offset: number): void {
+    dst.set(this.f32.subarray(ptr >> 2, (ptr >> 2) + count), offset);
   }
 
   /** Bytes of memory in use (for memory-flatness checks). */

@@ -1,25 +1,38 @@
 /**
- * A small pool of worker threads that run GEMM row blocks on a shared WebAssembly memory. Jobs are
- * handed over through an Int32 control block in that memory with `Atomics` (no `postMessage`, no
- * allocation): a worker that has just finished spins for a moment, so back-to-back calls cost well
- * under a microsecond to hand over, then sleeps in `Atomics.wait` (about 60 µs to wake).
+ * A small pool of worker threads that run chunks of WebAssembly jobs on a shared memory.
+ *
+ * A job (written at `LAYOUT.JOB` by the caller) is split into chunks that write disjoint outputs.
+ * The calling thread and the workers claim chunks one at a time from a shared counter with a
+ * compare-and-swap, so nobody waits for a thread that is slow to wake up or was descheduled by a
+ * busy machine: the caller simply does more of the chunks itself, and at worst waits for the one
+ * chunk a worker is still running. The claim word holds `total << 16 | next`, so a claim can only
+ * succeed on the job that is live, whatever a late worker saw before. Which thread runs a chunk never
+ * changes a bit of its result (see packages/core/wasm/asc/kernels.ts).
+ *
+ * Hand-over costs no `postMessage` and no allocation: an idle worker spins on the job counter for a
+ * moment (so back-to-back jobs start within a microsecond), then sleeps in `Atomics.wait`.
  *
  * Workers are Node `worker_threads` started from an inlined source string (`eval: true`), so bundles
  * need no extra file, and they are `unref`'d, so a finished training script exits normally. Where
  * blocking waits or `worker_threads` are unavailable (browsers' main thread, Deno without the Node
- * shim) {@link createPool} returns null and the kernels run on one thread.
+ * shim) {@link createPool} returns null and jobs run on the calling thread.
  */
-import { CTRL, Engine, wasmModule } from './engine.js';
+import { LAYOUT } from './bytes.js';
+import { type Engine, wasmModule } from './engine.js';
 
-/** Int32 slots per worker in the control block: seq, done, op, failed, then up to 12 arguments. */
-const SLOT = 16;
-/** The most workers the control block has room for. */
+/** Int32 indices of the control words (each on its own cache line, so polling one never stalls another). */
+const SEQ = 0; // bumped once per job; idle workers wait on it
+const EXIT = 1; // set to stop the workers
+const CLAIM = 16; // total << 16 | next chunk
+const DONE = 32; // chunks finished
+const FAILED = 48; // a chunk threw
+const BY_WORKERS = 56; // chunks the workers have run, ever (for tests and benchmarks)
+const CTRL_WORDS = 64;
+
+/** The most workers the scratch tiles have room for. */
 export const MAX_WORKERS = 7;
-
-/** Jobs a worker runs. */
-export const Op = { GemmRows: 0, PackB: 1, Exit: 2 } as const;
-/** One of {@link Op}. */
-export type Op = (typeof Op)[keyof typeof Op];
+/** Chunks per job are limited by the 15 bits of the claim word's total. */
+export const MAX_CHUNKS = 32767;
 
 interface NodeWorker {
   unref(): void;
@@ -30,23 +43,14 @@ interface WorkerThreads {
 }
 
 /** Node's `process`, if this is Node (typed by hand: the package compiles without Node's types). */
-function workerThreadsHost(): { getBuiltinModule?: (id: string) => unknown } | undefined {
+function nodeProcess(): { getBuiltinModule?: (id: string) => unknown } | undefined {
   return (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
 }
 
 /** `node:worker_threads`, reached without a static import so bundles for browsers stay clean. */
 function workerThreads(): WorkerThreads | null {
-  const mod = workerThreadsHost()?.getBuiltinModule?.('node:worker_threads');
+  const mod = nodeProcess()?.getBuiltinModule?.('node:worker_threads');
   return (mod as WorkerThreads | undefined) ?? null;
-}
-
-/** Two threads where worker threads exist and the machine has at least two cores, else one. */
-export function defaultThreads(): number {
-  if (!threadsAvailable()) return 1;
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  const os = workerThreadsHost()?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
-  const cores = nav?.hardwareConcurrency ?? os?.availableParallelism?.() ?? 1;
-  return cores >= 2 ? 2 : 1;
 }
 
 /** Whether worker threads over shared memory (and blocking waits) are available here. */
@@ -54,35 +58,41 @@ export function threadsAvailable(): boolean {
   return typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object' && workerThreads() !== null;
 }
 
+/** Two threads where worker threads exist and the machine has at least two cores, else one. */
+export function defaultThreads(): number {
+  if (!threadsAvailable()) return 1;
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  const os = nodeProcess()?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const cores = nav?.hardwareConcurrency ?? os?.availableParallelism?.() ?? 1;
+  return cores >= 2 ? 2 : 1;
+}
+
 // The worker's whole program. Runs as CommonJS (eval), so it reaches worker_threads with require.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, slot, spinMs } = workerData;
-const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const ctrl = new Int32Array(memory.buffer, ${CTRL}, ${SLOT * MAX_WORKERS});
-const s = slot * ${SLOT};
+const { module, memory, thread, spinMs } = workerData;
+const run = new WebAssembly.Instance(module, { env: { memory } }).exports.runChunk;
+const ctrl = new Int32Array(memory.buffer, ${LAYOUT.CTRL}, ${CTRL_WORDS});
 let seen = 0;
 for (;;) {
   let spins = 0, t0 = 0;
-  while (Atomics.load(ctrl, s) === seen) {
-    if ((++spins & 1023) !== 0) continue;
+  while (Atomics.load(ctrl, ${SEQ}) === seen) {
+    if ((++spins & 255) !== 0) continue;
     const now = performance.now();
     if (t0 === 0) t0 = now;
-    else if (now - t0 > spinMs) { Atomics.wait(ctrl, s, seen); t0 = 0; }
+    else if (now - t0 > spinMs) { Atomics.wait(ctrl, ${SEQ}, seen); t0 = 0; }
   }
-  seen = Atomics.load(ctrl, s);
-  const op = ctrl[s + 2];
-  if (op === ${Op.Exit}) break;
-  const a = (i) => ctrl[s + 4 + i];
-  try {
-    if (op === ${Op.GemmRows}) e.gemmRows(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10));
-    else e.packB(a(0), a(1), a(2), a(3), a(4), a(5), a(6));
-    ctrl[s + 3] = 0;
-  } catch (err) {
-    ctrl[s + 3] = 1;
+  seen = Atomics.load(ctrl, ${SEQ});
+  if (Atomics.load(ctrl, ${EXIT}) !== 0) break;
+  for (;;) {
+    const w = Atomics.load(ctrl, ${CLAIM});
+    const total = w >>> 16, next = w & 0xffff;
+    if (next >= total) break;
+    if (Atomics.compareExchange(ctrl, ${CLAIM}, w, w + 1) !== w) continue;
+    try { run(next, thread); } catch { Atomics.store(ctrl, ${FAILED}, 1); }
+    Atomics.add(ctrl, ${BY_WORKERS}, 1);
+    if (Atomics.add(ctrl, ${DONE}, 1) + 1 === total) Atomics.notify(ctrl, ${DONE});
   }
-  Atomics.store(ctrl, s + 1, seen);
-  Atomics.notify(ctrl, s + 1);
 }
 `;
 
@@ -91,14 +101,14 @@ export class Pool {
   private readonly workers: NodeWorker[] = [];
   private readonly ctrl: Int32Array;
 
-  /** Starts `count` workers on `engine` (which must be shared); they spin `spinMs` before sleeping. */
+  /** Starts `count` workers on `engine` (which must be shared); idle, they spin `spinMs` before sleeping. */
   constructor(readonly engine: Engine, count: number, threads: WorkerThreads, spinMs: number) {
-    this.ctrl = new Int32Array(engine.memory.buffer, CTRL, SLOT * MAX_WORKERS);
+    this.ctrl = new Int32Array(engine.memory.buffer, LAYOUT.CTRL, CTRL_WORDS);
     this.ctrl.fill(0);
     for (let w = 0; w < count; w++) {
       const worker = new threads.Worker(WORKER_SOURCE, {
-        eval: true, name: `simplegrad-wasm-${w}`,
-        workerData: { module: wasmModule(true), memory: engine.memory, slot: w, spinMs },
+        eval: true, name: `simplegrad-wasm-${w + 1}`,
+        workerData: { module: wasmModule(true), memory: engine.memory, thread: w + 1, spinMs },
       });
       worker.unref();
       this.workers.push(worker);
@@ -110,33 +120,50 @@ export class Pool {
     return this.workers.length;
   }
 
-  /** Hands job `op` with integer `args` to worker `w` and returns at once. */
-  post(w: number, op: Op, args: readonly number[]): void {
-    const s = w * SLOT;
+  /**
+   * Runs chunks `0 … total − 1` of the job at `LAYOUT.JOB` on the caller and the workers, and
+   * returns when all are done; throws if one failed.
+   */
+  run(total: number): void {
     const ctrl = this.ctrl;
-    for (let i = 0; i < args.length; i++) ctrl[s + 4 + i] = args[i];
-    ctrl[s + 2] = op;
-    Atomics.store(ctrl, s, ctrl[s] + 1);
-    Atomics.notify(ctrl, s);
+    const run = this.engine.exports.runChunk;
+    Atomics.store(ctrl, DONE, 0);
+    Atomics.store(ctrl, FAILED, 0);
+    Atomics.store(ctrl, CLAIM, total << 16);
+    Atomics.add(ctrl, SEQ, 1);
+    Atomics.notify(ctrl, SEQ);
+    let failure: unknown = null;
+    for (;;) {
+      const w = Atomics.load(ctrl, CLAIM);
+      const next = w & 0xffff;
+      if (next >= total) break;
+      if (Atomics.compareExchange(ctrl, CLAIM, w, w + 1) !== w) continue;
+      try {
+        run(next, 0);
+      } catch (e) {
+        failure = e;
+      }
+      Atomics.add(ctrl, DONE, 1);
+    }
+    // At most one chunk per worker is still running: spin briefly, then sleep until the last notifies.
+    let spins = 0;
+    for (let done = Atomics.load(ctrl, DONE); done < total; done = Atomics.load(ctrl, DONE)) {
+      if (++spins > 4096) Atomics.wait(ctrl, DONE, done, 1);
+    }
+    if (failure !== null) throw failure;
+    if (Atomics.load(ctrl, FAILED) !== 0) throw new Error('simplegrad wasm: a worker failed its chunk of the job');
   }
 
-  /** Blocks until worker `w` has finished its last job; throws if that job failed. */
-  wait(w: number): void {
-    const s = w * SLOT;
-    const ctrl = this.ctrl;
-    const seq = ctrl[s];
-    let spins = 0;
-    for (let done = Atomics.load(ctrl, s + 1); done !== seq; done = Atomics.load(ctrl, s + 1)) {
-      // Jobs are split evenly, so the worker is usually microseconds behind: spin first, then sleep
-      // (only the first call waits long, while the worker thread boots).
-      if (++spins > 20000) Atomics.wait(ctrl, s + 1, done, 50);
-    }
-    if (ctrl[s + 3] !== 0) throw new Error(`simplegrad wasm: worker ${w} failed its job (op ${ctrl[s + 2]})`);
+  /** How many chunks the workers (not the caller) have run since the pool started. */
+  get chunksByWorkers(): number {
+    return Atomics.load(this.ctrl, BY_WORKERS);
   }
 
   /** Stops the workers (they are unref'd, so this only matters when switching thread counts). */
   close(): void {
-    for (let w = 0; w < this.workers.length; w++) this.post(w, Op.Exit, []);
+    Atomics.store(this.ctrl, EXIT, 1);
+    Atomics.add(this.ctrl, SEQ, 1);
+    Atomics.notify(this.ctrl, SEQ);
     this.workers.length = 0;
   }
 }

@@ -1,0 +1,44 @@
+// The browser build of the web demo (examples/web): the page, its module worker, the DOM-free
+// training session (which Node imports too, for the determinism check) and an ESM seedrandom for
+// check.html. Everything is inlined, seedrandom's CommonJS included; nothing may stay external,
+// so a Node built-in reaching these entry points fails the build instead of failing in a browser.
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import commonjs from '@rollup/plugin-commonjs';
+import esbuild from 'rollup-plugin-esbuild';
+import { rmSync } from 'node:fs';
+
+/** Empties web/dist first: chunk names carry hashes, so old ones would pile up. */
+const clean = { name: 'clean-web-dist', buildStart: () => rmSync('web/dist', { recursive: true, force: true }) };
+
+export default {
+  input: {
+    page: 'web/src/page.ts',
+    worker: 'web/src/worker.ts',
+    session: 'web/src/session.ts',
+    seedrandom: 'web/src/seedrandom.ts',
+  },
+  plugins: [
+    clean,
+    // `browser: true` takes seedrandom's "browser" field, which maps its optional require('crypto') to nothing.
+    nodeResolve({ browser: true, preferBuiltins: false }),
+    commonjs(),
+    esbuild({ target: 'es2022', tsconfig: 'web/tsconfig.json', sourceMap: true }),
+  ],
+  external: (id) => {
+    if (id.startsWith('node:')) throw new Error(`the web bundle imports the Node built-in ${id}`);
+    return false;
+  },
+  onwarn(w, warn) {
+    if (w.code === 'UNRESOLVED_IMPORT' || w.code === 'MISSING_EXPORT') throw new Error(`web bundle: ${w.message}`);
+    warn(w);
+  },
+  output: {
+    dir: 'web/dist',
+    format: 'es',
+    sourcemap: true,
+    entryFileNames: '[name].mjs',
+    chunkFileNames: 'chunks/[name]-[hash].mjs',
+    // seedrandom is shared by session.mjs and seedrandom.mjs; name its chunk for what it holds.
+    manualChunks: (id) => (id.includes('/node_modules/seedrandom/') ? 'seedrandom-cjs' : undefined),
+  },
+};

@@ -1,0 +1,124 @@
+/**
+ * `npm run bench`: the speed benchmark. Runs the workloads of bench/workloads.ts (W1–W4 and the
+ * MNIST example's model) on each kernel backend and thread count, prints the median time per
+ * iteration after warm-up and the throughput, then the GEMM GFLOP/s on the shapes of a W2 step.
+ *
+ * `npm run bench:peers` adds TensorFlow.js (cpu and wasm backends, installed on demand into
+ * bench/peers) and PyTorch (if /usr/bin/python3 imports torch), run on the same shapes in the same
+ * run, and prints simplegrad's speed-ups over them.
+ *
+ * Flags: --quick (short budgets), --only W2,W4 (workload ids or prefixes), --peers, --no-gemm,
+ * --memory N (train W2 for N steps and report the resident memory before and after).
+ */
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import * as sg from '@simplegrad/core';
+import { BUDGETS, type Budget, W2_GEMMS, gemmGflops, timeMs } from './bench/measure.js';
+import { type Cell, ratioTable, renderTable, resultsTable } from './bench/table.js';
+import { WORKLOADS, type WorkloadSpec, simplegradStep } from './bench/workloads.js';
+import { runPeers } from './bench/peers.js';
+
+/** A simplegrad configuration: backend and thread count. */
+interface Config {
+  label: string;
+  backend: sg.BackendName;
+  threads: number;
+}
+
+const CONFIGS: Config[] = [
+  { label: 'js', backend: 'js', threads: 1 },
+  { label: 'wasm 1t', backend: 'wasm', threads: 1 },
+  { label: 'wasm 2t', backend: 'wasm', threads: 2 },
+];
+
+/** Switches simplegrad to `c`. */
+function use(c: Config): void {
+  sg.useBackend(c.backend);
+  sg.setWasmThreads(c.threads);
+}
+
+const load = (): string => loadavg().map((v) => v.toFixed(2)).join(' ');
+
+/** Runs every selected workload on every configuration. */
+function benchSimplegrad(specs: WorkloadSpec[], budget: Budget): Cell[] {
+  const cells: Cell[] = [];
+  for (const c of CONFIGS) {
+    use(c);
+    // The plain-JS reference is ~10× slower: one warm-up run is enough for it.
+    const b = c.backend === 'js' ? { ...budget, warmup: Math.min(budget.warmup, 1) } : budget;
+    for (const spec of specs) {
+      const ms = timeMs(simplegradStep(spec), b);
+      cells.push({ workload: spec.id, config: c.label, ms });
+      process.stderr.write(`  simplegrad ${c.label.padEnd(8)} ${spec.id.padEnd(14)} ${ms.toFixed(2)} ms\n`);
+    }
+  }
+  return cells;
+}
+
+/** GFLOP/s of each configuration's GEMM on the W2 shapes. */
+function benchGemm(budget: Budget): string {
+  const rows = W2_GEMMS.map(([label, tA, tB, m, n, k]) => {
+    const cellsOf = CONFIGS.map((c) => {
+      use(c);
+      return gemmGflops(tA, tB, m, n, k, budget).toFixed(1);
+    });
+    return [label, `${m}×${n}×${k}`, ...cellsOf];
+  });
+  return renderTable(['GEMM on W2 shapes (GFLOP/s)', 'm×n×k', ...CONFIGS.map((c) => c.label)], rows);
+}
+
+/** Trains W2 for `steps` steps on the default thread count and reports memory after warm-up and at the end. */
+function benchMemory(steps: number): string {
+  use({ label: 'wasm', backend: 'wasm', threads: 2 });
+  const w2 = WORKLOADS.find((w) => w.id === 'W2')!;
+  const step = simplegradStep(w2);
+  for (let i = 0; i < 20; i++) step();
+  const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
+  const start = { rss: process.memoryUsage().rss, wasm: sg.wasmMemoryBytes() };
+  const t = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  const end = { rss: process.memoryUsage().rss, wasm: sg.wasmMemoryBytes() };
+  const sps = (steps * 64 * 1000) / (performance.now() - t);
+  return `memory over ${steps} W2 steps after 20 warm-up steps (wasm, 2 threads, ${sps.toFixed(0)} samples/s): `
+    + `RSS ${mb(start.rss)} → ${mb(end.rss)}, wasm memory ${mb(start.wasm)} → ${mb(end.wasm)}`;
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      peers: { type: 'boolean', default: false },
+      'no-gemm': { type: 'boolean', default: false },
+      memory: { type: 'string' },
+    },
+  });
+  const budget = values.quick ? BUDGETS.quick : BUDGETS.full;
+  const only = values.only?.split(',').map((s) => s.trim());
+  const specs = only ? WORKLOADS.filter((w) => only.some((o) => w.id.startsWith(o))) : WORKLOADS;
+  const cpu = cpus();
+  console.log(`simplegrad benchmark: Node ${process.version}, ${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, `
+    + `WebAssembly SIMD ${sg.wasmSimdSupported() ? 'yes' : 'no'}, load average at start ${load()}`);
+  console.log(`medians of timed runs after ${budget.warmup} warm-up run(s); conv throughput counts fwd+bwd as 3× the forward flops\n`);
+
+  const started = performance.now();
+  const cells = benchSimplegrad(specs, budget);
+  const configs = CONFIGS.map((c) => c.label);
+  if (values.peers) {
+    const peers = runPeers(specs, values.quick);
+    cells.push(...peers.cells);
+    configs.push(...peers.configs);
+  }
+  console.log(resultsTable(specs, configs, cells));
+  if (values.peers) {
+    const pairs: [string, string][] = [
+      ['wasm 1t', 'tfjs cpu'], ['wasm 1t', 'tfjs wasm 1t'], ['wasm 2t', 'tfjs wasm 2t'], ['wasm 1t', 'torch 1t'], ['wasm 2t', 'torch 2t'],
+    ];
+    console.log(`\nsimplegrad's speed-up (peer time / simplegrad time; > 1 means simplegrad is faster)\n${ratioTable(specs, pairs.filter(([, p]) => configs.includes(p)), cells)}`);
+  }
+  if (!values['no-gemm']) console.log(`\n${benchGemm(budget)}`);
+  if (values.memory) console.log(`\n${benchMemory(Number(values.memory))}`);
+  console.log(`\nload average at end ${load()}; ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main();

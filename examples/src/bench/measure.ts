@@ -1,0 +1,75 @@
+/** Timing: medians of repeated runs after warm-up, sized to a time budget; and GEMM GFLOP/s. */
+import * as sg from '@simplegrad/core';
+
+/** How long to measure each configuration. */
+export interface Budget {
+  /** Untimed runs first (JIT, memory growth, worker start-up). */
+  warmup: number;
+  /** Timed runs: at least `minReps`, at most `maxReps`, else as many as fit in `seconds`. */
+  minReps: number;
+  maxReps: number;
+  seconds: number;
+  /** A configuration whose first run takes longer than this is timed once more, and that is its result. */
+  slowSeconds: number;
+}
+
+/** The default budget, and the `--quick` one. */
+export const BUDGETS: Record<'full' | 'quick', Budget> = {
+  full: { warmup: 3, minReps: 3, maxReps: 30, seconds: 3, slowSeconds: 5 },
+  quick: { warmup: 1, minReps: 2, maxReps: 5, seconds: 0.6, slowSeconds: 2 },
+};
+
+/** Median of a non-empty list. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Milliseconds one call of `step` takes. */
+function once(step: () => void): number {
+  const t = performance.now();
+  step();
+  return performance.now() - t;
+}
+
+/**
+ * Milliseconds per call of `step`: the median of timed runs after `warmup` untimed ones (at least
+ * one), as many as fit in the budget, so slow configurations stay short; one that is very slow
+ * (`slowSeconds`) is timed just once after its warm-up.
+ */
+export function timeMs(step: () => void, budget: Budget): number {
+  if (once(step) > budget.slowSeconds * 1000) return once(step);
+  for (let i = 1; i < budget.warmup; i++) step();
+  const times: number[] = [];
+  const t0 = performance.now();
+  do times.push(once(step));
+  while (times.length < budget.maxReps && (times.length < budget.minReps || performance.now() - t0 < budget.seconds * 1000));
+  return median(times);
+}
+
+/** The GEMM shapes a W2 training step runs, per image for the convolutions: `[label, transA, transB, m, n, k]`. */
+export const W2_GEMMS: [string, boolean, boolean, number, number, number][] = [
+  ['conv2 fwd W·cols', false, false, 64, 576, 288],
+  ['conv2 dx Wᵀ·g', true, false, 288, 576, 64],
+  ['conv2 dW cols·gᵀ', false, true, 288, 64, 576],
+  ['conv1 fwd W·cols', false, false, 32, 676, 9],
+  ['fc1 fwd x·Wᵀ', false, true, 64, 128, 9216],
+  ['fc1 dx g·W', false, false, 64, 9216, 128],
+  ['fc1 dW gᵀ·x', true, false, 128, 9216, 64],
+];
+
+/** GFLOP/s of the active kernels' GEMM on one shape (operands reused, so copies into wasm are included). */
+export function gemmGflops(tA: boolean, tB: boolean, m: number, n: number, k: number, budget: Budget): number {
+  sg.manualSeed(1);
+  const a = sg.uniform([m * k]).data as Float32Array;
+  const b = sg.uniform([k * n]).data as Float32Array;
+  const c = new Float32Array(m * n);
+  const K = sg.kernels();
+  // Repeat the call so one timed run lasts a few ms: single calls are too short to time alone.
+  const inner = Math.max(1, Math.ceil(2e7 / (2 * m * n * k)));
+  const ms = timeMs(() => {
+    for (let r = 0; r < inner; r++) K.gemm(tA, tB, m, n, k, a, 0, b, 0, c, 0, false);
+  }, { ...budget, seconds: budget.seconds / 3 });
+  return (2 * m * n * k * inner) / (ms * 1e6);
+}

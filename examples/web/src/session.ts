@@ -1,0 +1,196 @@
+/**
+ * One demo run, free of any DOM or Node API so the exact same bundled file runs in the browser's
+ * worker and in Node (the browser test imports `web/dist/session.mjs` to check that both produce
+ * bit-identical weights). It wraps the shared loop of `examples/src/mnist/train.ts` and adds what
+ * the page needs: live accuracy points, predictions for a few test digits, a digest of the weights,
+ * a checkpoint, and a samples/s figure that counts only the time spent training.
+ */
+import { type BackendName, manualSeed, setWasmThreads, useBackend, wasmSimdSupported } from '@simplegrad/core';
+import { type MnistDataset, mnist } from '@simplegrad/datasets';
+import { type Module, saveSafetensors, withEvalMode } from '@simplegrad/nn';
+import { accuracy, normalizeMnist, train } from '../../src/mnist/train.js';
+import { mnistModel } from '../../src/mnist/model.js';
+import type { BackendChoice, RunOptions } from './options.js';
+
+export { wasmSimdSupported, setWasmThreads } from '@simplegrad/core';
+// Node (the browser test) reads a run's URL query with the page's own parser.
+export { parseRunOptions } from './options.js';
+
+/** The four IDX files of MNIST, as fetched (gzip or not). */
+export interface IdxFiles {
+  trainImages: ArrayBuffer | Uint8Array;
+  trainLabels: ArrayBuffer | Uint8Array;
+  testImages: ArrayBuffer | Uint8Array;
+  testLabels: ArrayBuffer | Uint8Array;
+}
+
+/** Both splits, parsed. */
+export interface MnistData {
+  train: MnistDataset;
+  test: MnistDataset;
+}
+
+/** Parses the IDX files with the browser-safe loader of @simplegrad/datasets. */
+export async function loadMnist(files: IdxFiles): Promise<MnistData> {
+  const [train, test] = await Promise.all([
+    mnist({ split: 'train', source: { images: files.trainImages, labels: files.trainLabels } }),
+    mnist({ split: 'test', source: { images: files.testImages, labels: files.testLabels } }),
+  ]);
+  return { train, test };
+}
+
+/**
+ * Switches the kernels: `'auto'` takes WebAssembly SIMD where the module validates, else the
+ * TypeScript reference. `threads` caps the WebAssembly threads (Node only; browsers run one).
+ */
+export function selectBackend(choice: BackendChoice, threads?: number): BackendName {
+  const name: BackendName = choice === 'auto' ? (wasmSimdSupported() ? 'wasm' : 'js') : choice;
+  useBackend(name);
+  if (name === 'wasm' && threads !== undefined) setWasmThreads(threads);
+  return name;
+}
+
+/** After every batch. `samplesPerSec` and `etaSec` cover the whole run so far, training time only. */
+export interface StepMessage {
+  type: 'step';
+  epoch: number;
+  step: number;
+  steps: number;
+  globalStep: number;
+  totalSteps: number;
+  loss: number;
+  samplesPerSec: number;
+  etaSec: number;
+}
+
+/** A live accuracy point (the first `images` test images after `globalStep` steps) and fresh predictions. */
+export interface EvalMessage {
+  type: 'eval';
+  globalStep: number;
+  accuracy: number;
+  images: number;
+  predictions: number[];
+}
+
+/** After every epoch: the loop's metrics plus predictions for the shown digits. */
+export interface EpochMessage {
+  type: 'epoch';
+  epoch: number;
+  globalStep: number;
+  trainLoss: number;
+  testAccuracy: number;
+  seconds: number;
+  predictions: number[];
+}
+
+/** Once at the end, also after a stop. */
+export interface DoneMessage {
+  type: 'done';
+  aborted: boolean;
+  steps: number;
+  samples: number;
+  /** Time inside training steps (excludes the evaluations the page asked for). */
+  trainSeconds: number;
+  seconds: number;
+  samplesPerSec: number;
+  /** SHA-256 of the weights (see {@link weightsDigest}); null where WebCrypto is missing. */
+  digest: string | null;
+  predictions: number[];
+  testAccuracy: number | null;
+}
+
+/** What {@link TrainingRun.run} yields. */
+export type RunEvent = StepMessage | EvalMessage | EpochMessage | DoneMessage;
+
+const now = (): number => performance.now();
+
+/**
+ * Hex SHA-256 over every state-dict entry in order: its name, a NUL, then its raw float32 bytes.
+ * Equal digests mean bit-identical weights under the same names.
+ */
+export async function weightsDigest(model: Module): Promise<string | null> {
+  const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
+  if (subtle === undefined) return null; // insecure origins have no WebCrypto
+  const parts: Uint8Array[] = [];
+  const enc = new TextEncoder();
+  for (const [name, t] of model.stateDict()) {
+    parts.push(enc.encode(`${name}\0`));
+    parts.push(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { all.set(p, at); at += p.length; }
+  const hash = new Uint8Array(await subtle.digest('SHA-256', all));
+  return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * A model and its training on `data` with `options`. The model is built here (from the seed, as
+ * `train` would) so the page can checkpoint it between batches and while it is stopped.
+ */
+export class TrainingRun {
+  /** The CNN of `examples/src/mnist/model.ts`. */
+  readonly model: Module;
+
+  /** Seeds the global generator and builds the model. */
+  constructor(readonly data: MnistData, readonly options: RunOptions) {
+    manualSeed(options.seed);
+    this.model = mnistModel();
+  }
+
+  /** Predicted classes of the first `options.digits` test images. */
+  predictions(): number[] {
+    const n = Math.min(this.options.digits, this.data.test.length);
+    if (n === 0) return [];
+    const x = this.data.test.images.narrow(0, 0, n);
+    return withEvalMode(this.model, () => Array.from(this.model.forward(normalizeMnist(x)).argmax(1).data));
+  }
+
+  /** The weights as a safetensors file (PyTorch key names). */
+  checkpoint(): Uint8Array {
+    return saveSafetensors(this.model.stateDict());
+  }
+
+  /** Trains, yielding the loop's progress translated into plain, cloneable messages. */
+  async *run(signal?: AbortSignal): AsyncGenerator<RunEvent> {
+    const o = this.options;
+    const n = Math.min(this.data.train.length, o.limit ?? Infinity);
+    const steps = Math.ceil(n / o.batchSize);
+    const totalSteps = steps * o.epochs;
+    const t0 = now();
+    let trainMs = 0;
+    let samples = 0;
+    let globalStep = 0;
+    let lastAccuracy: number | null = null;
+    // Time from handing control back to the loop until its next step event is training time;
+    // what this generator's consumer and the evaluations below do in between is not.
+    let resumed = now();
+    for await (const e of train({
+      train: this.data.train, test: this.data.test, model: this.model, signal,
+      epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, schedule: o.schedule, seed: o.seed, limit: o.limit, testLimit: o.testLimit,
+    })) {
+      if (e.type === 'step') {
+        trainMs += now() - resumed;
+        globalStep++;
+        samples += Math.min(o.batchSize, n - (e.step - 1) * o.batchSize);
+        const rate = samples / (trainMs / 1000);
+        yield { type: 'step', epoch: e.epoch, step: e.step, steps, globalStep, totalSteps, loss: e.loss, samplesPerSec: rate, etaSec: ((totalSteps - globalStep) * trainMs) / globalStep / 1000 };
+        if (o.evalEvery > 0 && globalStep % o.evalEvery === 0) {
+          const images = Math.min(o.evalLimit, this.data.test.length);
+          yield { type: 'eval', globalStep, accuracy: accuracy(this.model, this.data.test, 500, images), images, predictions: this.predictions() };
+        }
+      } else if (e.type === 'epoch') {
+        lastAccuracy = e.testAccuracy;
+        yield { type: 'epoch', epoch: e.epoch, globalStep, trainLoss: e.trainLoss, testAccuracy: e.testAccuracy, seconds: e.seconds, predictions: this.predictions() };
+      } else {
+        const trainSeconds = trainMs / 1000;
+        yield {
+          type: 'done', aborted: e.aborted, steps: globalStep, samples, trainSeconds, seconds: (now() - t0) / 1000,
+          samplesPerSec: trainSeconds > 0 ? samples / trainSeconds : 0, digest: await weightsDigest(this.model), predictions: this.predictions(),
+          testAccuracy: lastAccuracy,
+        };
+      }
+      resumed = now();
+    }
+  }
+}

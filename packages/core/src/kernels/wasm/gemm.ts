@@ -1,0 +1,97 @@
+/**
+ * GEMM, im2col and col2im in WebAssembly, with the contracts of the plain-TypeScript reference
+ * kernels. Operands are copied into the module's memory and results copied back, so tensors stay
+ * ordinary GC'd typed arrays; float64 operands (gradient checks) go to the reference.
+ */
+import type { FloatArray } from '../../dtype.js';
+import { gemm as jsGemm } from '../gemm.js';
+import { col2im as jsCol2im, im2col as jsIm2col } from '../im2col.js';
+import { OPS, TILE } from './bytes.js';
+import { regions } from './engine.js';
+import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
+
+/** Chunks per thread a parallel job is cut into, so a thread that starts late still gets a share. */
+const CHUNKS_PER_THREAD = 4;
+
+/** True when every array is float32 (the only type the module computes in). */
+function allF32(...xs: FloatArray[]): boolean {
+  return xs.every((x) => x instanceof Float32Array);
+}
+
+/**
+ * `C[m×n] (+)= op(A)·op(B)` in WebAssembly; same contract as the reference {@link jsGemm}. B is
+ * packed into panels (split by panels over the threads), then C is computed in row blocks.
+ */
+export function wasmGemm(
+  transA: boolean, transB: boolean, m: number, n: number, k: number,
+  a: FloatArray, aOff: number, b: FloatArray, bOff: number, c: FloatArray, cOff: number, accumulate: boolean,
+): void {
+  if (!allF32(a, b, c)) {
+    jsGemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+    return;
+  }
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    if (!accumulate) c.fill(0, cOff, cOff + m * n);
+    return;
+  }
+  const e = getEngine();
+  const panels = Math.ceil(n / TILE.nr);
+  const [aP, bP, cP, pP, bytes] = regions(4 * m * k, 4 * k * n, 4 * m * n, 4 * panels * TILE.nr * k);
+  e.reserve(bytes);
+  e.put(aP, a as Float32Array, aOff, m * k);
+  e.put(bP, b as Float32Array, bOff, k * n);
+  if (accumulate) e.put(cP, c as Float32Array, cOff, m * n);
+  const flops = 2 * m * n * k;
+  const chunks = CHUNKS_PER_THREAD * threadSlots();
+  const pPer = perChunk(panels, chunks);
+  e.setJob(OPS.PACK, [transB ? 1 : 0, n, k, bP, pP, pPer]);
+  execute(e, Math.ceil(panels / pPer), flops);
+  const rPer = perChunk(m, chunks, TILE.mr);
+  e.setJob(OPS.ROWS, [transA ? 1 : 0, m, n, k, aP, pP, cP, accumulate ? 1 : 0, rPer]);
+  execute(e, Math.ceil(m / rPer), flops);
+  e.get(cP, m * n, c as Float32Array, cOff);
+}
+
+/** im2col in WebAssembly; same contract as the reference {@link jsIm2col}. */
+export function wasmIm2col(
+  x: FloatArray, xOff: number, channels: number, height: number, width: number,
+  kH: number, kW: number, strideH: number, strideW: number, outH: number, outW: number,
+  cols: FloatArray, colsOff: number,
+): void {
+  const rows = channels * kH * kW;
+  const plane = outH * outW;
+  if (!allF32(x, cols) || rows * plane === 0) {
+    jsIm2col(x, xOff, channels, height, width, kH, kW, strideH, strideW, outH, outW, cols, colsOff);
+    return;
+  }
+  const e = getEngine();
+  const size = channels * height * width;
+  const [xP, cP, bytes] = regions(4 * size, 4 * rows * plane);
+  e.reserve(bytes);
+  e.put(xP, x as Float32Array, xOff, size);
+  e.exports.im2col(xP, channels, height, width, kH, kW, strideH, strideW, 0, 0, outH, outW, cP);
+  e.get(cP, rows * plane, cols as Float32Array, colsOff);
+}
+
+/** col2im (accumulating) in WebAssembly; same contract as the reference {@link jsCol2im}. */
+export function wasmCol2im(
+  cols: FloatArray, colsOff: number, channels: number, height: number, width: number,
+  kH: number, kW: number, strideH: number, strideW: number, outH: number, outW: number,
+  x: FloatArray, xOff: number,
+): void {
+  const rows = channels * kH * kW;
+  const plane = outH * outW;
+  if (!allF32(x, cols) || rows * plane === 0) {
+    jsCol2im(cols, colsOff, channels, height, width, kH, kW, strideH, strideW, outH, outW, x, xOff);
+    return;
+  }
+  const e = getEngine();
+  const size = channels * height * width;
+  const [xP, cP, bytes] = regions(4 * size, 4 * rows * plane);
+  e.reserve(bytes);
+  e.put(xP, x as Float32Array, xOff, size);
+  e.put(cP, cols as Float32Array, colsOff, rows * plane);
+  e.exports.col2im(cP, channels, height, width, kH, kW, strideH, strideW, 0, 0, outH, outW, xP);
+  e.get(xP, size, x as Float32Array, xOff);
+}

@@ -1,0 +1,110 @@
+/**
+ * The WebAssembly backend's state: the engine (module instance and memory), the worker pool and the
+ * threading options, and {@link execute}, which runs a job's chunks on one or more threads.
+ */
+import { ArgumentError } from '../../errors.js';
+import { Engine } from './engine.js';
+import { MAX_CHUNKS, type Pool, createPool, defaultThreads } from './pool.js';
+
+/** Threading options of the WebAssembly backend; see {@link setWasmThreads}. */
+export interface WasmThreadOptions {
+  /**
+   * Jobs below this many flops stay on the calling thread, where waking a sleeping worker would cost
+   * more than it saves. Default 2 000 000 (the break-even on two cores is around 1–2 MFLOP).
+   */
+  minFlops?: number;
+  /** How long an idle worker spins before it sleeps, in ms (default 1). */
+  spinMs?: number;
+}
+
+const config = { threads: 0, minFlops: 2e6, spinMs: 1 };
+let engine: Engine | null = null;
+let pool: Pool | null = null;
+
+/**
+ * Sets how many threads the WebAssembly kernels use (1 = the calling thread only; the default is
+ * two where worker threads exist and the machine has two cores, else one) and returns the previous
+ * count. Results do not depend on it: chunks of work are fixed by the problem, not by the threads,
+ * and each is computed in the same order whichever thread runs it. Where threads are unavailable
+ * (browsers' main thread) any count runs on one thread.
+ *
+ * @example
+ * sg.useBackend('wasm');
+ * sg.setWasmThreads(2, { spinMs: 0.5 });
+ */
+export function setWasmThreads(threads: number, options: WasmThreadOptions = {}): number {
+  const prev = wasmThreads();
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new ArgumentError('setWasmThreads', `threads must be a positive integer, got ${threads}`);
+  }
+  const { minFlops, spinMs } = options;
+  if (minFlops !== undefined && !(minFlops >= 0)) throw new ArgumentError('setWasmThreads', `minFlops must be a non-negative number, got ${minFlops}`);
+  if (spinMs !== undefined && !(spinMs >= 0)) throw new ArgumentError('setWasmThreads', `spinMs must be a non-negative number, got ${spinMs}`);
+  config.minFlops = minFlops ?? config.minFlops;
+  config.spinMs = spinMs ?? config.spinMs;
+  if (threads !== prev || spinMs !== undefined) {
+    pool?.close();
+    pool = null;
+    engine = null; // the next call builds an engine (shared or not) to match
+  }
+  config.threads = threads;
+  return prev;
+}
+
+/** The number of threads the WebAssembly kernels are set to use. */
+export function wasmThreads(): number {
+  if (config.threads === 0) config.threads = defaultThreads();
+  return config.threads;
+}
+
+/** Bytes of WebAssembly memory the backend holds (0 before first use); it only grows to a peak. */
+export function wasmMemoryBytes(): number {
+  return engine?.byteLength ?? 0;
+}
+
+/** The engine for the current thread count, built on first use. */
+export function getEngine(): Engine {
+  if (engine === null) {
+    const threads = wasmThreads();
+    const shared = threads > 1 && typeof SharedArrayBuffer === 'function';
+    engine = new Engine(shared);
+    pool = shared ? createPool(engine, threads - 1, config.spinMs) : null;
+  }
+  return engine;
+}
+
+/**
+ * How many chunks of jobs the worker threads (not the caller) have run since the current pool
+ * started: 0 without a pool. Lets tests and benchmarks see that work really was shared.
+ */
+export function chunksByWorkers(): number {
+  return pool?.chunksByWorkers ?? 0;
+}
+
+/** Threads a job may use right now: 1 plus the pool's workers. */
+export function threadSlots(): number {
+  return 1 + (pool?.size ?? 0);
+}
+
+/**
+ * Splits `count` units into at most `chunks` chunks of whole `unit`s (e.g. register tiles): the
+ * number of units per chunk. A function of the problem alone, so results never depend on threads.
+ */
+export function perChunk(count: number, chunks: number, unit = 1): number {
+  const units = Math.ceil(count / unit);
+  return Math.max(1, Math.ceil(units / Math.min(chunks, MAX_CHUNKS))) * unit;
+}
+
+/**
+ * Runs chunks `0 … total − 1` of the job described on `e` (see `Engine.setJob`): on the pool when
+ * it exists, there is more than one chunk (and no more than the claim word holds) and the job is
+ * worth `flops` ≥ `minFlops`, else in order on this thread.
+ */
+export function execute(e: Engine, total: number, flops: number): void {
+  if (pool !== null && total > 1 && total <= MAX_CHUNKS && flops >= config.minFlops) {
+    pool.run(total);
+    return;
+  }
+  const run = e.exports.runChunk;
+  for (let c = 0; c < total; c++) run(c, 0);
+}
