@@ -42,7 +42,7 @@ function sink(tty: boolean): { text: () => string; write: (s: string) => boolean
 }
 
 // One reduced run of the real job, shared by the tests below: 6000 images, one epoch (seeds 0-2 gave
-// 90.1-90.8 % on the first 2000 test images; a broken gradient or data path gives far less).
+// 90.9-92.3 % on the first 2000 test images; a broken gradient or data path gives far less).
 const dir = mkdtempSync(join(tmpdir(), 'sg-mnist-'));
 const log = sink(false);
 let reduced: Promise<MnistResult> | undefined;
@@ -51,13 +51,13 @@ const reducedRun = () => (reduced ??= splits().then((d) => runMnist(
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('reduced run (6000 images, 1 epoch): test accuracy on 2000 test images is above 88 %', async () => {
+test('reduced run (6000 images, 1 epoch): test accuracy on 2000 test images is above 89 %', async () => {
   const r = await reducedRun();
   assert.is(r.epochs.length, 1);
   assert.is(r.losses.length, Math.ceil(6000 / 64));
   assert.is(r.backend, BACKEND);
   const acc = r.epochs[0].testAccuracy;
-  assert.ok(acc > 0.88, `test accuracy ${acc}`);
+  assert.ok(acc > 0.89, `test accuracy ${acc}`);
   assert.ok(r.losses[0] > 2 && r.losses[0] < 2.6, `the first loss ${r.losses[0]} is about ln 10`);
   assert.ok(r.epochs[0].trainLoss < 1, `mean training loss ${r.epochs[0].trainLoss}`);
   assert.is(kernels().name, 'js', 'the run restores the kernels it replaced');
@@ -81,8 +81,8 @@ test('the checkpoint loads back with loadSafetensors under PyTorch names and rep
   const bytes = readFileSync(join(dir, 'model.safetensors'));
   assert.is(bytes.length, r.checkpointBytes);
   const sd = loadSafetensors(bytes);
-  assert.equal([...sd.keys()], ['0.weight', '0.bias', '3.weight', '3.bias', '7.weight', '7.bias']);
-  assert.equal([...sd.values()].map((t) => t.shape), [[16, 1, 5, 5], [16], [32, 16, 5, 5], [32], [10, 512], [10]]);
+  assert.equal([...sd.keys()], ['0.weight', '0.bias', '3.weight', '3.bias', '7.weight', '7.bias', '9.weight', '9.bias']);
+  assert.equal([...sd.values()].map((t) => t.shape), [[16, 1, 5, 5], [16], [32, 16, 5, 5], [32], [128, 512], [128], [10, 128], [10]]);
   const fresh = mnistModel();
   fresh.loadStateDict(sd);
   const { test: te } = await splits();
@@ -224,6 +224,10 @@ test('Progress on a TTY: a throttled live bar with epoch, step, loss, samples/s 
   Object.assign(narrow, { columns: 30 });
   new Progress(narrow, 1).step(step(5));
   assert.is(narrow.text().length, '\r\x1b[2K'.length + 29, 'cut to the terminal width');
+  const sizeless = sink(true);
+  Object.assign(sizeless, { columns: 0 });
+  new Progress(sizeless, 1).step(step(5));
+  assert.match(sizeless.text(), /ETA 1:15$/, 'a terminal reporting 0 columns gets the whole line');
   const plain = sink(false);
   new Progress(plain, 3).step(step(1));
   assert.is(plain.text(), '', 'no bar when not a TTY');

@@ -42,7 +42,9 @@ export class Progress {
     const line = `epoch ${e.epoch}/${this.epochs} ${bar} ${e.step}/${e.steps}  loss ${e.loss.toFixed(4)}  ${e.samplesPerSec.toFixed(0)} samples/s  ETA ${fmtDuration(e.etaSec)}`
       + (e.epoch < this.epochs ? ` (run ${fmtDuration(e.runEtaSec)})` : '');
     // \r + erase-line redraws in place; cutting to the width keeps a narrow terminal from scrolling.
-    this.out.write(`\r\x1b[2K${line.slice(0, Math.max(20, (this.out.columns ?? 120) - 1))}`);
+    // A pseudo-terminal without a size reports 0 columns: then the line is left whole.
+    const columns = this.out.columns || Infinity;
+    this.out.write(`\r\x1b[2K${line.slice(0, Math.max(20, columns - 1))}`);
   }
 
   /** Replaces the bar with the epoch's summary line. */
