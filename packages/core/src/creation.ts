@@ -1,6 +1,6 @@
 /**
  * Tensor factories. Random ones draw from a seeded {@link Generator} (the global one unless
- * `generator` is given), never from `Math.random`.
+ * `generator` is given), never from the unseeded built-in RNG.
  */
 import { type DType, type TypedArray, allocate, dtypeOf } from './dtype.js';
 import { ArgumentError, fmtShape } from './errors.js';

@@ -1,12 +1,12 @@
 /**
  * Seeded randomness. Every random draw in simplegrad (factories, initialisation, dropout, shuffling)
  * goes through a {@link Generator} built on seedrandom's Alea PRNG, so the same seed gives the same
- * bits in Node, browsers and workers. `Math.random` is never used.
+ * bits in Node, browsers and workers. The unseeded global RNG of JavaScript is never used.
  */
 import seedrandom from 'seedrandom';
 import { ArgumentError } from './errors.js';
 
-/** A function returning uniform floats in [0, 1), like `Math.random`. */
+/** A function returning uniform floats in [0, 1), with the signature of JavaScript's built-in RNG. */
 export type Rng = () => number;
 
 /** Serialisable state of a {@link Generator}, for resuming a run exactly. */
