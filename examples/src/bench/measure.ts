@@ -1,4 +1,5 @@
-/** Timing: medians of repeated runs after warm-up, sized to a time budget; and GEMM GFLOP/s. */
+/** Timing: medians of repeated runs after warm-up, sized to a time budget; GEMM GFLOP/s; free cores. */
+import { Worker } from 'node:worker_threads';
 import * as sg from '@simplegrad/core';
 
 /** How long to measure each configuration. */
@@ -66,10 +67,53 @@ export function gemmGflops(tA: boolean, tB: boolean, m: number, n: number, k: nu
   const b = sg.uniform([k * n]).data as Float32Array;
   const c = new Float32Array(m * n);
   const K = sg.kernels();
-  // Repeat the call so one timed run lasts a few ms: single calls are too short to time alone.
-  const inner = Math.max(1, Math.ceil(2e7 / (2 * m * n * k)));
+  // Repeat the call so one timed run lasts about 5 ms: single calls are too short to time alone.
+  const inner = Math.max(1, Math.ceil(2e8 / (2 * m * n * k)));
   const ms = timeMs(() => {
     for (let r = 0; r < inner; r++) K.gemm(tA, tB, m, n, k, a, 0, b, 0, c, 0, false);
   }, { ...budget, seconds: budget.seconds / 3 });
   return (2 * m * n * k * inner) / (ms * 1e6);
+}
+
+/**
+ * Runs the active kernels for `ms` milliseconds, untimed: after switching backends or thread counts,
+ * so worker threads have booted and V8 has optimised the module before anything is timed.
+ */
+export function settle(ms = 200): void {
+  const a = new Float32Array(128 * 128).fill(0.5);
+  const c = new Float32Array(128 * 128);
+  const K = sg.kernels();
+  const t = performance.now();
+  while (performance.now() - t < ms) K.gemm(false, false, 128, 128, 128, a, 0, a, 0, c, 0, false);
+}
+
+/** A fixed amount of scalar work for one worker thread (about 0.3 s on an idle core). */
+const SPIN_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+let x = 0;
+const t = performance.now();
+for (let i = 0; i < 1e8; i++) x = (x * 1.0000001 + 1e-9) % 7;
+parentPort.postMessage(performance.now() - t + x * 0);
+`;
+
+/** Milliseconds until `n` workers running {@link SPIN_SOURCE} at once have all finished. */
+async function spin(n: number): Promise<number> {
+  const t = performance.now();
+  await Promise.all(Array.from({ length: n }, () => new Promise<void>((resolve, reject) => {
+    const w = new Worker(SPIN_SOURCE, { eval: true });
+    w.once('message', () => void w.terminate().then(() => resolve()));
+    w.once('error', reject);
+  })));
+  return performance.now() - t;
+}
+
+/**
+ * How many cores this process can use right now: twice the time of one spinning worker over the
+ * time of two at once (≈ 2 on an idle two-core machine, ≈ 1 when another job holds a core). Printed
+ * with the results, since two-thread numbers mean little when the second core is taken.
+ */
+export async function parallelCapacity(): Promise<number> {
+  const one = await spin(1);
+  const two = await spin(2);
+  return (2 * one) / two;
 }

@@ -53,11 +53,37 @@ export const WORKLOADS: WorkloadSpec[] = [
     layers: [conv(3, 32, 3, 1), relu, pool, conv(32, 64, 3, 1), relu, pool, flatten, linear(4096, 512), relu, linear(512, 10)],
   },
   { id: 'W4', kind: 'model', input: [128, 784], classes: 10, optimizer: 'sgd', layers: [linear(784, 256), relu, linear(256, 10)] },
-  {
-    id: 'MNIST', kind: 'model', input: [64, 1, 28, 28], classes: 10, optimizer: 'adam',
-    layers: [conv(1, 16, 5), relu, pool, conv(16, 32, 5), relu, pool, flatten, linear(512, 10)],
-  },
+  // Read off the example's own model, so the peers train exactly what `npm run mnist` trains.
+  { id: 'MNIST', kind: 'model', input: [64, 1, 28, 28], classes: 10, optimizer: 'adam', layers: layersOf(mnistModel()) },
 ];
+
+/**
+ * The layer specs of a Sequential built from the layers above (the MNIST example's model), or an
+ * error naming the layer this vocabulary lacks.
+ */
+function layersOf(model: Module): LayerSpec[] {
+  return model.children().map((m): LayerSpec => {
+    if (m instanceof Conv2d) {
+      const [k, kw] = m.kernelSize;
+      const [pt, pb, pl, pr] = m.padding;
+      if (k !== kw || [pb, pl, pr].some((p) => p !== pt) || m.stride.some((s) => s !== 1)) {
+        throw new Error(`bench: the MNIST model's Conv2d(${m.inChannels}, ${m.outChannels}) is not square, stride 1, evenly padded`);
+      }
+      return conv(m.inChannels, m.outChannels, k, pt);
+    }
+    if (m instanceof MaxPool2d) {
+      const [k, kw] = m.kernelSize;
+      if (k !== kw || m.stride.some((s) => s !== k) || m.padding.some((p) => p !== 0)) {
+        throw new Error(`bench: the MNIST model's MaxPool2d(${k}) is not square with stride = kernel and no padding`);
+      }
+      return { type: 'maxpool', k };
+    }
+    if (m instanceof ReLU) return relu;
+    if (m instanceof Flatten) return flatten;
+    if (m instanceof Linear) return linear(m.inFeatures, m.outFeatures);
+    throw new Error(`bench: the MNIST model has a ${m.constructor.name}, which the peers' vocabulary lacks`);
+  });
+}
 
 /** Floating-point operations of a conv workload's forward pass (2 per multiply-add). */
 export function convFlops(spec: { x: number[]; w: number[]; pad: number }): number {

@@ -1,5 +1,5 @@
 // Every kernel on every backend against a direct float64 evaluation of its definition, on odd sizes
-// (1, 7, 13, 65: none a multiple of the 4×16 register tile), all transpose variants, accumulate and
+// (1, 7, 13, 65: odd rows and columns that are not multiples of the 2×16 register tile), all transpose variants, accumulate and
 // overwrite, padding and strides. The tolerance is the standard bound for a float32 sum of k products,
 // |error| ≤ 2·k·2⁻²⁴·Σ|aᵢbᵢ|, so agreement means "equal up to float32 rounding", not "roughly equal".
 import { test } from 'uvu';
@@ -9,7 +9,7 @@ import { type ConvGeometry, col2imPadded, im2colPadded } from '../src/kernels/co
 import {
   type PoolGeometry, avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward,
 } from '../src/kernels/pool.js';
-import { reluBackward, reluForward } from '../src/kernels/elementwise.js';
+import { binaryBroadcast, reluBackward, reluForward } from '../src/kernels/elementwise.js';
 
 const EPS32 = 2 ** -24;
 const backends: sg.Kernels[] = [sg.jsKernels, sg.wasmKernels];
@@ -253,6 +253,106 @@ for (const K of backends) {
   });
 }
 
+// ---- Winograd --------------------------------------------------------------------------------------
+//
+// The wasm backend computes 3×3, stride-1 convolutions with 4 or more input channels as Winograd
+// F(2×2, 3×3), Y = Aᵀ[Σ_c (G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A, and their input gradient as the same on the output
+// gradient with rotated filters (given 8 or more input channels). Its rounding bound is the
+// standard one for any evaluation by sums and products: |error| ≤ γ_depth · (the same algorithm
+// evaluated on absolute values), with depth = C_in + 14 successive roundings (6 in the filter
+// transform, 2 input, 1 product, C_in in the sum over channels, 5 in the output transform and the
+// bias). The reference (and wasm where Winograd does not apply, e.g. padding 3 for the input
+// gradient) computes directly, with the bound used above for convolutions; each result must meet
+// the bound of one of the two algorithms.
+
+const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
+const BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];
+const AT = [[1, 1, 1, 0], [0, 1, -1, -1]];
+
+/** Multiplies small dense matrices (as nested arrays). */
+const matmul = (a: number[][], b: number[][]): number[][] => a.map((r) => b[0].map((_, j) => r.reduce((s, v, k) => s + v * b[k][j], 0)));
+const transpose = (a: number[][]): number[][] => a[0].map((_, j) => a.map((r) => r[j]));
+const absM = (a: number[][]): number[][] => a.map((r) => r.map(Math.abs));
+
+/**
+ * Winograd F(2×2, 3×3) evaluated on absolute values, per output element: the majorant of the
+ * rounding bound above. `filter(co, ci)` gives a 3×3 filter, `input(ci, y, x)` an input element (0
+ * outside), for a correlation with padding `pt`, `pl` and output `[cout, outH, outW]`.
+ */
+function winogradMajorant(cin: number, cout: number, outH: number, outW: number, pt: number, pl: number, filter: (co: number, ci: number) => number[][], input: (ci: number, y: number, x: number) => number): Float64Array {
+  const out = new Float64Array(cout * outH * outW);
+  const [aG, aBT, aAT] = [absM(G), absM(BT), absM(AT)];
+  const U = Array.from({ length: cout }, (_, co) => Array.from({ length: cin }, (_, ci) => matmul(matmul(aG, absM(filter(co, ci))), transpose(aG))));
+  for (let ty = 0; ty < Math.ceil(outH / 2); ty++) {
+    for (let tx = 0; tx < Math.ceil(outW / 2); tx++) {
+      const V = Array.from({ length: cin }, (_, ci) => {
+        const d = [0, 1, 2, 3].map((r) => [0, 1, 2, 3].map((c) => Math.abs(input(ci, 2 * ty - pt + r, 2 * tx - pl + c))));
+        return matmul(matmul(aBT, d), transpose(aBT));
+      });
+      for (let co = 0; co < cout; co++) {
+        const P = [0, 1, 2, 3].map((r) => [0, 1, 2, 3].map((c) => V.reduce((s, v, ci) => s + U[co][ci][r][c] * v[r][c], 0)));
+        const Y = matmul(matmul(aAT, P), transpose(aAT));
+        for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) {
+          if (2 * ty + a < outH && 2 * tx + b < outW) out[(co * outH + 2 * ty + a) * outW + 2 * tx + b] = Y[a][b];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const winogradCases: ConvCase[] = [
+  { N: 2, C: 16, H: 9, W: 9, O: 16, kH: 3, kW: 3, s: [1, 1], pad: [0, 0, 0, 0] },
+  { N: 3, C: 17, H: 11, W: 14, O: 20, kH: 3, kW: 3, s: [1, 1], pad: [1, 1, 1, 1] },
+  { N: 1, C: 16, H: 20, W: 21, O: 24, kH: 3, kW: 3, s: [1, 1], pad: [2, 0, 0, 2] },
+  { N: 1, C: 16, H: 5, W: 6, O: 16, kH: 3, kW: 3, s: [1, 1], pad: [3, 3, 3, 3] },
+  // Few channels (the smallest the wasm backend sends to Winograd) over more tiles than one block.
+  { N: 1, C: 8, H: 67, W: 50, O: 5, kH: 3, kW: 3, s: [1, 1], pad: [1, 1, 1, 1] },
+  { N: 2, C: 4, H: 9, W: 8, O: 8, kH: 3, kW: 3, s: [1, 1], pad: [0, 1, 1, 0] },
+];
+
+for (const K of backends) {
+  for (const cc of winogradCases) {
+    const g = geometry(cc);
+    test(`${K.name} 3×3 conv x=[${cc.N},${cc.C},${cc.H},${cc.W}] w=[${cc.O},${cc.C},3,3] pad=[${cc.pad.join(',')}]: forward and input gradient within the Winograd (or direct) bound`, () => {
+      const len = g.outH * g.outW;
+      const x = rand(cc.N * cc.C * cc.H * cc.W, 51), w = rand(cc.O * cc.C * 9, 52), bias = rand(cc.O, 53), grad = rand(cc.N * cc.O * len, 54);
+      const wAt = (o: number, c: number, i: number, j: number) => w[((o * cc.C + c) * 3 + i) * 3 + j];
+      const out = new Float64Array(cc.N * cc.O * len), gx = new Float64Array(x.length);
+      const outB = new Float64Array(out.length), gxB = new Float64Array(x.length); // Σ|terms|, for the direct bound
+      for (let n = 0; n < cc.N; n++) for (let o = 0; o < cc.O; o++) out.fill(bias[o], (n * cc.O + o) * len, (n * cc.O + o + 1) * len);
+      forEachTerm(g, (n, o, oy, ox, c, y, xx, i, j) => {
+        const [yi, xi] = [((n * cc.O + o) * g.outH + oy) * g.outW + ox, ((n * cc.C + c) * cc.H + y) * cc.W + xx];
+        out[yi] += wAt(o, c, i, j) * x[xi];
+        outB[yi] += Math.abs(wAt(o, c, i, j) * x[xi]);
+        gx[xi] += wAt(o, c, i, j) * grad[yi];
+        gxB[xi] += Math.abs(wAt(o, c, i, j) * grad[yi]);
+      });
+      const y = new Float32Array(out.length), gxA = new Float32Array(x.length);
+      K.conv2dForward(x, g, w, bias, y);
+      K.conv2dBackward(grad, x, g, w, gxA, null, null);
+      for (let n = 0; n < cc.N; n++) {
+        const fwd = winogradMajorant(cc.C, cc.O, g.outH, g.outW, g.padTop, g.padLeft, (o, c) => [0, 1, 2].map((i) => [0, 1, 2].map((j) => wAt(o, c, i, j))),
+          (c, yy, xx) => (yy >= 0 && yy < cc.H && xx >= 0 && xx < cc.W ? x[((n * cc.C + c) * cc.H + yy) * cc.W + xx] : 0));
+        const bwd = winogradMajorant(cc.O, cc.C, cc.H, cc.W, 2 - g.padTop, 2 - g.padLeft, (c, o) => [0, 1, 2].map((i) => [0, 1, 2].map((j) => wAt(o, c, 2 - i, 2 - j))),
+          (o, yy, xx) => (yy >= 0 && yy < g.outH && xx >= 0 && xx < g.outW ? grad[((n * cc.O + o) * g.outH + yy) * g.outW + xx] : 0));
+        for (let k = 0; k < cc.O * len; k++) {
+          const e = out[n * cc.O * len + k], a = y[n * cc.O * len + k];
+          const absBias = Math.abs(bias[Math.floor(k / len)]);
+          const tol = Math.max(1.01 * (cc.C + 14) * EPS32 * (fwd[k] + absBias), 2 * (9 * cc.C + 2) * EPS32 * (outB[n * cc.O * len + k] + absBias)) + 1e-30;
+          if (!(Math.abs(a - e) <= tol)) assert.unreachable(`forward image ${n} element ${k}: ${a} vs exact ${e} (tolerance ${tol.toExponential(2)})`);
+        }
+        const size = cc.C * cc.H * cc.W;
+        for (let k = 0; k < size; k++) {
+          const e = gx[n * size + k], a = gxA[n * size + k];
+          const tol = Math.max(1.01 * (cc.O + 14) * EPS32 * bwd[k], 2 * (cc.O + 10) * EPS32 * gxB[n * size + k]) + 1e-30;
+          if (!(Math.abs(a - e) <= tol)) assert.unreachable(`input gradient image ${n} element ${k}: ${a} vs exact ${e} (tolerance ${tol.toExponential(2)})`);
+        }
+      }
+    });
+  }
+}
+
 test('im2colPadded and col2imPadded are adjoint: <cols(x), c> = <x, col2im(c)> with padding and strides', () => {
   const g = geometry(convCases[3]);
   const len = g.outH * g.outW;
@@ -418,6 +518,47 @@ for (const K of backends) {
     assert.equal([Array.from(o64), Array.from(a64)], [Array.from(r64), Array.from(ra64)]);
   });
 }
+
+for (const K of backends) {
+  for (const n of [7, (1 << 14) + 3, 100003]) {
+    test(`${K.name} reluForward and reluBackward on ${n} elements equal the reference (±0, NaN, ±∞)`, () => {
+      const x = rand(n, n);
+      const g = rand(n, n + 1);
+      for (let i = 0; i < n; i += 13) x[i] = [0, -0, NaN, Infinity, -Infinity][(i / 13) % 5];
+      g[n - 1] = NaN;
+      const [out, ref, gx, refGx] = [new Float32Array(n), new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+      K.reluForward(x, out);
+      reluForward(x, ref);
+      K.reluBackward(g, x, gx);
+      reluBackward(g, x, refGx);
+      for (let i = 0; i < n; i++) {
+        if (!Object.is(out[i], ref[i]) && !(Number.isNaN(out[i]) && Number.isNaN(ref[i]))) assert.unreachable(`forward ${i}: ${out[i]} vs ${ref[i]} (x = ${x[i]})`);
+        if (!Object.is(gx[i], refGx[i]) && !(Number.isNaN(gx[i]) && Number.isNaN(refGx[i]))) assert.unreachable(`backward ${i}: ${gx[i]} vs ${refGx[i]}`);
+      }
+    });
+  }
+
+  test(`${K.name} reluForward and reluBackward on int32 and float64 input take the reference`, () => {
+    const xi = Int32Array.from({ length: 1 << 15 }, (_, i) => (i % 7) - 3);
+    const out = new Float32Array(xi.length);
+    K.reluForward(xi, out);
+    assert.equal(Array.from(out.subarray(0, 7)), [0, 0, 0, 0, 1, 2, 3]);
+    const x = Float64Array.from(rand(1 << 15, 4)), gx = new Float64Array(x.length);
+    K.reluBackward(new Float64Array(x.length).fill(3), x, gx);
+    assert.ok(gx.every((v, i) => v === (x[i] > 0 ? 3 : 0)));
+  });
+}
+
+test('binaryBroadcast over [2,3,4]: scalar to shape (filled rows), row vector, column vector', () => {
+  const shape = [2, 3, 4];
+  const out = new Float32Array(24);
+  binaryBroadcast(new Float32Array([5]), [0, 0, 0], new Float32Array([2]), [0, 0, 0], shape, out, (x, y) => x * y);
+  assert.ok(out.every((v) => v === 10));
+  const row = Float32Array.from([1, 2, 3, 4]), col = Float32Array.from([10, 20, 30]);
+  binaryBroadcast(row, [0, 0, 1], col, [0, 1, 0], shape, out, (x, y) => x + y);
+  assert.equal(Array.from(out.subarray(0, 12)), [11, 12, 13, 14, 21, 22, 23, 24, 31, 32, 33, 34]);
+  assert.equal(Array.from(out.subarray(12)), Array.from(out.subarray(0, 12)));
+});
 
 test('reluForward and reluBackward: max(x, 0) with +0 for x ≤ 0, NaN propagating; gradient masked by x > 0', () => {
   const x = new Float32Array([-2, -0, 0, 1e-30, 3.5, NaN, -Infinity, Infinity, 3.4e38]);

@@ -38,10 +38,21 @@ function workload(): Float32Array[] {
   const argmax = new Int32Array(pooled.length);
   K.maxPool2dForward(y, { planes: 37 * 19, height: 15, width: 7, kH: 2, kW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, outH: 7, outW: 3 }, pooled, argmax);
   out.push(pooled, new Float32Array(argmax.buffer));
+  // A 3×3 stride-1 convolution with 16+ channels: the Winograd path, forward and input gradient.
+  const gw3: ConvGeometry = { batch: 9, channels: 16, height: 11, width: 13, outChannels: 17, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, outH: 11, outW: 13 };
+  const x3 = rand(9 * 16 * 11 * 13, 8), w3 = rand(17 * 16 * 9, 9);
+  const y3 = new Float32Array(9 * 17 * 11 * 13), gx3 = new Float32Array(x3.length);
+  K.conv2dForward(x3, gw3, w3, null, y3);
+  K.conv2dBackward(y3, x3, gw3, w3, gx3, null, null);
+  out.push(y3, gx3);
+  const [relu, reluGrad] = [new Float32Array(y.length), new Float32Array(y.length)];
+  K.reluForward(y, relu);
+  K.reluBackward(rand(y.length, 7), y, reluGrad);
+  out.push(relu, reluGrad);
   return out;
 }
 
-test('one and two threads give identical bits for GEMM, convolution (forward, input, weight and bias gradients) and max pooling', () => {
+test('one and two threads give identical bits for GEMM, convolution (direct and Winograd; forward, input, weight and bias gradients), max pooling and ReLU', () => {
   const prev = sg.setWasmThreads(1);
   try {
     const one = workload();

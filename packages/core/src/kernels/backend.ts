@@ -7,6 +7,7 @@ import { conv2dBackward, conv2dForward } from './conv.js';
 import { gemm } from './gemm.js';
 import { col2im, im2col } from './im2col.js';
 import { maxPool2dForward } from './pool.js';
+import { reluBackward, reluForward } from './elementwise.js';
 import { wasmKernels, wasmSimdSupported } from './wasm/index.js';
 import { ArgumentError } from '../errors.js';
 
@@ -26,10 +27,16 @@ export interface Kernels {
   readonly conv2dBackward: typeof conv2dBackward;
   /** Max pooling with the winners' positions: see the reference {@link maxPool2dForward}. */
   readonly maxPool2dForward: typeof maxPool2dForward;
+  /** `max(x, 0)`: see the reference {@link reluForward}. */
+  readonly reluForward: typeof reluForward;
+  /** ReLU's gradient: see the reference {@link reluBackward}. */
+  readonly reluBackward: typeof reluBackward;
 }
 
 /** The plain-TypeScript reference kernels. */
-export const jsKernels: Kernels = { name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, maxPool2dForward };
+export const jsKernels: Kernels = {
+  name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, maxPool2dForward, reluForward, reluBackward,
+};
 
 let active: Kernels = jsKernels;
 

@@ -37,7 +37,9 @@ export function binaryBroadcast(
   let ia = 0;
   let ib = 0;
   for (let o = 0; o < n; o += inner) {
-    for (let j = 0; j < inner; j++) out[o + j] = f(a[ia + j * sa], b[ib + j * sb]);
+    // Both operands constant along the row (e.g. a scalar broadcast to a shape): one call, one fill.
+    if (sa === 0 && sb === 0) out.fill(f(a[ia], b[ib]), o, o + inner);
+    else for (let j = 0; j < inner; j++) out[o + j] = f(a[ia + j * sa], b[ib + j * sb]);
     // Advance the odometer over the outer dimensions.
     for (let d = nd - 2; d >= 0; d--) {
       idx[d]++;

@@ -10,7 +10,7 @@ import { normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
 import { axisView } from './reduce.js';
-import { reluBackward, reluForward } from '../kernels/elementwise.js';
+import { kernels } from '../kernels/backend.js';
 
 /** Options of {@link leakyRelu}. */
 export interface LeakyReluOptions { /** Slope for x < 0 (default 0.01). */ negativeSlope?: number }
@@ -45,13 +45,14 @@ function requireFinite(op: string, name: string, v: number): void {
  * Shape: any; the output has the input's shape (likewise for every activation here).
  */
 export function relu(x: Tensor): Tensor {
-  // pointwise's shared loop calls closures; relu runs on every conv output, so it has its own loops.
+  // pointwise's shared loop calls closures; relu runs on every conv output, so it has kernels.
+  const K = kernels();
   const xd = x.data;
   const out = allocate(floatDType(x.dtype), x.size);
-  reluForward(xd, out);
+  K.reluForward(xd, out);
   return record('relu', new Tensor(out, x.shape), [x], (g) => {
     const gx = allocate(g.dtype, g.size);
-    reluBackward(g.data, xd, gx);
+    K.reluBackward(g.data, xd, gx);
     return [new Tensor(gx, x.shape)];
   });
 }

@@ -11,9 +11,10 @@
 // Reproducibility: every element of C is computed by exactly one micro-kernel call chain, as
 // `acc = C or 0; for p in order: acc = acc + a·b` in f32 with separate mul and add (never a fused
 // multiply-add), over k blocks whose sizes depend only on k. Edge tiles run the same kernels on a
-// scratch tile. Reductions over images (weight and bias gradients) sum fixed groups of images, then
-// the groups in order. So results depend neither on tile positions nor on which thread ran which
-// chunk: one and two threads give identical bits.
+// scratch tile. Winograd convolutions transform and multiply each image on its own, in a fixed
+// order. Reductions over images (weight and bias gradients) sum fixed groups of images, then the
+// groups in order. So results depend neither on tile positions nor on which thread ran which chunk:
+// one and two threads give identical bits.
 
 /** Largest k block: a 16-wide B panel of KC rows (16 KB) stays in L1 while a block of A streams. */
 const KC: i32 = 256;
@@ -32,16 +33,16 @@ function tmpOf(thread: i32): usize {
 
 /**
  * Packs op(B) (`[k, n]`; stored `[n, k]` when `transB`) into NR-wide column panels: panel `q` holds
- * `op(B)[p][q·NR + jj]` at `out + ((q·k + p)·NR + jj)·4`, zero-padded past `n`, so the micro-kernel
- * reads one contiguous run of NR floats per step of k. Only panels `q0 ≤ q < q1` are written, so
- * threads can share the packing.
+ * `op(B)[p][q·NR + jj]` at `out + (((q − first)·k + p)·NR + jj)·4`, zero-padded past `n`, so the
+ * micro-kernel reads one contiguous run of NR floats per step of k. Only panels `q0 ≤ q < q1` are
+ * written, so threads can share the packing (`first` = 0) or each pack its own (`first` = q0).
  */
-export function packB(transB: bool, n: i32, k: i32, b: usize, out: usize, q0: i32, q1: i32): void {
+function packB(transB: bool, n: i32, k: i32, b: usize, out: usize, first: i32, q0: i32, q1: i32): void {
   const zero = f32x4.splat(0);
   for (let q = q0; q < q1; q++) {
     const j0 = q * NR;
     const w = min(NR, n - j0);
-    const dst = out + ((<usize>q * <usize>k * <usize>NR) << 2);
+    const dst = out + ((<usize>(q - first) * <usize>k * <usize>NR) << 2);
     if (!transB) {
       for (let p = 0; p < k; p++) {
         const src = b + ((<usize>p * <usize>n + <usize>j0) << 2);
@@ -104,17 +105,17 @@ function tile(mr: i32, a: usize, ars: usize, acs: usize, b: usize, c: usize, ldc
 
 /**
  * Rows `i0 ≤ i < i1` of `C[m×n] (+)= op(A)·op(B)` with op(B) already packed by {@link packB}. A is
- * read in place (stored `[m, k]`, or `[k, m]` when `transA`); `tmp` is this thread's scratch tile
- * (MR·NR floats) for the right edge when `n` is not a multiple of NR.
+ * read in place (stored `[m, k]`, or `[k, m]` when `transA`); C's rows are `ldc` bytes apart (`4·n`,
+ * or more when C is a column block of a wider matrix); `tmp` is this thread's scratch tile (MR·NR
+ * floats) for the right edge when `n` is not a multiple of NR.
  */
-export function gemmRows(
-  transA: bool, m: i32, n: i32, k: i32, a: usize, bp: usize, c: usize, accumulate: bool, tmp: usize, i0: i32, i1: i32,
+function gemmRows(
+  transA: bool, m: i32, n: i32, k: i32, a: usize, bp: usize, c: usize, ldc: usize, accumulate: bool, tmp: usize, i0: i32, i1: i32,
 ): void {
   const ars: usize = (transA ? 1 : <usize>k) << 2; // byte stride between rows of op(A)
   const acs: usize = (transA ? <usize>m : 1) << 2; // byte stride between columns of op(A)
-  const ldc: usize = <usize>n << 2;
   if (k == 0) {
-    if (!accumulate) for (let i = i0; i < i1; i++) memory.fill(c + <usize>i * ldc, 0, ldc);
+    if (!accumulate) for (let i = i0; i < i1; i++) memory.fill(c + <usize>i * ldc, 0, <usize>n << 2);
     return;
   }
   const blocks = (k + KC - 1) / KC;
@@ -276,7 +277,7 @@ function convForwardImage(img: i32, thread: i32): void {
   const cols = scratch;
   const packed = cols + ((<usize>ckk * <usize>L) << 2);
   im2col(x + ((<usize>img * <usize>C * <usize>H * <usize>W) << 2), C, H, W, kH, kW, arg(8), arg(9), arg(10), arg(11), arg(12), arg(13), cols);
-  packB(false, L, ckk, cols, packed, 0, panelsOf(L));
+  packB(false, L, ckk, cols, packed, 0, 0, panelsOf(L));
   const y = out + ((<usize>img * <usize>O * <usize>L) << 2);
   if (bias != 0) {
     for (let o = 0; o < O; o++) {
@@ -287,7 +288,7 @@ function convForwardImage(img: i32, thread: i32): void {
       for (; e < L; e++) store<f32>(r + (<usize>e << 2), f32x4.extract_lane(v, 0));
     }
   }
-  gemmRows(false, O, L, ckk, w, packed, y, bias != 0, tmpOf(thread), 0, O);
+  gemmRows(false, O, L, ckk, w, packed, y, <usize>L << 2, bias != 0, tmpOf(thread), 0, O);
 }
 
 /** `gx[n] = col2im(Wᵀ·g[n])` for image `n`, overwriting its gradient. */
@@ -299,8 +300,8 @@ function convInputGradImage(img: i32, thread: i32): void {
   const scratch = <usize>arg(17) + <usize>thread * <usize>arg(18);
   const gcols = scratch;
   const packed = gcols + ((<usize>ckk * <usize>L) << 2);
-  packB(false, L, O, g + ((<usize>img * <usize>O * <usize>L) << 2), packed, 0, panelsOf(L));
-  gemmRows(true, ckk, L, O, w, packed, gcols, false, tmpOf(thread), 0, ckk);
+  packB(false, L, O, g + ((<usize>img * <usize>O * <usize>L) << 2), packed, 0, 0, panelsOf(L));
+  gemmRows(true, ckk, L, O, w, packed, gcols, <usize>L << 2, false, tmpOf(thread), 0, ckk);
   const image = gx + ((<usize>img * <usize>C * <usize>H * <usize>W) << 2);
   memory.fill(image, 0, (<usize>C * <usize>H * <usize>W) << 2);
   col2im(gcols, C, H, W, kH, kW, arg(8), arg(9), arg(10), arg(11), arg(12), arg(13), image);
@@ -329,8 +330,8 @@ function convWeightGradGroup(grp: i32, thread: i32): void {
     const gi = g + ((<usize>img * <usize>O * <usize>L) << 2);
     if (partial != 0) {
       im2col(x + ((<usize>img * <usize>C * <usize>H * <usize>W) << 2), C, H, W, kH, kW, arg(8), arg(9), arg(10), arg(11), arg(12), arg(13), cols);
-      packB(true, O, L, gi, packed, 0, panelsOf(O));
-      gemmRows(false, ckk, O, L, cols, packed, partial, img > n0, tmpOf(thread), 0, ckk);
+      packB(true, O, L, gi, packed, 0, 0, panelsOf(O));
+      gemmRows(false, ckk, O, L, cols, packed, partial, <usize>O << 2, img > n0, tmpOf(thread), 0, ckk);
     }
     if (bias != 0) {
       for (let o = 0; o < O; o++) {
@@ -367,6 +368,301 @@ export function convReduce(
     let s: f64 = 0;
     for (let grp = 0; grp < groups; grp++) s += load<f64>(biasPartials + <usize>grp * biasStride + (<usize>o << 3));
     store<f32>(gb + (<usize>o << 2), <f32>s);
+  }
+}
+
+// ---- Winograd F(2×2, 3×3) ----------------------------------------------------------------------
+//
+// A 3×3, stride-1 correlation computed per 2×2 output tile as Y = Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A (Lavin &
+// Gray 2016), with d the tile's 4×4 input patch: 16 products per tile and channel pair instead of
+// 36, so the GEMM work drops 2.25× for the price of cheap transforms. The 16 products become 16
+// GEMMs M_ξ = U_ξ·V_ξ ([Cout×Cin]·[Cin×tiles]) on the same micro-kernels. Used for the forward pass
+// and, on the output gradient with the filters rotated, for the input gradient.
+//
+//   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]   Aᵀ = [1 1 1 0; 0 1 −1 −1]
+
+/**
+ * Tiles per block of the Winograd transforms and GEMMs. Blocks bound the scratch a large image needs
+ * (16·(Cin + Cout) floats per tile); on the W2 shapes 128 to 1024 ran the same, once the ξ strides
+ * stopped aliasing in L1 (see {@link spread}).
+ */
+const WINOGRAD_TILES: i32 = 512;
+
+/**
+ * The filters transformed for Winograd: `U[ξ][co][ci] = (G·g·Gᵀ)[ξ]` for the 3×3 filter `g` of output
+ * channel `co` and input channel `ci`, with `w` stored `[O, C, 3, 3]`. Unflipped, `co` is `o` and `ci`
+ * is `c`; flipped (for the input gradient), `co` is `c`, `ci` is `o` and `g` is `w[o][c]` rotated by
+ * 180°.
+ */
+export function winogradFilters(w: usize, O: i32, C: i32, flip: bool, U: usize): void {
+  const cout = flip ? C : O;
+  const cin = flip ? O : C;
+  const plane = (<usize>cout * <usize>cin) << 2;
+  for (let o = 0; o < O; o++) {
+    for (let c = 0; c < C; c++) {
+      const src = w + ((<usize>(o * C + c) * 9) << 2);
+      // g[i][j], rotated by 180° when flipped.
+      let g0 = load<f32>(src), g1 = load<f32>(src, 4), g2 = load<f32>(src, 8);
+      let g3 = load<f32>(src, 12), g4 = load<f32>(src, 16), g5 = load<f32>(src, 20);
+      let g6 = load<f32>(src, 24), g7 = load<f32>(src, 28), g8 = load<f32>(src, 32);
+      if (flip) {
+        let t = g0; g0 = g8; g8 = t;
+        t = g1; g1 = g7; g7 = t;
+        t = g2; g2 = g6; g6 = t;
+        t = g3; g3 = g5; g5 = t;
+      }
+      // G·g (4×3), one column of g at a time.
+      const a0 = g0, a1 = <f32>0.5 * (g0 + g3 + g6), a2 = <f32>0.5 * (g0 - g3 + g6), a3 = g6;
+      const b0 = g1, b1 = <f32>0.5 * (g1 + g4 + g7), b2 = <f32>0.5 * (g1 - g4 + g7), b3 = g7;
+      const c0 = g2, c1 = <f32>0.5 * (g2 + g5 + g8), c2 = <f32>0.5 * (g2 - g5 + g8), c3 = g8;
+      const at = U + ((<usize>(flip ? c * cin + o : o * cin + c)) << 2);
+      // (G·g)·Gᵀ, row r = [x0, ½(x0 + x1 + x2), ½(x0 − x1 + x2), x2] for row r of G·g.
+      store<f32>(at, a0); store<f32>(at + plane, <f32>0.5 * (a0 + b0 + c0));
+      store<f32>(at + 2 * plane, <f32>0.5 * (a0 - b0 + c0)); store<f32>(at + 3 * plane, c0);
+      store<f32>(at + 4 * plane, a1); store<f32>(at + 5 * plane, <f32>0.5 * (a1 + b1 + c1));
+      store<f32>(at + 6 * plane, <f32>0.5 * (a1 - b1 + c1)); store<f32>(at + 7 * plane, c1);
+      store<f32>(at + 8 * plane, a2); store<f32>(at + 9 * plane, <f32>0.5 * (a2 + b2 + c2));
+      store<f32>(at + 10 * plane, <f32>0.5 * (a2 - b2 + c2)); store<f32>(at + 11 * plane, c2);
+      store<f32>(at + 12 * plane, a3); store<f32>(at + 13 * plane, <f32>0.5 * (a3 + b3 + c3));
+      store<f32>(at + 14 * plane, <f32>0.5 * (a3 - b3 + c3)); store<f32>(at + 15 * plane, c3);
+    }
+  }
+}
+
+/** Lanes `p[0], p[2], p[4], p[6]` (floats from byte address `p`). */
+@inline
+function evens(p: usize): v128 {
+  return v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+}
+
+/** Lanes `p[1], p[3], p[5], p[7]`. */
+@inline
+function odds(p: usize): v128 {
+  return v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 1, 3, 5, 7);
+}
+
+/**
+ * Stores the values of tiles `t … t + 3` into the packed-panel layout at `v` (one ξ): lane `t & 15`
+ * of row `c` of panel `t >> 4`; one vector store unless the four straddle two panels.
+ */
+@inline
+function storeTiles(v: usize, cin: i32, c: i32, t: i32, x: v128): void {
+  if ((t & 15) <= 12) {
+    v128.store(v + ((<usize>((t >> 4) * cin + c) * <usize>NR + <usize>(t & 15)) << 2), x);
+    return;
+  }
+  store<f32>(v + ((<usize>((t >> 4) * cin + c) * <usize>NR + <usize>(t & 15)) << 2), f32x4.extract_lane(x, 0));
+  store<f32>(v + ((<usize>(((t + 1) >> 4) * cin + c) * <usize>NR + <usize>((t + 1) & 15)) << 2), f32x4.extract_lane(x, 1));
+  store<f32>(v + ((<usize>(((t + 2) >> 4) * cin + c) * <usize>NR + <usize>((t + 2) & 15)) << 2), f32x4.extract_lane(x, 2));
+  store<f32>(v + ((<usize>(((t + 3) >> 4) * cin + c) * <usize>NR + <usize>((t + 3) & 15)) << 2), f32x4.extract_lane(x, 3));
+}
+
+/**
+ * The input transform V = Bᵀ·d·B of four horizontally adjacent tiles at once (their 4×4 patches start
+ * at columns x0, x0 + 2, x0 + 4, x0 + 6 of rows y0 … y0 + 3, all inside the plane).
+ */
+@inline
+function inputTiles4(plane: usize, W: i32, y0: i32, x0: i32, V: usize, vStride: usize, cin: i32, c: i32, t: i32): void {
+  const w4 = <usize>W << 2;
+  const r0 = plane + ((<usize>(y0 * W + x0)) << 2), r1 = r0 + w4, r2 = r1 + w4, r3 = r2 + w4;
+  const d00 = evens(r0), d01 = odds(r0), d02 = evens(r0 + 8), d03 = odds(r0 + 8);
+  const d10 = evens(r1), d11 = odds(r1), d12 = evens(r1 + 8), d13 = odds(r1 + 8);
+  const d20 = evens(r2), d21 = odds(r2), d22 = evens(r2 + 8), d23 = odds(r2 + 8);
+  const d30 = evens(r3), d31 = odds(r3), d32 = evens(r3 + 8), d33 = odds(r3 + 8);
+  const e00 = f32x4.sub(d00, d20), e01 = f32x4.sub(d01, d21), e02 = f32x4.sub(d02, d22), e03 = f32x4.sub(d03, d23);
+  const e10 = f32x4.add(d10, d20), e11 = f32x4.add(d11, d21), e12 = f32x4.add(d12, d22), e13 = f32x4.add(d13, d23);
+  const e20 = f32x4.sub(d20, d10), e21 = f32x4.sub(d21, d11), e22 = f32x4.sub(d22, d12), e23 = f32x4.sub(d23, d13);
+  const e30 = f32x4.sub(d10, d30), e31 = f32x4.sub(d11, d31), e32 = f32x4.sub(d12, d32), e33 = f32x4.sub(d13, d33);
+  storeTiles(V, cin, c, t, f32x4.sub(e00, e02)); storeTiles(V + vStride, cin, c, t, f32x4.add(e01, e02));
+  storeTiles(V + 2 * vStride, cin, c, t, f32x4.sub(e02, e01)); storeTiles(V + 3 * vStride, cin, c, t, f32x4.sub(e01, e03));
+  storeTiles(V + 4 * vStride, cin, c, t, f32x4.sub(e10, e12)); storeTiles(V + 5 * vStride, cin, c, t, f32x4.add(e11, e12));
+  storeTiles(V + 6 * vStride, cin, c, t, f32x4.sub(e12, e11)); storeTiles(V + 7 * vStride, cin, c, t, f32x4.sub(e11, e13));
+  storeTiles(V + 8 * vStride, cin, c, t, f32x4.sub(e20, e22)); storeTiles(V + 9 * vStride, cin, c, t, f32x4.add(e21, e22));
+  storeTiles(V + 10 * vStride, cin, c, t, f32x4.sub(e22, e21)); storeTiles(V + 11 * vStride, cin, c, t, f32x4.sub(e21, e23));
+  storeTiles(V + 12 * vStride, cin, c, t, f32x4.sub(e30, e32)); storeTiles(V + 13 * vStride, cin, c, t, f32x4.add(e31, e32));
+  storeTiles(V + 14 * vStride, cin, c, t, f32x4.sub(e32, e31)); storeTiles(V + 15 * vStride, cin, c, t, f32x4.sub(e31, e33));
+}
+
+/**
+ * Copies a `H × W` plane into a zero-filled `Hp × Wp` one at row `pt`, column `pl` (clipping what
+ * falls outside), so that reads at `(y + pt, x + pl)` see the plane with zero padding.
+ */
+function padPlane(src: usize, H: i32, W: i32, pt: i32, pl: i32, dst: usize, Hp: i32, Wp: i32): void {
+  memory.fill(dst, 0, (<usize>Hp * <usize>Wp) << 2);
+  const x0 = max(0, -pl), x1 = min(W, Wp - pl); // source columns that land inside
+  if (x0 >= x1) return;
+  for (let y = max(0, -pt); y < H && y + pt < Hp; y++) {
+    memory.copy(dst + ((<usize>((y + pt) * Wp + x0 + pl)) << 2), src + ((<usize>(y * W + x0)) << 2), <usize>(x1 - x0) << 2);
+  }
+}
+
+/**
+ * Stores the two output rows' values of four tiles: `even` holds the tiles' left outputs, `odd` their
+ * right ones; `cols` of the 8 columns from `y` lie inside the output (all 8: two vector stores).
+ */
+@inline
+function storeOutputs(y: usize, even: v128, odd: v128, cols: i32): void {
+  const lo = v128.shuffle<f32>(even, odd, 0, 4, 1, 5);
+  const hi = v128.shuffle<f32>(even, odd, 2, 6, 3, 7);
+  if (cols >= 8) {
+    v128.store(y, lo);
+    v128.store(y, hi, 16);
+    return;
+  }
+  if (cols > 0) store<f32>(y, f32x4.extract_lane(lo, 0));
+  if (cols > 1) store<f32>(y, f32x4.extract_lane(lo, 1), 4);
+  if (cols > 2) store<f32>(y, f32x4.extract_lane(lo, 2), 8);
+  if (cols > 3) store<f32>(y, f32x4.extract_lane(lo, 3), 12);
+  if (cols > 4) store<f32>(y, f32x4.extract_lane(hi, 0), 16);
+  if (cols > 5) store<f32>(y, f32x4.extract_lane(hi, 1), 20);
+  if (cols > 6) store<f32>(y, f32x4.extract_lane(hi, 2), 24);
+}
+
+/**
+ * The output transform Y = Aᵀ·m·A (+ bias) of four horizontally adjacent tiles: `m` addresses the
+ * first tile's product in M_0, `y` its top-left output; `cols` of the group's 8 output columns lie
+ * inside the output, and its lower row only if `lower`.
+ */
+@inline
+function outputTiles4(m: usize, mStride: usize, b: v128, y: usize, outW: i32, lower: bool, cols: i32): void {
+  const m0 = v128.load(m), m1 = v128.load(m + mStride), m2 = v128.load(m + 2 * mStride), m3 = v128.load(m + 3 * mStride);
+  const m4 = v128.load(m + 4 * mStride), m5 = v128.load(m + 5 * mStride), m6 = v128.load(m + 6 * mStride), m7 = v128.load(m + 7 * mStride);
+  const m8 = v128.load(m + 8 * mStride), m9 = v128.load(m + 9 * mStride), m10 = v128.load(m + 10 * mStride), m11 = v128.load(m + 11 * mStride);
+  const m12 = v128.load(m + 12 * mStride), m13 = v128.load(m + 13 * mStride), m14 = v128.load(m + 14 * mStride), m15 = v128.load(m + 15 * mStride);
+  // Aᵀ·m: rows (m0 + m1 + m2, m1 − m2 − m3) of each column of the 4×4 m; then ·A along the rows.
+  const s00 = f32x4.add(f32x4.add(m0, m4), m8), s01 = f32x4.add(f32x4.add(m1, m5), m9);
+  const s02 = f32x4.add(f32x4.add(m2, m6), m10), s03 = f32x4.add(f32x4.add(m3, m7), m11);
+  storeOutputs(y, f32x4.add(b, f32x4.add(f32x4.add(s00, s01), s02)), f32x4.add(b, f32x4.sub(f32x4.sub(s01, s02), s03)), cols);
+  if (!lower) return;
+  const s10 = f32x4.sub(f32x4.sub(m4, m8), m12), s11 = f32x4.sub(f32x4.sub(m5, m9), m13);
+  const s12 = f32x4.sub(f32x4.sub(m6, m10), m14), s13 = f32x4.sub(f32x4.sub(m7, m11), m15);
+  storeOutputs(y + (<usize>outW << 2), f32x4.add(b, f32x4.add(f32x4.add(s10, s11), s12)), f32x4.add(b, f32x4.sub(f32x4.sub(s11, s12), s13)), cols);
+}
+
+/**
+ * One image of the Winograd correlation: `out[co, oy, ox] = bias[co] + Σ_ci Σ_ij g[co, ci, i, j] ·
+ * x[ci, oy + i − pt, ox + j − pl]` (zero outside the input), overwriting `out` (`[cout, outH, outW]`).
+ * `U` holds the transformed filters ({@link winogradFilters}); `scratch` room for {@link
+ * winogradScratchFloats} floats. Every transform goes four tiles at a time.
+ */
+function winogradImage(
+  x: usize, cin: i32, H: i32, W: i32, pt: i32, pl: i32, U: usize, bias: usize, cout: i32, outH: i32, outW: i32,
+  out: usize, scratch: usize, tmp: usize,
+): void {
+  const tH = (outH + 1) >> 1, tW = (outW + 1) >> 1;
+  const tW4 = (tW + 3) & ~3; // a row's tiles, rounded up to the groups of four the transforms take
+  // Tiles go in even blocks of whole tile rows (at most about WINOGRAD_TILES tiles). Within a block tile
+  // (r, tx) is column r·tW + tx; the group of four that reaches past a row's last tile writes the
+  // next row's first columns (which that row then overwrites) or, on the block's last row, up to 3
+  // spare columns; the GEMMs run over whole panels, and columns past the tiles are never read.
+  const blocks = (tH * tW4 + WINOGRAD_TILES - 1) / WINOGRAD_TILES;
+  const rowsPer = (tH + blocks - 1) / blocks;
+  const cols = panelsOf(rowsPer * tW + 3) * NR; // columns room for any block
+  const vStride = spread((<usize>cin * <usize>cols) << 2); // bytes per ξ of a block's packed V
+  const mStride = spread((<usize>cout * <usize>cols) << 2);
+  const V = scratch;
+  const M = V + 16 * vStride;
+  const Wp = 2 * tW4 + 2;
+  const plane = M + 16 * mStride; // one channel's rows of the block, zero-bordered: every patch inside
+  const uStride = (<usize>cout * <usize>cin) << 2;
+  for (let ty0 = 0; ty0 < tH; ty0 += rowsPer) {
+    const rows = min(rowsPer, tH - ty0);
+    const used = rows * tW;
+    const n = panelsOf(used) * NR;
+    // Input transform, straight into the packed-panel layout of packB; the spare columns zeroed
+    // first, so the GEMMs never see stale or uninitialised lanes.
+    for (let xi = 0; xi < 16; xi++) {
+      for (let q = used >> 4; q < cols / NR; q++) {
+        for (let c = 0; c < cin; c++) memory.fill(V + <usize>xi * vStride + ((<usize>(q * cin + c) * <usize>NR) << 2), 0, <usize>NR << 2);
+      }
+    }
+    for (let c = 0; c < cin; c++) {
+      padPlane(x + ((<usize>c * <usize>H * <usize>W) << 2), H, W, pt - 2 * ty0, pl, plane, 2 * rows + 2, Wp);
+      for (let r = 0; r < rows; r++) {
+        for (let tx = 0; tx < tW; tx += 4) inputTiles4(plane, Wp, 2 * r, 2 * tx, V, vStride, cin, c, r * tW + tx);
+      }
+    }
+    // The 16 products.
+    for (let xi = 0; xi < 16; xi++) {
+      gemmRows(false, cout, n, cin, U + <usize>xi * uStride, V + <usize>xi * vStride, M + <usize>xi * mStride, <usize>n << 2, false, tmp, 0, cout);
+    }
+    // Output transform: Y = Aᵀ·m·A per tile, plus the bias, clipped at odd output sizes.
+    for (let co = 0; co < cout; co++) {
+      const bv = f32x4.splat(bias == 0 ? <f32>0 : load<f32>(bias + (<usize>co << 2)));
+      const mo = M + ((<usize>co * <usize>n) << 2);
+      const yo = out + ((<usize>co * <usize>outH * <usize>outW) << 2);
+      for (let r = 0; r < rows; r++) {
+        const oy = 2 * (ty0 + r);
+        for (let tx = 0; tx < tW; tx += 4) {
+          outputTiles4(mo + ((<usize>(r * tW + tx)) << 2), mStride, bv, yo + ((<usize>(oy * outW + 2 * tx)) << 2), outW, oy + 1 < outH, min(8, outW - 2 * tx));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * A stride for the 16 ξ regions of V or M that the transforms touch all at once: rounded up to 4 KB
+ * plus one cache line, so the 16 regions start in 16 different L1 sets. With strides that are
+ * multiples of 4 KB (e.g. 32 channels × 96 tiles × 4 bytes = 12 KB) they all map to the same set and
+ * evict each other: measured 10–20 % slower.
+ */
+@inline
+function spread(bytes: usize): usize {
+  return ((bytes + 4095) & ~4095) + 64;
+}
+
+/**
+ * Floats of scratch {@link winogradImage} needs: a block's packed transformed input and products, and
+ * the zero-bordered input planes. Exported so the JS side sizes its regions by the same rule.
+ */
+export function winogradScratchFloats(cin: i32, cout: i32, outH: i32, outW: i32): i32 {
+  const tH = (outH + 1) >> 1, tW = (outW + 1) >> 1, tW4 = (tW + 3) & ~3;
+  const blocks = (tH * tW4 + WINOGRAD_TILES - 1) / WINOGRAD_TILES;
+  const rowsPer = (tH + blocks - 1) / blocks;
+  const cols = panelsOf(rowsPer * tW + 3) * NR;
+  return <i32>((16 * (spread((<usize>cin * <usize>cols) << 2) + spread((<usize>cout * <usize>cols) << 2))) >> 2) + (2 * rowsPer + 2) * (2 * tW4 + 2);
+}
+
+/** Image `img` of a Winograd job: args 1 N, 2 cin, 3 H, 4 W, 5 pt, 6 pl, 7 U, 8 bias, 9 cout, 10 outH, 11 outW, 12 x, 13 out, 14 scratch, 15 stride. */
+function winogradJob(img: i32, thread: i32): void {
+  const cin = arg(2), H = arg(3), W = arg(4), cout = arg(9), outH = arg(10), outW = arg(11);
+  const x = <usize>arg(12) + ((<usize>img * <usize>cin * <usize>H * <usize>W) << 2);
+  const out = <usize>arg(13) + ((<usize>img * <usize>cout * <usize>outH * <usize>outW) << 2);
+  const scratch = <usize>arg(14) + <usize>thread * <usize>arg(15);
+  winogradImage(x, cin, H, W, arg(5), arg(6), <usize>arg(7), <usize>arg(8), cout, outH, outW, out, scratch, tmpOf(thread));
+}
+
+// ---- ReLU ---------------------------------------------------------------------------------------
+
+/**
+ * Elements `e0 ≤ e < e1` of `out = max(x, 0)` (`f32x4.max` returns NaN for NaN and +0 for ±0, the
+ * reference's results), or of ReLU's gradient `gx = g · (x > 0 ? 1 : 0)` when `g` is non-zero.
+ */
+function reluRange(x: usize, g: usize, out: usize, e0: i32, e1: i32): void {
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  let e = e0;
+  if (g == 0) {
+    for (; e + 3 < e1; e += 4) {
+      const o = <usize>e << 2;
+      v128.store(out + o, f32x4.max(v128.load(x + o), zero));
+    }
+    for (; e < e1; e++) {
+      const o = <usize>e << 2;
+      const v = load<f32>(x + o);
+      store<f32>(out + o, v <= 0 ? 0 : v);
+    }
+    return;
+  }
+  for (; e + 3 < e1; e += 4) {
+    const o = <usize>e << 2;
+    const mask = v128.and(f32x4.gt(v128.load(x + o), zero), one);
+    v128.store(out + o, f32x4.mul(v128.load(g + o), mask));
+  }
+  for (; e < e1; e++) {
+    const o = <usize>e << 2;
+    store<f32>(out + o, load<f32>(g + o) * (load<f32>(x + o) > 0 ? <f32>1 : <f32>0));
   }
 }
 
@@ -428,6 +724,22 @@ function maxPool2x2Planes(x: usize, H: i32, W: i32, outH: i32, outW: i32, out: u
 }
 
 /**
+ * Chunk `chunk` of a GEMM split by columns: it packs its own panels of op(B) into this thread's
+ * scratch and computes those columns of C for every row, so the job needs no barrier between packing
+ * and multiplying. Args: 1 tA, 2 tB, 3 m, 4 n, 5 k, 6 a, 7 b, 8 c, 9 accumulate, 10 panels per
+ * chunk, 11 scratch, 12 scratch bytes per thread.
+ */
+function gemmColumns(chunk: i32, thread: i32): void {
+  const m = arg(3), n = arg(4), k = arg(5), per = arg(10);
+  const q0 = chunk * per;
+  const q1 = min(panelsOf(n), q0 + per);
+  const packed = <usize>arg(11) + <usize>thread * <usize>arg(12);
+  packB(arg(2) != 0, n, k, <usize>arg(7), packed, q0, q0, q1);
+  const j0 = q0 * NR;
+  gemmRows(arg(1) != 0, m, min(n, q1 * NR) - j0, k, <usize>arg(6), packed, <usize>arg(8) + (<usize>j0 << 2), <usize>n << 2, arg(9) != 0, tmpOf(thread), 0, m);
+}
+
+/**
  * Runs chunk `chunk` of the job described at `JOB`, on thread `thread` (0 is the caller's; it picks
  * the scratch tile and regions). The JS side hands out each chunk exactly once.
  */
@@ -437,18 +749,27 @@ export function runChunk(chunk: i32, thread: i32): void {
     // tB, n, k, b, out, panels per chunk
     const per = arg(6);
     const q0 = chunk * per;
-    packB(arg(1) != 0, arg(2), arg(3), <usize>arg(4), <usize>arg(5), q0, min(panelsOf(arg(2)), q0 + per));
+    packB(arg(1) != 0, arg(2), arg(3), <usize>arg(4), <usize>arg(5), 0, q0, min(panelsOf(arg(2)), q0 + per));
   } else if (op == OP_ROWS) {
     // tA, m, n, k, a, packed B, c, accumulate, rows per chunk
     const per = arg(9);
     const i0 = chunk * per;
-    gemmRows(arg(1) != 0, arg(2), arg(3), arg(4), <usize>arg(5), <usize>arg(6), <usize>arg(7), arg(8) != 0, tmpOf(thread), i0, min(arg(2), i0 + per));
+    gemmRows(arg(1) != 0, arg(2), arg(3), arg(4), <usize>arg(5), <usize>arg(6), <usize>arg(7), <usize>arg(3) << 2, arg(8) != 0, tmpOf(thread), i0, min(arg(2), i0 + per));
+  } else if (op == OP_COLS) {
+    gemmColumns(chunk, thread);
   } else if (op == OP_CONV_FORWARD) {
     convForwardImage(chunk, thread);
   } else if (op == OP_CONV_INPUT_GRAD) {
     convInputGradImage(chunk, thread);
   } else if (op == OP_CONV_WEIGHT_GRAD) {
     convWeightGradGroup(chunk, thread);
+  } else if (op == OP_WINOGRAD) {
+    winogradJob(chunk, thread);
+  } else if (op == OP_RELU) {
+    // x, g (0 for the forward), out, n, elements per chunk
+    const per = arg(5);
+    const e0 = chunk * per;
+    reluRange(<usize>arg(1), <usize>arg(2), <usize>arg(3), e0, min(arg(4), e0 + per));
   } else if (op == OP_MAX_POOL_2X2) {
     // x, H, W, outH, outW, out, argmax, planes, planes per chunk
     const per = arg(9);

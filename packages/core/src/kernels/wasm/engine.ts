@@ -9,11 +9,16 @@ import { LAYOUT, MAX_PAGES, PLAIN, SHARED } from './bytes.js';
 
 /**
  * The functions the module exports (see packages/core/wasm/asc/kernels.ts for their arguments):
- * pointers are byte addresses, flags are 0/1.
+ * pointers are byte addresses, flags are 0/1; all but `winogradScratchFloats` return nothing.
  */
-export type WasmExports = Record<'packB' | 'gemmRows' | 'im2col' | 'col2im' | 'runChunk' | 'convReduce', (...args: number[]) => void>;
+export type WasmExports = Record<
+  'im2col' | 'col2im' | 'runChunk' | 'convReduce' | 'winogradFilters' | 'winogradScratchFloats',
+  (...args: number[]) => number
+>;
 
-const EXPORTS = ['packB', 'gemmRows', 'im2col', 'col2im', 'runChunk', 'convReduce'] as const satisfies readonly (keyof WasmExports)[];
+const EXPORTS = [
+  'im2col', 'col2im', 'runChunk', 'convReduce', 'winogradFilters', 'winogradScratchFloats',
+] as const satisfies readonly (keyof WasmExports)[];
 
 /** Where the scratch regions for operands start; below it live the control words, the job and the tiles. */
 export const HEAP: number = LAYOUT.HEAP;
@@ -84,7 +89,7 @@ function exportsOf(instance: WebAssembly.Instance): WasmExports {
     const f = instance.exports[name];
     /* c8 ignore next */
     if (typeof f !== 'function') throw new Error(`simplegrad wasm: the module lacks the export ${name}`);
-    out[name] = f as (...args: number[]) => void;
+    out[name] = f as (...args: number[]) => number;
   }
   return out;
 }

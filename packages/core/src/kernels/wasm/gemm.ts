@@ -7,7 +7,7 @@ import type { FloatArray } from '../../dtype.js';
 import { gemm as jsGemm } from '../gemm.js';
 import { col2im as jsCol2im, im2col as jsIm2col } from '../im2col.js';
 import { OPS, TILE } from './bytes.js';
-import { regions } from './engine.js';
+import { align, regions } from './engine.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 
 /** Chunks per thread a parallel job is cut into, so a thread that starts late still gets a share. */
@@ -19,8 +19,10 @@ function allF32(...xs: FloatArray[]): boolean {
 }
 
 /**
- * `C[m×n] (+)= op(A)·op(B)` in WebAssembly; same contract as the reference {@link jsGemm}. B is
- * packed into panels (split by panels over the threads), then C is computed in row blocks.
+ * `C[m×n] (+)= op(A)·op(B)` in WebAssembly; same contract as the reference {@link jsGemm}. Split by
+ * columns: each chunk packs its own 16-wide panels of op(B) and computes those columns of C, so a
+ * job needs no barrier. With too few panels to share (a narrow C), B is packed first (split by
+ * panels) and C then computed in row blocks.
  */
 export function wasmGemm(
   transA: boolean, transB: boolean, m: number, n: number, k: number,
@@ -37,19 +39,30 @@ export function wasmGemm(
   }
   const e = getEngine();
   const panels = Math.ceil(n / TILE.nr);
-  const [aP, bP, cP, pP, bytes] = regions(4 * m * k, 4 * k * n, 4 * m * n, 4 * panels * TILE.nr * k);
+  const threads = threadSlots();
+  const chunks = CHUNKS_PER_THREAD * threads;
+  const byColumns = panels >= 2 * threads;
+  const per = byColumns ? perChunk(panels, chunks) : panels;
+  // Packed panels: each thread's own chunk of them by columns, else all of them once.
+  const packedBytes = 4 * per * TILE.nr * k;
+  const [aP, bP, cP, pP, bytes] = regions(4 * m * k, 4 * k * n, 4 * m * n, byColumns ? align(packedBytes) * threads : packedBytes);
   e.reserve(bytes);
   e.put(aP, a as Float32Array, aOff, m * k);
   e.put(bP, b as Float32Array, bOff, k * n);
   if (accumulate) e.put(cP, c as Float32Array, cOff, m * n);
   const flops = 2 * m * n * k;
-  const chunks = CHUNKS_PER_THREAD * threadSlots();
-  const pPer = perChunk(panels, chunks);
-  e.setJob(OPS.PACK, [transB ? 1 : 0, n, k, bP, pP, pPer]);
-  execute(e, Math.ceil(panels / pPer), flops);
-  const rPer = perChunk(m, chunks, TILE.mr);
-  e.setJob(OPS.ROWS, [transA ? 1 : 0, m, n, k, aP, pP, cP, accumulate ? 1 : 0, rPer]);
-  execute(e, Math.ceil(m / rPer), flops);
+  const [tA, tB, acc] = [transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0];
+  if (byColumns) {
+    e.setJob(OPS.COLS, [tA, tB, m, n, k, aP, bP, cP, acc, per, pP, align(packedBytes)]);
+    execute(e, Math.ceil(panels / per), flops);
+  } else {
+    const pPer = perChunk(panels, chunks);
+    e.setJob(OPS.PACK, [tB, n, k, bP, pP, pPer]);
+    execute(e, Math.ceil(panels / pPer), flops);
+    const rPer = perChunk(m, chunks, TILE.mr);
+    e.setJob(OPS.ROWS, [tA, m, n, k, aP, pP, cP, acc, rPer]);
+    execute(e, Math.ceil(m / rPer), flops);
+  }
   e.get(cP, m * n, c as Float32Array, cOff);
 }
 

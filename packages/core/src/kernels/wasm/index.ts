@@ -1,9 +1,9 @@
 /**
  * The WebAssembly SIMD kernel backend: the same {@link Kernels} as the plain-TypeScript reference,
- * computed by a BLIS-style GEMM (B packed into 16-wide panels, A read in place, a 4×16 register
+ * computed by a BLIS-style GEMM (B packed into 16-wide panels, A read in place, a 2×16 register
  * tile), SIMD im2col/col2im with fused zero padding, batched convolutions that keep every
- * intermediate inside the module, and 2×2 max pooling, on one or more threads (see runtime.ts and
- * pool.ts).
+ * intermediate inside the module (Winograd F(2×2, 3×3) for 3×3 stride-1 ones), 2×2 max pooling and
+ * ReLU, on one or more threads (see runtime.ts and pool.ts).
  *
  * Float64 operands (gradient checks) go to the reference kernels. Results are bit-identical for
  * every thread count (see packages/core/wasm/asc/kernels.ts).
@@ -12,10 +12,11 @@ import type { Kernels } from '../backend.js';
 import { wasmConv2dBackward, wasmConv2dForward } from './conv.js';
 import { wasmCol2im, wasmGemm, wasmIm2col } from './gemm.js';
 import { wasmMaxPool2dForward } from './pooling.js';
+import { wasmReluBackward, wasmReluForward } from './elementwise.js';
 
 export { wasmSimdSupported } from './engine.js';
 export { type WasmThreadOptions, setWasmThreads, wasmMemoryBytes, wasmThreads } from './runtime.js';
-export { wasmCol2im, wasmConv2dBackward, wasmConv2dForward, wasmGemm, wasmIm2col, wasmMaxPool2dForward };
+export { wasmCol2im, wasmConv2dBackward, wasmConv2dForward, wasmGemm, wasmIm2col, wasmMaxPool2dForward, wasmReluBackward, wasmReluForward };
 
 /**
  * The WebAssembly SIMD kernels (name `'wasm'`). Instantiated lazily on first use; check
@@ -24,4 +25,5 @@ export { wasmCol2im, wasmConv2dBackward, wasmConv2dForward, wasmGemm, wasmIm2col
 export const wasmKernels: Kernels = {
   name: 'wasm', gemm: wasmGemm, im2col: wasmIm2col, col2im: wasmCol2im,
   conv2dForward: wasmConv2dForward, conv2dBackward: wasmConv2dBackward, maxPool2dForward: wasmMaxPool2dForward,
+  reluForward: wasmReluForward, reluBackward: wasmReluBackward,
 };

@@ -20,7 +20,7 @@
 import { LAYOUT } from './bytes.js';
 import { type Engine, wasmModule } from './engine.js';
 
-/** Int32 indices of the control words (each on its own cache line, so polling one never stalls another). */
+/** Int32 indices of the control words; the two every chunk touches (claim, done) have cache lines of their own. */
 const SEQ = 0; // bumped once per job; idle workers wait on it
 const EXIT = 1; // set to stop the workers
 const CLAIM = 16; // total << 16 | next chunk
@@ -39,7 +39,7 @@ interface NodeWorker {
   terminate(): Promise<number>;
 }
 interface WorkerThreads {
-  Worker: new (code: string, options: { eval: true; workerData: unknown; name?: string }) => NodeWorker;
+  Worker: new (code: string, options: { eval: true; workerData: unknown; name?: string; execArgv?: string[] }) => NodeWorker;
 }
 
 /** Node's `process`, if this is Node (typed by hand: the package compiles without Node's types). */
@@ -106,8 +106,10 @@ export class Pool {
     this.ctrl = new Int32Array(engine.memory.buffer, LAYOUT.CTRL, CTRL_WORDS);
     this.ctrl.fill(0);
     for (let w = 0; w < count; w++) {
+      // execArgv: [] so the worker does not inherit loaders such as `--import tsx`, which would
+      // take it a second to boot; its program is plain JavaScript.
       const worker = new threads.Worker(WORKER_SOURCE, {
-        eval: true, name: `simplegrad-wasm-${w + 1}`,
+        eval: true, name: `simplegrad-wasm-${w + 1}`, execArgv: [],
         workerData: { module: wasmModule(true), memory: engine.memory, thread: w + 1, spinMs },
       });
       worker.unref();

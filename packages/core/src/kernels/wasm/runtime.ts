@@ -9,8 +9,9 @@ import { MAX_CHUNKS, type Pool, createPool, defaultThreads } from './pool.js';
 /** Threading options of the WebAssembly backend; see {@link setWasmThreads}. */
 export interface WasmThreadOptions {
   /**
-   * Jobs below this many flops stay on the calling thread, where waking a sleeping worker would cost
-   * more than it saves. Default 2 000 000 (the break-even on two cores is around 1–2 MFLOP).
+   * Jobs below this many flops stay on the calling thread. Default 2 000 000: about 50 µs of work on
+   * one thread, which is what handing work to a worker that has gone to sleep costs (a spinning
+   * worker takes it within a microsecond, and a late one simply gets fewer chunks).
    */
   minFlops?: number;
   /** How long an idle worker spins before it sleeps, in ms (default 1). */
@@ -66,9 +67,12 @@ export function wasmMemoryBytes(): number {
 export function getEngine(): Engine {
   if (engine === null) {
     const threads = wasmThreads();
-    const shared = threads > 1 && typeof SharedArrayBuffer === 'function';
+    // The shared-memory module even for one thread where it can run: V8 compiles each module
+    // lazily and optimises its hot functions after a while, so one module for every thread count
+    // means switching counts (as benchmarks do) never starts over with unoptimised code.
+    const shared = typeof SharedArrayBuffer === 'function';
     engine = new Engine(shared);
-    pool = shared ? createPool(engine, threads - 1, config.spinMs) : null;
+    pool = shared && threads > 1 ? createPool(engine, threads - 1, config.spinMs) : null;
   }
   return engine;
 }
