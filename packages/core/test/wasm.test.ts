@@ -147,6 +147,23 @@ test('a script that trained on two threads exits by itself with status 0 (worker
   assert.is(r.status, 0);
 });
 
+test('without WebAssembly (node --jitless) the default kernels are js, results agree, and useBackend(\'wasm\') says why it cannot', () => {
+  const script = [
+    "import * as sg from './packages/core/src/index.ts';",
+    "let err = ''; try { sg.useBackend('wasm'); } catch (e) { err = e.message; }",
+    "const y = sg.conv2d(sg.arange(16).reshape(1, 1, 4, 4), sg.ones([1, 1, 3, 3]), { padding: 1 });",
+    "console.log(JSON.stringify([sg.wasmSimdSupported(), sg.kernels().name, err, Array.from(y.data)]));",
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['--jitless', '--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 30000 });
+  assert.is(r.status, 0, r.stderr);
+  const [simd, name, err, data] = JSON.parse(r.stdout) as [boolean, string, string, number[]];
+  assert.is(simd, false);
+  assert.is(name, 'js');
+  assert.is(err, "useBackend: WebAssembly SIMD is not supported by this runtime; use 'js'");
+  const here = sg.conv2d(sg.arange(16).reshape(1, 1, 4, 4), sg.ones([1, 1, 3, 3]), { padding: 1 });
+  assert.equal(data, Array.from(here.data));
+});
+
 test('wasm memory grows to a peak on the first call and stays flat on repeats', () => {
   workload();
   const peak = sg.wasmMemoryBytes();

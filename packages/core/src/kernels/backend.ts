@@ -38,7 +38,10 @@ export const jsKernels: Kernels = {
   name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, maxPool2dForward, reluForward, reluBackward,
 };
 
-let active: Kernels = jsKernels;
+// The fastest kernels the runtime supports are the default: WebAssembly SIMD where it exists (Node
+// >= 16.4, every current browser), the plain-TypeScript reference elsewhere. Both give the same bits
+// for a given seed (see the kernel tests), so the default changes speed, never results.
+let active: Kernels = wasmSimdSupported() ? wasmKernels : jsKernels;
 
 /** The kernels in use. */
 export function kernels(): Kernels {
