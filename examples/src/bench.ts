@@ -18,6 +18,13 @@ import { type Cell, ratioTable, renderTable, resultsTable } from './bench/table.
 import { WORKLOADS, type WorkloadSpec, simplegradStep } from './bench/workloads.js';
 import { runPeers } from './bench/peers.js';
 
+const USAGE = `usage: npm run bench [-- flags]    (npm run bench:peers adds TensorFlow.js and PyTorch)
+  --quick        short time budgets (about half the run time)
+  --only W2,W4   only these workloads (ids or prefixes: W1, W1b, W2, W3, W4, MNIST)
+  --peers        also run TensorFlow.js (installed on demand into bench/peers) and PyTorch if available
+  --no-gemm      skip the GEMM GFLOP/s table
+  --memory N     train W2 for N steps and report resident memory before and after`;
+
 /** A simplegrad configuration: backend and thread count. */
 interface Config {
   label: string;
@@ -92,8 +99,13 @@ async function main(): Promise<void> {
       peers: { type: 'boolean', default: false },
       'no-gemm': { type: 'boolean', default: false },
       memory: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const budget = values.quick ? BUDGETS.quick : BUDGETS.full;
   const only = values.only?.split(',').map((s) => s.trim());
   const specs = only ? WORKLOADS.filter((w) => only.some((o) => w.id.startsWith(o))) : WORKLOADS;
