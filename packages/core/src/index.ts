@@ -31,6 +31,7 @@ export {
   gather, indexSelect, cat, stack, type SliceSpec,
 } from './ops/shape.js';
 export { matmul } from './ops/matmul.js';
+export { linear } from './ops/linear.js';
 export * from './ops/activation.js';
 export * from './ops/loss.js';
 export * from './ops/dropout.js';

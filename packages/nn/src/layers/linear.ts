@@ -1,5 +1,5 @@
 /** `Linear`: a fully connected layer. */
-import { ShapeError, fmtShape, matmul } from '@simplegrad/core';
+import { ShapeError, fmtShape, linear } from '@simplegrad/core';
 import type { Generator, Tensor } from '@simplegrad/core';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
@@ -57,7 +57,7 @@ export class Linear extends Module {
     }
   }
 
-  /** `x·Wᵀ + b` over the last dimension of `x`. */
+  /** `x·Wᵀ + b` over the last dimension of `x`, by core's `linear` (no transposed copy of W). */
   forward(x: Tensor): Tensor {
     if (x.ndim === 0) throw new ShapeError('Linear', `expected an input [..., ${this.inFeatures}], got a scalar`);
     checkFloat('Linear', x);
@@ -65,8 +65,7 @@ export class Linear extends Module {
     if (features !== this.inFeatures) {
       throw new ShapeError('Linear', `input has ${features} features but the layer expects ${this.inFeatures} (input ${fmtShape(x.shape)}, weight ${fmtShape(this.weight.shape)})`);
     }
-    const y = matmul(x, this.weight.transpose(0, 1));
-    return this.bias === null ? y : y.add(this.bias);
+    return linear(x, this.weight, this.bias);
   }
 
   override extraRepr(): string {
