@@ -7,7 +7,7 @@ import { ArgumentError, kernels, setKernels, useBackend, wasmSimdSupported } fro
 import { loadSafetensors } from '@simplegrad/nn';
 import { mnist } from '@simplegrad/datasets/node';
 import { type EpochEvent, type Split, type StepEvent, accuracy, head, train } from '../src/mnist/train.js';
-import { type MnistResult, USAGE, parseMnistArgs, runMnist } from '../src/mnist/run.js';
+import { DEFAULTS, type MnistResult, USAGE, parseMnistArgs, runMnist } from '../src/mnist/run.js';
 import { curvesSvg } from '../src/mnist/chart.js';
 import { Progress, epochLine, fmtDuration } from '../src/mnist/progress.js';
 import { mnistModel } from '../src/mnist/model.js';
@@ -68,7 +68,7 @@ test('reduced run prints the setup, one line per epoch (not a TTY: no bar) and t
   await reducedRun();
   const lines = log.text().trimEnd().split('\n');
   assert.match(lines[0], /^MNIST: 60000 training \/ 10000 test images, ready in \d+\.\d s$/);
-  assert.match(lines[1], BACKEND === 'wasm' ? /^kernels: wasm \(WebAssembly SIMD\), 1 thread$/ : /^kernels: js/);
+  assert.match(lines[1], BACKEND === 'wasm' ? new RegExp(`^kernels: wasm \\(WebAssembly SIMD\\), ${DEFAULTS.threads} threads?$`) : /^kernels: js/);
   assert.is(lines[2], 'training 1 epoch, batch 64, Adam lr 0.002 with cosine decay, seed 1, first 6000 images, testing on 2000');
   assert.match(lines[3], /^epoch 1\/1 {2}train loss \d\.\d{4} {2}test accuracy \d+\.\d\d% {2}\d+\.\d s {2}\d+ samples\/s {2}\(test \d+\.\d s\)$/);
   assert.match(lines[4], /^test accuracy \d+\.\d\d% after 1 epoch; training took \d+\.\d s, \d+\.\d s in all$/);
@@ -93,7 +93,7 @@ test('the checkpoint loads back with loadSafetensors under PyTorch names and rep
 test('metrics.json holds the flags, the epoch metrics and every batch loss; curves.svg is a chart', async () => {
   const r = await reducedRun();
   const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
-  assert.equal(m.args, { epochs: 1, batchSize: 64, lr: 0.002, seed: 1, limit: 6000, testLimit: 2000, out: dir, backend: 'auto', threads: 1 });
+  assert.equal(m.args, { epochs: 1, batchSize: 64, lr: 0.002, seed: 1, limit: 6000, testLimit: 2000, out: dir, backend: 'auto', threads: DEFAULTS.threads });
   assert.is(m.backend, BACKEND);
   assert.equal(m.batchLosses, r.losses);
   assert.is(m.epochs.length, 1);
@@ -173,7 +173,7 @@ test('head(split, n) shares memory; accuracy counts the first n test images', as
 
 test('flags: defaults, every flag, and errors that name the flag and value', () => {
   const d = parseMnistArgs([]);
-  assert.equal(d, { epochs: 2, batchSize: 64, lr: 0.002, seed: 0, limit: undefined, testLimit: undefined, out: 'runs/mnist', backend: 'auto', threads: 1, help: false });
+  assert.equal(d, { epochs: 2, batchSize: 64, lr: 0.002, seed: 0, limit: undefined, testLimit: undefined, out: 'runs/mnist', backend: 'auto', threads: DEFAULTS.threads, help: false });
   const all = parseMnistArgs(['--epochs', '2', '--batch-size=128', '--lr', '1e-3', '--seed=-5', '--limit', '6400', '--test-limit', '1000',
     '--out', 'x/y', '--backend', 'js', '--threads', '2']);
   assert.equal(all, { epochs: 2, batchSize: 128, lr: 0.001, seed: -5, limit: 6400, testLimit: 1000, out: 'x/y', backend: 'js', threads: 2, help: false });

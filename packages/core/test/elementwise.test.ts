@@ -102,4 +102,30 @@ test('sumTo and broadcastTo are inverse shape rules; broadcastTo is differentiab
   assert.throws(() => sg.broadcastTo(sg.zeros([3]), [2, 4]), /expand: shapes \[3\] and \[2, 4\] cannot be broadcast together/);
 });
 
+test('ties: maximum/minimum split the gradient evenly (PyTorch); pow at a = 0; clamp with only min; where with one grad side', () => {
+  const a = sg.tensor([1, 2, 3], { requiresGrad: true });
+  const b = sg.tensor([1, 0, 5], { requiresGrad: true });
+  sg.maximum(a, b).sum().backward();
+  assert.equal(a.grad!.toArray(), [0.5, 1, 0]);
+  assert.equal(b.grad!.toArray(), [0.5, 0, 1]);
+  a.grad = null; b.grad = null;
+  sg.minimum(a, b).sum().backward();
+  assert.equal(a.grad!.toArray(), [0.5, 0, 1]);
+  assert.equal(b.grad!.toArray(), [0.5, 1, 0]);
+  const base = sg.tensor([0, 2], { requiresGrad: true });
+  const e = sg.tensor([2, 3], { requiresGrad: true });
+  sg.pow(base, e).sum().backward();
+  assert.equal(base.grad!.toArray(), [0, 12]);
+  assert.ok(Math.abs(e.grad!.data[1] - 8 * Math.log(2)) < 1e-5 && e.grad!.data[0] === 0, 'd(a^b)/db is 0 where a = 0');
+  const c = sg.tensor([-1, 0.5, 3], { requiresGrad: true });
+  sg.clamp(c, 0).sum().backward();
+  assert.equal(c.grad!.toArray(), [0, 1, 1]);
+  const p = sg.tensor([1, 2], { requiresGrad: true });
+  sg.where(sg.tensor([1, 0]), p, sg.tensor([9, 9])).sum().backward();
+  assert.equal(p.grad!.toArray(), [1, 0]);
+  assert.equal(sg.pow(sg.tensor([2, 3]), 2).toArray(), [4, 9]);
+  assert.is(sg.add(2, 3).item(), 5);
+  assert.is(sg.lt(sg.tensor([1], { dtype: 'int32' }), 2).dtype, 'float32');
+});
+
 test.run();

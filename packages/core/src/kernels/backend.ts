@@ -39,8 +39,8 @@ export const jsKernels: Kernels = {
 };
 
 // The fastest kernels the runtime supports are the default: WebAssembly SIMD where it exists (Node
-// >= 16.4, every current browser), the plain-TypeScript reference elsewhere. Both give the same bits
-// for a given seed (see the kernel tests), so the default changes speed, never results.
+// >= 16.4, every current browser), the plain-TypeScript reference elsewhere. Each is deterministic
+// (and wasm is thread-count independent); the two agree to float32 rounding, not bit for bit.
 let active: Kernels = wasmSimdSupported() ? wasmKernels : jsKernels;
 
 /** The kernels in use. */
