@@ -2,16 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import { assertClose, gradcheck, randLeaf } from './gradcheck.js';
-
-/** Asserts that `fn` throws an instance of `type` whose message equals `message`. */
-function throwsWith(fn: () => unknown, type: new (...a: never[]) => Error, message: string): void {
-  try { fn(); } catch (e) {
-    assert.instance(e, type);
-    assert.is((e as Error).message, message);
-    return;
-  }
-  assert.unreachable(`expected ${type.name}: ${message}`);
-}
+import { throwsWith } from './throws.js';
 
 // Reference values: torch 1.13, float64, at these points (forward, then autograd gradient of sum).
 const V = [-3, -1, -0.5, 0, 0.5, 1, 3];

@@ -2,20 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import { assertClose, gradcheck, randLeaf } from './gradcheck.js';
-
-/** Asserts that `fn` throws an instance of `type` whose message matches `message` exactly or by regex. */
-function throwsWith(fn: () => unknown, type: new (...a: never[]) => Error, message: string | RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, type);
-    const msg = (e as Error).message;
-    if (typeof message === 'string') assert.is(msg, message);
-    else assert.match(msg, message);
-    return;
-  }
-  assert.unreachable(`expected ${type.name}: ${message}`);
-}
+import { throwsWith } from './throws.js';
 
 // ---- the seed library's example -----------------------------------------------------------------
 

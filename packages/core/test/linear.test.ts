@@ -7,20 +7,9 @@ import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import { chunksByWorkers } from '../src/kernels/wasm/runtime.js';
 import { assertClose, gradcheck, randLeaf } from './gradcheck.js';
+import { throwsWith } from './throws.js';
 
 const backends: sg.BackendName[] = sg.wasmSimdSupported() ? ['js', 'wasm'] : ['js'];
-
-/** Asserts that `fn` throws an instance of `type` with exactly `message`. */
-function throwsWith(fn: () => unknown, type: new (...a: never[]) => Error, message: string): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, type);
-    assert.is((e as Error).message, message);
-    return;
-  }
-  assert.unreachable(`expected ${type.name}: ${message}`);
-}
 
 /** A leaf of `shape` and `dtype` with seeded normal values. */
 function leaf(shape: number[], seed: number, dtype: 'float32' | 'float64'): sg.Tensor {

@@ -2,23 +2,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import { gradcheck, randLeaf } from './gradcheck.js';
+import { throwsWith } from './throws.js';
 
 const x23 = () => sg.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64' });
 const vec = (values: number[]) => sg.tensor(values, { dtype: 'float64' });
-
-/** Asserts that `fn` throws an instance of `type` whose message matches `message` exactly or by regex. */
-function throwsWith(fn: () => unknown, type: new (...a: never[]) => Error, message: string | RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, type);
-    const msg = (e as Error).message;
-    if (typeof message === 'string') assert.is(msg, message);
-    else assert.match(msg, message);
-    return;
-  }
-  assert.unreachable(`expected ${type.name}: ${message}`);
-}
 
 // ---- forward: values produced by numpy.pad (NumPy 1.24.2, /usr/bin/python3) ----------------------
 

@@ -2,18 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import { assertClose, gradcheck, randLeaf } from './gradcheck.js';
-
-/** Asserts that `fn` throws an instance of `type` whose message equals `message` (or matches it). */
-function throwsWith(fn: () => unknown, type: new (...a: never[]) => Error, message: string | RegExp): void {
-  try { fn(); } catch (e) {
-    assert.instance(e, type);
-    const msg = (e as Error).message;
-    if (typeof message === 'string') assert.is(msg, message);
-    else assert.match(msg, message);
-    return;
-  }
-  assert.unreachable(`expected ${type.name}: ${String(message)}`);
-}
+import { throwsWith } from './throws.js';
 
 // Values also used (as float64) by the PyTorch reference expressions quoted in each test.
 const X = [[0.5, -1.25, 2.0, 0.75], [3.5, 0.25, -0.5, 1.5], [-2.0, 1.0, 0.0, 2.5]];

@@ -2,18 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import { gradcheck, randLeaf } from './gradcheck.js';
-
-/** Asserts that `fn` throws an instance of `type` whose message equals `message` (or matches it). */
-function throwsWith(fn: () => unknown, type: new (...a: never[]) => Error, message: string | RegExp): void {
-  try { fn(); } catch (e) {
-    assert.instance(e, type);
-    const msg = (e as Error).message;
-    if (typeof message === 'string') assert.is(msg, message);
-    else assert.match(msg, message);
-    return;
-  }
-  assert.unreachable(`expected ${type.name}: ${String(message)}`);
-}
+import { throwsWith } from './throws.js';
 
 const a24 = (): sg.Tensor => sg.arange(24).reshape(2, 3, 4);
 const idx = (v: sg.NestedArray): sg.Tensor => sg.tensor(v, { dtype: 'int32' });

@@ -2,6 +2,7 @@
 import { ArgumentError, DTypeError, ShapeError, fmtShape, zeros } from '@simplegrad/core';
 import type { Generator, Tensor } from '@simplegrad/core';
 import { Parameter } from '../parameter.js';
+import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
 
 /** Options every layer with parameters accepts. */
 export interface LayerOptions {
@@ -42,4 +43,18 @@ export function checkInput(layer: string, x: Tensor, ndims: readonly number[], l
 /** A zero-filled parameter, to be initialised by the layer's `resetParameters`. */
 export function emptyParameter(shape: readonly number[], opts: LayerOptions): Parameter {
   return new Parameter(zeros(shape, { dtype: opts.dtype ?? 'float32' }));
+}
+
+/**
+ * PyTorch's default initialisation of `Linear` and `Conv2d` (`reset_parameters`): weight
+ * Kaiming-uniform with a = √5 (so uniform in ±1/√fan_in), then bias uniform in ±1/√fan_in, drawn in
+ * that order from `generator` (default: the global one), so the same seed gives the same bits.
+ */
+export function resetWeightAndBias(weight: Parameter, bias: Parameter | null, generator?: Generator): void {
+  kaimingUniform_(weight, { a: Math.sqrt(5), generator });
+  if (bias !== null) {
+    const { fanIn } = calculateFanInAndFanOut(weight);
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    uniform_(bias, { a: -bound, b: bound, generator });
+  }
 }

@@ -3,8 +3,7 @@ import { ArgumentError, ShapeError, conv2d, fmtShape, resolvePadMode } from '@si
 import type { Generator, PadMode, Tensor } from '@simplegrad/core';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
-import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
-import { type LayerOptions, checkInput, emptyParameter, pair, positiveInt } from './common.js';
+import { type LayerOptions, checkInput, emptyParameter, pair, positiveInt, resetWeightAndBias } from './common.js';
 
 /**
  * Padding of {@link Conv2d}: a number (all sides), `[ph, pw]`, `[top, bottom, left, right]`, or
@@ -84,12 +83,7 @@ export class Conv2d extends Module {
    * conv.resetParameters(new Generator(1));
    */
   resetParameters(generator?: Generator): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5), generator });
-    if (this.bias !== null) {
-      const { fanIn } = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, { a: -bound, b: bound, generator });
-    }
+    resetWeightAndBias(this.weight, this.bias, generator);
   }
 
   /** Convolves `x` (`[N, C, H, W]` or `[C, H, W]`) with the layer's weight and bias. */

@@ -3,8 +3,7 @@ import { ShapeError, fmtShape, linear } from '@simplegrad/core';
 import type { Generator, Tensor } from '@simplegrad/core';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
-import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
-import { type LayerOptions, checkFloat, emptyParameter, positiveInt } from './common.js';
+import { type LayerOptions, checkFloat, emptyParameter, positiveInt, resetWeightAndBias } from './common.js';
 
 /** Options of {@link Linear}. */
 export interface LinearOptions extends LayerOptions {
@@ -49,12 +48,7 @@ export class Linear extends Module {
    * sg.manualSeed(0); fc.resetParameters();
    */
   resetParameters(generator?: Generator): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5), generator });
-    if (this.bias !== null) {
-      const { fanIn } = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, { a: -bound, b: bound, generator });
-    }
+    resetWeightAndBias(this.weight, this.bias, generator);
   }
 
   /** `x·Wᵀ + b` over the last dimension of `x`, by core's `linear` (no transposed copy of W). */
