@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
-import { type ConvGeometry, col2imPadded, im2colPadded } from '../src/kernels/conv.js';
+import type { ConvGeometry } from '../src/kernels/conv.js';
 import {
   type PoolGeometry, avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward,
 } from '../src/kernels/pool.js';
@@ -353,21 +353,28 @@ for (const K of backends) {
   }
 }
 
-test('im2colPadded and col2imPadded are adjoint: <cols(x), c> = <x, col2im(c)> with padding and strides', () => {
-  const g = geometry(convCases[3]);
-  const len = g.outH * g.outW;
-  const x = rand(2 * 13 * 7, 5);
-  const c = rand(15 * len, 6);
-  const cols = new Float32Array(15 * len);
-  im2colPadded(x, 1, g, cols);
-  const back = new Float32Array(2 * 13 * 7);
-  col2imPadded(c, g, back, 1);
-  let lhs = 0, rhs = 0;
-  for (let i = 0; i < cols.length; i++) lhs += cols[i] * c[i];
-  for (let i = 0; i < back.length; i++) rhs += x[i] * back[i];
-  assert.ok(Math.abs(lhs - rhs) < 1e-4, `${lhs} vs ${rhs}`);
-  assert.ok(back.subarray(0, 13 * 7).every((v) => v === 0), 'image 0 untouched');
-});
+for (const K of backends) {
+  test(`${K.name} im2col and col2im with fused zero padding are adjoint, <cols(x), c> = <x, col2im(c)>, and wasm equals js bit for bit`, () => {
+    const g = geometry(convCases[3]);
+    const { channels: C, height: H, width: W, kH, kW, strideH, strideW, padTop, padLeft, outH, outW } = g;
+    const len = outH * outW;
+    const image = C * H * W;
+    const x = rand(2 * image, 5);
+    const c = rand(C * kH * kW * len, 6);
+    const cols = new Float32Array(C * kH * kW * len);
+    K.im2col(x, image, C, H, W, kH, kW, strideH, strideW, outH, outW, cols, 0, padTop, padLeft);
+    const ref = new Float32Array(cols.length);
+    sg.jsKernels.im2col(x, image, C, H, W, kH, kW, strideH, strideW, outH, outW, ref, 0, padTop, padLeft);
+    assert.equal(Array.from(cols), Array.from(ref), 'im2col is a copy: every backend gives the same bits');
+    const back = new Float32Array(2 * image);
+    K.col2im(c, 0, C, H, W, kH, kW, strideH, strideW, outH, outW, back, image, padTop, padLeft);
+    let lhs = 0, rhs = 0;
+    for (let i = 0; i < cols.length; i++) lhs += cols[i] * c[i];
+    for (let i = 0; i < back.length; i++) rhs += x[i] * back[i];
+    assert.ok(Math.abs(lhs - rhs) < 1e-4, `${lhs} vs ${rhs}`);
+    assert.ok(back.subarray(0, image).every((v) => v === 0), 'image 0 untouched');
+  });
+}
 
 for (const K of backends) {
   test(`${K.name}: conv2d (fused kernels) equals the composition pad → im2col → matmul → + bias, values and gradients`, () => {

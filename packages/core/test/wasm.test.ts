@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as sg from '../src/index.js';
 import type { ConvGeometry } from '../src/kernels/conv.js';
 import { chunksByWorkers, execute, getEngine } from '../src/kernels/wasm/runtime.js';
-import { createPool, defaultThreads, threadsAvailable } from '../src/kernels/wasm/pool.js';
+import { createPool, defaultThreads, threadsAvailable } from '../src/kernels/wasm/threads.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -110,6 +110,21 @@ test('without SharedArrayBuffer (a browser main thread) two threads fall back to
   } finally {
     Object.defineProperty(globalThis, 'SharedArrayBuffer', sab);
     sg.setWasmThreads(prev, { minFlops: 2e6 });
+  }
+});
+
+test('without node:worker_threads (a browser, Deno) threads are unavailable; without a core count one thread is assumed', () => {
+  const proc = process as unknown as { getBuiltinModule: (id: string) => unknown };
+  const original = proc.getBuiltinModule;
+  try {
+    proc.getBuiltinModule = () => undefined;
+    assert.is(threadsAvailable(), false);
+    assert.is(defaultThreads(), 1);
+    proc.getBuiltinModule = (id: string) => (id === 'node:os' ? undefined : original.call(process, id));
+    assert.is(threadsAvailable(), true);
+    assert.is(defaultThreads(), 1, 'no navigator and no node:os: assume one core');
+  } finally {
+    proc.getBuiltinModule = original;
   }
 });
 

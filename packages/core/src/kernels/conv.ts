@@ -1,12 +1,13 @@
 /**
  * Reference convolution kernels in plain TypeScript, for a whole batch: forward, input gradient and
  * weight/bias gradient of a 2-D cross-correlation with implicit zero padding. Each is im2col (padding
- * fused: taps outside the image read 0) and one GEMM per image, so no padded copy of the input and no
+ * fused: taps outside the image read 0, see im2col.ts) and one GEMM per image, so no padded copy of the input and no
  * transposed copy of any operand is made. The WebAssembly backend computes the same three with
  * the same contract (src/kernels/wasm/conv.ts).
  */
 import type { FloatArray } from '../dtype.js';
 import { gemm } from './gemm.js';
+import { col2im, im2col } from './im2col.js';
 
 /** The shape of one batched convolution. Padding below and right of the image is implied by `outH`/`outW`. */
 export interface ConvGeometry {
@@ -30,64 +31,16 @@ function dims(g: ConvGeometry): [number, number] {
   return [g.channels * g.kH * g.kW, g.outH * g.outW];
 }
 
-/**
- * For kernel column `j`: the output columns whose tap lands inside the image, `[ox0, ox1)`.
- * Window `ox` reads image column `ox·strideW + j − padLeft`.
- */
-function insideRange(g: ConvGeometry, j: number): [number, number] {
-  let ox0 = 0;
-  while (ox0 < g.outW && ox0 * g.strideW + j - g.padLeft < 0) ox0++;
-  let ox1 = g.outW;
-  while (ox1 > ox0 && (ox1 - 1) * g.strideW + j - g.padLeft >= g.width) ox1--;
-  return [ox0, ox1];
+/** Image `n` of `x` to columns `[C·kH·kW, outH·outW]` at `cols[0]`, reading 0 on the padding. */
+function imageToCols(x: FloatArray, n: number, g: ConvGeometry, cols: FloatArray): void {
+  const image = g.channels * g.height * g.width;
+  im2col(x, n * image, g.channels, g.height, g.width, g.kH, g.kW, g.strideH, g.strideW, g.outH, g.outW, cols, 0, g.padTop, g.padLeft);
 }
 
-/**
- * Image `n` of `x` to columns `[C·kH·kW, outH·outW]` (the layout of {@link im2col} in im2col.ts),
- * reading 0 for taps on the padding.
- */
-export function im2colPadded(x: FloatArray, n: number, g: ConvGeometry, cols: FloatArray): void {
-  const { channels, height, width, kH, kW, strideH, strideW, padTop, padLeft, outH, outW } = g;
-  const [rows, len] = dims(g);
-  cols.fill(0, 0, rows * len);
-  for (let i = 0; i < kH; i++) {
-    for (let j = 0; j < kW; j++) {
-      const [ox0, ox1] = insideRange(g, j);
-      for (let c = 0; c < channels; c++) {
-        const plane = (n * channels + c) * height * width;
-        const row = ((c * kH + i) * kW + j) * len;
-        for (let oy = 0; oy < outH; oy++) {
-          const y = oy * strideH + i - padTop;
-          if (y < 0 || y >= height) continue;
-          const src = plane + y * width + j - padLeft;
-          const dst = row + oy * outW;
-          for (let ox = ox0; ox < ox1; ox++) cols[dst + ox] = x[src + ox * strideW];
-        }
-      }
-    }
-  }
-}
-
-/** The adjoint of {@link im2colPadded}: adds `cols` into image `n` of `x`, dropping the padding. */
-export function col2imPadded(cols: FloatArray, g: ConvGeometry, x: FloatArray, n: number): void {
-  const { channels, height, width, kH, kW, strideH, strideW, padTop, padLeft, outH, outW } = g;
-  const len = outH * outW;
-  for (let i = 0; i < kH; i++) {
-    for (let j = 0; j < kW; j++) {
-      const [ox0, ox1] = insideRange(g, j);
-      for (let c = 0; c < channels; c++) {
-        const plane = (n * channels + c) * height * width;
-        const row = ((c * kH + i) * kW + j) * len;
-        for (let oy = 0; oy < outH; oy++) {
-          const y = oy * strideH + i - padTop;
-          if (y < 0 || y >= height) continue;
-          const dst = plane + y * width + j - padLeft;
-          const src = row + oy * outW;
-          for (let ox = ox0; ox < ox1; ox++) x[dst + ox * strideW] += cols[src + ox];
-        }
-      }
-    }
-  }
+/** The adjoint of {@link imageToCols}: adds `cols` into image `n` of `x`, dropping the padding. */
+function colsToImage(cols: FloatArray, g: ConvGeometry, x: FloatArray, n: number): void {
+  const image = g.channels * g.height * g.width;
+  col2im(cols, 0, g.channels, g.height, g.width, g.kH, g.kW, g.strideH, g.strideW, g.outH, g.outW, x, n * image, g.padTop, g.padLeft);
 }
 
 /** A scratch array of `x`'s type with room for `n` elements (reused between calls). */
@@ -112,7 +65,7 @@ export function conv2dForward(x: FloatArray, g: ConvGeometry, w: FloatArray, bia
   const O = g.outChannels;
   const cols = scratchLike(x, rows * len);
   for (let n = 0; n < g.batch; n++) {
-    im2colPadded(x, n, g, cols);
+    imageToCols(x, n, g, cols);
     const y = n * O * len;
     if (bias !== null) for (let o = 0; o < O; o++) out.fill(bias[o], y + o * len, y + (o + 1) * len);
     gemm(false, false, O, len, rows, w, 0, cols, 0, out, y, bias !== null);
@@ -127,7 +80,7 @@ function inputGrad(grad: FloatArray, g: ConvGeometry, w: FloatArray, gx: FloatAr
   gx.fill(0, 0, g.batch * g.channels * g.height * g.width);
   for (let n = 0; n < g.batch; n++) {
     gemm(true, false, rows, len, O, w, 0, grad, n * O * len, cols, 0, false);
-    col2imPadded(cols, g, gx, n);
+    colsToImage(cols, g, gx, n);
   }
 }
 
@@ -138,7 +91,7 @@ function weightGrad(grad: FloatArray, x: FloatArray, g: ConvGeometry, gw: FloatA
   const cols = scratchLike(x, rows * len);
   gw.fill(0, 0, O * rows);
   for (let n = 0; n < g.batch; n++) {
-    im2colPadded(x, n, g, cols);
+    imageToCols(x, n, g, cols);
     gemm(false, true, O, rows, len, grad, n * O * len, cols, 0, gw, 0, true);
   }
 }

@@ -1,34 +1,50 @@
 /**
- * im2col / col2im over typed arrays, for one image. The input is already padded; `cols` is laid
- * out `[C·kH·kW, outH·outW]` with row `(c·kH + i)·kW + j`, so a convolution becomes one matrix
- * product `weight[O, C·kH·kW] · cols`. Each row of `cols` is one kernel tap slid over the image,
- * which keeps the inner loop a strided read (a contiguous copy when the stride is 1).
+ * im2col / col2im over typed arrays, for one image, with zero padding fused: taps that fall on the
+ * padding read 0 (im2col) or are dropped (col2im), so no padded copy of the image is ever made.
+ * `cols` is laid out `[C·kH·kW, outH·outW]` with row `(c·kH + i)·kW + j`, so a convolution becomes
+ * one matrix product `weight[O, C·kH·kW] · cols`. Each row of `cols` is one kernel tap slid over the
+ * image, which keeps the inner loop a strided read (a contiguous copy when the stride is 1). The
+ * WebAssembly backend implements the same contract (packages/core/wasm/asc/kernels.ts).
  */
 import type { FloatArray } from '../dtype.js';
 
 /**
+ * For kernel column `j`: the output columns whose tap lands inside the image, `[ox0, ox1)`.
+ * Window `ox` reads image column `ox·strideW + j − padLeft`.
+ */
+function insideRange(j: number, width: number, strideW: number, padLeft: number, outW: number): [number, number] {
+  let ox0 = 0;
+  while (ox0 < outW && ox0 * strideW + j - padLeft < 0) ox0++;
+  let ox1 = outW;
+  while (ox1 > ox0 && (ox1 - 1) * strideW + j - padLeft >= width) ox1--;
+  return [ox0, ox1];
+}
+
+/**
  * Unfolds one `[C, H, W]` image at `x[xOff]` into `cols[colsOff]` (`[C·kH·kW, outH·outW]`):
- * `cols[(c·kH + i)·kW + j][oy·outW + ox] = x[c][oy·strideH + i][ox·strideW + j]`.
- * The caller guarantees `(outH − 1)·strideH + kH ≤ H` and likewise for the width.
+ * `cols[(c·kH + i)·kW + j][oy·outW + ox] = x[c][oy·strideH + i − padTop][ox·strideW + j − padLeft]`,
+ * and 0 where that position lies outside the image (the padding). `height`/`width` are the
+ * unpadded image's; padding below and right of the image is implied by `outH`/`outW`.
  */
 export function im2col(
   x: FloatArray, xOff: number, channels: number, height: number, width: number,
   kH: number, kW: number, strideH: number, strideW: number, outH: number, outW: number,
-  cols: FloatArray, colsOff: number,
+  cols: FloatArray, colsOff: number, padTop = 0, padLeft = 0,
 ): void {
-  let dst = colsOff;
-  for (let c = 0; c < channels; c++) {
-    const plane = xOff + c * height * width;
-    for (let i = 0; i < kH; i++) {
-      for (let j = 0; j < kW; j++) {
+  const len = outH * outW;
+  cols.fill(0, colsOff, colsOff + channels * kH * kW * len);
+  for (let i = 0; i < kH; i++) {
+    for (let j = 0; j < kW; j++) {
+      const [ox0, ox1] = insideRange(j, width, strideW, padLeft, outW);
+      for (let c = 0; c < channels; c++) {
+        const plane = xOff + c * height * width;
+        const row = colsOff + ((c * kH + i) * kW + j) * len;
         for (let oy = 0; oy < outH; oy++) {
-          const src = plane + (oy * strideH + i) * width + j;
-          if (strideW === 1) {
-            for (let ox = 0; ox < outW; ox++) cols[dst + ox] = x[src + ox];
-          } else {
-            for (let ox = 0; ox < outW; ox++) cols[dst + ox] = x[src + ox * strideW];
-          }
-          dst += outW;
+          const y = oy * strideH + i - padTop;
+          if (y < 0 || y >= height) continue;
+          const src = plane + y * width + j - padLeft;
+          const dst = row + oy * outW;
+          for (let ox = ox0; ox < ox1; ox++) cols[dst + ox] = x[src + ox * strideW];
         }
       }
     }
@@ -37,27 +53,27 @@ export function im2col(
 
 /**
  * Folds `cols` back into one `[C, H, W]` image, **adding** into `x` (the adjoint of {@link im2col}):
- * every image element receives the sum of the column entries it was copied to. Pixels that no window
- * covers are left untouched.
+ * every image element receives the sum of the column entries it was copied to; entries that came
+ * from the padding are dropped, and pixels that no window covers are left untouched.
  */
 export function col2im(
   cols: FloatArray, colsOff: number, channels: number, height: number, width: number,
   kH: number, kW: number, strideH: number, strideW: number, outH: number, outW: number,
-  x: FloatArray, xOff: number,
+  x: FloatArray, xOff: number, padTop = 0, padLeft = 0,
 ): void {
-  let src = colsOff;
-  for (let c = 0; c < channels; c++) {
-    const plane = xOff + c * height * width;
-    for (let i = 0; i < kH; i++) {
-      for (let j = 0; j < kW; j++) {
+  const len = outH * outW;
+  for (let i = 0; i < kH; i++) {
+    for (let j = 0; j < kW; j++) {
+      const [ox0, ox1] = insideRange(j, width, strideW, padLeft, outW);
+      for (let c = 0; c < channels; c++) {
+        const plane = xOff + c * height * width;
+        const row = colsOff + ((c * kH + i) * kW + j) * len;
         for (let oy = 0; oy < outH; oy++) {
-          const dst = plane + (oy * strideH + i) * width + j;
-          if (strideW === 1) {
-            for (let ox = 0; ox < outW; ox++) x[dst + ox] += cols[src + ox];
-          } else {
-            for (let ox = 0; ox < outW; ox++) x[dst + ox * strideW] += cols[src + ox];
-          }
-          src += outW;
+          const y = oy * strideH + i - padTop;
+          if (y < 0 || y >= height) continue;
+          const dst = plane + y * width + j - padLeft;
+          const src = row + oy * outW;
+          for (let ox = ox0; ox < ox1; ox++) x[dst + ox * strideW] += cols[src + ox];
         }
       }
     }

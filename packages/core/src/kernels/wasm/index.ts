@@ -3,7 +3,7 @@
  * computed by a BLIS-style GEMM (B packed into 16-wide panels, A read in place, a 2×16 register
  * tile), SIMD im2col/col2im with fused zero padding, batched convolutions that keep every
  * intermediate inside the module (Winograd F(2×2, 3×3) for 3×3 stride-1 ones), 2×2 max pooling and
- * ReLU, on one or more threads (see runtime.ts and pool.ts).
+ * ReLU, on one or more threads (see runtime.ts and threads.ts).
  *
  * Float64 operands (gradient checks) go to the reference kernels. Results are bit-identical for
  * every thread count (see packages/core/wasm/asc/kernels.ts).
@@ -11,7 +11,7 @@
 import type { Kernels } from '../backend.js';
 import { wasmConv2dBackward, wasmConv2dForward } from './conv.js';
 import { wasmCol2im, wasmGemm, wasmIm2col } from './gemm.js';
-import { wasmMaxPool2dForward } from './pooling.js';
+import { wasmMaxPool2dForward } from './pool.js';
 import { wasmReluBackward, wasmReluForward } from './elementwise.js';
 
 export { wasmSimdSupported } from './engine.js';

@@ -4,7 +4,7 @@
  */
 import { ArgumentError } from '../../errors.js';
 import { Engine } from './engine.js';
-import { MAX_CHUNKS, type Pool, createPool, defaultThreads } from './pool.js';
+import { MAX_CHUNKS, type Pool, createPool, defaultThreads } from './threads.js';
 
 /** Threading options of the WebAssembly backend; see {@link setWasmThreads}. */
 export interface WasmThreadOptions {
