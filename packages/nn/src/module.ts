@@ -5,7 +5,7 @@
  * PyTorch does (`conv1.weight`, `layers.0.bias`): those names are the state-dict keys, so
  * checkpoints cross to and from PyTorch.
  */
-import { ArgumentError, Tensor } from '@simplegrad/core';
+import { ArgumentError, Tensor, sameShape } from '@simplegrad/core';
 import type { DType } from '@simplegrad/core';
 import { Parameter } from './parameter.js';
 import { StateDictError, type ShapeMismatch } from './errors.js';
@@ -91,6 +91,21 @@ function internals(m: Module): Internals {
 
 const join = (prefix: string, name: string): string => (prefix === '' ? name : `${prefix}.${name}`);
 
+/**
+ * A module's own parameters and child modules, in field order (no descendants, no dedupe): the
+ * one field walk behind registration, the named walks, state dicts and the containers.
+ */
+export function ownMembers(m: Module): { params: [string, Parameter][]; modules: [string, Module][] } {
+  const params: [string, Parameter][] = [];
+  const modules: [string, Module][] = [];
+  for (const key of Object.keys(m)) {
+    const v = (m as unknown as Record<string, unknown>)[key];
+    if (v instanceof Parameter) params.push([key, v]);
+    else if (v instanceof Module) modules.push([key, v]);
+  }
+  return { params, modules };
+}
+
 /** A value's kind for error messages: its class name, or `null` / its typeof. */
 function describe(v: unknown): string {
   if (v === null) return 'null';
@@ -134,18 +149,6 @@ export abstract class Module {
   abstract forward(...inputs: any[]): any;
 
   // ---- registration ------------------------------------------------------------------------
-
-  /** This module's own parameters and children, in field order (no descendants, no dedupe). */
-  private ownMembers(): { params: [string, Parameter][]; modules: [string, Module][] } {
-    const params: [string, Parameter][] = [];
-    const modules: [string, Module][] = [];
-    for (const key of Object.keys(this)) {
-      const v = (this as Record<string, unknown>)[key];
-      if (v instanceof Parameter) params.push([key, v]);
-      else if (v instanceof Module) modules.push([key, v]);
-    }
-    return { params, modules };
-  }
 
   /**
    * Throws unless `name` may be registered as a `kind` (PyTorch's rules): a non-empty name without
@@ -298,7 +301,7 @@ export abstract class Module {
       }
       out.push([name, m]);
       path.add(m);
-      for (const [key, child] of m.ownMembers().modules) {
+      for (const [key, child] of ownMembers(m).modules) {
         if (!path.has(child)) visit(child, join(name, key));
       }
       path.delete(m);
@@ -326,7 +329,7 @@ export abstract class Module {
   namedChildren(): [string, Module][] {
     const seen = new Set<Module>();
     const out: [string, Module][] = [];
-    for (const [k, m] of this.ownMembers().modules) {
+    for (const [k, m] of ownMembers(this).modules) {
       if (seen.has(m)) continue;
       seen.add(m);
       out.push([k, m]);
@@ -368,7 +371,7 @@ export abstract class Module {
    * new Linear(3, 2).namedParameters().map(([n, p]) => `${n} ${p.shape}`);   // ['weight 2,3', 'bias 2']
    */
   namedParameters(opts: NamedOptions = {}): [string, Parameter][] {
-    return this.namedMembers(opts, (m) => m.ownMembers().params);
+    return this.namedMembers(opts, (m) => ownMembers(m).params);
   }
 
   /**
@@ -467,24 +470,19 @@ export abstract class Module {
 
   // ---- state dicts -------------------------------------------------------------------------
 
-  /** Every state-dict key with the live tensor behind it (parameters, then persistent buffers, then children). */
+  /**
+   * Every state-dict key with the live tensor behind it: per module in pre-order, its parameters,
+   * then its persistent buffers. Modules are not deduplicated, so a shared layer is saved under
+   * every name it has, as in PyTorch.
+   */
   private stateEntries(): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
-    const path = new Set<Module>();
-    const visit = (m: Module, prefix: string): void => {
-      path.add(m);
-      const own = m.ownMembers();
-      for (const [k, p] of own.params) out.push([prefix + k, p]);
+    return this.namedModules({ removeDuplicate: false }).flatMap(([name, m]) => {
+      const out: [string, Tensor][] = ownMembers(m).params.map(([k, p]) => [join(name, k), p]);
       for (const [k, b] of internals(m).buffers) {
-        if (b.persistent && b.tensor !== null) out.push([prefix + k, b.tensor]);
+        if (b.persistent && b.tensor !== null) out.push([join(name, k), b.tensor]);
       }
-      for (const [k, c] of own.modules) {
-        if (!path.has(c)) visit(c, `${prefix}${k}.`);
-      }
-      path.delete(m);
-    };
-    visit(this, '');
-    return out;
+      return out;
+    });
   }
 
   /**
@@ -517,22 +515,20 @@ export abstract class Module {
     const missingKeys = [...targets.keys()].filter((k) => !source.has(k));
     const unexpectedKeys = [...source.keys()].filter((k) => !targets.has(k));
     const mismatches: ShapeMismatch[] = [];
+    const copies: [Tensor, Tensor][] = [];
     for (const [key, target] of targets) {
       const value = source.get(key);
       if (value === undefined) continue;
       if (!(value instanceof Tensor)) {
         throw new ArgumentError('loadStateDict', `the value for "${key}" is not a Tensor (got ${value === null ? 'null' : typeof value})`);
       }
-      const same = value.shape.length === target.shape.length && value.shape.every((d, i) => d === target.shape[i]);
-      if (!same) mismatches.push({ key, expected: target.shape, got: value.shape });
+      if (sameShape(value.shape, target.shape)) copies.push([target, value]);
+      else mismatches.push({ key, expected: target.shape, got: value.shape });
     }
     if (mismatches.length > 0 || (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0))) {
       throw new StateDictError(this.constructor.name, strict ? missingKeys : [], strict ? unexpectedKeys : [], mismatches);
     }
-    for (const [key, target] of targets) {
-      const value = source.get(key) as Tensor | undefined;
-      if (value !== undefined) target.data.set(value.data);
-    }
+    for (const [target, value] of copies) target.data.set(value.data);
     return { missingKeys, unexpectedKeys };
   }
 
@@ -641,7 +637,7 @@ export abstract class Module {
    * // Sequential(\n  (0): Linear(inFeatures=2, outFeatures=3, bias=true)\n  (1): ReLU()\n)
    */
   toString(): string {
-    const children = this.ownMembers().modules;
+    const children = ownMembers(this).modules;
     const name = this.constructor.name;
     if (children.length === 0) return `${name}(${this.extraRepr()})`;
     const lines = children.map(([k, m]) => `  (${k}): ${String(m).split('\n').join('\n  ')}`);

@@ -13,7 +13,7 @@
  * anything is allocated, so a malformed or hostile file gives a {@link SafetensorsError} naming the
  * problem, never a crash or an allocation larger than the file.
  */
-import { Tensor } from '@simplegrad/core';
+import { Tensor, sizeOf } from '@simplegrad/core';
 import type { DType, TypedArray } from '@simplegrad/core';
 import { SafetensorsError } from './errors.js';
 import type { StateDict } from './module.js';
@@ -256,7 +256,7 @@ function readEntry(op: string, key: string, info: unknown, dataLength: number): 
   const [start, end] = offsets as [number, number];
   if (end > dataLength) fail(op, `the data_offsets [${start}, ${end}] of "${key}" run past the end of the data section (${dataLength} bytes; truncated file?)`);
   // A float product: once it passes 2^53 it can never come back down to a span that fits in the file.
-  const count = (shape as number[]).reduce((a, b) => a * b, 1);
+  const count = sizeOf(shape as number[]);
   if (count * spec.size !== end - start) {
     fail(op, `"${key}" has dtype ${dtype} and shape [${(shape as number[]).join(', ')}] (${count * spec.size} bytes) but its data_offsets [${start}, ${end}] span ${end - start} bytes`);
   }

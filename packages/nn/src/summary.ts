@@ -60,7 +60,8 @@ export function summary(model: Module, inputShape: readonly number[], opts: Summ
   const handles: HookHandle[] = [];
   for (const [name, m] of model.namedModules()) {
     if (m === model) continue;
-    let open: Row[] = [];
+    // Rows whose forward has begun but not returned: a stack, as a module may run inside itself.
+    const open: Row[] = [];
     handles.push(m.registerForwardPreHook(() => {
       const own = m.parameters({ recurse: false });
       const first = !counted.has(m);
@@ -68,12 +69,10 @@ export function summary(model: Module, inputShape: readonly number[], opts: Summ
       const n = own.reduce((s, p) => s + p.size, 0);
       const row: Row = { name, type: m.constructor.name, output: '?', params: !first ? '(reused)' : own.length === 0 && m.children().length > 0 ? '-' : thousands(n) };
       rows.push(row);
-      open = [...open, row];
+      open.push(row);
     }));
     handles.push(m.registerForwardHook((_m, _inputs, out) => {
-      const row = open[open.length - 1];
-      open = open.slice(0, -1);
-      row.output = describeOutput(out);
+      (open.pop() as Row).output = describeOutput(out);
     }));
   }
   let output: unknown;

@@ -42,18 +42,3 @@ export function tolerance(dtype: 'float32' | 'float64', expected: ArrayLike<numb
   for (let i = 0; i < expected.length; i++) m = Math.max(m, Math.abs(expected[i]));
   return { atol: 1e-4 * m, rtol: 1e-4 };
 }
-
-/** Asserts that `fn` throws an instance of `type` whose message matches `message` (exactly, for a string). */
-export function throwsTyped(fn: () => unknown, type: new (...args: any[]) => Error, message: string | RegExp): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  if (thrown === undefined) throw new Error(`expected ${type.name}: ${message}`);
-  if (!(thrown instanceof type)) throw new Error(`expected ${type.name}, got ${String(thrown)}`);
-  const text = (thrown as Error).message;
-  const ok = typeof message === 'string' ? text === message : message.test(text);
-  if (!ok) throw new Error(`${type.name} message ${JSON.stringify(text)} does not match ${String(message)}`);
-}

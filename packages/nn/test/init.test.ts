@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '@simplegrad/core';
 import { BatchNorm2d, Conv2d, Linear, Module, Sequential, init } from '../src/index.js';
-import { throwsTyped } from './fixtures.js';
+import { throwsWith } from '../../core/test/throws.js';
 
 function stats(t: sg.Tensor): { mean: number; std: number; min: number; max: number } {
   const d = t.data;
@@ -122,11 +122,11 @@ test('calculateGain and calculateFanInAndFanOut follow torch.nn.init', () => {
   assert.is(init.calculateGain('leakyRelu'), Math.sqrt(2 / (1 + 0.01 ** 2)));
   assert.is(init.calculateGain('leaky_relu', 0.2), Math.sqrt(2 / 1.04));
   assert.is(init.calculateGain('selu'), 0.75);
-  throwsTyped(() => init.calculateGain('swish' as init.Nonlinearity), sg.ArgumentError, 'calculateGain: unsupported nonlinearity "swish"');
-  throwsTyped(() => init.calculateGain('leakyRelu', NaN), sg.ArgumentError, 'calculateGain: negative slope NaN is not a finite number');
+  throwsWith(() => init.calculateGain('swish' as init.Nonlinearity), sg.ArgumentError, 'calculateGain: unsupported nonlinearity "swish"');
+  throwsWith(() => init.calculateGain('leakyRelu', NaN), sg.ArgumentError, 'calculateGain: negative slope NaN is not a finite number');
   assert.equal(init.calculateFanInAndFanOut([16, 3, 5, 5]), { fanIn: 75, fanOut: 400 });
   assert.equal(init.calculateFanInAndFanOut(sg.zeros([4, 7])), { fanIn: 7, fanOut: 4 });
-  throwsTyped(() => init.calculateFanInAndFanOut([5]), sg.ArgumentError,
+  throwsWith(() => init.calculateFanInAndFanOut([5]), sg.ArgumentError,
     'calculateFanInAndFanOut: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (shape [5])');
 });
 
@@ -191,11 +191,11 @@ test('the same generator state gives the same draws in every init function (floa
 
 test('init errors: integer tensors, a > b, negative std, bad fan mode', () => {
   const ints = sg.zeros([2, 2], { dtype: 'int32' });
-  throwsTyped(() => init.uniform_(ints), sg.DTypeError, 'uniform_: expected a float32 or float64 tensor, got int32 (shape [2, 2])');
-  throwsTyped(() => init.normal_(ints), sg.DTypeError, 'normal_: expected a float32 or float64 tensor, got int32 (shape [2, 2])');
-  throwsTyped(() => init.uniform_(sg.zeros([2]), { a: 1, b: 0 }), sg.ArgumentError, 'uniform_: expected a <= b, got a=1, b=0');
-  throwsTyped(() => init.normal_(sg.zeros([2]), { std: -1 }), sg.ArgumentError, 'normal_: std must be non-negative, got -1');
-  throwsTyped(() => init.kaimingNormal_(sg.zeros([2, 2]), { mode: 'fan_in' as init.FanMode }), sg.ArgumentError,
+  throwsWith(() => init.uniform_(ints), sg.DTypeError, 'uniform_: expected a float32 or float64 tensor, got int32 (shape [2, 2])');
+  throwsWith(() => init.normal_(ints), sg.DTypeError, 'normal_: expected a float32 or float64 tensor, got int32 (shape [2, 2])');
+  throwsWith(() => init.uniform_(sg.zeros([2]), { a: 1, b: 0 }), sg.ArgumentError, 'uniform_: expected a <= b, got a=1, b=0');
+  throwsWith(() => init.normal_(sg.zeros([2]), { std: -1 }), sg.ArgumentError, 'normal_: std must be non-negative, got -1');
+  throwsWith(() => init.kaimingNormal_(sg.zeros([2, 2]), { mode: 'fan_in' as init.FanMode }), sg.ArgumentError,
     'kaimingNormal_: mode must be \'fanIn\' or \'fanOut\', got "fan_in"');
 });
 

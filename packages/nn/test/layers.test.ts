@@ -10,19 +10,19 @@ import {
   AvgPool2d, BCEWithLogitsLoss, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, ELU, Flatten, GELU, Identity, L1Loss,
   LeakyReLU, Linear, LogSoftmax, MSELoss, MaxPool2d, Module, NLLLoss, ReLU, Sequential, Softmax, summary, withEvalMode,
 } from '../src/index.js';
-import { throwsTyped } from './fixtures.js';
+import { throwsWith } from '../../core/test/throws.js';
 
 const { ArgumentError, ShapeError, DTypeError } = sg;
 
 // ---- Linear and Conv2d -----------------------------------------------------------------------------
 
 test('Linear: constructor and input errors name the layer, the argument and both shapes', () => {
-  throwsTyped(() => new Linear(0, 2), ArgumentError, 'Linear: inFeatures must be a positive integer, got 0');
-  throwsTyped(() => new Linear(2, 1.5), ArgumentError, 'Linear: outFeatures must be a positive integer, got 1.5');
+  throwsWith(() => new Linear(0, 2), ArgumentError, 'Linear: inFeatures must be a positive integer, got 0');
+  throwsWith(() => new Linear(2, 1.5), ArgumentError, 'Linear: outFeatures must be a positive integer, got 1.5');
   const lin = new Linear(4, 2);
-  throwsTyped(() => lin.forward(sg.zeros([2, 3])), ShapeError, 'Linear: input has 3 features but the layer expects 4 (input [2, 3], weight [2, 4])');
-  throwsTyped(() => lin.forward(sg.tensor(1)), ShapeError, 'Linear: expected an input [..., 4], got a scalar');
-  throwsTyped(() => lin.forward(sg.zeros([2, 4], { dtype: 'int32' })), DTypeError, 'Linear: input must be float32 or float64, got int32 (shape [2, 4])');
+  throwsWith(() => lin.forward(sg.zeros([2, 3])), ShapeError, 'Linear: input has 3 features but the layer expects 4 (input [2, 3], weight [2, 4])');
+  throwsWith(() => lin.forward(sg.tensor(1)), ShapeError, 'Linear: expected an input [..., 4], got a scalar');
+  throwsWith(() => lin.forward(sg.zeros([2, 4], { dtype: 'int32' })), DTypeError, 'Linear: input must be float32 or float64, got int32 (shape [2, 4])');
   const noBias = new Linear(4, 2, { bias: false });
   assert.is(noBias.bias, null);
   assert.equal(noBias.namedParameters().map(([n]) => n), ['weight']);
@@ -41,23 +41,23 @@ test('Conv2d: padding spellings resolve to [top, bottom, left, right]', () => {
 });
 
 test('Conv2d: argument errors', () => {
-  throwsTyped(() => new Conv2d(0, 1, 3), ArgumentError, 'Conv2d: inChannels must be a positive integer, got 0');
-  throwsTyped(() => new Conv2d(1, 1, 0), ArgumentError, 'Conv2d: kernelSize must be an integer >= 1 or a pair of them, got 0');
-  throwsTyped(() => new Conv2d(1, 1, [3, 3, 3] as unknown as number), ArgumentError, 'Conv2d: kernelSize must be an integer >= 1 or a pair of them, got [3,3,3]');
-  throwsTyped(() => new Conv2d(1, 1, 3, { stride: 0 }), ArgumentError, 'Conv2d: stride must be an integer >= 1 or a pair of them, got 0');
-  throwsTyped(() => new Conv2d(1, 1, 3, { padding: -1 }), ArgumentError, 'Conv2d: padding must be an integer >= 0 or a pair of them, got -1');
-  throwsTyped(() => new Conv2d(1, 1, 3, { padding: [1, -1, 0, 0] }), ArgumentError, 'Conv2d: padding must hold non-negative integers, got [1,-1,0,0]');
-  throwsTyped(() => new Conv2d(1, 1, 3, { padding: 'same', stride: 2 }), ArgumentError, 'Conv2d: padding \'same\' needs stride 1, got stride [2, 2]');
-  throwsTyped(() => new Conv2d(1, 1, 3, { padMode: 'mirror' as 'reflect' }), ArgumentError,
+  throwsWith(() => new Conv2d(0, 1, 3), ArgumentError, 'Conv2d: inChannels must be a positive integer, got 0');
+  throwsWith(() => new Conv2d(1, 1, 0), ArgumentError, 'Conv2d: kernelSize must be an integer >= 1 or a pair of them, got 0');
+  throwsWith(() => new Conv2d(1, 1, [3, 3, 3] as unknown as number), ArgumentError, 'Conv2d: kernelSize must be an integer >= 1 or a pair of them, got [3,3,3]');
+  throwsWith(() => new Conv2d(1, 1, 3, { stride: 0 }), ArgumentError, 'Conv2d: stride must be an integer >= 1 or a pair of them, got 0');
+  throwsWith(() => new Conv2d(1, 1, 3, { padding: -1 }), ArgumentError, 'Conv2d: padding must be an integer >= 0 or a pair of them, got -1');
+  throwsWith(() => new Conv2d(1, 1, 3, { padding: [1, -1, 0, 0] }), ArgumentError, 'Conv2d: padding must hold non-negative integers, got [1,-1,0,0]');
+  throwsWith(() => new Conv2d(1, 1, 3, { padding: 'same', stride: 2 }), ArgumentError, 'Conv2d: padding \'same\' needs stride 1, got stride [2, 2]');
+  throwsWith(() => new Conv2d(1, 1, 3, { padMode: 'mirror' as 'reflect' }), ArgumentError,
     'Conv2d: unknown padMode "mirror"; expected \'zeros\' (or \'constant\'), \'reflect\', \'replicate\', \'circular\' or \'symmetric\' (or NumPy\'s \'edge\', \'wrap\')');
 });
 
 test('Conv2d: input errors name the layer and both shapes', () => {
   const conv = new Conv2d(3, 4, 3);
-  throwsTyped(() => conv.forward(sg.zeros([1, 1, 5, 5])), ShapeError, 'Conv2d: input has 1 channel but the layer expects 3 (input [1, 1, 5, 5], weight [4, 3, 3, 3])');
-  throwsTyped(() => conv.forward(sg.zeros([2, 5, 5])), ShapeError, 'Conv2d: input has 2 channels but the layer expects 3 (input [2, 5, 5], weight [4, 3, 3, 3])');
-  throwsTyped(() => conv.forward(sg.zeros([5, 5])), ShapeError, 'Conv2d: expected a 3-D or 4-D input [N, C, H, W] or [C, H, W], got shape [5, 5]');
-  throwsTyped(() => conv.forward(sg.zeros([1, 3, 5, 5], { dtype: 'int32' })), DTypeError, 'Conv2d: input must be float32 or float64, got int32 (shape [1, 3, 5, 5])');
+  throwsWith(() => conv.forward(sg.zeros([1, 1, 5, 5])), ShapeError, 'Conv2d: input has 1 channel but the layer expects 3 (input [1, 1, 5, 5], weight [4, 3, 3, 3])');
+  throwsWith(() => conv.forward(sg.zeros([2, 5, 5])), ShapeError, 'Conv2d: input has 2 channels but the layer expects 3 (input [2, 5, 5], weight [4, 3, 3, 3])');
+  throwsWith(() => conv.forward(sg.zeros([5, 5])), ShapeError, 'Conv2d: expected a 3-D or 4-D input [N, C, H, W] or [C, H, W], got shape [5, 5]');
+  throwsWith(() => conv.forward(sg.zeros([1, 3, 5, 5], { dtype: 'int32' })), DTypeError, 'Conv2d: input must be float32 or float64, got int32 (shape [1, 3, 5, 5])');
 });
 
 test('Conv2d: NumPy\'s pad-mode names and the padValue option reach core\'s conv2d', () => {
@@ -76,10 +76,10 @@ test('Conv2d: NumPy\'s pad-mode names and the padValue option reach core\'s conv
 // ---- pooling, activations, utility layers ------------------------------------------------------------
 
 test('pooling layers: argument and input errors, defaults, and their settings', () => {
-  throwsTyped(() => new MaxPool2d(0), ArgumentError, 'MaxPool2d: kernelSize must be an integer >= 1 or a pair of them, got 0');
-  throwsTyped(() => new AvgPool2d(2, { padding: -1 }), ArgumentError, 'AvgPool2d: padding must be an integer >= 0 or a pair of them, got -1');
-  throwsTyped(() => new MaxPool2d(2).forward(sg.zeros([4, 4])), ShapeError, 'MaxPool2d: expected a 3-D or 4-D input [N, C, H, W] or [C, H, W], got shape [4, 4]');
-  throwsTyped(() => new AvgPool2d(2).forward(sg.zeros([1, 1, 4, 4], { dtype: 'int32' })), DTypeError, 'AvgPool2d: input must be float32 or float64, got int32 (shape [1, 1, 4, 4])');
+  throwsWith(() => new MaxPool2d(0), ArgumentError, 'MaxPool2d: kernelSize must be an integer >= 1 or a pair of them, got 0');
+  throwsWith(() => new AvgPool2d(2, { padding: -1 }), ArgumentError, 'AvgPool2d: padding must be an integer >= 0 or a pair of them, got -1');
+  throwsWith(() => new MaxPool2d(2).forward(sg.zeros([4, 4])), ShapeError, 'MaxPool2d: expected a 3-D or 4-D input [N, C, H, W] or [C, H, W], got shape [4, 4]');
+  throwsWith(() => new AvgPool2d(2).forward(sg.zeros([1, 1, 4, 4], { dtype: 'int32' })), DTypeError, 'AvgPool2d: input must be float32 or float64, got int32 (shape [1, 1, 4, 4])');
   const pool = new MaxPool2d([2, 3]);
   assert.equal(pool.stride, [2, 3], 'stride defaults to the kernel size');
   assert.is(String(pool), 'MaxPool2d(kernelSize=[2, 3], stride=[2, 3], padding=[0, 0])');
@@ -143,21 +143,21 @@ test('Dropout masks are seeded: the same generator seed (or manualSeed) gives th
 });
 
 test('Dropout rejects p outside [0, 1]', () => {
-  throwsTyped(() => new Dropout(1.5), ArgumentError, 'Dropout: p must be in [0, 1], got 1.5');
-  throwsTyped(() => new Dropout(NaN), ArgumentError, 'Dropout: p must be in [0, 1], got NaN');
+  throwsWith(() => new Dropout(1.5), ArgumentError, 'Dropout: p must be in [0, 1], got 1.5');
+  throwsWith(() => new Dropout(NaN), ArgumentError, 'Dropout: p must be in [0, 1], got NaN');
 });
 
 // ---- BatchNorm ------------------------------------------------------------------------------------------
 
 test('BatchNorm: argument and input errors', () => {
-  throwsTyped(() => new BatchNorm2d(0), ArgumentError, 'BatchNorm2d: numFeatures must be a positive integer, got 0');
-  throwsTyped(() => new BatchNorm2d(2, { eps: 0 }), ArgumentError, 'BatchNorm2d: eps must be positive, got 0');
-  throwsTyped(() => new BatchNorm1d(2, { momentum: 1.5 }), ArgumentError, 'BatchNorm1d: momentum must be in [0, 1] or null, got 1.5');
+  throwsWith(() => new BatchNorm2d(0), ArgumentError, 'BatchNorm2d: numFeatures must be a positive integer, got 0');
+  throwsWith(() => new BatchNorm2d(2, { eps: 0 }), ArgumentError, 'BatchNorm2d: eps must be positive, got 0');
+  throwsWith(() => new BatchNorm1d(2, { momentum: 1.5 }), ArgumentError, 'BatchNorm1d: momentum must be in [0, 1] or null, got 1.5');
   const bn = new BatchNorm2d(3);
-  throwsTyped(() => bn.forward(sg.zeros([4, 2, 2, 2])), ShapeError, 'BatchNorm2d: input has 2 channels but the layer expects 3 (input [4, 2, 2, 2])');
-  throwsTyped(() => bn.forward(sg.zeros([4, 3])), ShapeError, 'BatchNorm2d: expected a 4-D input [N, C, H, W], got shape [4, 3]');
-  throwsTyped(() => new BatchNorm1d(3).forward(sg.zeros([3])), ShapeError, 'BatchNorm1d: expected a 2-D or 3-D input [N, C] or [N, C, L], got shape [3]');
-  throwsTyped(() => bn.forward(sg.zeros([1, 3, 1, 1])), ShapeError, 'BatchNorm2d: expected more than 1 value per channel when training, got input [1, 3, 1, 1]');
+  throwsWith(() => bn.forward(sg.zeros([4, 2, 2, 2])), ShapeError, 'BatchNorm2d: input has 2 channels but the layer expects 3 (input [4, 2, 2, 2])');
+  throwsWith(() => bn.forward(sg.zeros([4, 3])), ShapeError, 'BatchNorm2d: expected a 4-D input [N, C, H, W], got shape [4, 3]');
+  throwsWith(() => new BatchNorm1d(3).forward(sg.zeros([3])), ShapeError, 'BatchNorm1d: expected a 2-D or 3-D input [N, C] or [N, C, L], got shape [3]');
+  throwsWith(() => bn.forward(sg.zeros([1, 3, 1, 1])), ShapeError, 'BatchNorm2d: expected more than 1 value per channel when training, got input [1, 3, 1, 1]');
   assert.equal(bn.eval().forward(sg.ones([1, 3, 1, 1])).shape, [1, 3, 1, 1], 'one value per channel is fine in eval mode');
 });
 
@@ -274,7 +274,7 @@ test('summary: a module run twice is marked (reused), array outputs list each sh
 
 test('summary restores the hooks even when the forward throws, and reports the error', () => {
   const net = new Sequential(new Linear(3, 2));
-  throwsTyped(() => net.summary([1, 4]), ShapeError, /^Linear: input has 4 features but the layer expects 3/);
+  throwsWith(() => net.summary([1, 4]), ShapeError, /^Linear: input has 4 features but the layer expects 3/);
   assert.ok(!Object.hasOwn(net.at(0), 'forward'));
 });
 

@@ -9,7 +9,7 @@ import * as sg from '@simplegrad/core';
 import {
   BatchNorm2d, Conv2d, Dropout, Linear, Module, ModuleList, Parameter, ReLU, Sequential, Tanh,
 } from '../src/index.js';
-import { throwsTyped } from './fixtures.js';
+import { throwsWith } from '../../core/test/throws.js';
 
 class Block extends Module {
   conv = new Conv2d(2, 2, 3, { padding: 1 });
@@ -158,10 +158,10 @@ test('registration errors name the method, the attribute and the class', () => {
 
 test('module errors are ArgumentErrors (typed), with the op first in the message', () => {
   const net = new Net();
-  throwsTyped(() => net.getSubmodule('x.y'), sg.ArgumentError, "getSubmodule: Net has no submodule 'x' (looking up 'x.y')");
-  throwsTyped(() => net.registerParameter('a.b', null), sg.ArgumentError, 'registerParameter: name must be a non-empty string without \'.\', got "a.b" (in Net)');
-  throwsTyped(() => net.train(1 as unknown as boolean), sg.ArgumentError, 'train: mode must be a boolean, got number');
-  throwsTyped(() => new Sequential(3 as unknown as Module), sg.ArgumentError, "Sequential: entry '0' is not a Module (got number)");
+  throwsWith(() => net.getSubmodule('x.y'), sg.ArgumentError, "getSubmodule: Net has no submodule 'x' (looking up 'x.y')");
+  throwsWith(() => net.registerParameter('a.b', null), sg.ArgumentError, 'registerParameter: name must be a non-empty string without \'.\', got "a.b" (in Net)');
+  throwsWith(() => net.train(1 as unknown as boolean), sg.ArgumentError, 'train: mode must be a boolean, got number');
+  throwsWith(() => new Sequential(3 as unknown as Module), sg.ArgumentError, "Sequential: entry '0' is not a Module (got number)");
 });
 
 test('getSubmodule / getParameter / getBuffer resolve dotted paths and say which step is missing', () => {

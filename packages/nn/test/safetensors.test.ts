@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import * as sg from '@simplegrad/core';
 import { Linear, SafetensorsError, loadSafetensors, safetensorsMetadata, saveSafetensors } from '../src/index.js';
 import { fixtureBytes, fixtureJson } from './fixtures.js';
+import { throwsWith } from '../../core/test/throws.js';
 
 const bitsOf = (t: sg.Tensor): number[] => [...new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)];
 
@@ -26,16 +27,8 @@ function headerOf(bytes: Uint8Array): { text: string; n: number } {
   return { text: new TextDecoder().decode(bytes.subarray(8, 8 + n)), n };
 }
 
-function throwsSafetensors(fn: () => unknown, message: string): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, SafetensorsError);
-    assert.is((e as Error).message, message);
-    return;
-  }
-  assert.unreachable(`expected SafetensorsError: ${message}`);
-}
+/** Asserts a SafetensorsError with exactly this message. */
+const throwsSafetensors = (fn: () => unknown, message: string): void => throwsWith(fn, SafetensorsError, message);
 
 // ---- round trips --------------------------------------------------------------------------------
 

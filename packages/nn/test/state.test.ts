@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '@simplegrad/core';
 import { BatchNorm2d, Conv2d, Linear, Module, Sequential, StateDictError } from '../src/index.js';
-import { throwsTyped } from './fixtures.js';
+import { throwsWith } from '../../core/test/throws.js';
 
 class Small extends Module {
   conv = new Conv2d(1, 2, 3);
@@ -96,15 +96,15 @@ test('non-strict loading loads what matches and returns the missing and unexpect
 
 test('a shape mismatch is an error even when not strict, and the message then lists only the mismatch', () => {
   const lin = new Linear(2, 2);
-  throwsTyped(() => lin.loadStateDict({ weight: sg.zeros([2]), other: sg.zeros([1]) }, { strict: false }), StateDictError,
+  throwsWith(() => lin.loadStateDict({ weight: sg.zeros([2]), other: sg.zeros([1]) }, { strict: false }), StateDictError,
     'loadStateDict: error(s) in loading the state dict for Linear:\n  size mismatch for "weight": the checkpoint has shape [2], the model has shape [2, 2]');
 });
 
 test('loading a value that is not a Tensor names the key', () => {
   const lin = new Linear(2, 2);
-  throwsTyped(() => lin.loadStateDict({ weight: [[1, 2], [3, 4]] as unknown as sg.Tensor, bias: sg.zeros([2]) }), sg.ArgumentError,
+  throwsWith(() => lin.loadStateDict({ weight: [[1, 2], [3, 4]] as unknown as sg.Tensor, bias: sg.zeros([2]) }), sg.ArgumentError,
     'loadStateDict: the value for "weight" is not a Tensor (got object)');
-  throwsTyped(() => lin.loadStateDict(new Map([['weight', null as unknown as sg.Tensor]])), sg.ArgumentError,
+  throwsWith(() => lin.loadStateDict(new Map([['weight', null as unknown as sg.Tensor]])), sg.ArgumentError,
     'loadStateDict: the value for "weight" is not a Tensor (got null)');
 });
 

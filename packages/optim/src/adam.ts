@@ -75,7 +75,7 @@ export abstract class AdamBase extends Optimizer<AdamHyperparameters, AdamState>
 
   protected override updateGroup(group: ParamGroup<AdamHyperparameters>): void {
     const { lr, betas: [beta1, beta2], eps, weightDecay, amsgrad, maximize } = group;
-    const coupledDecay = this.decoupled ? 0 : weightDecay;
+    const { decoupled } = this;
     const shrink = 1 - lr * weightDecay;
     for (const p of group.params) {
       const g = this.gradOf(p);
@@ -96,8 +96,8 @@ export abstract class AdamBase extends Optimizer<AdamHyperparameters, AdamState>
       for (let i = 0; i < x.length; i++) {
         let gi = maximize ? -g[i] : g[i];
         // torch.optim.AdamW shrinks the stored parameter first, then takes the Adam step from it.
-        if (this.decoupled) x[i] *= shrink;
-        else if (coupledDecay !== 0) gi += coupledDecay * x[i];
+        if (decoupled) x[i] *= shrink;
+        else if (weightDecay !== 0) gi += weightDecay * x[i];
         m[i] = beta1 * m[i] + (1 - beta1) * gi;
         v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
         let second = v[i];

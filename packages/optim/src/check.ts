@@ -84,3 +84,11 @@ export function checkChoice<T extends string>(op: string, name: string, v: unkno
   if (found === undefined) fail(op, name, `be ${choices.map(fmtValue).join(' or ')}`, v, '');
   return found;
 }
+
+/** One number per parameter group (a scheduler's saved `baseLrs` / `lastLr`); returns a copy. */
+export function checkPerGroup(op: string, name: string, v: unknown, groups: number): number[] {
+  if (!Array.isArray(v) || v.length !== groups || v.some((x) => typeof x !== 'number')) {
+    throw new ArgumentError(op, `${name} must be an array of ${groups} numbers (one per parameter group), got ${fmtValue(v)}`);
+  }
+  return [...v];
+}

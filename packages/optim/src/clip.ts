@@ -1,6 +1,7 @@
 /** Gradient clipping: by global norm (`clipGradNorm`) and by value (`clipGradValue`). */
 import { ArgumentError, Tensor } from '@simplegrad/core';
 import { checkBoolean, checkKnownOptions, checkNonNegative, fmtValue, optionNames } from './check.js';
+import { isIterable } from './optimizer.js';
 
 /** Options of {@link clipGradNorm}. */
 export interface ClipGradNormOptions {
@@ -11,7 +12,7 @@ export interface ClipGradNormOptions {
 }
 
 function gradsOf(op: string, params: Tensor | Iterable<Tensor>): Array<Tensor['data']> {
-  const list = params instanceof Tensor ? [params] : params !== null && typeof params === 'object' && Symbol.iterator in params ? [...params] : null;
+  const list = params instanceof Tensor ? [params] : isIterable(params) ? [...params] : null;
   if (list === null) throw new ArgumentError(op, `params must be a tensor or an iterable of tensors, got ${fmtValue(params)}`);
   return list.flatMap((p, i) => {
     if (!(p instanceof Tensor)) throw new ArgumentError(op, `params[${i}] is not a tensor, got ${fmtValue(p)}`);

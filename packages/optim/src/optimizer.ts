@@ -343,13 +343,14 @@ export class StateReader {
     if (v.length !== size) {
       throw new ArgumentError(this.op, `loaded state[${this.key}].${name} has ${v.length} values but parameter ${this.key} (shape ${fmtShape(this.param.shape)}) has ${size}`);
     }
-    const out = this.param.dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
-    for (let i = 0; i < size; i++) out[i] = v[i];
+    const out = zerosLike(this.param.data as FloatArray); // the optimizer only holds float tensors
+    out.set(v);
     return out;
   }
 }
 
-function isIterable(x: unknown): x is Iterable<unknown> {
+/** True for arrays, Sets, generators...: what `params` arguments may be. */
+export function isIterable(x: unknown): x is Iterable<unknown> {
   return typeof x === 'object' && x !== null && Symbol.iterator in x;
 }
 

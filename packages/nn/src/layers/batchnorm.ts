@@ -4,7 +4,7 @@
  * normalises, the unbiased one (× n / (n − 1)) enters the running average, and `momentum: null`
  * gives a cumulative average.
  */
-import { ArgumentError, ShapeError, fmtShape, noGrad, ones, zeros } from '@simplegrad/core';
+import { ArgumentError, ShapeError, fmtShape, ones, zeros } from '@simplegrad/core';
 import type { Tensor } from '@simplegrad/core';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
@@ -45,7 +45,17 @@ abstract class BatchNorm extends Module {
   /** Per-channel shift `[C]` (null unless affine). */
   bias: Parameter | null;
 
-  constructor(private readonly layer: string, numFeatures: number, opts: BatchNormOptions) {
+  /**
+   * @param layer class name for messages; @param ndims the accepted input ranks, described by
+   * `layout` (e.g. `'[N, C, H, W]'`) in the rank error.
+   */
+  constructor(
+    private readonly layer: string,
+    private readonly ndims: readonly number[],
+    private readonly layout: string,
+    numFeatures: number,
+    opts: BatchNormOptions,
+  ) {
     super();
     this.numFeatures = positiveInt(layer, 'numFeatures', numFeatures);
     this.eps = opts.eps ?? 1e-5;
@@ -98,12 +108,9 @@ abstract class BatchNorm extends Module {
     if (this.bias !== null) zeros_(this.bias);
   }
 
-  /** Checks the input's rank for this layer. */
-  protected abstract checkRank(x: Tensor): void;
-
   /** Normalises `x` per channel (dimension 1). */
   forward(x: Tensor): Tensor {
-    this.checkRank(x);
+    checkInput(this.layer, x, this.ndims, this.layout);
     const c = x.shape[1];
     if (c !== this.numFeatures) {
       throw new ShapeError(this.layer, `input has ${c} channels but the layer expects ${this.numFeatures} (input ${fmtShape(x.shape)})`);
@@ -132,18 +139,19 @@ abstract class BatchNorm extends Module {
     return y;
   }
 
-  /** In-place running-average update (so references to the buffers, and checkpoints, stay valid). */
+  /**
+   * In-place running-average update (so references to the buffers, and checkpoints, stay valid).
+   * It writes typed arrays directly, so no graph is recorded and no `noGrad` is needed.
+   */
   private updateRunningStats(mean: Tensor, biasedVar: Tensor, n: number, rm: Tensor, rv: Tensor): void {
-    noGrad(() => {
-      const count = this.numBatchesTracked as Tensor;
-      count.data[0] += 1;
-      const f = this.momentum ?? 1 / count.data[0];
-      const unbiased = n / (n - 1);
-      for (let ch = 0; ch < this.numFeatures; ch++) {
-        rm.data[ch] = (1 - f) * rm.data[ch] + f * mean.data[ch];
-        rv.data[ch] = (1 - f) * rv.data[ch] + f * biasedVar.data[ch] * unbiased;
-      }
-    });
+    const count = this.numBatchesTracked as Tensor;
+    count.data[0] += 1;
+    const f = this.momentum ?? 1 / count.data[0];
+    const unbiased = n / (n - 1);
+    for (let ch = 0; ch < this.numFeatures; ch++) {
+      rm.data[ch] = (1 - f) * rm.data[ch] + f * mean.data[ch];
+      rv.data[ch] = (1 - f) * rv.data[ch] + f * biasedVar.data[ch] * unbiased;
+    }
   }
 
   override extraRepr(): string {
@@ -166,10 +174,7 @@ abstract class BatchNorm extends Module {
  */
 export class BatchNorm2d extends BatchNorm {
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
-    super('BatchNorm2d', numFeatures, opts);
-  }
-  protected checkRank(x: Tensor): void {
-    checkInput('BatchNorm2d', x, [4], '[N, C, H, W]');
+    super('BatchNorm2d', [4], '[N, C, H, W]', numFeatures, opts);
   }
 }
 
@@ -182,9 +187,6 @@ export class BatchNorm2d extends BatchNorm {
  */
 export class BatchNorm1d extends BatchNorm {
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
-    super('BatchNorm1d', numFeatures, opts);
-  }
-  protected checkRank(x: Tensor): void {
-    checkInput('BatchNorm1d', x, [2, 3], '[N, C] or [N, C, L]');
+    super('BatchNorm1d', [2, 3], '[N, C] or [N, C, L]', numFeatures, opts);
   }
 }

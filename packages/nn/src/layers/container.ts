@@ -1,6 +1,6 @@
 /** Containers: `Sequential` (a pipeline) and `ModuleList` (an indexable list of registered modules). */
 import { ArgumentError, Tensor } from '@simplegrad/core';
-import { Module } from '../module.js';
+import { Module, ownMembers } from '../module.js';
 
 /**
  * Modules held as own fields, in order: named `'0'`, `'1'`, ... (or, for a `Sequential` built from
@@ -9,12 +9,7 @@ import { Module } from '../module.js';
 abstract class IndexedModules extends Module {
   /** The held modules with their names, in order (a module held twice is listed twice). */
   protected entries(): [string, Module][] {
-    const out: [string, Module][] = [];
-    for (const key of Object.keys(this)) {
-      const v = (this as unknown as Record<string, unknown>)[key];
-      if (v instanceof Module) out.push([key, v]);
-    }
-    return out;
+    return ownMembers(this).modules;
   }
 
   /** Number of modules. */

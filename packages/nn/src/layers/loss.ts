@@ -16,17 +16,25 @@ export interface ClassLossOptions {
   reduction?: Reduction;
 }
 
-abstract class WeightedLoss extends Module {
+/** What every loss module has: the reduction (default `'mean'`), shown by `toString`. */
+abstract class Loss extends Module {
   /** How the per-sample losses are reduced. */
   readonly reduction: Reduction;
-  constructor(reduction: Reduction | undefined, weight: Tensor | undefined) {
+  constructor(reduction: Reduction | undefined) {
     super();
     this.reduction = reduction ?? 'mean';
+  }
+  override extraRepr(): string { return `reduction=${this.reduction}`; }
+}
+
+/** A loss with optional `weight`, held as a buffer (saved in the state dict when given). */
+abstract class WeightedLoss extends Loss {
+  constructor(reduction: Reduction | undefined, weight: Tensor | undefined) {
+    super(reduction);
     this.registerBuffer('weight', weight ?? null);
   }
   /** The class weights, if any. */
   get weight(): Tensor | undefined { return this.getBuffer('weight') ?? undefined; }
-  override extraRepr(): string { return `reduction=${this.reduction}`; }
 }
 
 /**
@@ -80,16 +88,12 @@ export class NLLLoss extends WeightedLoss {
  * @example
  * new MSELoss().forward(pred, target);
  */
-export class MSELoss extends Module {
-  /** How the squared errors are reduced. */
-  readonly reduction: Reduction;
+export class MSELoss extends Loss {
   constructor(opts: { reduction?: Reduction } = {}) {
-    super();
-    this.reduction = opts.reduction ?? 'mean';
+    super(opts.reduction);
   }
   /** The loss of `input` against `target`. */
   forward(input: Tensor, target: Tensor): Tensor { return mseLoss(input, target, { reduction: this.reduction }); }
-  override extraRepr(): string { return `reduction=${this.reduction}`; }
 }
 
 /**
@@ -98,16 +102,12 @@ export class MSELoss extends Module {
  * @example
  * new L1Loss({ reduction: 'sum' }).forward(pred, target);
  */
-export class L1Loss extends Module {
-  /** How the absolute errors are reduced. */
-  readonly reduction: Reduction;
+export class L1Loss extends Loss {
   constructor(opts: { reduction?: Reduction } = {}) {
-    super();
-    this.reduction = opts.reduction ?? 'mean';
+    super(opts.reduction);
   }
   /** The loss of `input` against `target`. */
   forward(input: Tensor, target: Tensor): Tensor { return l1Loss(input, target, { reduction: this.reduction }); }
-  override extraRepr(): string { return `reduction=${this.reduction}`; }
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { ArgumentError } from '@simplegrad/core';
 import { Optimizer } from '../optimizer.js';
-import { checkInteger, fmtValue } from '../check.js';
+import { checkInteger, checkPerGroup, fmtValue } from '../check.js';
 
 /** A scheduler's state dict: plain data, safe for `JSON.stringify`. */
 export interface SchedulerStateDict<O> {
@@ -83,19 +83,15 @@ export abstract class LRScheduler<O extends object> {
     }
     const n = this.optimizer.paramGroups.length;
     const lastEpoch = checkInteger(this.name, 'loaded lastEpoch', sd.lastEpoch, 0);
-    const lists = { baseLrs: sd.baseLrs, lastLr: sd.lastLr };
-    for (const [key, v] of Object.entries(lists)) {
-      if (!Array.isArray(v) || v.length !== n || v.some((x) => typeof x !== 'number')) {
-        throw new ArgumentError(this.name, `loaded ${key} must be an array of ${n} numbers (one per parameter group), got ${fmtValue(v)}`);
-      }
-    }
+    const baseLrs = checkPerGroup(this.name, 'loaded baseLrs', sd.baseLrs, n);
+    const lastLr = checkPerGroup(this.name, 'loaded lastLr', sd.lastLr, n);
     if (typeof sd.options !== 'object' || sd.options === null) {
       throw new ArgumentError(this.name, `loaded options must be an object, got ${fmtValue(sd.options)}`);
     }
     this.options = this.resolveOptions(sd.options);
     this.lastEpoch = lastEpoch;
-    this.baseLrs = [...sd.baseLrs];
-    this.lastLr = [...sd.lastLr];
+    this.baseLrs = baseLrs;
+    this.lastLr = lastLr;
   }
 
   /** Validates options given by the caller (or a state dict) and fills in defaults. */

@@ -1,7 +1,7 @@
 /** ReduceLROnPlateau: cut the lr when a monitored metric stops improving. */
 import { ArgumentError } from '@simplegrad/core';
 import { Optimizer } from '../optimizer.js';
-import { checkChoice, checkInteger, checkKnownOptions, checkNonNegative, checkUnitInterval, fmtValue, optionNames } from '../check.js';
+import { checkChoice, checkInteger, checkKnownOptions, checkNonNegative, checkPerGroup, checkUnitInterval, fmtValue, optionNames } from '../check.js';
 
 /** Options of {@link ReduceLROnPlateau}. */
 export interface ReduceLROnPlateauOptions {
@@ -169,16 +169,13 @@ export class ReduceLROnPlateau {
     if (typeof best !== 'number' || Number.isNaN(best)) {
       throw new ArgumentError(this.name, `loaded best must be a number, 'Infinity' or '-Infinity', got ${fmtValue(sd.best)}`);
     }
-    const n = this.optimizer.paramGroups.length;
-    if (!Array.isArray(sd.lastLr) || sd.lastLr.length !== n || sd.lastLr.some((x) => typeof x !== 'number')) {
-      throw new ArgumentError(this.name, `loaded lastLr must be an array of ${n} numbers (one per parameter group), got ${fmtValue(sd.lastLr)}`);
-    }
+    const lastLr = checkPerGroup(this.name, 'loaded lastLr', sd.lastLr, this.optimizer.paramGroups.length);
     this.options = options;
     this.lastEpoch = lastEpoch;
     this.numBadEpochs = numBadEpochs;
     this.cooldownCounter = cooldownCounter;
     this.best = best;
-    this.lastLr = [...sd.lastLr];
+    this.lastLr = lastLr;
   }
 
   private worst(): number {
