@@ -10,7 +10,7 @@
  * out.sum().backward();                                           // kernel.grad: [16, 3, 3, 3]
  */
 export { Tensor, type NestedArray, type TensorLike } from './tensor.js';
-export { type DType, type TypedArray, type FloatArray } from './dtype.js';
+export { type DType, type TypedArray, type FloatArray, allocate } from './dtype.js';
 export { SimplegradError, ShapeError, ArgumentError, DTypeError, AutogradError, fmtShape } from './errors.js';
 export { type Shape, broadcastShapes, sizeOf, stridesOf, normalizeDim, normalizeDims, sameShape } from './shape.js';
 export {

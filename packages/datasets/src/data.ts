@@ -4,7 +4,7 @@
  * {@link DataLoader} walks a dataset in (optionally shuffled) batches of contiguous `{ x, y }` copies.
  */
 import {
-  ArgumentError, DTypeError, type DType, Generator, ShapeError, Tensor, type TypedArray, defaultGenerator, fmtShape,
+  ArgumentError, DTypeError, Generator, ShapeError, Tensor, allocate, defaultGenerator, fmtShape, sameShape,
 } from '@simplegrad/core';
 
 /** One value of a sample: a tensor, or a plain number (collated into a `[B]` tensor). */
@@ -29,15 +29,6 @@ export interface Dataset<T = Sample> {
 function checkIndex(op: string, index: number, length: number): void {
   if (!Number.isInteger(index) || index < 0 || index >= length) {
     throw new ArgumentError(op, `index ${index} is out of range for a dataset of length ${length} (expected an integer in [0, ${length}))`);
-  }
-}
-
-function allocate(dtype: DType, n: number): TypedArray {
-  switch (dtype) {
-    case 'float32': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
-    case 'int32': return new Int32Array(n);
-    default: return dtype satisfies never;
   }
 }
 
@@ -196,9 +187,13 @@ export class DataLoader implements Iterable<Batch> {
 
   private *epoch(order: Int32Array): IterableIterator<Batch> {
     const batches = this.length;
+    if (batches === 0) return;
+    // How batches are made is settled once per epoch, not re-derived for every batch.
+    const ds = this.dataset;
+    const makeBatch = isTensorBacked(ds) ? tensorBatches(ds.tensors) : (idx: Int32Array) => collateSamples(ds, idx);
     for (let b = 0; b < batches; b++) {
       const idx = order.subarray(b * this.batchSize, Math.min(order.length, (b + 1) * this.batchSize));
-      let { x, y } = isTensorBacked(this.dataset) ? gatherTensors(this.dataset.tensors, idx) : collateSamples(this.dataset, idx);
+      let { x, y } = makeBatch(idx);
       if (this.transform) x = this.transform(x);
       if (this.targetTransform) y = this.targetTransform(y);
       yield { x, y };
@@ -236,11 +231,13 @@ function isTensorBacked(ds: Dataset): ds is Dataset & { readonly tensors: readon
   return Array.isArray(tensors) && tensors.every((t) => t instanceof Tensor && t.ndim > 0 && t.shape[0] === ds.length);
 }
 
-function gatherTensors(tensors: readonly Tensor[], idx: Int32Array): Batch {
+/** Batches of a TensorDataset: rows `idx` of its input and target tensors. */
+function tensorBatches(tensors: readonly Tensor[]): (idx: Int32Array) => Batch {
   if (tensors.length !== 2) {
     throw new ArgumentError('DataLoader', `a TensorDataset of ${tensors.length} tensor(s) cannot make { x, y } batches; it needs exactly two (inputs and targets)`);
   }
-  return { x: gatherRows(tensors[0], idx), y: gatherRows(tensors[1], idx) };
+  const [inputs, targets] = tensors;
+  return (idx) => ({ x: gatherRows(inputs, idx), y: gatherRows(targets, idx) });
 }
 
 function splitSample(sample: Sample, index: number): [SampleValue, SampleValue] {
@@ -280,7 +277,7 @@ function stackValues(values: readonly SampleValue[], idx: Int32Array, field: 'x'
   const out = allocate(first.dtype, values.length * first.size);
   values.forEach((v, k) => {
     if (!(v instanceof Tensor)) throw new ArgumentError('DataLoader', `sample ${idx[k]}'s ${field} is not a Tensor but sample ${idx[0]}'s is`);
-    if (v.shape.length !== first.shape.length || v.shape.some((d, i) => d !== first.shape[i])) {
+    if (!sameShape(v.shape, first.shape)) {
       throw new ShapeError('DataLoader', `cannot stack ${field}: sample ${idx[k]} has shape ${fmtShape(v.shape)} but sample ${idx[0]} has ${fmtShape(first.shape)}`);
     }
     if (v.dtype !== first.dtype) {

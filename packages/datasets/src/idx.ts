@@ -13,7 +13,7 @@
  * input that does not have it is refused. Gzip input is inflated with the platform's
  * `DecompressionStream` (Node ≥ 18, browsers, workers), so this module imports nothing from Node.
  */
-import { ArgumentError, type DType, Tensor } from '@simplegrad/core';
+import { ArgumentError, type DType, Tensor, fmtShape } from '@simplegrad/core';
 import { IdxError } from './errors.js';
 
 /** The typed array that holds the elements of each IDX dtype. */
@@ -104,10 +104,6 @@ function hex(n: number, digits: number): string {
   return `0x${n.toString(16).toUpperCase().padStart(digits, '0')}`;
 }
 
-function fmtDims(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
-
 function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
@@ -149,7 +145,7 @@ function parseHeader(bytes: Uint8Array, where: Where, complete: boolean): IdxHea
 /** Parses complete, uncompressed IDX bytes; the length is checked against the header before decoding. */
 function parseIdx(bytes: Uint8Array, where: Where): IdxArray {
   const h = parseHeader(bytes, where, true)!;
-  const desc = `shape ${fmtDims(h.shape)} of ${h.dtype} needs exactly ${h.totalBytes} bytes (${h.headerBytes}-byte header + data)`;
+  const desc = `shape ${fmtShape(h.shape)} of ${h.dtype} needs exactly ${h.totalBytes} bytes (${h.headerBytes}-byte header + data)`;
   if (bytes.length < h.totalBytes) {
     throw new IdxError(where.fn, where.file, `data truncated: ${desc} but the input has ${bytes.length}`);
   }
@@ -212,14 +208,14 @@ async function gunzip(bytes: Uint8Array, where: Where, maxBytes: number): Promis
       if (header === undefined) {
         header = parseHeader(concatChunks(chunks, total), where, false);
         if (header !== undefined && header.totalBytes > maxBytes) {
-          throw new IdxError(where.fn, where.file, `header shape ${fmtDims(header.shape)} of ${header.dtype} implies ${header.totalBytes} bytes, more than maxBytes = ${maxBytes}`);
+          throw new IdxError(where.fn, where.file, `header shape ${fmtShape(header.shape)} of ${header.dtype} implies ${header.totalBytes} bytes, more than maxBytes = ${maxBytes}`);
         }
       }
       const limit = header?.totalBytes ?? maxBytes;
       if (total > limit) {
         throw new IdxError(where.fn, where.file, header === undefined
           ? `gzip input inflates to more than maxBytes = ${maxBytes}`
-          : `unexpected bytes after the data: shape ${fmtDims(header.shape)} of ${header.dtype} needs exactly ${header.totalBytes} bytes but the gzip input inflates to more`);
+          : `unexpected bytes after the data: shape ${fmtShape(header.shape)} of ${header.dtype} needs exactly ${header.totalBytes} bytes but the gzip input inflates to more`);
       }
     }
   } finally {

@@ -2,18 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ArgumentError, DTypeError, Generator, ShapeError, Tensor, manualSeed } from '@simplegrad/core';
 import { type Batch, type Dataset, DataLoader, TensorDataset, normalize } from '../src/index.js';
-
-/** Asserts that `fn` throws an error of `type` whose message contains every string of `parts`. */
-function throwsWith(fn: () => unknown, type: abstract new (...a: never[]) => Error, ...parts: string[]): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, type, `expected ${type.name}, got ${(e as Error).name}: ${(e as Error).message}`);
-    for (const p of parts) assert.ok((e as Error).message.includes(p), `message "${(e as Error).message}" lacks "${p}"`);
-    return;
-  }
-  assert.unreachable(`expected ${type.name} mentioning ${parts.join(', ')}`);
-}
+import { throwsWith } from './throws.js';
 
 /** `n` samples whose x row `i` is `[i, i + 0.5]` and whose label is `i`, so a batch names its indices. */
 function indexed(n: number): TensorDataset {

@@ -3,31 +3,8 @@ import * as assert from 'uvu/assert';
 import { gzipSync } from 'node:zlib';
 import { ArgumentError, SimplegradError } from '@simplegrad/core';
 import { DatasetError, IdxError, idxToTensor, readIdx, readIdxSync } from '../src/index.js';
-
-/** An IDX file from its dtype code, dimension sizes and raw (already big-endian) data bytes. */
-function idxBytes(code: number, dims: readonly number[], data: readonly number[]): Uint8Array {
-  const head = [0, 0, code, dims.length];
-  for (const d of dims) head.push((d >>> 24) & 255, (d >>> 16) & 255, (d >>> 8) & 255, d & 255);
-  return new Uint8Array([...head, ...data]);
-}
-
-/** Asserts that `fn` throws an error of `type` whose message contains every string of `parts`. */
-function throwsWith(fn: () => unknown, type: abstract new (...a: never[]) => Error, ...parts: string[]): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, type, `expected ${type.name}, got ${(e as Error).name}: ${(e as Error).message}`);
-    for (const p of parts) assert.ok((e as Error).message.includes(p), `message "${(e as Error).message}" lacks "${p}"`);
-    return;
-  }
-  assert.unreachable(`expected ${type.name} mentioning ${parts.join(', ')}`);
-}
-
-async function rejectsWith(promise: Promise<unknown>, type: abstract new (...a: never[]) => Error, ...parts: string[]): Promise<void> {
-  let error: unknown;
-  await promise.then(() => undefined, (e: unknown) => { error = e; });
-  throwsWith(() => { if (error !== undefined) throw error; }, type, ...parts);
-}
+import { idxFile } from './idx-file.js';
+import { rejectsWith, throwsWith } from './throws.js';
 
 // Each dtype with values written out byte by byte (big-endian), so the test does not share the
 // reader's decoding code.
@@ -45,7 +22,7 @@ const CASES = [
 
 for (const c of CASES) {
   test(`readIdxSync dtype=${c.dtype} (code 0x${c.code.toString(16)}) shape=[${c.dims}] decodes big-endian values`, () => {
-    const a = readIdxSync(idxBytes(c.code, c.dims, c.bytes));
+    const a = readIdxSync(idxFile(c.code, c.dims, c.bytes));
     assert.is(a.dtype, c.dtype);
     assert.equal(a.shape, [...c.dims]);
     assert.instance(a.data, c.ctor);
@@ -53,7 +30,7 @@ for (const c of CASES) {
   });
 
   test(`readIdx dtype=${c.dtype} gzip input gives the same array as the raw bytes`, async () => {
-    const raw = idxBytes(c.code, c.dims, c.bytes);
+    const raw = idxFile(c.code, c.dims, c.bytes);
     const a = await readIdx(gzipSync(raw));
     assert.is(a.dtype, c.dtype);
     assert.equal(a.shape, [...c.dims]);
@@ -63,19 +40,19 @@ for (const c of CASES) {
 }
 
 test('readIdxSync shape=[2, 3] int16 is row-major; a 3-D uint8 header reads every dimension', () => {
-  const a = readIdxSync(idxBytes(0x0b, [2, 3], [0, 1, 0, 2, 0, 3, 0xff, 0xff, 0xff, 0xfe, 0x01, 0x00]));
+  const a = readIdxSync(idxFile(0x0b, [2, 3], [0, 1, 0, 2, 0, 3, 0xff, 0xff, 0xff, 0xfe, 0x01, 0x00]));
   assert.equal(a.shape, [2, 3]);
   assert.equal(Array.from(a.data), [1, 2, 3, -1, -2, 256]);
-  const b = readIdxSync(idxBytes(0x08, [2, 1, 3], [1, 2, 3, 4, 5, 6]));
+  const b = readIdxSync(idxFile(0x08, [2, 1, 3], [1, 2, 3, 4, 5, 6]));
   assert.equal(b.shape, [2, 1, 3]);
   assert.equal(Array.from(b.data), [1, 2, 3, 4, 5, 6]);
   // Dimension sizes are 32-bit big-endian: 258 = 0x00000102.
-  const c = readIdxSync(idxBytes(0x08, [258], new Array<number>(258).fill(9)));
+  const c = readIdxSync(idxFile(0x08, [258], new Array<number>(258).fill(9)));
   assert.equal(c.shape, [258]);
 });
 
 test('readIdxSync accepts an ArrayBuffer and an unaligned view (odd byteOffset) of a larger buffer', () => {
-  const raw = idxBytes(0x0c, [2], [0xff, 0xff, 0xff, 0xff, 0x01, 0x02, 0x03, 0x04]);
+  const raw = idxFile(0x0c, [2], [0xff, 0xff, 0xff, 0xff, 0x01, 0x02, 0x03, 0x04]);
   assert.equal(Array.from(readIdxSync(raw.slice().buffer).data), [-1, 0x01020304]);
   const big = new Uint8Array(raw.length + 3);
   big.set(raw, 1);
@@ -83,10 +60,10 @@ test('readIdxSync accepts an ArrayBuffer and an unaligned view (odd byteOffset) 
 });
 
 test('readIdxSync uint8 data is a view of the input (no copy); a zero-size dimension gives empty data', () => {
-  const raw = idxBytes(0x08, [2], [7, 8]);
+  const raw = idxFile(0x08, [2], [7, 8]);
   const a = readIdxSync(raw);
   assert.is(a.data.buffer, raw.buffer);
-  const e = readIdxSync(idxBytes(0x0d, [0, 28, 28], []));
+  const e = readIdxSync(idxFile(0x0d, [0, 28, 28], []));
   assert.equal(e.shape, [0, 28, 28]);
   assert.is(e.data.length, 0);
 });
@@ -95,7 +72,7 @@ test('readIdx inflates a multi-chunk gzip stream (200 000 int16 values)', async 
   const n = 200_000;
   const body: number[] = [];
   for (let i = 0; i < n; i++) { const v = (i * 37) % 65536; body.push(v >> 8, v & 255); }
-  const a = await readIdx(gzipSync(idxBytes(0x0b, [n], body)), { name: 'big.idx.gz' });
+  const a = await readIdx(gzipSync(idxFile(0x0b, [n], body)), { name: 'big.idx.gz' });
   assert.is(a.data.length, n);
   assert.is(a.data[n - 1], (((n - 1) * 37) % 65536) << 16 >> 16);
   assert.is(a.data[1000], (1000 * 37) << 16 >> 16);
@@ -113,19 +90,19 @@ test('malformed: bad magic bytes give the magic in hex and the expected layout',
 });
 
 test('malformed: gzip given to readIdxSync says that readIdx inflates it', () => {
-  throwsWith(() => readIdxSync(gzipSync(idxBytes(0x08, [1], [1]))), IdxError, 'bad magic 0x1F8B', 'gzip-compressed', 'async readIdx');
+  throwsWith(() => readIdxSync(gzipSync(idxFile(0x08, [1], [1]))), IdxError, 'bad magic 0x1F8B', 'gzip-compressed', 'async readIdx');
 });
 
 test('malformed: unknown dtype codes are refused, listing the known ones', () => {
   for (const code of [0x00, 0x07, 0x0a, 0x0f, 0xff]) {
-    throwsWith(() => readIdxSync(idxBytes(code, [1], [0])), IdxError, `unknown dtype code 0x${code.toString(16).toUpperCase().padStart(2, '0')}`,
+    throwsWith(() => readIdxSync(idxFile(code, [1], [0])), IdxError, `unknown dtype code 0x${code.toString(16).toUpperCase().padStart(2, '0')}`,
       '0x08 uint8', '0x0E float64');
   }
 });
 
 test('malformed: zero dimensions and more than 8 dimensions are refused', () => {
   throwsWith(() => readIdxSync(new Uint8Array([0, 0, 8, 0, 1, 2, 3])), IdxError, 'gives 0 dimensions', '1 to 8');
-  throwsWith(() => readIdxSync(idxBytes(0x08, new Array<number>(9).fill(1), [1])), IdxError, 'gives 9 dimensions');
+  throwsWith(() => readIdxSync(idxFile(0x08, new Array<number>(9).fill(1), [1])), IdxError, 'gives 9 dimensions');
   throwsWith(() => readIdxSync(new Uint8Array([0, 0, 8, 255, 0, 0, 0, 1])), IdxError, 'gives 255 dimensions');
 });
 
@@ -135,11 +112,11 @@ test('malformed: a header cut short inside the dimension sizes', () => {
 });
 
 test('malformed: truncated data and extra trailing bytes are refused with the exact sizes', () => {
-  throwsWith(() => readIdxSync(idxBytes(0x08, [5], [1, 2, 3]), { name: 'short' }), IdxError,
+  throwsWith(() => readIdxSync(idxFile(0x08, [5], [1, 2, 3]), { name: 'short' }), IdxError,
     'readIdxSync(short): data truncated', 'shape [5] of uint8 needs exactly 13 bytes', 'the input has 11');
-  throwsWith(() => readIdxSync(idxBytes(0x0b, [2], [0, 1, 0, 2, 9, 9])), IdxError,
+  throwsWith(() => readIdxSync(idxFile(0x0b, [2], [0, 1, 0, 2, 9, 9])), IdxError,
     '2 unexpected bytes after the data', 'shape [2] of int16 needs exactly 12 bytes', 'the input has 14');
-  throwsWith(() => readIdxSync(idxBytes(0x0c, [1], [0, 0, 1])), IdxError, 'data truncated', 'int32');
+  throwsWith(() => readIdxSync(idxFile(0x0c, [1], [0, 0, 1])), IdxError, 'data truncated', 'int32');
 });
 
 test('malformed: absurd dimensions (2^31 and 2^64 elements) in a 20-byte file fail without allocating', () => {
@@ -155,7 +132,7 @@ test('malformed: absurd dimensions (2^31 and 2^64 elements) in a 20-byte file fa
 });
 
 test('malformed gzip: truncated or corrupt streams are refused as IdxError, not zlib errors', async () => {
-  const gz = gzipSync(idxBytes(0x08, [4000], new Array<number>(4000).fill(3).map((v, i) => (v * i) & 255)));
+  const gz = gzipSync(idxFile(0x08, [4000], new Array<number>(4000).fill(3).map((v, i) => (v * i) & 255)));
   await rejectsWith(readIdx(gz.subarray(0, gz.length - 10), { name: 'cut.gz' }), IdxError, 'readIdx(cut.gz): gzip data is corrupt or truncated');
   const bad = Uint8Array.from(gz);
   bad[12] ^= 0xff; bad[13] ^= 0x5a;
@@ -164,21 +141,21 @@ test('malformed gzip: truncated or corrupt streams are refused as IdxError, not 
 
 test('malformed gzip: the inflated header is checked as soon as it arrives (bad magic, unknown dtype)', async () => {
   await rejectsWith(readIdx(gzipSync(new Uint8Array(1 << 20).fill(7)), { name: 'sevens.gz' }), IdxError, 'readIdx(sevens.gz): bad magic 0x07070707');
-  await rejectsWith(readIdx(gzipSync(idxBytes(0x0a, [1], [1]))), IdxError, 'unknown dtype code 0x0A');
+  await rejectsWith(readIdx(gzipSync(idxFile(0x0a, [1], [1]))), IdxError, 'unknown dtype code 0x0A');
 });
 
 test('malformed gzip: inflated data longer or shorter than the header says', async () => {
   // A header for 10 bytes followed by 1 MiB: rejected once the output passes 18 bytes, not after inflating it all.
   const long = new Uint8Array(8 + (1 << 20));
-  long.set(idxBytes(0x08, [10], []));
+  long.set(idxFile(0x08, [10], []));
   await rejectsWith(readIdx(gzipSync(long)), IdxError, 'unexpected bytes after the data', 'needs exactly 18 bytes', 'gzip input inflates to more');
-  await rejectsWith(readIdx(gzipSync(idxBytes(0x08, [10], [1, 2, 3]))), IdxError, 'data truncated', 'the input has 11');
+  await rejectsWith(readIdx(gzipSync(idxFile(0x08, [10], [1, 2, 3]))), IdxError, 'data truncated', 'the input has 11');
 });
 
 test('gzip bomb: a header implying more than maxBytes is refused before inflating the data', async () => {
   const n = 1 << 20;
   const raw = new Uint8Array(8 + n);
-  raw.set(idxBytes(0x08, [n], []));
+  raw.set(idxFile(0x08, [n], []));
   const bomb = gzipSync(raw);
   assert.ok(bomb.length < 5000, 'the compressed bomb is small');
   await rejectsWith(readIdx(bomb, { name: 'bomb.gz', maxBytes: 1000 }), IdxError,
@@ -204,8 +181,8 @@ test('gzip without DecompressionStream: a clear IdxError, raw input still works'
   const desc = Object.getOwnPropertyDescriptor(globalThis, 'DecompressionStream')!;
   Object.defineProperty(globalThis, 'DecompressionStream', { value: undefined, configurable: true, writable: true });
   try {
-    await rejectsWith(readIdx(gzipSync(idxBytes(0x08, [1], [1])), { name: 'a.gz' }), IdxError, 'readIdx(a.gz)', 'no DecompressionStream');
-    assert.equal(Array.from((await readIdx(idxBytes(0x08, [1], [1]))).data), [1]);
+    await rejectsWith(readIdx(gzipSync(idxFile(0x08, [1], [1])), { name: 'a.gz' }), IdxError, 'readIdx(a.gz)', 'no DecompressionStream');
+    assert.equal(Array.from((await readIdx(idxFile(0x08, [1], [1]))).data), [1]);
   } finally {
     Object.defineProperty(globalThis, 'DecompressionStream', desc);
   }
@@ -226,23 +203,23 @@ test('IdxError is a DatasetError and a SimplegradError and keeps the file name',
 });
 
 test('idxToTensor: integer types widen to int32, floats keep their type, dtype converts', () => {
-  const u8 = readIdxSync(idxBytes(0x08, [2, 2], [0, 1, 254, 255]));
+  const u8 = readIdxSync(idxFile(0x08, [2, 2], [0, 1, 254, 255]));
   const t = idxToTensor(u8);
   assert.is(t.dtype, 'int32');
   assert.equal(t.shape, [2, 2]);
   assert.equal(t.toArray(), [[0, 1], [254, 255]]);
   assert.is(idxToTensor(u8, { dtype: 'float32' }).dtype, 'float32');
   assert.equal(idxToTensor(u8, { dtype: 'float64' }).toArray(), [[0, 1], [254, 255]]);
-  const f32 = readIdxSync(idxBytes(0x0d, [2], [0x3f, 0xc0, 0, 0, 0xc0, 0, 0, 0]));
+  const f32 = readIdxSync(idxFile(0x0d, [2], [0x3f, 0xc0, 0, 0, 0xc0, 0, 0, 0]));
   const ft = idxToTensor(f32);
   assert.is(ft.dtype, 'float32');
   assert.is(ft.data, f32.data, 'same-type data is wrapped, not copied');
   assert.equal(idxToTensor(f32, { dtype: 'int32' }).toArray(), [1, -2]);
-  const f64 = readIdxSync(idxBytes(0x0e, [1], [0x3f, 0xf8, 0, 0, 0, 0, 0, 0]));
+  const f64 = readIdxSync(idxFile(0x0e, [1], [0x3f, 0xf8, 0, 0, 0, 0, 0, 0]));
   assert.is(idxToTensor(f64).dtype, 'float64');
-  const i32 = readIdxSync(idxBytes(0x0c, [1], [0xff, 0xff, 0xff, 0xfe]));
+  const i32 = readIdxSync(idxFile(0x0c, [1], [0xff, 0xff, 0xff, 0xfe]));
   assert.is(idxToTensor(i32).data, i32.data);
-  assert.equal(idxToTensor(readIdxSync(idxBytes(0x09, [2], [0x80, 0x7f]))).toArray(), [-128, 127]);
+  assert.equal(idxToTensor(readIdxSync(idxFile(0x09, [2], [0x80, 0x7f]))).toArray(), [-128, 127]);
 });
 
 test.run();

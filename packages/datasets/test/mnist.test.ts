@@ -10,25 +10,8 @@ import {
   DataLoader, DatasetError, FASHION_MNIST_CLASSES, type FetchLike, IdxError, MNIST_CLASSES, MnistDataset,
   fashionMnist, mnist, mnistDataDir, mnistFileNames, readIdxFile,
 } from '../src/node.js';
-
-/** Asserts that `promise` rejects with an error of `type` whose message contains every string of `parts`. */
-async function rejectsWith(promise: Promise<unknown>, type: abstract new (...a: never[]) => Error, ...parts: string[]): Promise<void> {
-  let error: unknown;
-  await promise.then(() => undefined, (e: unknown) => { error = e; });
-  assert.ok(error !== undefined, `expected ${type.name} mentioning ${parts.join(', ')}`);
-  assert.instance(error, type, `expected ${type.name}, got ${(error as Error).name}: ${(error as Error).message}`);
-  for (const p of parts) assert.ok((error as Error).message.includes(p), `message "${(error as Error).message}" lacks "${p}"`);
-}
-
-/** An IDX file: dtype code, dimension sizes (big-endian uint32), then one byte per element. */
-function idxFile(code: number, dims: readonly number[], data: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  const view = new DataView(out.buffer);
-  out.set([0, 0, code, dims.length]);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
-  out.set(Array.from(data), 4 + 4 * dims.length);
-  return out;
-}
+import { idxFile } from './idx-file.js';
+import { rejectsWith } from './throws.js';
 
 /** A tiny MNIST-style pair: `labels.length` images of 28 × 28 whose pixel p of image i is (i + p) mod 256. */
 function tinyPair(labels: readonly number[]): { images: Uint8Array; labels: Uint8Array } {
