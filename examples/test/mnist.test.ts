@@ -209,13 +209,18 @@ test('flags: defaults, every flag, and errors that name the flag and value', () 
 
 test('Progress on a TTY: a throttled live bar with epoch, step, loss, samples/s and ETA, then the epoch line', () => {
   const out = sink(true);
-  const p = new Progress(out, 3);
+  let clock = 5000;
+  const p = new Progress(out, 3, () => clock);
   const step = (s: number): StepEvent => ({ type: 'step', epoch: 2, step: s, steps: 10, loss: 0.1234, lr: 1e-3, samplesPerSec: 1500, etaSec: 75, runEtaSec: 200 });
   p.step(step(1));
+  clock += 99;
   p.step(step(2));   // within 100 ms of the first: skipped
   p.step(step(10));  // an epoch's last step is always drawn
+  clock += 100;
+  p.step(step(3));   // 100 ms after the last drawn frame: drawn
   const frames = out.text().split('\r\x1b[2K').filter(Boolean);
-  assert.is(frames.length, 2);
+  assert.is(frames.length, 3);
+  assert.match(frames[2], /^epoch 2\/3 ███████░{17} 3\/10 /);
   assert.is(frames[0], 'epoch 2/3 ██░░░░░░░░░░░░░░░░░░░░░░ 1/10  loss 0.1234  1500 samples/s  ETA 1:15 (run 3:20)');
   assert.match(frames[1], /^epoch 2\/3 █{24} 10\/10 /);
   const e: EpochEvent = { type: 'epoch', epoch: 2, trainLoss: 0.05, testAccuracy: 0.98765, seconds: 40.04, evalSeconds: 2.96, samplesPerSec: 1498.6 };

@@ -27,13 +27,16 @@ export function epochLine(e: EpochEvent, epochs: number): string {
 export class Progress {
   private lastDraw = -Infinity;
 
-  /** `epochs` is the planned number of epochs, shown as `epoch 2/3`. */
-  constructor(private readonly out: Output, private readonly epochs: number) {}
+  /**
+   * `epochs` is the planned number of epochs, shown as `epoch 2/3`; `now` is the clock in ms that
+   * throttles redraws (injected by tests).
+   */
+  constructor(private readonly out: Output, private readonly epochs: number, private readonly now: () => number = () => performance.now()) {}
 
   /** Redraws the bar (on a TTY, at most 10 times a second, and always for an epoch's last step). */
   step(e: StepEvent): void {
     if (!this.out.isTTY) return;
-    const t = performance.now();
+    const t = this.now();
     if (t - this.lastDraw < 100 && e.step !== e.steps) return;
     this.lastDraw = t;
     const width = 24;

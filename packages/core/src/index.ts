@@ -43,3 +43,7 @@ export { type BackendName, useBackend } from './kernels/backend.js';
 export {
   wasmKernels, wasmSimdSupported, setWasmThreads, wasmThreads, wasmMemoryBytes, type WasmThreadOptions,
 } from './kernels/wasm/index.js';
+export {
+  checkKnownOptions, checkPair, optionNames, fmtValue, checkNonNegative, checkFinite, checkUnitInterval, checkInteger,
+  checkBoolean, checkChoice, checkPerGroup,
+} from './check.js';

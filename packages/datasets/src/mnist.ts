@@ -8,6 +8,7 @@ import { ArgumentError, DTypeError, ShapeError, Tensor, fmtShape } from '@simple
 import { TensorDataset } from './data.js';
 import { DatasetError } from './errors.js';
 import { type IdxArray, readIdx } from './idx.js';
+import { settlePair } from './settle.js';
 
 /** The two parts of MNIST-style data. */
 export type MnistSplit = 'train' | 'test';
@@ -193,10 +194,10 @@ export async function loadFromSource(kind: MnistKind, options: MnistOptions, hin
   } else {
     throw new ArgumentError(op, 'source must be a base URL or { images, labels }');
   }
-  const [images, labels] = await Promise.all([
+  const [images, labels] = await settlePair(
     readSource(op, pair.images, files.images, options),
     readSource(op, pair.labels, files.labels, options),
-  ]);
+  );
   return mnistFromIdx(kind, split, images.idx, labels.idx, { images: images.name, labels: labels.name });
 }
 

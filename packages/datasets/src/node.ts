@@ -18,6 +18,7 @@ import {
   FASHION_KIND, MNIST_KIND, type MnistDataset, type MnistKind, type MnistOptions, checkSplit, loadFromSource,
   mnistFileNames, mnistFromIdx,
 } from './mnist.js';
+import { settlePair } from './settle.js';
 
 export * from './index.js';
 
@@ -63,22 +64,27 @@ export async function readIdxFile(path: string, options: Omit<ReadIdxOptions, 'n
   return readIdx(bytes, { ...options, name: path });
 }
 
-/** `dir/name`, or `dir/name.gz` when only the compressed file exists. */
-async function findFile(op: string, dir: string, name: string): Promise<string> {
+/** `dir/name`, or `dir/name.gz` when only the compressed file exists; `undefined` when neither is a file. */
+async function findFile(dir: string, name: string): Promise<string | undefined> {
   for (const candidate of [join(dir, name), join(dir, `${name}.gz`)]) {
     if (await stat(candidate).then((s) => s.isFile(), () => false)) return candidate;
   }
-  throw new DatasetError(op, `neither ${name} nor ${name}.gz is a file in ${dir}`);
+  return undefined;
 }
 
 async function loadFromDir(kind: MnistKind, options: NodeMnistOptions, dir: string): Promise<MnistDataset> {
   const split = checkSplit(kind.op, options.split ?? 'train');
   const names = mnistFileNames(split);
-  const [imagesPath, labelsPath] = await Promise.all([findFile(kind.op, dir, names.images), findFile(kind.op, dir, names.labels)]);
-  const [images, labels] = await Promise.all([
+  // Both lookups finish before anything is reported, so the error names every missing file in a
+  // fixed order, whichever lookup happens to settle first.
+  const [imagesPath, labelsPath] = await Promise.all([findFile(dir, names.images), findFile(dir, names.labels)]);
+  const missing = [[names.images, imagesPath], [names.labels, labelsPath]]
+    .filter(([, path]) => path === undefined).map(([name]) => `neither ${name} nor ${name}.gz is a file in ${dir}`);
+  if (imagesPath === undefined || labelsPath === undefined) throw new DatasetError(kind.op, missing.join('; '));
+  const [images, labels] = await settlePair(
     readIdxFile(imagesPath, { maxBytes: options.maxBytes }),
     readIdxFile(labelsPath, { maxBytes: options.maxBytes }),
-  ]);
+  );
   return mnistFromIdx(kind, split, images, labels, { images: imagesPath, labels: labelsPath });
 }
 

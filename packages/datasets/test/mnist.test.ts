@@ -102,7 +102,13 @@ test('mnist({ dir }) reads raw and .gz files alike and gives the same tensors as
     assert.equal(fromDir.images.data, testSet.images.data);
     assert.equal(fromDir.labels.data, testSet.labels.data);
     await rejectsWith(mnist({ split: 'train', dir }), DatasetError,
-      'mnist: neither train-images-idx3-ubyte nor train-images-idx3-ubyte.gz is a file in', dir);
+      `mnist: neither train-images-idx3-ubyte nor train-images-idx3-ubyte.gz is a file in ${dir}; `
+      + `neither train-labels-idx1-ubyte nor train-labels-idx1-ubyte.gz is a file in ${dir}`);
+    // Only the labels present: the error names the images alone.
+    writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), gzipSync(readFileSync(join(DATA, 't10k-labels-idx1-ubyte'))));
+    await rejectsWith(mnist({ split: 'train', dir }), DatasetError,
+      `mnist: neither train-images-idx3-ubyte nor train-images-idx3-ubyte.gz is a file in ${dir}`);
+    await mnist({ split: 'train', dir }).catch((e: Error) => assert.not.match(e.message, 'train-labels'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -126,6 +132,9 @@ test('mnist({ source: base URL }) fetches <base>/<name>.gz through an injected f
   assert.equal(histogram(ds.labels), histogram(testSet.labels));
   await rejectsWith(browser.mnist({ source: 'https://example.org/mnist/', fetch }), DatasetError,
     'mnist: fetching https://example.org/mnist/train-images-idx3-ubyte.gz failed with HTTP 404 Not Found');
+  // Images found, labels missing: the labels are named, never a race between the two fetches.
+  await rejectsWith(browser.mnist({ split: 'test', source: { images: 'https://example.org/mnist/t10k-images-idx3-ubyte.gz', labels: 'https://example.org/nope' }, fetch }),
+    DatasetError, 'mnist: fetching https://example.org/nope failed with HTTP 404 Not Found');
 });
 
 test('URL sources: suffix "", URL objects, relative bases, explicit { images, labels } URLs', async () => {
@@ -220,7 +229,9 @@ test('fashionMnist reads the same format from a directory (or bytes) with the cl
     assert.equal(viaBytes.images.data, ds.images.data);
     const browserBytes = await browser.fashionMnist({ source: pair });
     assert.equal(browserBytes.labels.data, ds.labels.data);
-    await rejectsWith(fashionMnist({ dir, split: 'test' }), DatasetError, 'fashionMnist: neither t10k-images-idx3-ubyte nor t10k-images-idx3-ubyte.gz');
+    await rejectsWith(fashionMnist({ dir, split: 'test' }), DatasetError,
+      `fashionMnist: neither t10k-images-idx3-ubyte nor t10k-images-idx3-ubyte.gz is a file in ${dir}; `
+      + `neither t10k-labels-idx1-ubyte nor t10k-labels-idx1-ubyte.gz is a file in ${dir}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 /** Adam and AdamW: one update loop, differing only in where weight decay enters. */
 import type { FloatArray } from '@simplegrad/core';
 import { ArgumentError } from '@simplegrad/core';
-import { checkBoolean, checkKnownOptions, checkNonNegative, checkUnitInterval, fmtValue, optionNames } from './check.js';
+import { checkBoolean, checkKnownOptions, checkNonNegative, checkUnitInterval, fmtValue, optionNames } from '@simplegrad/core';
 import { Optimizer, type ParamGroup, type ParamsInput, type StateReader, groupSuffix, zerosLike } from './optimizer.js';
 
 /** Options of {@link Adam} and {@link AdamW}. Every one can also be set per parameter group. */

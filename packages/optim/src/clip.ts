@@ -1,6 +1,6 @@
 /** Gradient clipping: by global norm (`clipGradNorm`) and by value (`clipGradValue`). */
 import { ArgumentError, Tensor } from '@simplegrad/core';
-import { checkBoolean, checkKnownOptions, checkNonNegative, fmtValue, optionNames } from './check.js';
+import { checkBoolean, checkKnownOptions, checkNonNegative, fmtValue, optionNames } from '@simplegrad/core';
 import { isIterable } from './optimizer.js';
 
 /** Options of {@link clipGradNorm}. */

@@ -5,7 +5,7 @@
  */
 import { ArgumentError, ShapeError, Tensor, fmtShape, sameShape } from '@simplegrad/core';
 import type { FloatArray } from '@simplegrad/core';
-import { checkNonNegative, fmtValue } from './check.js';
+import { checkNonNegative, fmtValue } from '@simplegrad/core';
 
 /** Hyperparameters every optimizer has: the learning rate, which schedulers rewrite. */
 export interface Hyperparameters {

@@ -1,7 +1,7 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay. */
 import type { FloatArray } from '@simplegrad/core';
 import { ArgumentError } from '@simplegrad/core';
-import { checkBoolean, checkFinite, checkKnownOptions, checkNonNegative, optionNames } from './check.js';
+import { checkBoolean, checkFinite, checkKnownOptions, checkNonNegative, optionNames } from '@simplegrad/core';
 import { Optimizer, type ParamGroup, type ParamsInput, type StateReader, groupSuffix, zerosLike } from './optimizer.js';
 
 /** Options of {@link SGD}. Every one can also be set per parameter group. */

@@ -1,6 +1,6 @@
 /** CosineAnnealingLR: half a cosine from the initial lr down to `etaMin` over `tMax` epochs. */
 import type { Optimizer } from '../optimizer.js';
-import { checkInteger, checkKnownOptions, checkNonNegative, optionNames } from '../check.js';
+import { checkInteger, checkKnownOptions, checkNonNegative, optionNames } from '@simplegrad/core';
 import { LRScheduler } from './lr-scheduler.js';
 
 /** Options of {@link CosineAnnealingLR}. */

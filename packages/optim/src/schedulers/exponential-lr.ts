@@ -1,6 +1,6 @@
 /** ExponentialLR: multiply the lr by `gamma` every epoch. */
 import type { Optimizer } from '../optimizer.js';
-import { checkKnownOptions, checkNonNegative, optionNames } from '../check.js';
+import { checkKnownOptions, checkNonNegative, optionNames } from '@simplegrad/core';
 import { LRScheduler } from './lr-scheduler.js';
 
 /** Options of {@link ExponentialLR}. */

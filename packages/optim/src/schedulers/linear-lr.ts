@@ -1,7 +1,7 @@
 /** LinearLR: scale the lr linearly from `startFactor` to `endFactor` (a warm-up). */
 import { ArgumentError } from '@simplegrad/core';
 import type { Optimizer } from '../optimizer.js';
-import { checkInteger, checkKnownOptions, fmtValue, optionNames } from '../check.js';
+import { checkInteger, checkKnownOptions, fmtValue, optionNames } from '@simplegrad/core';
 import { LRScheduler } from './lr-scheduler.js';
 
 /** Options of {@link LinearLR}. */

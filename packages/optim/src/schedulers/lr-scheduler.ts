@@ -5,7 +5,7 @@
  */
 import { ArgumentError } from '@simplegrad/core';
 import { Optimizer } from '../optimizer.js';
-import { checkInteger, checkPerGroup, fmtValue } from '../check.js';
+import { checkInteger, checkPerGroup, fmtValue } from '@simplegrad/core';
 
 /** A scheduler's state dict: plain data, safe for `JSON.stringify`. */
 export interface SchedulerStateDict<O> {

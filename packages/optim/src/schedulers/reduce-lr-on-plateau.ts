@@ -1,7 +1,7 @@
 /** ReduceLROnPlateau: cut the lr when a monitored metric stops improving. */
 import { ArgumentError } from '@simplegrad/core';
 import { Optimizer } from '../optimizer.js';
-import { checkChoice, checkInteger, checkKnownOptions, checkNonNegative, checkPerGroup, checkUnitInterval, fmtValue, optionNames } from '../check.js';
+import { checkChoice, checkInteger, checkKnownOptions, checkNonNegative, checkPerGroup, checkUnitInterval, fmtValue, optionNames } from '@simplegrad/core';
 
 /** Options of {@link ReduceLROnPlateau}. */
 export interface ReduceLROnPlateauOptions {

@@ -1,6 +1,6 @@
 /** StepLR: multiply the lr by `gamma` every `stepSize` epochs. */
 import type { Optimizer } from '../optimizer.js';
-import { checkInteger, checkKnownOptions, checkNonNegative, optionNames } from '../check.js';
+import { checkInteger, checkKnownOptions, checkNonNegative, optionNames } from '@simplegrad/core';
 import { LRScheduler } from './lr-scheduler.js';
 
 /** Options of {@link StepLR}. */

@@ -85,6 +85,17 @@ export function chunksByWorkers(): number {
   return pool?.chunksByWorkers ?? 0;
 }
 
+/**
+ * For tests: when `on`, the caller of a pooled job runs none of its chunks and waits for the
+ * workers to run them all (see `Pool.workersOnly`). Returns whether a pool exists to obey it.
+ */
+export function setWorkersOnly(on: boolean): boolean {
+  getEngine();
+  if (pool === null) return false;
+  pool.workersOnly = on;
+  return true;
+}
+
 /** Threads a job may use right now: 1 plus the pool's workers. */
 export function threadSlots(): number {
   return 1 + (pool?.size ?? 0);

@@ -100,6 +100,11 @@ for (;;) {
 export class Pool {
   private readonly workers: NodeWorker[] = [];
   private readonly ctrl: Int32Array;
+  /**
+   * For tests: the caller claims no chunk and waits for the workers to run them all, so a test can
+   * know that work was split across threads by waiting for it, not by hoping for a race.
+   */
+  workersOnly = false;
 
   /** Starts `count` workers on `engine` (which must be shared); idle, they spin `spinMs` before sleeping. */
   constructor(readonly engine: Engine, count: number, threads: WorkerThreads, spinMs: number) {
@@ -135,7 +140,7 @@ export class Pool {
     Atomics.add(ctrl, SEQ, 1);
     Atomics.notify(ctrl, SEQ);
     let failure: unknown = null;
-    for (;;) {
+    while (!this.workersOnly) {
       const w = Atomics.load(ctrl, CLAIM);
       const next = w & 0xffff;
       if (next >= total) break;

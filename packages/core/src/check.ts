@@ -1,10 +1,12 @@
 /**
- * Hyperparameter checks shared by the optimizers, schedulers and clipping. Each throws an
- * `ArgumentError` naming the class or function, the option, the rule and the value it got, e.g.
- * `SGD: lr must be >= 0, got -0.1` or `Adam: betas[0] must be in [0, 1), got 1.2 (param group 1)`.
+ * Argument checks shared by every package (core ops, nn layers and losses, optimizers, schedulers,
+ * data loaders): one place that decides what a valid option is and how a rejection reads. Each
+ * throws an `ArgumentError` naming the op, the option, the rule and the value it got, e.g.
+ * `SGD: lr must be >= 0, got -0.1` or `conv2d: unknown option 'dilations' (known: bias, stride, ...)`.
  * `NaN` fails every numeric rule, because JavaScript's comparisons with `NaN` are false.
  */
-import { ArgumentError, Tensor, fmtShape } from '@simplegrad/core';
+import { ArgumentError, fmtShape } from './errors.js';
+import { Tensor } from './tensor.js';
 
 /**
  * Formats a rejected value for a message: numbers as JavaScript prints them, strings quoted,
@@ -13,7 +15,8 @@ import { ArgumentError, Tensor, fmtShape } from '@simplegrad/core';
 export function fmtValue(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
   if (typeof v === 'number' || typeof v === 'boolean' || v === undefined || v === null) return String(v);
-  if (Array.isArray(v)) return `[${v.map(fmtValue).join(', ')}]`;
+  // Bounded: a message never re-serialises unbounded input (a long or deeply nested array).
+  if (Array.isArray(v)) return v.length > 8 ? `an array of ${v.length} elements` : `[${v.map((e) => (Array.isArray(e) ? 'an array' : fmtValue(e))).join(', ')}]`;
   if (v instanceof Tensor) return `a tensor of shape ${fmtShape(v.shape)}`;
   return typeof v;
 }
@@ -32,12 +35,28 @@ export function optionNames<T>(table: Record<keyof T, true>): string[] {
  * this in object literals, but not in options built at run time or coming from JSON.
  */
 export function checkKnownOptions(op: string, options: unknown, known: readonly string[]): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof Tensor) {
     throw new ArgumentError(op, `options must be an object such as { ${known[0]}: ... }, got ${fmtValue(options)}`);
   }
   for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new ArgumentError(op, `unknown option '${key}' (known: ${known.join(', ')})`);
+    if (!known.includes(key)) throw new ArgumentError(op, `unknown option '${key.length > 64 ? `${key.slice(0, 64)}…` : key}' (known: ${known.join(', ')})`);
   }
+}
+
+/**
+ * A number or a `[a, b]` pair of integers `>= min` (kernel sizes, strides, dilations, paddings),
+ * returned as a pair; `ctx` (e.g. `(input [1, 3, 8, 8])`) ends the message.
+ *
+ * @example
+ * checkPair('conv2d', 'stride', 2, 1);   // [2, 2]
+ */
+export function checkPair(op: string, name: string, v: unknown, min: number, ctx = ''): [number, number] {
+  const p = typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= min)) {
+    const kind = min === 1 ? 'positive integer' : min === 0 ? 'non-negative integer' : `integer >= ${min}`;
+    fail(op, name, `be a ${kind} or a pair of them`, v, ctx ? ` ${ctx}` : '');
+  }
+  return [p[0], p[1]];
 }
 
 function fail(op: string, name: string, rule: string, v: unknown, where: string): never {
