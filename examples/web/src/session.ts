@@ -1,14 +1,15 @@
 /**
  * One demo run, free of any DOM or Node API so the exact same bundled file runs in the browser's
  * worker and in Node (the browser test imports `web/dist/session.mjs` to check that both produce
- * bit-identical weights). It wraps the shared loop of `examples/src/mnist/train.ts` and adds what
- * the page needs: live accuracy points, predictions for a few test digits, a digest of the weights,
+ * bit-identical weights). It runs `@simplegrad/train`'s `fitEvents` on the recipe of
+ * `examples/src/mnist/train.ts` and adds what the page needs: live accuracy points, predictions for a few test digits, a digest of the weights,
  * a checkpoint, and a samples/s figure that counts only the time spent training.
  */
 import { type BackendName, manualSeed, setWasmThreads, useBackend, wasmSimdSupported } from '@simplegrad/core';
 import { type MnistDataset, mnist } from '@simplegrad/datasets';
 import { type Module, saveSafetensors, withEvalMode } from '@simplegrad/nn';
-import { accuracy, normalizeMnist, train } from '../../src/mnist/train.js';
+import { evaluate, fitEvents } from '@simplegrad/train';
+import { evalLoader, mnistSetup, normalizeMnist } from '../../src/mnist/train.js';
 import { mnistModel } from '../../src/mnist/model.js';
 import type { BackendChoice, RunOptions } from './options.js';
 
@@ -165,27 +166,26 @@ export class TrainingRun {
     // Time from handing control back to the loop until its next step event is training time;
     // what this generator's consumer and the evaluations below do in between is not.
     let resumed = now();
-    for await (const e of train({
-      train: this.data.train, test: this.data.test, model: this.model, signal,
-      epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, schedule: o.schedule, seed: o.seed, limit: o.limit, testLimit: o.testLimit,
-    })) {
-      if (e.type === 'step') {
+    const { loader, options } = mnistSetup(this.data, { ...o, model: this.model });
+    for await (const e of fitEvents(this.model, loader, { ...options, signal })) {
+      if (e.type === 'batchEnd') {
         trainMs += now() - resumed;
         globalStep++;
-        samples += Math.min(o.batchSize, n - (e.step - 1) * o.batchSize);
+        samples += e.logs.size;
         const rate = samples / (trainMs / 1000);
-        yield { type: 'step', epoch: e.epoch, step: e.step, steps, globalStep, totalSteps, loss: e.loss, samplesPerSec: rate, etaSec: ((totalSteps - globalStep) * trainMs) / globalStep / 1000 };
+        yield { type: 'step', epoch: e.logs.epoch, step: e.logs.batch, steps, globalStep, totalSteps, loss: e.logs.loss, samplesPerSec: rate, etaSec: ((totalSteps - globalStep) * trainMs) / globalStep / 1000 };
         if (o.evalEvery > 0 && globalStep % o.evalEvery === 0) {
           const images = Math.min(o.evalLimit, this.data.test.length);
-          yield { type: 'eval', globalStep, accuracy: accuracy(this.model, this.data.test, 500, images), images, predictions: this.predictions() };
+          const { accuracy } = await evaluate(this.model, evalLoader(this.data.test, images));
+          yield { type: 'eval', globalStep, accuracy, images, predictions: this.predictions() };
         }
-      } else if (e.type === 'epoch') {
-        lastAccuracy = e.testAccuracy;
-        yield { type: 'epoch', epoch: e.epoch, globalStep, trainLoss: e.trainLoss, testAccuracy: e.testAccuracy, seconds: e.seconds, predictions: this.predictions() };
-      } else {
+      } else if (e.type === 'epochEnd') {
+        lastAccuracy = e.logs.valAccuracy;
+        yield { type: 'epoch', epoch: e.logs.epoch, globalStep, trainLoss: e.logs.loss, testAccuracy: e.logs.valAccuracy, seconds: e.logs.seconds, predictions: this.predictions() };
+      } else if (e.type === 'trainEnd') {
         const trainSeconds = trainMs / 1000;
         yield {
-          type: 'done', aborted: e.aborted, steps: globalStep, samples, trainSeconds, seconds: (now() - t0) / 1000,
+          type: 'done', aborted: e.history.stopped === 'aborted', steps: globalStep, samples, trainSeconds, seconds: (now() - t0) / 1000,
           samplesPerSec: trainSeconds > 0 ? samples / trainSeconds : 0, digest: await weightsDigest(this.model), predictions: this.predictions(),
           testAccuracy: lastAccuracy,
         };
