@@ -35,7 +35,9 @@ export const MAX_PAGES = 32768;
  */
 export const LAYOUT = { CTRL: 1024, JOB: 2048, TMP: 4096, TMP_BYTES: 1024, HEAP: 65536 };
 /** Job codes of `runChunk`: what one chunk of a job computes (see kernels.ts). */
-export const OPS = { PACK: 0, ROWS: 1, CONV_FORWARD: 2, CONV_INPUT_GRAD: 3, CONV_WEIGHT_GRAD: 4, MAX_POOL_2X2: 5, RELU: 6, WINOGRAD: 7, COLS: 8 };
+export const OPS = { PACK: 0, ROWS: 1, CONV_FORWARD: 2, CONV_INPUT_GRAD: 3, CONV_WEIGHT_GRAD: 4, MAX_POOL_2X2: 5, RELU: 6, WINOGRAD: 7, COLS: 8,
+  CONV_FOLD_IM2COL: 20, CONV_FOLD_COL2IM: 21, DEPTHWISE_FORWARD: 22, DEPTHWISE_INPUT_GRAD: 23, DEPTHWISE_WEIGHT_GRAD: 24,
+  BATCH_NORM_FORWARD: 30, BATCH_NORM_BACKWARD: 31 };
 
 /** AssemblyScript source of the `rows`×NR micro-kernel: `C[rows×NR] (+)= A[rows×kc]·Bpanel[kc×NR]`. */
 function microKernel(rows) {
@@ -102,7 +104,8 @@ async function compile(shared) {
     memoryBase: 16384,
     ...(shared ? { sharedMemory: true, maximumMemory: MAX_PAGES } : {}),
   };
-  const result = await asc.compileString({ 'kernels.ts': source() }, options);
+  // Kernels in files of their own (imported by kernels.ts) compile as they are.
+  const result = await asc.compileString({ 'kernels.ts': source(), 'batchnorm.ts': readFileSync(resolve(dirname(sourcePath), 'batchnorm.ts'), 'utf8') }, options);
   if (result.error || !result.binary) {
     throw new Error(`build-wasm: AssemblyScript failed\n${result.stderr.toString()}\n${result.error ?? ''}`);
   }

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 const pattern = process.argv[2] ?? '(packages/[^/]+|examples)/test/.*\\.test\\.ts$';
 const args = [
   'node_modules/c8/bin/c8.js',
-  'node', '--conditions=source', '--import', 'tsx',
+  'node', '--conditions=@simplegrad/source', '--import', 'tsx',
   'node_modules/uvu/bin.js', '.', pattern, '--no-color',
 ];
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

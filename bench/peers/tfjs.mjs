@@ -73,7 +73,7 @@ function patchedConv(x, w, pad) {
 }
 
 /** Whether workload `spec` differentiates a convolution. */
-const convBackward = (spec) => (spec.kind === 'model' ? spec.layers.some((l) => l.type === 'conv') : spec.backward);
+const convBackward = (spec) => (spec.kind === 'model' ? spec.layers.some((l) => l.type === 'conv') : spec.kind === 'conv' && spec.backward);
 
 /** Whether workload `spec` runs with the patched conv gradients (see the file comment). */
 function patched(spec) {
@@ -112,6 +112,8 @@ const nhwc = (s) => (s.length === 4 ? [s[0], s[2], s[3], s[1]] : s);
 
 /** One iteration of `spec`, or throws if TF.js cannot run it. */
 function stepOf(spec) {
+  // tfjs-core has no model zoo, and a hand-written ResNet/MobileNet here would measure our port, not TF.js.
+  if (spec.kind === 'arch') throw new Error('no TF.js build of torchvision architectures (tfjs-core has no model zoo)');
   const conv2d = patched(spec) ? patchedConv : shippedConv;
   if (spec.kind === 'conv') {
     const x = normal(nhwc(spec.x));

@@ -12,6 +12,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+# torchvision's builders for the 'arch' workloads (ResNet-18, MobileNetV2), by the spec's name.
+ARCHS = {"resnet18": "resnet18", "mobilenetV2": "mobilenet_v2"}
+
 
 def build_model(layers):
     mods = []
@@ -49,11 +52,16 @@ def step_of(spec):
             x.grad = w.grad = None
             F.conv2d(x, w, padding=pad).sum().backward()
         return fwd_bwd
-    model = build_model(spec["layers"])
+    if spec["kind"] == "arch":
+        import torchvision  # only the arch workloads need it
+        model = getattr(torchvision.models, ARCHS[spec["arch"]])(num_classes=spec["classes"])
+    else:
+        model = build_model(spec["layers"])
     x = torch.randn(spec["input"])
     y = torch.randint(0, spec["classes"], (spec["input"][0],))
     opt = {"adam": lambda: torch.optim.Adam(model.parameters(), lr=1e-3),
            "sgd": lambda: torch.optim.SGD(model.parameters(), lr=0.01),
+           "sgd-momentum": lambda: torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9),
            "none": lambda: None}[spec["optimizer"]]()
 
     def train():

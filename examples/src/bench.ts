@@ -7,23 +7,32 @@
  * bench/peers) and PyTorch (if /usr/bin/python3 imports torch), run on the same shapes in the same
  * run, and prints simplegrad's speed-ups over them.
  *
- * Flags: --quick (short budgets), --only W2,W4 (workload ids or prefixes), --peers, --no-gemm,
- * --memory N (train W2 for N steps and report the resident memory before and after).
+ * Flags: --quick (short budgets), --only W2,W4 (workload ids or prefixes), --peers, --no-tfjs (peers
+ * without TF.js), --no-gemm, --no-js (skip the plain-JS reference backend), --memory N (train W2, or the workload named by
+ * --memory-on, for N steps and report the resident and wasm memory before and after), --profile ID
+ * (a CPU profile of a few steps of workload ID, top self time), --allocs ID (typed arrays allocated
+ * per step of workload ID).
  */
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as sg from '@simplegrad/core';
-import { BUDGETS, type Budget, W2_GEMMS, gemmGflops, parallelCapacity, settle, timeMs } from './bench/measure.js';
+import { BUDGETS, type Budget, W2_GEMMS, countAllocations, gemmGflops, parallelCapacity, settle, timeMs } from './bench/measure.js';
+import { profileSteps } from './bench/profile.js';
 import { type Cell, ratioTable, renderTable, resultsTable } from './bench/table.js';
 import { WORKLOADS, type WorkloadSpec, simplegradStep } from './bench/workloads.js';
 import { runPeers } from './bench/peers.js';
 
 const USAGE = `usage: npm run bench [-- flags]    (npm run bench:peers adds TensorFlow.js and PyTorch)
   --quick        short time budgets (about half the run time)
-  --only W2,W4   only these workloads (ids or prefixes: W1, W1b, W2, W3, W4, MNIST)
+  --only W2,W4   only these workloads (ids or prefixes: W1, W1b, W2, W3, W4, MNIST, ResNet-18, MobileNetV2)
   --peers        also run TensorFlow.js (installed on demand into bench/peers) and PyTorch if available
   --no-gemm      skip the GEMM GFLOP/s table
-  --memory N     train W2 for N steps and report resident memory before and after`;
+  --no-js        skip the plain-JS reference backend (slow on ResNet-18 and MobileNetV2)
+  --no-tfjs      with --peers: PyTorch only (TF.js is installed into bench/peers on first use)
+  --memory N     train W2 for N steps and report resident and wasm memory before and after
+  --memory-on ID the model workload --memory trains instead of W2 (e.g. ResNet-18)
+  --profile ID   CPU-profile 3 steps of workload ID (wasm, 2 threads) and print the top self time
+  --allocs ID    count the typed arrays (and bytes) one step of workload ID allocates`;
 
 /** A simplegrad configuration: backend and thread count. */
 interface Config {
@@ -48,9 +57,9 @@ function use(c: Config): void {
 const load = (): string => loadavg().map((v) => v.toFixed(2)).join(' ');
 
 /** Runs every selected workload on every configuration. */
-function benchSimplegrad(specs: WorkloadSpec[], budget: Budget): Cell[] {
+function benchSimplegrad(specs: WorkloadSpec[], budget: Budget, configs: Config[]): Cell[] {
   const cells: Cell[] = [];
-  for (const c of CONFIGS) {
+  for (const c of configs) {
     use(c);
     // The plain-JS reference is ~10× slower: one warm-up run is enough for it.
     const b = c.backend === 'js' ? { ...budget, warmup: Math.min(budget.warmup, 1) } : budget;
@@ -75,20 +84,48 @@ function benchGemm(budget: Budget): string {
   return renderTable(['GEMM on W2 shapes (GFLOP/s)', 'm×n×k', ...CONFIGS.map((c) => c.label)], rows);
 }
 
-/** Trains W2 for `steps` steps on the default thread count and reports memory after warm-up and at the end. */
-function benchMemory(steps: number): string {
+/** Trains workload `id` for `steps` steps on two threads and reports memory after warm-up and at the end. */
+function benchMemory(steps: number, id: string): string {
   use({ label: 'wasm', backend: 'wasm', threads: 2 });
-  const w2 = WORKLOADS.find((w) => w.id === 'W2')!;
-  const step = simplegradStep(w2);
+  const spec = WORKLOADS.find((w) => w.id === id);
+  if (spec === undefined || spec.kind === 'conv') throw new Error(`bench: --memory-on needs a model workload id, got '${id}'`);
+  const step = simplegradStep(spec);
   for (let i = 0; i < 20; i++) step();
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
   const start = { rss: process.memoryUsage().rss, wasm: sg.wasmMemoryBytes() };
   const t = performance.now();
   for (let i = 0; i < steps; i++) step();
   const end = { rss: process.memoryUsage().rss, wasm: sg.wasmMemoryBytes() };
-  const sps = (steps * 64 * 1000) / (performance.now() - t);
-  return `memory over ${steps} W2 steps after 20 warm-up steps (wasm, 2 threads, ${sps.toFixed(0)} samples/s): `
+  const sps = (steps * spec.input[0] * 1000) / (performance.now() - t);
+  return `memory over ${steps} ${id} steps after 20 warm-up steps (wasm, 2 threads, ${sps.toFixed(1)} samples/s): `
     + `RSS ${mb(start.rss)} → ${mb(end.rss)}, wasm memory ${mb(start.wasm)} → ${mb(end.wasm)}`;
+}
+
+/** The model workload `id`, or an error listing the ids. */
+function modelWorkload(id: string): WorkloadSpec {
+  const spec = WORKLOADS.find((w) => w.id === id);
+  if (spec === undefined) throw new Error(`bench: no workload '${id}' (known: ${WORKLOADS.map((w) => w.id).join(', ')})`);
+  return spec;
+}
+
+/** --profile and --allocs: a CPU profile and the allocations of a few steps, after 2 warm-up steps. */
+async function inspectWorkload(profileId: string | undefined, allocsId: string | undefined): Promise<void> {
+  use({ label: 'wasm 2t', backend: 'wasm', threads: 2 });
+  if (profileId !== undefined) {
+    const step = simplegradStep(modelWorkload(profileId));
+    step();
+    step();
+    const file = `${profileId.replace(/[^A-Za-z0-9-]/g, '_')}.cpuprofile`;
+    console.log(`${profileId}: ${await profileSteps(step, 3, file)}`);
+  }
+  // After the profile: counting swaps the typed-array constructors, which deoptimises what it touches.
+  if (allocsId !== undefined) {
+    const step = simplegradStep(modelWorkload(allocsId));
+    step();
+    step();
+    const { arrays, bytes } = countAllocations(step, 3);
+    console.log(`${allocsId}: ${arrays.toFixed(0)} typed arrays, ${(bytes / 2 ** 20).toFixed(1)} MB allocated per step`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -99,11 +136,20 @@ async function main(): Promise<void> {
       peers: { type: 'boolean', default: false },
       'no-gemm': { type: 'boolean', default: false },
       memory: { type: 'string' },
+      'memory-on': { type: 'string', default: 'W2' },
+      'no-js': { type: 'boolean', default: false },
+      'no-tfjs': { type: 'boolean', default: false },
+      profile: { type: 'string' },
+      allocs: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     console.log(USAGE);
+    return;
+  }
+  if (values.profile !== undefined || values.allocs !== undefined) {
+    await inspectWorkload(values.profile, values.allocs);
     return;
   }
   const budget = values.quick ? BUDGETS.quick : BUDGETS.full;
@@ -117,10 +163,11 @@ async function main(): Promise<void> {
   console.log(`medians of timed runs after ${budget.warmup} warm-up run(s); conv throughput counts fwd+bwd as 3× the forward flops\n`);
 
   const started = performance.now();
-  const cells = benchSimplegrad(specs, budget);
-  const configs = CONFIGS.map((c) => c.label);
+  const chosen = values['no-js'] ? CONFIGS.filter((c) => c.backend !== 'js') : CONFIGS;
+  const cells = benchSimplegrad(specs, budget, chosen);
+  const configs = chosen.map((c) => c.label);
   if (values.peers) {
-    const peers = runPeers(specs, values.quick);
+    const peers = runPeers(specs, values.quick, !values['no-tfjs']);
     cells.push(...peers.cells);
     configs.push(...peers.configs);
   }
@@ -132,7 +179,7 @@ async function main(): Promise<void> {
     console.log(`\nsimplegrad's speed-up (peer time / simplegrad time; > 1 means simplegrad is faster)\n${ratioTable(specs, pairs.filter(([, p]) => configs.includes(p)), cells)}`);
   }
   if (!values['no-gemm']) console.log(`\n${benchGemm(budget)}`);
-  if (values.memory) console.log(`\n${benchMemory(Number(values.memory))}`);
+  if (values.memory) console.log(`\n${benchMemory(Number(values.memory), values['memory-on'])}`);
   console.log(`\nload average at end ${load()}, cores free for us ≈ ${(await parallelCapacity()).toFixed(2)}; ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 

@@ -117,3 +117,50 @@ export async function parallelCapacity(): Promise<number> {
   const two = await spin(2);
   return (2 * one) / two;
 }
+
+/** Typed arrays constructed and their bytes, per call of a step: see {@link countAllocations}. */
+export interface Allocations {
+  arrays: number;
+  bytes: number;
+}
+
+/**
+ * Counts the float32/float64/int32 arrays (and their bytes) that `steps` calls of `step` construct,
+ * per call: `new Float32Array(n)` and friends, and copies by `slice`. Works by wrapping the global
+ * constructors in counting proxies (`instanceof` keeps working through them) and the typed arrays'
+ * `slice` for the duration, which deoptimises the code it touches: never time while counting.
+ */
+export function countAllocations(step: () => void, steps: number): Allocations {
+  const g = globalThis as unknown as Record<string, unknown>;
+  const names = ['Float32Array', 'Float64Array', 'Int32Array'] as const;
+  const originals = names.map((n) => g[n] as new (...a: unknown[]) => ArrayBufferView);
+  const typedArrayProto = Object.getPrototypeOf(Float32Array.prototype) as { slice: (this: ArrayBufferView, ...a: unknown[]) => ArrayBufferView };
+  const slice = typedArrayProto.slice;
+  let arrays = 0;
+  let bytes = 0;
+  const count = (a: ArrayBufferView): void => {
+    arrays++;
+    bytes += a.byteLength;
+  };
+  names.forEach((n, i) => {
+    g[n] = new Proxy(originals[i], {
+      construct(target, args, newTarget) {
+        const a = Reflect.construct(target, args, newTarget) as ArrayBufferView;
+        count(a);
+        return a;
+      },
+    });
+  });
+  typedArrayProto.slice = function countedSlice(this: ArrayBufferView, ...args: unknown[]) {
+    const a = slice.apply(this, args);
+    count(a);
+    return a;
+  };
+  try {
+    for (let i = 0; i < steps; i++) step();
+  } finally {
+    names.forEach((n, i) => { g[n] = originals[i]; });
+    typedArrayProto.slice = slice;
+  }
+  return { arrays: arrays / steps, bytes: bytes / steps };
+}

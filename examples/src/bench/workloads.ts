@@ -7,9 +7,11 @@
  * - W3: a CIFAR-sized CNN, forward+backward (no optimizer step) on a batch of 32.
  * - W4: an MLP, one SGD training step on a batch of 128.
  * - MNIST: the MNIST example's default model (examples/src/mnist/model.ts), an Adam step on 64.
+ * - ResNet-18, MobileNetV2: torchvision's architectures (nn's `resnet18` / `mobilenetV2`, 10
+ *   classes), one SGD step with momentum 0.9 on a batch of 32 CIFAR-sized images (32×32×3).
  */
 import * as sg from '@simplegrad/core';
-import { Conv2d, Flatten, Linear, MaxPool2d, type Module, ReLU, Sequential } from '@simplegrad/nn';
+import { Conv2d, Flatten, Linear, MaxPool2d, type Module, ReLU, Sequential, mobilenetV2, resnet18 } from '@simplegrad/nn';
 import { Adam, SGD } from '@simplegrad/optim';
 import { mnistModel } from '../mnist/model.js';
 
@@ -24,7 +26,11 @@ export type LayerSpec =
 /** A workload: a single conv2d, or a model trained (or differentiated) on random data. */
 export type WorkloadSpec =
   | { id: string; kind: 'conv'; backward: boolean; x: number[]; w: number[]; pad: number }
-  | { id: string; kind: 'model'; input: number[]; classes: number; layers: LayerSpec[]; optimizer: 'adam' | 'sgd' | 'none' };
+  | { id: string; kind: 'model'; input: number[]; classes: number; layers: LayerSpec[]; optimizer: 'adam' | 'sgd' | 'none' }
+  | { id: string; kind: 'arch'; arch: Arch; input: number[]; classes: number; optimizer: 'sgd-momentum' };
+
+/** Named architectures, built by each runner from its own model zoo (torchvision's for PyTorch). */
+export type Arch = 'resnet18' | 'mobilenetV2';
 
 const conv = (cin: number, cout: number, k: number, pad = 0): LayerSpec => ({ type: 'conv', in: cin, out: cout, k, pad });
 const relu: LayerSpec = { type: 'relu' };
@@ -55,6 +61,8 @@ export const WORKLOADS: WorkloadSpec[] = [
   { id: 'W4', kind: 'model', input: [128, 784], classes: 10, optimizer: 'sgd', layers: [linear(784, 256), relu, linear(256, 10)] },
   // Read off the example's own model, so the peers train exactly what `npm run mnist` trains.
   { id: 'MNIST', kind: 'model', input: [64, 1, 28, 28], classes: 10, optimizer: 'adam', layers: layersOf(mnistModel()) },
+  { id: 'ResNet-18', kind: 'arch', arch: 'resnet18', input: [32, 3, 32, 32], classes: 10, optimizer: 'sgd-momentum' },
+  { id: 'MobileNetV2', kind: 'arch', arch: 'mobilenetV2', input: [32, 3, 32, 32], classes: 10, optimizer: 'sgd-momentum' },
 ];
 
 /**
@@ -106,6 +114,15 @@ function buildModel(layers: LayerSpec[]): Module {
   }));
 }
 
+/** An architecture from nn's model builders, in training mode. */
+function buildArch(arch: Arch, numClasses: number): Module {
+  switch (arch) {
+    case 'resnet18': return resnet18({ numClasses });
+    case 'mobilenetV2': return mobilenetV2({ numClasses });
+    default: return arch satisfies never;
+  }
+}
+
 /**
  * One iteration of `spec` in simplegrad, on seeded random data: call it repeatedly to time it. The
  * MNIST workload uses the example's own model builder, so the benchmark measures exactly what
@@ -122,11 +139,13 @@ export function simplegradStep(spec: WorkloadSpec): () => void {
       sg.conv2d(x, w, { padding: spec.pad }).sum().backward();
     };
   }
-  const model = spec.id === 'MNIST' ? mnistModel() : buildModel(spec.layers);
+  const model = spec.kind === 'arch' ? buildArch(spec.arch, spec.classes)
+    : spec.id === 'MNIST' ? mnistModel() : buildModel(spec.layers);
   const x = sg.normal(spec.input);
   const y = sg.randint(0, spec.classes, [spec.input[0]]);
   const opt = spec.optimizer === 'adam' ? new Adam(model.parameters(), { lr: 1e-3 })
-    : spec.optimizer === 'sgd' ? new SGD(model.parameters(), { lr: 0.01 }) : null;
+    : spec.optimizer === 'sgd' ? new SGD(model.parameters(), { lr: 0.01 })
+      : spec.optimizer === 'sgd-momentum' ? new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 }) : null;
   return () => {
     model.zeroGrad();
     sg.crossEntropy(model.forward(x), y).backward();

@@ -2,7 +2,8 @@
  * The autograd engine: how ops record themselves in the graph, the iterative backward pass, grad mode,
  * and the public API for user-defined differentiable ops ({@link defineOp}).
  */
-import { AutogradError, ShapeError, fmtShape } from './errors.js';
+import { ArgumentError, AutogradError, ShapeError, fmtShape } from './errors.js';
+import { anomalyMode, anomalyScope, checkBackward, checkForward } from './anomaly.js';
 import { Tensor } from './tensor.js';
 import { sameShape, sizeOf } from './shape.js';
 import { allocate } from './dtype.js';
@@ -18,6 +19,10 @@ export interface GradNode {
   inputs: readonly Tensor[];
   /** Vector–Jacobian product; null once the graph was freed by a backward pass. */
   backward: BackwardFn | null;
+  /** Each input's {@link Tensor.version} when the op ran: backward refuses inputs changed since. */
+  readonly versions?: readonly number[];
+  /** Under anomaly detection: the module whose forward recorded the op, for backward's messages. */
+  readonly scope?: string | null;
 }
 
 let gradEnabled = true;
@@ -54,9 +59,12 @@ export function enableGrad<T>(fn: () => T): T {
  * requires a gradient. `backward` runs later under {@link noGrad}. Returns `out`.
  */
 export function record(op: string, out: Tensor, inputs: readonly Tensor[], backward: BackwardFn): Tensor {
+  if (anomalyMode.on && !anomalyMode.inBackward) checkForward(op, out, inputs);
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
-    out.gradFn = { op, inputs, backward };
+    out.gradFn = anomalyMode.on
+      ? { op, inputs, backward, versions: inputs.map((t) => t.version), scope: anomalyScope() }
+      : { op, inputs, backward, versions: inputs.map((t) => t.version) };
   }
   return out;
 }
@@ -72,7 +80,22 @@ export interface BackwardOptions {
  * any length work), gradients are summed per tensor, accumulated into leaves' `.grad`, and each node
  * is freed as soon as it has been processed unless `retainGraph` is set.
  */
-export function runBackward(root: Tensor, grad?: Tensor, opts: BackwardOptions = {}): void {
+export function runBackward(root: Tensor, grad?: Tensor | BackwardOptions, opts: BackwardOptions = {}): void {
+  // `backward({ retainGraph: true })`, as PyTorch users write `backward(retain_graph=True)`.
+  if (grad !== undefined && !(grad instanceof Tensor)) {
+    if (typeof grad !== 'object' || grad === null || Array.isArray(grad) || ArrayBuffer.isView(grad)) {
+      throw new ArgumentError('backward', `grad must be a Tensor (or an options object { retainGraph }), got ${grad === null ? 'null' : Array.isArray(grad) ? 'an array' : typeof grad}`);
+    }
+    opts = grad;
+    grad = undefined;
+  }
+  if (typeof opts !== 'object' || opts === null) throw new ArgumentError('backward', `options must be an object such as { retainGraph: true }, got ${String(opts)}`);
+  for (const k of Object.keys(opts)) {
+    if (k !== 'retainGraph') throw new ArgumentError('backward', `unknown option '${k.slice(0, 64)}' (known: retainGraph)`);
+  }
+  if (opts.retainGraph !== undefined && typeof opts.retainGraph !== 'boolean') {
+    throw new ArgumentError('backward', `retainGraph must be true or false, got ${String(opts.retainGraph)}`);
+  }
   if (!root.requiresGrad) {
     throw new AutogradError('backward', `the tensor of shape ${fmtShape(root.shape)} does not require grad and has no gradFn`);
   }
@@ -111,10 +134,12 @@ export function runBackward(root: Tensor, grad?: Tensor, opts: BackwardOptions =
       if (node.backward === null) {
         throw new AutogradError('backward', `trying to backward through the graph a second time (op '${node.op}'); its buffers were freed. Pass { retainGraph: true } to the first backward call`);
       }
-      const inputGrads = node.backward(g);
+      checkVersions(node);
+      const inputGrads = anomalyMode.on ? backwardUnchecked(node.backward, g) : node.backward(g);
       node.inputs.forEach((input, k) => {
         const gi = inputGrads[k];
         if (!input.requiresGrad || gi === null || gi === undefined) return;
+        if (anomalyMode.on) checkBackward(node.op, gi, k, node.inputs, node.scope ?? null);
         if (!sameShape(gi.shape, input.shape)) {
           throw new ShapeError('backward', `op '${node.op}' returned a gradient of shape ${fmtShape(gi.shape)} for input ${k} of shape ${fmtShape(input.shape)}`);
         }
@@ -129,6 +154,31 @@ export function runBackward(root: Tensor, grad?: Tensor, opts: BackwardOptions =
   } finally {
     gradEnabled = prev;
   }
+}
+
+/** Runs one op's backward with the forward checks of the ops it composes switched off. */
+function backwardUnchecked(backward: BackwardFn, g: Tensor): readonly (Tensor | null | undefined)[] {
+  const prev = anomalyMode.inBackward;
+  anomalyMode.inBackward = true;
+  try {
+    return backward(g);
+  } finally {
+    anomalyMode.inBackward = prev;
+  }
+}
+
+/**
+ * Throws when an input of `node` was changed in place since the op ran (an optimizer step, an init
+ * fill, loadStateDict): its backward would read the new values and return a wrong gradient.
+ */
+function checkVersions(node: GradNode): void {
+  const { versions } = node;
+  if (versions === undefined) return;
+  node.inputs.forEach((t, k) => {
+    if (t.version !== versions[k]) {
+      throw new AutogradError('backward', `input ${k} (shape ${fmtShape(t.shape)}) of op '${node.op}' was modified in place after the op ran (version ${versions[k]}, now ${t.version}), so its gradient would be computed from the new values; run the forward pass again after an optimizer step, init fill or loadStateDict`);
+    }
+  });
 }
 
 /** Tensors reachable from `root` that need a gradient, in topological order (inputs first). */
@@ -211,6 +261,15 @@ export function defineOp<Args extends Tensor[]>(def: OpDefinition<Args>): (...in
     const out = noGrad(() => def.forward(ctx, ...inputs));
     if (!(out instanceof Tensor)) throw new AutogradError(def.name, 'forward must return a Tensor');
     const result = out.gradFn === null && !out.requiresGrad ? out : new Tensor(out.data, out.shape);
-    return record(def.name, result, inputs, (g) => def.backward(ctx, g));
+    const versions = saved.map((t) => t.version);
+    return record(def.name, result, inputs, (g) => {
+      // The inputs are checked by the engine; tensors saved besides them (e.g. the output) here.
+      saved.forEach((t, k) => {
+        if (t.version !== versions[k]) {
+          throw new AutogradError('backward', `saved tensor ${k} (shape ${fmtShape(t.shape)}) of op '${def.name}' was modified in place after the op ran (version ${versions[k]}, now ${t.version})`);
+        }
+      });
+      return def.backward(ctx, g);
+    });
   };
 }

@@ -1,3 +1,5 @@
+import { ArgumentError, DTypeError } from './errors.js';
+
 /** Element types. `float32` is the default; `float64` exists for gradient checks; `int32` for labels. */
 export type DType = 'float32' | 'float64' | 'int32';
 
@@ -7,13 +9,28 @@ export type TypedArray = Float32Array | Float64Array | Int32Array;
 /** The typed arrays of the floating dtypes. */
 export type FloatArray = Float32Array | Float64Array;
 
-/** Allocates a zero-filled array of `dtype` with `n` elements. */
+/** Bytes per element of each dtype. */
+const BYTES = { float32: 4, float64: 8, int32: 4 } as const satisfies Record<DType, number>;
+
+/**
+ * Allocates a zero-filled array of `dtype` with `n` elements. An unknown dtype is a `DTypeError`,
+ * and a size no typed array can hold (or the engine refuses) an `ArgumentError` that says how
+ * many bytes were asked for, instead of JavaScript's bare `RangeError: Invalid typed array length`.
+ */
 export function allocate(dtype: DType, n: number): TypedArray {
-  switch (dtype) {
-    case 'float32': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
-    case 'int32': return new Int32Array(n);
-    default: return dtype satisfies never;
+  if (!Object.hasOwn(BYTES, dtype)) {
+    throw new DTypeError('allocate', `unknown dtype ${typeof dtype === 'string' ? `'${dtype}'` : String(dtype)} (known: ${Object.keys(BYTES).join(', ')})`);
+  }
+  try {
+    switch (dtype) {
+      case 'float32': return new Float32Array(n);
+      case 'float64': return new Float64Array(n);
+      case 'int32': return new Int32Array(n);
+      default: return dtype satisfies never;
+    }
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new ArgumentError('allocate', `cannot allocate ${n} ${dtype} elements (${n * BYTES[dtype]} bytes): more than a typed array can hold or memory allows`);
   }
 }
 

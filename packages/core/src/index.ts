@@ -9,9 +9,16 @@
  * const out = sg.conv2d(x, kernel, { stride: 1, padding: 1 });   // [1, 16, 28, 28]
  * out.sum().backward();                                           // kernel.grad: [16, 3, 3, 3]
  */
+import './instance.js'; // registers this copy; warns once if another copy of core is loaded
 export { Tensor, type NestedArray, type TensorLike } from './tensor.js';
 export { type DType, type TypedArray, type FloatArray, allocate } from './dtype.js';
 export { SimplegradError, ShapeError, ArgumentError, DTypeError, AutogradError, fmtShape } from './errors.js';
+export {
+  AnomalyError, detectAnomaly, setDetectAnomaly, isAnomalyEnabled, pushAnomalyScope, popAnomalyScope,
+} from './anomaly.js';
+export {
+  gradcheck, GradcheckError, type GradcheckOptions, type GradcheckResult, type GradcheckElement,
+} from './gradcheck.js';
 export { type Shape, broadcastShapes, sizeOf, stridesOf, normalizeDim, normalizeDims, sameShape } from './shape.js';
 export {
   Generator, type GeneratorState, type Rng, DEFAULT_SEED, manualSeed, defaultGenerator,
@@ -28,8 +35,9 @@ export {
 export { sum, mean, max, min, argmax, argmin, variance, var, logsumexp, type VarOptions } from './ops/reduce.js';
 export {
   reshape, view, clone, expand, broadcastTo, flatten, transpose, permute, squeeze, unsqueeze, slice, narrow, select,
-  gather, indexSelect, cat, stack, type SliceSpec,
+  gather, indexSelect, cat, stack, flip, type SliceSpec,
 } from './ops/shape.js';
+export { topk, oneHot, type TopkOptions, type TopkResult } from './ops/index-ops.js';
 export { matmul } from './ops/matmul.js';
 export { linear } from './ops/linear.js';
 export * from './ops/activation.js';
@@ -37,7 +45,12 @@ export * from './ops/loss.js';
 export * from './ops/dropout.js';
 export * from './ops/pad.js';
 export * from './ops/conv.js';
+export { convTranspose2d, type ConvTranspose2dOptions } from './ops/conv-transpose.js';
 export * from './ops/pool.js';
+export * from './ops/adaptive-pool.js';
+export * from './ops/interpolate.js';
+export * from './ops/norm.js';
+export * from './ops/batchnorm.js';
 export { type Kernels, jsKernels, kernels, setKernels } from './kernels/backend.js';
 export { type BackendName, useBackend } from './kernels/backend.js';
 export {
@@ -45,5 +58,6 @@ export {
 } from './kernels/wasm/index.js';
 export {
   checkKnownOptions, checkPair, optionNames, fmtValue, checkNonNegative, checkFinite, checkUnitInterval, checkInteger,
-  checkBoolean, checkChoice, checkPerGroup,
+  checkBoolean, checkChoice, checkPerGroup, checkFloat, checkNumber, checkDType, checkProbability, readArgs,
+  checkGeneratorState,
 } from './check.js';

@@ -119,7 +119,15 @@ export function defaultGenerator(): Generator {
   return globalGenerator;
 }
 
-/** Resolves an optional generator to the global one. */
-export function resolveGenerator(generator?: Generator): Generator {
-  return generator ?? globalGenerator;
+/**
+ * Resolves an optional generator to the global one. Anything else in its place (a seed number, an
+ * RNG function) is an error rather than a silent fall-back to the global generator.
+ */
+export function resolveGenerator(generator?: Generator, op = 'generator'): Generator {
+  if (generator === undefined) return globalGenerator;
+  if (!(generator instanceof Generator)) {
+    const got = generator === null ? 'null' : typeof generator;
+    throw new ArgumentError(op, `generator must be a Generator (e.g. new Generator(seed)), got ${got}`);
+  }
+  return generator;
 }

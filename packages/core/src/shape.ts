@@ -32,6 +32,10 @@ export function normalizeDim(op: string, dim: number, shape: Shape, extra = 0): 
 /** Normalises one dim, a list of dims, or undefined (all dims) into a sorted unique list. */
 export function normalizeDims(op: string, dim: number | readonly number[] | undefined, shape: Shape): number[] {
   if (dim === undefined) return shape.map((_, i) => i);
+  if (typeof dim !== 'number' && !Array.isArray(dim)) {
+    // e.g. sum(x, { dim: 1 }): PyTorch's dim is positional here, so an options object is a mistake.
+    throw new ArgumentError(op, `dim must be an integer or an array of integers, got ${typeof dim === 'object' && dim !== null ? 'an object' : typeof dim} (shape ${fmtShape(shape)}); dim is the second positional argument, as in PyTorch`);
+  }
   const list = typeof dim === 'number' ? [dim] : [...dim];
   const out = [...new Set(list.map((d) => normalizeDim(op, d, shape)))].sort((a, b) => a - b);
   if (out.length !== list.length) throw new ArgumentError(op, `dim ${fmtShape(list)} repeats a dimension`);

@@ -15,7 +15,13 @@ import { matmul } from './ops/matmul.js';
 import { dropout, type DropoutOptions } from './ops/dropout.js';
 import { pad, type PadOptions, type PadWidth } from './ops/pad.js';
 import { conv2d, type Conv2dOptions } from './ops/conv.js';
+import { convTranspose2d, type ConvTranspose2dOptions } from './ops/conv-transpose.js';
 import { avgPool2d, maxPool2d, type AvgPool2dOptions, type PoolOptions } from './ops/pool.js';
+import { dropout2d } from './ops/dropout.js';
+import { adaptiveAvgPool2d, adaptiveMaxPool2d, type AdaptiveSize } from './ops/adaptive-pool.js';
+import { interpolate, type InterpolateOptions } from './ops/interpolate.js';
+import { groupNorm, layerNorm, type NormOptions } from './ops/norm.js';
+import { topk, oneHot, type TopkOptions, type TopkResult } from './ops/index-ops.js';
 
 /** A number, or nested arrays of numbers (as `toArray()` returns and `tensor()` accepts). */
 export type NestedArray = number | NestedArray[];
@@ -49,9 +55,23 @@ export class Tensor {
   gradFn: GradNode | null = null;
   /** Whether a non-leaf keeps its gradient in `.grad` during backward (see {@link Tensor.retainGrad}). */
   retainsGrad = false;
+  /** See {@link Tensor.version}; a box, so that `detach()` (which shares the data) shares the count too. */
+  private versionBox = { n: 0 };
 
-  /** Wraps `data` (not copied) as a tensor of `shape`. */
+  /**
+   * Wraps `data` (not copied) as a tensor of `shape`. `data` must be a Float32Array, Float64Array
+   * or Int32Array (its type is the dtype), and `shape` non-negative integers whose product is its
+   * length.
+   */
   constructor(data: TypedArray, shape: Shape, requiresGrad = false) {
+    if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array)) {
+      const raw: unknown = data;
+      const kind = ArrayBuffer.isView(raw) ? raw.constructor.name : raw === null ? 'null' : typeof raw;
+      throw new DTypeError('Tensor', `data must be a Float32Array, Float64Array or Int32Array (float32, float64, int32), got ${kind}`);
+    }
+    if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
+      throw new ArgumentError('Tensor', `shape must be an array of non-negative integers, got ${Array.isArray(shape) ? fmtShape(shape.slice(0, 16)) : typeof shape}`);
+    }
     if (sizeOf(shape) !== data.length) {
       throw new ArgumentError('Tensor', `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements but the data has ${data.length}`);
     }
@@ -73,6 +93,24 @@ export class Tensor {
   /** True when this tensor was not produced by a recorded op. */
   get isLeaf(): boolean { return this.gradFn === null; }
 
+  /**
+   * How many times the library changed this tensor's data in place (PyTorch's `_version`):
+   * optimizer steps, `init` fills and `loadStateDict` bump it. A graph remembers the versions of
+   * its ops' inputs, and backward refuses to run once one of them moved, since the gradient would
+   * be computed from the new values. Code that writes into `data` itself should call
+   * {@link Tensor.bumpVersion} for the same protection.
+   *
+   * @example
+   * const w = sg.ones([2], { requiresGrad: true });
+   * const loss = w.mul(w).sum();
+   * w.data.fill(3); w.bumpVersion();
+   * loss.backward();   // AutogradError: ... modified in place ...
+   */
+  get version(): number { return this.versionBox.n; }
+
+  /** Records an in-place change of `data` (see {@link Tensor.version}). Returns this tensor. */
+  bumpVersion(): this { this.versionBox.n++; return this; }
+
   /** The value of a one-element tensor. */
   item(): number {
     if (this.data.length !== 1) throw new ArgumentError('item', `only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`);
@@ -90,7 +128,11 @@ export class Tensor {
   }
 
   /** A tensor sharing this one's data, cut from the graph. */
-  detach(): Tensor { return new Tensor(this.data, this.shape); }
+  detach(): Tensor {
+    const t = new Tensor(this.data, this.shape);
+    t.versionBox = this.versionBox;
+    return t;
+  }
 
   /** A copy with its own data (differentiable). */
   clone(): Tensor { return sh.clone(this); }
@@ -117,9 +159,9 @@ export class Tensor {
   /**
    * Backpropagates from this tensor. Without `grad` the tensor must have one element. Gradients are
    * accumulated into the `.grad` of every leaf that requires one; the graph is then freed unless
-   * `retainGraph` is set.
+   * `retainGraph` is set. The options may also come first: `loss.backward({ retainGraph: true })`.
    */
-  backward(grad?: Tensor, opts?: BackwardOptions): void { runBackward(this, grad, opts); }
+  backward(grad?: Tensor | BackwardOptions, opts?: BackwardOptions): void { runBackward(this, grad, opts); }
 
   /** A short description with the values, e.g. `tensor([1, 2], shape=[2], dtype=float32)`. */
   toString(): string {
@@ -212,6 +254,12 @@ export class Tensor {
   gather(dim: number, index: Tensor): Tensor { return sh.gather(this, dim, index); }
   /** Selects entries of `dim` listed in the int32 vector `index`. */
   indexSelect(dim: number, index: Tensor): Tensor { return sh.indexSelect(this, dim, index); }
+  /** Reverses the order of entries along each of `dims`. */
+  flip(dims: number | readonly number[]): Tensor { return sh.flip(this, dims); }
+  /** The `k` largest (or smallest) entries along a dimension and their int32 indices: see {@link topk}. */
+  topk(k: number, opts?: TopkOptions): TopkResult { return topk(this, k, opts); }
+  /** One-hot encoding of these int32 labels (`numClasses` −1 infers max + 1). */
+  oneHot(numClasses = -1): Tensor { return oneHot(this, numClasses); }
 
   // ---- linear algebra, activations, CNN ops -----------------------------------------------------
   /** Matrix product with batch broadcasting (PyTorch's `matmul`). */
@@ -234,16 +282,38 @@ export class Tensor {
   softmax(dim = -1): Tensor { return act.softmax(this, dim); }
   /** Log-softmax over `dim`. */
   logSoftmax(dim = -1): Tensor { return act.logSoftmax(this, dim); }
+  /** `min(max(x, 0), 6)`. */
+  relu6(): Tensor { return act.relu6(this); }
+  /** `x` clamped into `[minVal, maxVal]` (default [−1, 1]). */
+  hardtanh(opts?: act.HardtanhOptions): Tensor { return act.hardtanh(this, opts); }
+  /** `x·relu6(x + 3)/6`. */
+  hardswish(): Tensor { return act.hardswish(this); }
+  /** `relu6(x + 3)/6`. */
+  hardsigmoid(): Tensor { return act.hardsigmoid(this); }
   /** Inverted dropout. */
   dropout(p = 0.5, opts?: DropoutOptions): Tensor { return dropout(this, p, opts); }
+  /** Channel-wise inverted dropout of `[N, C, H, W]` (or `[C, H, W]`). */
+  dropout2d(p = 0.5, opts?: DropoutOptions): Tensor { return dropout2d(this, p, opts); }
   /** Pads (spatial dims by default): see {@link pad}. */
   pad(width: PadWidth, opts?: PadOptions): Tensor { return pad(this, width, opts); }
   /** 2-D convolution with this tensor as input: see {@link conv2d}. */
   conv2d(weight: Tensor, opts?: Conv2dOptions): Tensor { return conv2d(this, weight, opts); }
+  /** 2-D transposed convolution with this tensor as input: see {@link convTranspose2d}. */
+  convTranspose2d(weight: Tensor, opts?: ConvTranspose2dOptions): Tensor { return convTranspose2d(this, weight, opts); }
   /** 2-D max pooling. */
   maxPool2d(kernelSize: number | readonly [number, number], opts?: PoolOptions): Tensor { return maxPool2d(this, kernelSize, opts); }
   /** 2-D average pooling. */
   avgPool2d(kernelSize: number | readonly [number, number], opts?: AvgPool2dOptions): Tensor { return avgPool2d(this, kernelSize, opts); }
+  /** Adaptive average pooling to `outputSize`: see {@link adaptiveAvgPool2d}. */
+  adaptiveAvgPool2d(outputSize: AdaptiveSize): Tensor { return adaptiveAvgPool2d(this, outputSize); }
+  /** Adaptive max pooling to `outputSize`: see {@link adaptiveMaxPool2d}. */
+  adaptiveMaxPool2d(outputSize: AdaptiveSize): Tensor { return adaptiveMaxPool2d(this, outputSize); }
+  /** Resizes the spatial dims (nearest or bilinear): see {@link interpolate}. */
+  interpolate(opts: InterpolateOptions): Tensor { return interpolate(this, opts); }
+  /** Group normalisation over `numGroups` channel groups: see {@link groupNorm}. */
+  groupNorm(numGroups: number, opts?: NormOptions): Tensor { return groupNorm(this, numGroups, opts); }
+  /** Layer normalisation over the trailing `normalizedShape`: see {@link layerNorm}. */
+  layerNorm(normalizedShape: number | readonly number[], opts?: NormOptions): Tensor { return layerNorm(this, normalizedShape, opts); }
 }
 
 /** Allocates a tensor of `shape` and `dtype` filled with zeros. */

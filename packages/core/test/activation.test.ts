@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import { assertClose, gradcheck, randLeaf } from './gradcheck.js';
 import { throwsWith } from './throws.js';
+import { runFixture } from './torch-fixtures.js';
 
 // Reference values: torch 1.13, float64, at these points (forward, then autograd gradient of sum).
 const V = [-3, -1, -0.5, 0, 0.5, 1, 3];
@@ -141,6 +142,67 @@ test('softmax propagates NaN within its lane only; dim out of range names the sh
   assert.equal(Array.from(s.data.subarray(2)), [0.5, 0.5]);
   throwsWith(() => sg.softmax(sg.ones([2, 3]), 2), sg.ArgumentError, 'softmax: dim 2 is out of range for a tensor of shape [2, 3] (expected -2 to 1)');
   throwsWith(() => sg.logSoftmax(sg.ones([2]), -2), sg.ArgumentError, 'logSoftmax: dim -2 is out of range for a tensor of shape [2] (expected -1 to 0)');
+});
+
+runFixture('hard_activations', (t, c) => {
+  switch (c.op) {
+    case 'relu6': return sg.relu6(t.x);
+    case 'hardtanh': return sg.hardtanh(t.x, c.options as sg.HardtanhOptions);
+    case 'hardswish': return sg.hardswish(t.x);
+    case 'hardsigmoid': return sg.hardsigmoid(t.x);
+    default: throw new Error(`unknown op ${c.op}`);
+  }
+});
+
+// The kinks themselves, against torch 1.13 (float64 forward and gradient of sum).
+const K = [-7, -6, -3, -1, 0, 1, 3, 6, 7];
+function checkKinks(f: (t: sg.Tensor) => sg.Tensor, forward: number[], grad: number[], what: string): void {
+  const x = sg.tensor(K, { dtype: 'float64', requiresGrad: true });
+  const y = f(x);
+  assertClose(y.data, forward, 1e-15, 1e-14, `${what} forward`);
+  y.sum().backward();
+  assertClose(x.grad!.data, grad, 1e-15, 1e-14, `${what} gradient`);
+}
+
+test('relu6, hardtanh, hardswish, hardsigmoid at exactly their kinks match torch 1.13 (which side owns each kink)', () => {
+  checkKinks(sg.relu6, [0, 0, 0, 0, 0, 1, 3, 6, 6], [0, 0, 0, 0, 0, 1, 1, 0, 0], 'relu6');
+  checkKinks((t) => t.hardtanh(), [-1, -1, -1, -1, 0, 1, 1, 1, 1], [0, 0, 0, 0, 1, 0, 0, 0, 0], 'hardtanh');
+  checkKinks((t) => sg.hardtanh(t, { minVal: -3, maxVal: 6 }), [-3, -3, -3, -1, 0, 1, 3, 6, 6], [0, 0, 0, 1, 1, 1, 1, 0, 0], 'hardtanh(-3, 6)');
+  checkKinks(sg.hardswish, [-0, -0, -0, -1 / 3, 0, 2 / 3, 3, 6, 7], [0, 0, -0.5, 1 / 6, 0.5, 5 / 6, 1, 1, 1], 'hardswish');
+  checkKinks(sg.hardsigmoid, [0, 0, 0, 1 / 3, 0.5, 2 / 3, 1, 1, 1], [0, 0, 0, 1 / 6, 1 / 6, 1 / 6, 0, 0, 0], 'hardsigmoid');
+});
+
+test('hard activations and NaN: the value is NaN; the gradient is torch\'s vectorised one (NaN for hardswish, else 0)', () => {
+  for (const [f, g] of [[sg.relu6, 0], [sg.hardtanh, 0], [sg.hardswish, NaN], [sg.hardsigmoid, 0]] as [(t: sg.Tensor) => sg.Tensor, number][]) {
+    const x = sg.tensor([NaN], { dtype: 'float64', requiresGrad: true });
+    const y = f(x);
+    assert.ok(Number.isNaN(y.item()));
+    y.sum().backward();
+    assert.ok(Object.is(x.grad!.item(), g), `${f.name}: ${x.grad!.item()}`);
+  }
+  assert.equal(Array.from(sg.tensor([-2, 3, 9], { dtype: 'int32' }).relu6().data), [0, 3, 6]);
+});
+
+test('hard activation gradients (gradcheck away from the kinks) and chainable methods', () => {
+  const away = (seed: number): sg.Tensor => {
+    const t = randLeaf([3, 5], seed, 4);
+    for (let i = 0; i < t.size; i++) if ([-6, -3, -1, 0, 1, 3, 6].some((k) => Math.abs(t.data[i] - k) < 0.01)) t.data[i] += 0.05;
+    return t;
+  };
+  gradcheck((t) => t.relu6(), [away(51)]);
+  gradcheck((t) => t.hardtanh({ minVal: -2, maxVal: 0.5 }), [away(52)]);
+  gradcheck((t) => t.hardswish(), [away(53)]);
+  gradcheck((t) => t.hardsigmoid(), [away(54)]);
+});
+
+test('activation options are strict and checked', () => {
+  throwsWith(() => sg.hardtanh(sg.ones([1]), { minVal: 2, maxVal: 1 }), sg.ArgumentError, 'hardtanh: minVal must be <= maxVal, got minVal 2 and maxVal 1');
+  throwsWith(() => sg.hardtanh(sg.ones([1]), { minVal: NaN }), sg.ArgumentError, 'hardtanh: minVal must be a finite number, got NaN');
+  throwsWith(() => sg.hardtanh(sg.ones([1]), { min_val: 0 } as sg.HardtanhOptions), sg.ArgumentError, "hardtanh: unknown option 'min_val' (known: minVal, maxVal)");
+  throwsWith(() => sg.leakyRelu(sg.ones([1]), { slope: 0.2 } as sg.LeakyReluOptions), sg.ArgumentError, "leakyRelu: unknown option 'slope' (known: negativeSlope)");
+  throwsWith(() => sg.leakyRelu(sg.ones([1]), 0.2 as unknown as sg.LeakyReluOptions), sg.ArgumentError, 'leakyRelu: options must be an object such as { negativeSlope: ... }, got 0.2');
+  throwsWith(() => sg.gelu(sg.ones([1]), { approx: 'tanh' } as sg.GeluOptions), sg.ArgumentError, "gelu: unknown option 'approx' (known: approximate)");
+  throwsWith(() => sg.elu(sg.ones([1]), { alpah: 1 } as sg.EluOptions), sg.ArgumentError, "elu: unknown option 'alpah' (known: alpha)");
 });
 
 test.run();

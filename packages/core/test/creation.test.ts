@@ -20,7 +20,7 @@ test('tensor() errors: ragged arrays, non-numbers, shape/data mismatch, int32 wi
   assert.throws(() => sg.tensor([[1, 2], 3] as never), /tensor: ragged nested array/);
   assert.throws(() => sg.tensor([1, 2, 3], { shape: [2, 2] }), /tensor: shape \[2, 2\] needs 4 elements but the data has 3/);
   assert.throws(() => sg.tensor([1.5, 2], { dtype: 'int32', requiresGrad: true }), (e: Error) => e instanceof sg.DTypeError && /only floating-point tensors can require gradients/.test(e.message));
-  assert.throws(() => sg.zeros([2, -1]), /full: shape \[2, -1\] must hold non-negative integers/);
+  assert.throws(() => sg.zeros([2, -1]), /zeros: shape \[2, -1\] must hold non-negative integers/);
 });
 
 test('full, zeros, ones, arange, linspace, eye and the *Like factories', () => {

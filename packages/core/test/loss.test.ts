@@ -2,6 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import { gradcheck, randLeaf } from './gradcheck.js';
+import { throwsWith } from './throws.js';
+import { runFixture, withTensors } from './torch-fixtures.js';
 
 const labels = (values: sg.NestedArray) => sg.tensor(values, { dtype: 'int32' });
 const probs = (shape: number[], seed: number) => sg.softmax(randLeaf(shape, seed).detach(), 1);
@@ -46,6 +48,63 @@ test('loss errors name the op, the argument and both shapes', () => {
   assert.throws(() => sg.crossEntropy(sg.zeros([2, 3]), labels([0, 1]), { reduction: 'avg' as never }), /crossEntropy: reduction must be 'mean', 'sum' or 'none', got 'avg'/);
   assert.throws(() => sg.mseLoss(sg.zeros([2, 3]), sg.zeros([3, 2])), /mseLoss: target \[3, 2\] does not match input \[2, 3\] \(they must have the same shape\)/);
   assert.throws(() => sg.nllLoss(sg.zeros([2, 3]), sg.zeros([2])), (e: Error) => e instanceof sg.DTypeError && /nllLoss: class-index target must be int32, got float32 \(target \[2\], input \[2, 3\]\)/.test(e.message));
+});
+
+runFixture('bce', (t, c) => sg.binaryCrossEntropy(t.input, t.target, withTensors<sg.BceOptions>(c.options, { weight: t.weight })));
+
+/** Seeded probabilities in [0.05, 0.95] (float64 leaf). */
+function probLeaf(shape: number[], seed: number): sg.Tensor {
+  return sg.sigmoid(randLeaf(shape, seed, 1.2)).detach().requiresGrad_();
+}
+
+test('binaryCrossEntropy gradients for input and target (gradcheck): every reduction, weight full and broadcast', () => {
+  const w = sg.tensor([0.5, 2, 1], { dtype: 'float64' });
+  for (const reduction of ['mean', 'sum', 'none'] as const) {
+    gradcheck((x, y) => sg.binaryCrossEntropy(x, y, { reduction }), [probLeaf([4, 3], 81), probLeaf([4, 3], 82)]);
+    gradcheck((x, y) => sg.binaryCrossEntropy(x, y, { reduction, weight: w }), [probLeaf([4, 3], 83), probLeaf([4, 3], 84)]);
+  }
+});
+
+test('binaryCrossEntropy at probabilities 0 and 1: log clamped at -100, input gradient finite as in torch 1.13', () => {
+  const x = sg.tensor([0, 1, 0, 1, 0.25], { dtype: 'float64', requiresGrad: true });
+  const y = sg.tensor([1, 0, 0, 1, 1], { dtype: 'float64' });
+  const l = sg.binaryCrossEntropy(x, y, { reduction: 'none' });
+  assert.equal([...l.data].slice(0, 4), [100, 100, 0, 0]);
+  assert.ok(Math.abs(l.data[4] - Math.log(4)) < 1e-15);
+  l.sum().backward();
+  // (x − y) / max((1 − x)·x, float32(1e-12)) = ∓1/float32(1e-12), and 0 where x = y.
+  const big = 1 / Math.fround(1e-12);
+  assert.equal([...x.grad!.data].slice(0, 4), [-big, big, 0, 0]);
+  assert.is(sg.binaryCrossEntropy(sg.tensor([0.5]), sg.tensor([1])).dtype, 'float32');
+});
+
+test('binaryCrossEntropy errors: probabilities outside [0, 1], shapes, weight broadcast, options', () => {
+  throwsWith(() => sg.binaryCrossEntropy(sg.tensor([0.5, 1.5]), sg.tensor([1, 0])), sg.ArgumentError,
+    'binaryCrossEntropy: input must hold probabilities in [0, 1], got 1.5 at position 1 (input [2]); use binaryCrossEntropyWithLogits for logits');
+  throwsWith(() => sg.binaryCrossEntropy(sg.tensor([NaN]), sg.tensor([1])), sg.ArgumentError,
+    'binaryCrossEntropy: input must hold probabilities in [0, 1], got NaN at position 0 (input [1]); use binaryCrossEntropyWithLogits for logits');
+  throwsWith(() => sg.binaryCrossEntropy(sg.full([2, 3], 0.5), sg.ones([3, 2])), sg.ShapeError, 'binaryCrossEntropy: target [3, 2] does not match input [2, 3] (they must have the same shape)');
+  throwsWith(() => sg.binaryCrossEntropy(sg.full([2, 3], 0.5), sg.ones([2, 3]), { weight: sg.ones([2]) }), sg.ShapeError,
+    'binaryCrossEntropy: shapes [2] and [2, 3] cannot be broadcast together (dimension 1: 2 vs 3)');
+  throwsWith(() => sg.binaryCrossEntropy(sg.full([2, 3], 0.5), sg.ones([2, 3]), { weight: sg.ones([2, 2, 3]) }), sg.ShapeError,
+    'binaryCrossEntropy: weight [2, 2, 3] cannot be broadcast to input [2, 3]');
+  throwsWith(() => sg.binaryCrossEntropy(sg.full([2], 0.5), sg.ones([2]), { reduction: 'avg' as sg.Reduction }), sg.ArgumentError,
+    "binaryCrossEntropy: reduction must be 'mean', 'sum' or 'none', got 'avg'");
+  throwsWith(() => sg.binaryCrossEntropy(sg.full([2], 0.5), sg.ones([2]), { posWeight: sg.ones([2]) } as sg.BceOptions), sg.ArgumentError,
+    "binaryCrossEntropy: unknown option 'posWeight' (known: reduction, weight)");
+  throwsWith(() => sg.binaryCrossEntropy(sg.full([2], 0.5), sg.ones([2], { dtype: 'int32' })), sg.DTypeError, 'binaryCrossEntropy: target must be float32 or float64, got int32 (shape [2])');
+});
+
+test('every loss rejects unknown options, naming the known ones', () => {
+  const x = sg.zeros([2, 3]);
+  const y = labels([0, 1]);
+  throwsWith(() => sg.crossEntropy(x, y, { label_smoothing: 0.1 } as sg.CrossEntropyOptions), sg.ArgumentError,
+    "crossEntropy: unknown option 'label_smoothing' (known: reduction, weight, ignoreIndex, labelSmoothing)");
+  throwsWith(() => sg.nllLoss(x, y, { labelSmoothing: 0.1 } as sg.NllLossOptions), sg.ArgumentError, "nllLoss: unknown option 'labelSmoothing' (known: reduction, weight, ignoreIndex)");
+  throwsWith(() => sg.mseLoss(x, x, { size_average: true } as sg.LossOptions), sg.ArgumentError, "mseLoss: unknown option 'size_average' (known: reduction)");
+  throwsWith(() => sg.l1Loss(x, x, 'sum' as sg.LossOptions), sg.ArgumentError, "l1Loss: options must be an object such as { reduction: ... }, got 'sum'");
+  throwsWith(() => sg.binaryCrossEntropyWithLogits(x, x, { pos_weight: x } as sg.BceWithLogitsOptions), sg.ArgumentError,
+    "binaryCrossEntropyWithLogits: unknown option 'pos_weight' (known: reduction, weight, posWeight)");
 });
 
 test.run();

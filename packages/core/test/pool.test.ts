@@ -99,11 +99,11 @@ test('maxPool2d rejects a window that does not fit the input', () => {
 test('pooling rejects bad kernel, stride and padding values', () => {
   const x = sg.zeros([1, 1, 4, 4]);
   throwsWith(() => sg.maxPool2d(x, 0), sg.ArgumentError,
-    'maxPool2d: kernelSize must be a positive integer or a pair of positive integers, got 0 (input [1, 1, 4, 4])');
+    'maxPool2d: kernelSize must be a positive integer or a pair of them, got 0 (input [1, 1, 4, 4])');
   throwsWith(() => sg.avgPool2d(x, 2, { stride: [1, 0] }), sg.ArgumentError,
-    'avgPool2d: stride must be a positive integer or a pair of positive integers, got [1,0] (input [1, 1, 4, 4])');
+    'avgPool2d: stride must be a positive integer or a pair of them, got [1, 0] (input [1, 1, 4, 4])');
   throwsWith(() => sg.avgPool2d(x, 2, { padding: -1 }), sg.ArgumentError,
-    'avgPool2d: padding must be a non-negative integer or a pair of non-negative integers, got -1 (input [1, 1, 4, 4])');
+    'avgPool2d: padding must be a non-negative integer or a pair of them, got -1 (input [1, 1, 4, 4])');
   throwsWith(() => sg.maxPool2d(x, [2, 2, 2] as unknown as number), sg.ArgumentError, /^maxPool2d: kernelSize must be a positive integer or a pair/);
 });
 

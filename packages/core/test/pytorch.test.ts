@@ -22,7 +22,7 @@ interface TensorJson {
 }
 
 type OpName =
-  | 'pad' | 'conv2d' | 'maxPool2d' | 'avgPool2d' | 'softmax' | 'logSoftmax'
+  | 'pad' | 'conv2d' | 'convTranspose2d' | 'maxPool2d' | 'avgPool2d' | 'softmax' | 'logSoftmax'
   | 'crossEntropy' | 'nllLoss' | 'mseLoss' | 'l1Loss' | 'binaryCrossEntropyWithLogits';
 
 interface Case {
@@ -55,6 +55,7 @@ function withTensors<T>(opts: Record<string, unknown>, tensors: Record<string, s
 const run = {
   pad: (t, c) => sg.pad(t.x, c.args.width!, c.options as sg.PadOptions),
   conv2d: (t, c) => sg.conv2d(t.x, t.weight, withTensors<sg.Conv2dOptions>(c.options, { bias: t.bias })),
+  convTranspose2d: (t, c) => sg.convTranspose2d(t.x, t.weight, withTensors<sg.ConvTranspose2dOptions>(c.options, { bias: t.bias })),
   maxPool2d: (t, c) => sg.maxPool2d(t.x, c.args.kernelSize!, c.options as sg.PoolOptions),
   avgPool2d: (t, c) => sg.avgPool2d(t.x, c.args.kernelSize!, c.options as sg.AvgPool2dOptions),
   softmax: (t, c) => sg.softmax(t.x, c.args.dim),
@@ -110,7 +111,7 @@ function checkFloat32(c: Case): void {
 
 const FIXTURES = new URL('../../../tools/fixtures/core/', import.meta.url);
 
-for (const family of ['pad', 'conv2d', 'pool', 'softmax', 'losses']) {
+for (const family of ['pad', 'conv2d', 'conv_grouped', 'conv_transpose', 'pool', 'softmax', 'losses']) {
   const fixture = JSON.parse(readFileSync(new URL(`${family}.json`, FIXTURES), 'utf8')) as Fixture;
   const s = suite(`pytorch ${family} (torch ${fixture.torch}, numpy ${fixture.numpy})`);
   for (const c of fixture.cases) {

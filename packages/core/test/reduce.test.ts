@@ -99,6 +99,12 @@ test('max/argmax errors: dim out of range and empty dimension', () => {
   throwsWith(() => sg.max(sg.zeros([0])), sg.ArgumentError, 'max: cannot reduce over an empty tensor (shape [0])');
 });
 
+test('a dim that is neither an integer nor an array is an ArgumentError, not a TypeError (dim is positional, as in PyTorch)', () => {
+  throwsWith(() => sg.sum(sg.ones([2, 3]), { dim: 1 } as never), sg.ArgumentError,
+    'sum: dim must be an integer or an array of integers, got an object (shape [2, 3]); dim is the second positional argument, as in PyTorch');
+  throwsWith(() => sg.mean(sg.ones([2, 3]), '1' as never), sg.ArgumentError, 'mean: dim must be an integer or an array of integers, got string (shape [2, 3]); dim is the second positional argument, as in PyTorch');
+});
+
 test('var: Bessel correction by default, correction 0, dim list with keepdim (torch values)', () => {
   const x = x64();
   assertClose(sg.variance(x).data, [2.4332386363636362], 1e-14, 1e-14, 'var()');
@@ -114,7 +120,7 @@ test('var of int32 is float32; a divisor of 0 gives inf like PyTorch; a negative
   assert.is(v.dtype, 'float32');
   assertClose(v.data, [7 / 3], 1e-6);
   assert.is(sg.tensor([1, 3]).var(undefined, false, { correction: 2 }).item(), Infinity);
-  throwsWith(() => sg.variance(sg.ones([3]), undefined, false, { correction: -1 }), sg.ArgumentError, 'var: correction must be a non-negative number, got -1');
+  throwsWith(() => sg.variance(sg.ones([3]), undefined, false, { correction: -1 }), sg.ArgumentError, 'var: correction must be >= 0, got -1');
 });
 
 test('var gradient (gradcheck): all dims, dim 1 with correction 0, dims [0, 2] keepdim', () => {

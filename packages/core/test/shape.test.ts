@@ -254,4 +254,24 @@ test('a chain of shape ops backpropagates: permute → slice → flatten → cat
   }, [randLeaf([2, 3, 3], 21)]);
 });
 
+test('flip reverses the listed dims (negative dims, several at once, a single number); the gradient flips back', () => {
+  const x = sg.arange(6).reshape([2, 3]);
+  assert.equal(sg.flip(x, [1]).toArray(), [[2, 1, 0], [5, 4, 3]]);
+  assert.equal(x.flip([0, -1]).toArray(), [[5, 4, 3], [2, 1, 0]]);
+  assert.equal(sg.flip(x, 0).toArray(), [[3, 4, 5], [0, 1, 2]]);
+  const y = sg.flip(x, []);
+  assert.equal(y.toArray(), x.toArray());
+  assert.is.not(y.data, x.data);
+  assert.equal(sg.flip(sg.tensor(3), [0]).toArray(), 3);
+  assert.equal([...sg.flip(sg.zeros([0, 2]), [0, 1]).shape], [0, 2]);
+  gradcheck((t) => sg.flip(t, [0, 2]), [randLeaf([2, 3, 4], 71)]);
+  gradcheck((t) => t.flip(1), [randLeaf([3, 2], 72)]);
+});
+
+test('flip errors: repeated dim, dim out of range, bad dims', () => {
+  throwsWith(() => sg.flip(sg.ones([2, 3]), [0, -2]), sg.ArgumentError, 'flip: dim 0 appears multiple times in dims [0, -2] (input [2, 3])');
+  throwsWith(() => sg.flip(sg.ones([2, 3]), [2]), sg.ArgumentError, 'flip: dim 2 is out of range for a tensor of shape [2, 3] (expected -2 to 1)');
+  throwsWith(() => sg.flip(sg.ones([2, 3]), '1' as unknown as number), sg.ArgumentError, 'flip: dims must be a number or an array of numbers, got string (input [2, 3])');
+});
+
 test.run();

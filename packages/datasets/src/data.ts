@@ -4,8 +4,10 @@
  * {@link DataLoader} walks a dataset in (optionally shuffled) batches of contiguous `{ x, y }` copies.
  */
 import {
-  ArgumentError, DTypeError, Generator, ShapeError, Tensor, allocate, defaultGenerator, fmtShape, sameShape,
+  ArgumentError, DTypeError, Generator, ShapeError, Tensor, allocate, checkBoolean, checkInteger, defaultGenerator, fmtShape, fmtValue,
+  optionNames, readArgs, sameShape,
 } from '@simplegrad/core';
+import { checkGeneratorState, checkKnownOptions, type GeneratorState } from '@simplegrad/core';
 
 /** One value of a sample: a tensor, or a plain number (collated into a `[B]` tensor). */
 export type SampleValue = Tensor | number;
@@ -103,11 +105,47 @@ export interface DataLoaderOptions {
 }
 
 /**
+ * Where a {@link DataLoader} is, for resuming mid-epoch ({@link DataLoader.stateDict}): plain,
+ * JSON-ready data.
+ */
+export interface DataLoaderState {
+  /** Epochs started so far. */
+  epoch: number;
+  /** Batches of the current epoch already handed out (the next one resumes after them). */
+  batchesInEpoch: number;
+  /** The shuffle generator's state just before this epoch's order was drawn (null: not shuffled / none yet). */
+  orderState: GeneratorState | null;
+  /** The state of the loader's own generator (`seed` or `generator` option), null when it uses the global one. */
+  generator: GeneratorState | null;
+  /** Checked on load: the dataset length and the options that fix the batches. */
+  length: number;
+  batchSize: number;
+  shuffle: boolean;
+  dropLast: boolean;
+}
+
+const STATE_KEYS = optionNames<DataLoaderState>({
+  epoch: true, batchesInEpoch: true, orderState: true, generator: true, length: true, batchSize: true, shuffle: true, dropLast: true,
+});
+
+const LOADER_OPTIONS = optionNames<DataLoaderOptions>({
+  batchSize: true, shuffle: true, seed: true, generator: true, dropLast: true, transform: true, targetTransform: true,
+});
+
+/** Throws unless `f` is a function or absent. */
+function optionalFunction<F>(name: string, f: F | undefined): F | undefined {
+  if (f !== undefined && typeof f !== 'function') throw new ArgumentError('DataLoader', `${name} must be a function, got ${fmtValue(f)}`);
+  return f;
+}
+
+/**
  * Iterates a dataset in batches of `{ x, y }`, like `torch.utils.data.DataLoader`.
  *
  * - Each `for...of` is one epoch. With `shuffle`, every epoch draws a fresh Fisher–Yates permutation
  *   from the generator, so epochs differ, yet the same seed replays the same sequence of epochs.
  * - Batches are contiguous copies, safe to keep or modify and ready for the kernels.
+ * - As in PyTorch the batch size may come positionally (`new DataLoader(ds, 64)`); every other
+ *   option is named, and an unknown name (`batch_size`) is an error rather than ignored.
  * - A {@link TensorDataset} (so also `mnist()`) is gathered row by row straight from its tensors;
  *   any other dataset's samples (`[x, y]` or `{ x, y }`, tensors or numbers) are stacked. Numbers
  *   become float32 in `x` and int32 class indices in `y`.
@@ -133,26 +171,33 @@ export class DataLoader implements Iterable<Batch> {
   private readonly generator: Generator | undefined;
   private readonly transform: ((x: Tensor) => Tensor) | undefined;
   private readonly targetTransform: ((y: Tensor) => Tensor) | undefined;
+  /** The latest epoch's progress; each epoch's iterator updates its own object. */
+  private progress = { epoch: 0, batches: 0, orderState: null as GeneratorState | null };
+  /** Set by loadStateDict: the next iteration finishes the interrupted epoch instead of starting one. */
+  private resume: { orderState: GeneratorState | null; batches: number } | null = null;
 
   /** Creates a loader over `dataset`; nothing is read until iteration. */
-  constructor(dataset: Dataset, options: DataLoaderOptions = {}) {
-    const { batchSize = 1, shuffle = false, dropLast = false } = options;
+  constructor(dataset: Dataset, ...args: [options?: DataLoaderOptions] | [batchSize: number, options?: Omit<DataLoaderOptions, 'batchSize'>]) {
     if (dataset === null || typeof dataset !== 'object' || typeof dataset.get !== 'function' || !Number.isInteger(dataset.length) || dataset.length < 0) {
       throw new ArgumentError('DataLoader', 'dataset must have an integer length >= 0 and a get(index) method');
     }
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new ArgumentError('DataLoader', `batchSize must be a positive integer, got ${batchSize}`);
-    }
+    const options = readArgs<DataLoaderOptions>('DataLoader', args, ['batchSize'], LOADER_OPTIONS);
+    this.batchSize = checkInteger('DataLoader', 'batchSize', options.batchSize ?? 1, 1);
+    this.shuffle = checkBoolean('DataLoader', 'shuffle', options.shuffle ?? false);
+    this.dropLast = checkBoolean('DataLoader', 'dropLast', options.dropLast ?? false);
     if (options.seed !== undefined && options.generator !== undefined) {
       throw new ArgumentError('DataLoader', 'give either seed or generator, not both');
     }
+    if (options.seed !== undefined && typeof options.seed !== 'number' && typeof options.seed !== 'string') {
+      throw new ArgumentError('DataLoader', `seed must be a number or a string, got ${fmtValue(options.seed)}`);
+    }
+    if (options.generator !== undefined && !(options.generator instanceof Generator)) {
+      throw new ArgumentError('DataLoader', `generator must be a Generator, got ${fmtValue(options.generator)}`);
+    }
     this.dataset = dataset;
-    this.batchSize = batchSize;
-    this.shuffle = shuffle;
-    this.dropLast = dropLast;
     this.generator = options.seed !== undefined ? new Generator(options.seed) : options.generator;
-    this.transform = options.transform;
-    this.targetTransform = options.targetTransform;
+    this.transform = optionalFunction('transform', options.transform);
+    this.targetTransform = optionalFunction('targetTransform', options.targetTransform);
   }
 
   /** Number of batches per epoch. */
@@ -166,17 +211,77 @@ export class DataLoader implements Iterable<Batch> {
    * exactly once per epoch, in the order epochs are started.
    */
   [Symbol.iterator](): IterableIterator<Batch> {
-    return this.epoch(this.order());
+    const r = this.resume;
+    if (r !== null) {
+      // Re-draw the interrupted epoch's order from a copy of the state it was drawn from: the same
+      // permutation, without touching the live generator (restored separately, past that draw).
+      this.resume = null;
+      return this.epoch(this.order(r.orderState === null ? null : new Generator().setState(r.orderState)), r.batches, this.progress);
+    }
+    // Resolved per epoch, so a manualSeed() after building the loader still takes effect.
+    const g = this.shuffle ? this.generator ?? defaultGenerator() : null;
+    const progress = { epoch: this.progress.epoch + 1, batches: 0, orderState: g === null ? null : g.getState() };
+    this.progress = progress;
+    return this.epoch(this.order(g), 0, progress);
   }
 
-  /** The sample order of one epoch: identity, or a Fisher–Yates shuffle. */
-  private order(): Int32Array {
+  /**
+   * Where iteration stands, to resume it exactly with {@link DataLoader.loadStateDict} (as part of
+   * a checkpoint, see `saveCheckpoint` in @simplegrad/nn): the epoch count, the batches of the
+   * current epoch already handed out, and the generator states that give its order and the next
+   * epochs' orders. Plain data, JSON-ready. Taken between batches, resuming hands out the batch
+   * after the last one the training loop received.
+   *
+   * @example
+   * const saved = JSON.stringify(loader.stateDict());
+   * // later, in a new process, with a loader built the same way:
+   * loader.loadStateDict(JSON.parse(saved));
+   * for (const batch of loader) { ... }   // the rest of the interrupted epoch
+   */
+  stateDict(): DataLoaderState {
+    const { epoch, batches, orderState } = this.progress;
+    return {
+      epoch, batchesInEpoch: batches, orderState, generator: this.generator?.getState() ?? null,
+      length: this.dataset.length, batchSize: this.batchSize, shuffle: this.shuffle, dropLast: this.dropLast,
+    };
+  }
+
+  /**
+   * Restores {@link DataLoader.stateDict}'s result: the next `for...of` finishes the interrupted
+   * epoch (the same order, from the next batch), and later epochs shuffle as they would have. The
+   * loader must batch the same way (dataset length, batchSize, shuffle, dropLast); everything is
+   * checked before anything changes. The global generator is not part of it (a checkpoint saves it).
+   *
+   * @example
+   * loader.loadStateDict(saved);
+   */
+  loadStateDict(state: DataLoaderState): void {
+    const op = 'DataLoader.loadStateDict';
+    checkKnownOptions(op, state, STATE_KEYS);
+    const current = this.stateDict();
+    for (const k of ['length', 'batchSize', 'shuffle', 'dropLast'] as const) {
+      if (state[k] !== current[k]) throw new ArgumentError(op, `the saved loader has ${k} ${fmtValue(state[k])} but this one has ${fmtValue(current[k])}`);
+    }
+    const epoch = checkInteger(op, 'epoch', state.epoch, 0);
+    const batches = checkInteger(op, 'batchesInEpoch', state.batchesInEpoch, 0);
+    if (batches > this.length) throw new ArgumentError(op, `batchesInEpoch must be at most the ${this.length} batches of an epoch, got ${batches}`);
+    const orderState = state.orderState === null ? null : checkGeneratorState(op, 'orderState', state.orderState);
+    if (this.shuffle && epoch > 0 && orderState === null) throw new ArgumentError(op, 'orderState is null but the loader shuffles and an epoch has started');
+    const generator = state.generator === null ? null : checkGeneratorState(op, 'generator', state.generator);
+    if ((generator === null) !== (this.generator === undefined)) {
+      throw new ArgumentError(op, generator === null ? 'the saved loader used the global generator but this one has its own (seed or generator option)' : 'the saved loader had its own generator (seed or generator option) but this one uses the global one');
+    }
+    if (generator !== null) this.generator?.setState(generator);
+    this.progress = { epoch, batches, orderState: this.shuffle ? orderState : null };
+    this.resume = epoch > 0 && batches < this.length ? { orderState: this.progress.orderState, batches } : null;
+  }
+
+  /** The sample order of one epoch: identity, or a Fisher–Yates shuffle drawn from `g`. */
+  private order(g: Generator | null): Int32Array {
     const n = this.dataset.length;
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
-    if (this.shuffle) {
-      // Resolved per epoch, so a manualSeed() after building the loader still takes effect.
-      const g = this.generator ?? defaultGenerator();
+    if (g !== null) {
       for (let i = n - 1; i > 0; i--) {
         const j = g.randint(0, i + 1);
         const t = order[i]; order[i] = order[j]; order[j] = t;
@@ -185,17 +290,19 @@ export class DataLoader implements Iterable<Batch> {
     return order;
   }
 
-  private *epoch(order: Int32Array): IterableIterator<Batch> {
+  private *epoch(order: Int32Array, start: number, progress: { batches: number }): IterableIterator<Batch> {
     const batches = this.length;
     if (batches === 0) return;
     // How batches are made is settled once per epoch, not re-derived for every batch.
     const ds = this.dataset;
     const makeBatch = isTensorBacked(ds) ? tensorBatches(ds.tensors) : (idx: Int32Array) => collateSamples(ds, idx);
-    for (let b = 0; b < batches; b++) {
+    for (let b = start; b < batches; b++) {
       const idx = order.subarray(b * this.batchSize, Math.min(order.length, (b + 1) * this.batchSize));
       let { x, y } = makeBatch(idx);
       if (this.transform) x = this.transform(x);
       if (this.targetTransform) y = this.targetTransform(y);
+      // Counted before the yield: while the caller works on batch b, a saved state resumes at b + 1.
+      progress.batches = b + 1;
       yield { x, y };
     }
   }
@@ -290,7 +397,9 @@ function stackValues(values: readonly SampleValue[], idx: Int32Array, field: 'x'
 
 /**
  * A transform computing `(x - mean) / std`, like torchvision's `Normalize`. `mean` and `std` are
- * numbers, or one value per channel (dimension 1 of a batch `[B, C, ...]`). float32 input is
+ * numbers, or one value per channel: dimension 0 of one image `[C, H, W]` (a per-sample
+ * {@link Transform}), dimension 1 of a batch `[B, C]` or `[B, C, H, W]` (a DataLoader's batch
+ * `transform`). float32 input is
  * computed in float32 arithmetic, so results equal PyTorch's bit for bit; int32 input gives float32.
  * The input is not modified.
  *
@@ -311,11 +420,12 @@ export function normalize(mean: number | readonly number[], std: number | readon
   const m = Array.from({ length: channels }, (_, c) => means[means.length === 1 ? 0 : c]);
   const s = Array.from({ length: channels }, (_, c) => stds[stds.length === 1 ? 0 : c]);
   return (x: Tensor): Tensor => {
-    if (perChannel && (x.ndim < 2 || x.shape[1] !== channels)) {
-      throw new ShapeError('normalize', `mean/std have ${channels} channel value(s) but x has shape ${fmtShape(x.shape)} (channels are dimension 1 of [B, C, ...])`);
+    const channelDim = x.ndim === 3 ? 0 : 1;
+    if (perChannel && (x.ndim < 2 || x.shape[channelDim] !== channels)) {
+      throw new ShapeError('normalize', `mean/std have ${channels} channel value(s) but x has shape ${fmtShape(x.shape)} (channels are dimension 0 of an image [C, H, W], 1 of a batch [B, C] or [B, C, H, W])`);
     }
     const src = x.data;
-    const inner = perChannel ? x.size / (x.shape[0] * channels) : x.size;
+    const inner = perChannel ? x.size / ((channelDim === 0 ? 1 : x.shape[0]) * channels) : x.size;
     if (x.dtype === 'float64') {
       const out = new Float64Array(x.size);
       for (let start = 0, c = 0; start < x.size; start += inner, c = (c + 1) % channels) {

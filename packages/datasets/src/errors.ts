@@ -31,3 +31,12 @@ export class IdxError extends DatasetError {
     this.file = file;
   }
 }
+
+/**
+ * Image bytes that cannot be decoded: an unknown format, a malformed or truncated PNG/JPEG, or an
+ * image larger than the caller's `maxPixels`.
+ *
+ * @example
+ * try { decodeImage(bytes); } catch (e) { if (e instanceof ImageError) console.error(e.message); }
+ */
+export class ImageError extends DatasetError {}

@@ -139,6 +139,10 @@ function parseHeader(bytes: Uint8Array, where: Where, complete: boolean): IdxHea
     shape.push(d);
     count *= d;
   }
+  // With data, the length check refuses a huge dimension; with a 0 beside it there is no data, yet a
+  // size past int32 would break every op's indexing of the (empty) tensor.
+  const big = shape.findIndex((d) => d > 2 ** 31 - 1);
+  if (count === 0 && big >= 0) fail(`dimension ${big} of shape ${fmtShape(shape)} is larger than ${2 ** 31 - 1}`);
   return { dtype, shape, headerBytes, count, totalBytes: headerBytes + count * IDX_TYPES[dtype].bytes };
 }
 
@@ -178,8 +182,10 @@ function concatChunks(chunks: readonly Uint8Array[], total: number): Uint8Array 
 }
 
 /**
- * Inflates gzip input, stopping as soon as the output exceeds what the (already inflated) header
- * implies or `maxBytes`, so a bomb or a lying header never gets more memory than that.
+ * Inflates gzip input into ONE buffer of exactly the size the header claims (once the first bytes
+ * give the header): no list of chunks and no concatenated copy, so the peak is the claimed size
+ * (bounded by `maxBytes`) plus one chunk. Output past the claimed size stops the inflater at once;
+ * output that falls short comes back shorter, and {@link parseIdx} says it is truncated.
  */
 async function gunzip(bytes: Uint8Array, where: Where, maxBytes: number): Promise<Uint8Array> {
   const DS = (globalThis as { DecompressionStream?: typeof DecompressionStream }).DecompressionStream;
@@ -190,7 +196,9 @@ async function gunzip(bytes: Uint8Array, where: Where, maxBytes: number): Promis
   const chunk = bytes.buffer instanceof ArrayBuffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) : bytes.slice();
   const source = new ReadableStream<Uint8Array<ArrayBuffer>>({ start(c) { c.enqueue(chunk); c.close(); } });
   const reader = source.pipeThrough(new DS('gzip')).getReader();
-  const chunks: Uint8Array[] = [];
+  // Until the header is complete (at most 36 bytes, usually the first chunk), chunks wait here.
+  let pending: Uint8Array[] = [];
+  let out: Uint8Array | null = null;
   let total = 0;
   let header: IdxHeader | undefined;
   let finished = false;
@@ -203,26 +211,48 @@ async function gunzip(bytes: Uint8Array, where: Where, maxBytes: number): Promis
         throw new IdxError(where.fn, where.file, `gzip data is corrupt or truncated (${(e as Error).message})`);
       }
       if (step.done) { finished = true; break; }
-      chunks.push(step.value);
-      total += step.value.length;
+      const piece = step.value;
+      if (out !== null) {
+        if (total + piece.length > out.length) throw tooLong(where, header as IdxHeader);
+        out.set(piece, total);
+        total += piece.length;
+        continue;
+      }
+      pending.push(piece);
+      total += piece.length;
+      const head = concatChunks(pending, total);
+      pending = [head];
+      header = parseHeader(head, where, false);
       if (header === undefined) {
-        header = parseHeader(concatChunks(chunks, total), where, false);
-        if (header !== undefined && header.totalBytes > maxBytes) {
-          throw new IdxError(where.fn, where.file, `header shape ${fmtShape(header.shape)} of ${header.dtype} implies ${header.totalBytes} bytes, more than maxBytes = ${maxBytes}`);
-        }
+        if (total > maxBytes) throw new IdxError(where.fn, where.file, `gzip input inflates to more than maxBytes = ${maxBytes}`);
+        continue;
       }
-      const limit = header?.totalBytes ?? maxBytes;
-      if (total > limit) {
-        throw new IdxError(where.fn, where.file, header === undefined
-          ? `gzip input inflates to more than maxBytes = ${maxBytes}`
-          : `unexpected bytes after the data: shape ${fmtShape(header.shape)} of ${header.dtype} needs exactly ${header.totalBytes} bytes but the gzip input inflates to more`);
+      if (header.totalBytes > maxBytes) {
+        throw new IdxError(where.fn, where.file, `header shape ${fmtShape(header.shape)} of ${header.dtype} implies ${header.totalBytes} bytes, more than maxBytes = ${maxBytes}`);
       }
+      if (total > header.totalBytes) throw tooLong(where, header);
+      out = allocateBytes(where, header);
+      out.set(head);
+      pending = [];
     }
   } finally {
     // Stop the inflater when we bail out early; it may already be errored, which is fine.
     if (!finished) await reader.cancel().catch(() => undefined);
   }
-  return concatChunks(chunks, total);
+  return out === null ? concatChunks(pending, total) : out.subarray(0, total);
+}
+
+function tooLong(where: Where, header: IdxHeader): IdxError {
+  return new IdxError(where.fn, where.file, `unexpected bytes after the data: shape ${fmtShape(header.shape)} of ${header.dtype} needs exactly ${header.totalBytes} bytes but the gzip input inflates to more`);
+}
+
+/** The output buffer of the claimed size, or a typed error saying how much was asked for. */
+function allocateBytes(where: Where, header: IdxHeader): Uint8Array {
+  try {
+    return new Uint8Array(header.totalBytes);
+  } catch {
+    throw new IdxError(where.fn, where.file, `cannot allocate the ${header.totalBytes} bytes that shape ${fmtShape(header.shape)} of ${header.dtype} needs (more than this platform's typed arrays hold); lower maxBytes to refuse such input`);
+  }
 }
 
 function checkMaxBytes(fn: string, maxBytes: number): number {

@@ -184,7 +184,7 @@ export function decodeImage(bytes: Uint8Array, options: DecodeImageOptions = {})
   const channels = checkChannels('decodeImage', options.channels);
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!(maxPixels >= 1)) throw new ArgumentError('decodeImage', `maxPixels must be a positive number, got ${maxPixels}`);
-  if (!(bytes instanceof Uint8Array)) throw new ArgumentError('decodeImage', 'bytes must be a Uint8Array (e.g. a Node Buffer or new Uint8Array(await blob.arrayBuffer()))');
+  if (!(bytes instanceof Uint8Array)) throw new ArgumentError('decodeImage', 'bytes must be a Uint8Array (what readFileSync returns, or new Uint8Array(await blob.arrayBuffer()))');
   let img: Interleaved;
   if (hasPngSignature(bytes)) img = readPng(bytes, maxPixels);
   else if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) img = readJpeg(bytes, maxPixels);

@@ -15,10 +15,22 @@ export {
   type IdxArray, type IdxDType, type IdxDataTypes, type ReadIdxOptions, type IdxToTensorOptions,
 } from './idx.js';
 export {
-  type Dataset, type Sample, type SampleValue, type Batch, type DataLoaderOptions,
+  type Dataset, type Sample, type SampleValue, type Batch, type DataLoaderOptions, type DataLoaderState,
   TensorDataset, DataLoader, normalize,
 } from './data.js';
 export {
   mnist, fashionMnist, mnistFileNames, MnistDataset, MNIST_CLASSES, FASHION_MNIST_CLASSES,
   type MnistOptions, type MnistSource, type MnistSplit, type IdxSource, type FetchLike, type FetchResponseLike,
 } from './mnist.js';
+export { ImageError } from './errors.js';
+export {
+  decodeImage, fromPixels, type DecodeImageOptions, type FromPixelsOptions, type ImageChannels, type PixelsLike,
+} from './image.js';
+export {
+  cifar10, cifar10FromBytes, cifar10FileNames, CIFAR10_CLASSES, type Cifar10Options, type CifarFileSource,
+} from './cifar.js';
+export {
+  compose, randomCrop, randomHorizontalFlip, randomResizedCrop, centerCrop, resize, colorJitter, withTransform,
+  type Transform, type Size, type RandomCropOptions, type FlipOptions, type RandomResizedCropOptions,
+  type ColorJitterOptions, type WithTransformOptions, type TransformedDataset,
+} from './transforms.js';

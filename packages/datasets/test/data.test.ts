@@ -1,8 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ArgumentError, DTypeError, Generator, ShapeError, Tensor, manualSeed } from '@simplegrad/core';
-import { type Batch, type Dataset, DataLoader, TensorDataset, normalize } from '../src/index.js';
-import { throwsWith } from './throws.js';
+import * as datasets from '../src/index.js';
+import { type Batch, type DataLoaderOptions, type Dataset, DataLoader, TensorDataset, normalize } from '../src/index.js';
+import { rejectsWith, throwsWith } from './throws.js';
+import * as node from '../src/node.js';
 
 /** `n` samples whose x row `i` is `[i, i + 0.5]` and whose label is `i`, so a batch names its indices. */
 function indexed(n: number): TensorDataset {
@@ -94,7 +96,7 @@ test('DataLoader shuffle n=103 batchSize=10: every index exactly once per epoch,
 });
 
 test('DataLoader shuffle is reproducible: same seed, same epochs; other seed differs; generator = seed', () => {
-  const run = (options: ConstructorParameters<typeof DataLoader>[1]): number[][] => {
+  const run = (options: DataLoaderOptions): number[][] => {
     const loader = new DataLoader(indexed(50), { batchSize: 7, shuffle: true, ...options });
     return [epochIndices(loader).flat(), epochIndices(loader).flat()];
   };
@@ -254,7 +256,7 @@ test('normalize per channel on [2, 3, 2, 2]; float64 stays float64, int32 become
     const c = Math.floor(i / 4) % 3;
     assert.is(y.data[i], (i - mean[c]) / std[c], `element ${i} (channel ${c})`);
   }
-  const mixed = normalize([1, 2, 3], 2)(new Tensor(new Float32Array(6).fill(5), [1, 3, 2]));
+  const mixed = normalize([1, 2, 3], 2)(new Tensor(new Float32Array(6).fill(5), [3, 2, 1]));   // one image [C, H, W]
   assert.equal(Array.from(mixed.data), [2, 2, 1.5, 1.5, 1, 1]);
   const ints = normalize(1, 2)(new Tensor(new Int32Array([1, 3, 5]), [3]));
   assert.is(ints.dtype, 'float32');
@@ -273,5 +275,53 @@ test('normalize argument and shape errors', () => {
     'mean/std have 3 channel value(s) but x has shape [2, 4]');
   throwsWith(() => perChannel(new Tensor(new Float32Array(3), [3])), ShapeError, 'x has shape [3]');
 });
+
+
+// ---- Strict options: a misspelled or positional option is an error, never ignored -------------------------
+
+const LOADER_KNOWN = '(known: batchSize, shuffle, seed, generator, dropLast, transform, targetTransform)';
+/** Builds a loader with arguments its TypeScript signature forbids, as untyped JavaScript can. */
+const untypedLoader = (...args: unknown[]): DataLoader => new (DataLoader as unknown as new (...a: unknown[]) => DataLoader)(...args);
+
+test('DataLoader(ds, { batch_size: 8 }) throws instead of yielding batches of 1', () => {
+  throwsWith(() => untypedLoader(indexed(20), { batch_size: 8 }), ArgumentError, `DataLoader: unknown option 'batch_size' ${LOADER_KNOWN}`);
+  throwsWith(() => untypedLoader(indexed(20), { batchSize: 8, drop_last: true }), ArgumentError, `DataLoader: unknown option 'drop_last' ${LOADER_KNOWN}`);
+  throwsWith(() => untypedLoader(indexed(20), { batchSize: 8, num_workers: 2 }), ArgumentError, "unknown option 'num_workers'");
+});
+
+test('DataLoader(ds, 8): PyTorch\'s positional batch size, alone or before the options', () => {
+  assert.equal(epochIndices(new DataLoader(indexed(20), 8)).map((b) => b.length), [8, 8, 4]);
+  assert.equal(epochIndices(new DataLoader(indexed(20), 8, { dropLast: true })).map((b) => b.length), [8, 8]);
+  const a = epochIndices(new DataLoader(indexed(20), 8, { shuffle: true, seed: 5 }));
+  assert.equal(a, epochIndices(new DataLoader(indexed(20), { batchSize: 8, shuffle: true, seed: 5 })));
+});
+
+test('DataLoader rejects PyTorch\'s further positional arguments, values given twice and mistyped options', () => {
+  const ds = indexed(20);
+  throwsWith(() => untypedLoader(ds, 8, true), ArgumentError,
+    "DataLoader: takes at most 1 positional argument (batchSize, in PyTorch's order); got 2: 8, true; name the others in an options object");
+  throwsWith(() => untypedLoader(ds, 8, { batchSize: 4 }), ArgumentError, 'DataLoader: batchSize is given twice: positionally (8) and as an option (4)');
+  throwsWith(() => untypedLoader(ds, { batchSize: '8' }), ArgumentError, "DataLoader: batchSize must be a positive integer, got '8'");
+  throwsWith(() => untypedLoader(ds, { shuffle: 'true' }), ArgumentError, "DataLoader: shuffle must be true or false, got 'true'");
+  throwsWith(() => untypedLoader(ds, { dropLast: 1 }), ArgumentError, 'DataLoader: dropLast must be true or false, got 1');
+  throwsWith(() => untypedLoader(ds, { transform: 'normalize' }), ArgumentError, "DataLoader: transform must be a function, got 'normalize'");
+  throwsWith(() => untypedLoader(ds, { targetTransform: {} }), ArgumentError, 'DataLoader: targetTransform must be a function, got object');
+  throwsWith(() => untypedLoader(ds, { targetTransform: [] }), ArgumentError, 'DataLoader: targetTransform must be a function, got []');
+  throwsWith(() => untypedLoader(ds, { generator: 3 }), ArgumentError, 'DataLoader: generator must be a Generator, got 3');
+  throwsWith(() => untypedLoader(ds, { seed: [1] }), ArgumentError, 'DataLoader: seed must be a number or a string, got [1]');
+});
+
+test('mnist and fashionMnist (both entries) reject misspelled options before reading anything', async () => {
+  await rejectsWith(browserMnist({ splt: 'test' }), ArgumentError, "mnist: unknown option 'splt' (known: split, source, fetch, suffix, maxBytes)");
+  await rejectsWith(browserFashion({ source: 'x/', fetch_fn: fetch }), ArgumentError, "fashionMnist: unknown option 'fetch_fn' (known: split, source, fetch, suffix, maxBytes)");
+  await rejectsWith(nodeMnist({ directory: '/tmp' }), ArgumentError, "mnist: unknown option 'directory' (known: split, source, fetch, suffix, maxBytes, dir)");
+  await rejectsWith(nodeFashion({ dir: '/tmp', train: true }), ArgumentError, "fashionMnist: unknown option 'train' (known: split, source, fetch, suffix, maxBytes, dir)");
+  await rejectsWith(nodeMnist('test'), ArgumentError, "mnist: options must be an object such as { split: ... }, got 'test'");
+});
+
+const browserMnist = (o: unknown): Promise<unknown> => (datasets.mnist as (o: unknown) => Promise<unknown>)(o);
+const browserFashion = (o: unknown): Promise<unknown> => (datasets.fashionMnist as (o: unknown) => Promise<unknown>)(o);
+const nodeMnist = (o: unknown): Promise<unknown> => (node.mnist as (o: unknown) => Promise<unknown>)(o);
+const nodeFashion = (o: unknown): Promise<unknown> => (node.fashionMnist as (o: unknown) => Promise<unknown>)(o);
 
 test.run();

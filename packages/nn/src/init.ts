@@ -6,9 +6,14 @@
  * core's `uniform` and `normal` factories.
  *
  * Imported as a namespace: `import { init } from '@simplegrad/nn'; init.kaimingUniform_(w)`.
+ * Arguments read as PyTorch's: `init.uniform_(w, -0.1, 0.1)`, `init.normal_(w, 0, 0.02)`,
+ * `init.kaimingNormal_(w, 0, 'fanOut', 'relu')`, or by name in a trailing options object.
  */
-import { ArgumentError, DTypeError, defaultGenerator, fmtShape } from '@simplegrad/core';
-import type { Generator, Shape, Tensor } from '@simplegrad/core';
+import {
+  ArgumentError, Generator, checkChoice, checkFinite, checkFloat, checkNumber, defaultGenerator, fmtShape,
+  fmtValue, optionNames, readArgs,
+} from '@simplegrad/core';
+import type { Shape, Tensor } from '@simplegrad/core';
 
 /** Nonlinearities known to {@link calculateGain} (PyTorch's names in camelCase; `leaky_relu` also accepted). */
 export type Nonlinearity =
@@ -24,13 +29,39 @@ export interface InitOptions {
   generator?: Generator;
 }
 
-function rng(opts: InitOptions): Generator {
-  return opts.generator ?? defaultGenerator();
+/** Options of {@link uniform_}. */
+export interface UniformInitOptions extends InitOptions {
+  /** Lower bound (default 0). */
+  a?: number;
+  /** Upper bound (default 1). */
+  b?: number;
 }
 
-function requireFloat(op: string, t: Tensor): void {
-  if (t.dtype === 'int32') throw new DTypeError(op, `expected a float32 or float64 tensor, got int32 (shape ${fmtShape(t.shape)})`);
+/** Options of {@link normal_}. */
+export interface NormalInitOptions extends InitOptions {
+  /** Mean (default 0). */
+  mean?: number;
+  /** Standard deviation (default 1). */
+  std?: number;
 }
+
+/** Options of {@link xavierUniform_} and {@link xavierNormal_}. */
+export interface XavierOptions extends InitOptions {
+  /** Scale (default 1), e.g. `calculateGain('tanh')`. */
+  gain?: number;
+}
+
+const UNIFORM_OPTIONS = optionNames<UniformInitOptions>({ a: true, b: true, generator: true });
+const NORMAL_OPTIONS = optionNames<NormalInitOptions>({ mean: true, std: true, generator: true });
+const XAVIER_OPTIONS = optionNames<XavierOptions>({ gain: true, generator: true });
+const KAIMING_OPTION_NAMES = optionNames<KaimingOptions>({ a: true, mode: true, nonlinearity: true, generator: true });
+
+function rng(op: string, opts: InitOptions): Generator {
+  if (opts.generator === undefined) return defaultGenerator();
+  if (!(opts.generator instanceof Generator)) throw new ArgumentError(op, `generator must be a Generator, got ${fmtValue(opts.generator)}`);
+  return opts.generator;
+}
+
 
 /**
  * The recommended gain for a nonlinearity (PyTorch's `calculate_gain`): 1 for linear layers and
@@ -79,37 +110,46 @@ export function calculateFanInAndFanOut(weight: Tensor | Shape): { fanIn: number
 }
 
 /**
- * Fills with `U(a, b)` draws (default `U(0, 1)`).
+ * Fills with `U(a, b)` draws (default `U(0, 1)`), PyTorch's `uniform_(tensor, a, b)`.
  *
  * @example
- * init.uniform_(b, { a: -0.1, b: 0.1 });
+ * init.uniform_(b, -0.1, 0.1);
+ * init.uniform_(b, { a: -0.1, b: 0.1 });   // the same
  */
-export function uniform_<T extends Tensor>(t: T, opts: InitOptions & { a?: number; b?: number } = {}): T {
-  requireFloat('uniform_', t);
-  const a = opts.a ?? 0;
-  const b = opts.b ?? 1;
+export function uniform_<T extends Tensor>(
+  t: T, ...args: [opts?: UniformInitOptions] | [a: number | undefined, opts?: Omit<UniformInitOptions, 'a'>] | [a: number | undefined, b: number, opts?: InitOptions]
+): T {
+  const opts = readArgs<UniformInitOptions>('uniform_', args, ['a', 'b'], UNIFORM_OPTIONS);
+  checkFloat('uniform_', 'tensor', t);
+  const a = checkFinite('uniform_', 'a', opts.a ?? 0);
+  const b = checkFinite('uniform_', 'b', opts.b ?? 1);
   if (!(b >= a)) throw new ArgumentError('uniform_', `expected a <= b, got a=${a}, b=${b}`);
-  const g = rng(opts);
+  const g = rng('uniform_', opts);
   const d = t.data;
   for (let i = 0; i < d.length; i++) d[i] = a + (b - a) * g.random53();
-  return t;
+  return t.bumpVersion(); // in place: a graph that saved the old values must refuse to backward
 }
 
 /**
- * Fills with `N(mean, std²)` draws (default `N(0, 1)`).
+ * Fills with `N(mean, std²)` draws (default `N(0, 1)`), PyTorch's `normal_(tensor, mean, std)`.
  *
  * @example
- * init.normal_(w, { std: 0.02 });
+ * init.normal_(w, 0, 0.02);          // DCGAN's init
+ * init.normal_(w, { std: 0.02 });    // the same
  */
-export function normal_<T extends Tensor>(t: T, opts: InitOptions & { mean?: number; std?: number } = {}): T {
-  requireFloat('normal_', t);
-  const mean = opts.mean ?? 0;
+export function normal_<T extends Tensor>(
+  t: T, ...args: [opts?: NormalInitOptions] | [mean: number | undefined, opts?: Omit<NormalInitOptions, 'mean'>] | [mean: number | undefined, std: number, opts?: InitOptions]
+): T {
+  const opts = readArgs<NormalInitOptions>('normal_', args, ['mean', 'std'], NORMAL_OPTIONS);
+  checkFloat('normal_', 'tensor', t);
+  const mean = checkFinite('normal_', 'mean', opts.mean ?? 0);
   const std = opts.std ?? 1;
   if (!(std >= 0)) throw new ArgumentError('normal_', `std must be non-negative, got ${std}`);
-  const g = rng(opts);
+  checkFinite('normal_', 'std', std);
+  const g = rng('normal_', opts);
   const d = t.data;
   for (let i = 0; i < d.length; i++) d[i] = mean + std * g.normal();
-  return t;
+  return t.bumpVersion();
 }
 
 /**
@@ -119,8 +159,8 @@ export function normal_<T extends Tensor>(t: T, opts: InitOptions & { mean?: num
  * init.constant_(bias, 0.1);
  */
 export function constant_<T extends Tensor>(t: T, value: number): T {
-  t.data.fill(value);
-  return t;
+  t.data.fill(checkNumber('constant_', 'value', value));
+  return t.bumpVersion();
 }
 
 /**
@@ -143,17 +183,27 @@ export function ones_<T extends Tensor>(t: T): T {
   return constant_(t, 1);
 }
 
+/** The accepted arguments of the Xavier initialisers: PyTorch's positional `gain`, then or instead options. */
+export type XavierArgs = [opts?: XavierOptions] | [gain: number | undefined, opts?: InitOptions];
+
+function xavierStd(op: string, t: Tensor, args: readonly unknown[]): { std: number; generator: Generator | undefined } {
+  const opts = readArgs<XavierOptions>(op, args, ['gain'], XAVIER_OPTIONS);
+  const { fanIn, fanOut } = calculateFanInAndFanOut(t);
+  const gain = checkFinite(op, 'gain', opts.gain ?? 1);
+  return { std: gain * Math.sqrt(2 / (fanIn + fanOut)), generator: opts.generator };
+}
+
 /**
  * Xavier/Glorot uniform: `U(-a, a)` with `a = gain·√(6 / (fanIn + fanOut))`.
  *
  * @example
- * init.xavierUniform_(linear.weight, { gain: calculateGain('tanh') });
+ * init.xavierUniform_(linear.weight, calculateGain('tanh'));
+ * init.xavierUniform_(linear.weight, { gain: calculateGain('tanh') });   // the same
  */
-export function xavierUniform_<T extends Tensor>(t: T, opts: InitOptions & { gain?: number } = {}): T {
-  const { fanIn, fanOut } = calculateFanInAndFanOut(t);
-  const std = (opts.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut));
+export function xavierUniform_<T extends Tensor>(t: T, ...args: XavierArgs): T {
+  const { std, generator } = xavierStd('xavierUniform_', t, args);
   const a = Math.sqrt(3) * std;
-  return uniform_(t, { a: -a, b: a, generator: opts.generator });
+  return uniform_(t, { a: -a, b: a, generator });
 }
 
 /**
@@ -162,10 +212,9 @@ export function xavierUniform_<T extends Tensor>(t: T, opts: InitOptions & { gai
  * @example
  * init.xavierNormal_(linear.weight);
  */
-export function xavierNormal_<T extends Tensor>(t: T, opts: InitOptions & { gain?: number } = {}): T {
-  const { fanIn, fanOut } = calculateFanInAndFanOut(t);
-  const std = (opts.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut));
-  return normal_(t, { mean: 0, std, generator: opts.generator });
+export function xavierNormal_<T extends Tensor>(t: T, ...args: XavierArgs): T {
+  const { std, generator } = xavierStd('xavierNormal_', t, args);
+  return normal_(t, { mean: 0, std, generator });
 }
 
 /** Options of the Kaiming initialisers. */
@@ -178,12 +227,27 @@ export interface KaimingOptions extends InitOptions {
   nonlinearity?: Nonlinearity;
 }
 
+/**
+ * The accepted arguments of the Kaiming initialisers: PyTorch's positional `(a, mode,
+ * nonlinearity)`, then or instead options.
+ */
+export type KaimingArgs =
+  | [opts?: KaimingOptions]
+  | [a: number | undefined, opts?: Omit<KaimingOptions, 'a'>]
+  | [a: number | undefined, mode: FanMode | undefined, opts?: Omit<KaimingOptions, 'a' | 'mode'>]
+  | [a: number | undefined, mode: FanMode | undefined, nonlinearity: Nonlinearity, opts?: InitOptions];
+
+function kaimingOptions(op: string, args: readonly unknown[]): KaimingOptions {
+  const opts = readArgs<KaimingOptions>(op, args, ['a', 'mode', 'nonlinearity'], KAIMING_OPTION_NAMES);
+  rng(op, opts);
+  return opts;
+}
+
 function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number {
-  const mode = opts.mode ?? 'fanIn';
-  if (mode !== 'fanIn' && mode !== 'fanOut') throw new ArgumentError(op, `mode must be 'fanIn' or 'fanOut', got ${JSON.stringify(mode)}`);
+  const mode = checkChoice(op, 'mode', opts.mode ?? 'fanIn', ['fanIn', 'fanOut']);
   const fans = calculateFanInAndFanOut(t);
   const fan = mode === 'fanIn' ? fans.fanIn : fans.fanOut;
-  return calculateGain(opts.nonlinearity ?? 'leakyRelu', opts.a ?? 0) / Math.sqrt(fan);
+  return calculateGain(opts.nonlinearity ?? 'leakyRelu', checkFinite(op, 'a', opts.a ?? 0)) / Math.sqrt(fan);
 }
 
 /**
@@ -194,7 +258,8 @@ function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number {
  * @example
  * init.kaimingUniform_(conv.weight, { nonlinearity: 'relu' });
  */
-export function kaimingUniform_<T extends Tensor>(t: T, opts: KaimingOptions = {}): T {
+export function kaimingUniform_<T extends Tensor>(t: T, ...args: KaimingArgs): T {
+  const opts = kaimingOptions('kaimingUniform_', args);
   if (t.size === 0) return t;
   const bound = Math.sqrt(3) * kaimingStd('kaimingUniform_', t, opts);
   return uniform_(t, { a: -bound, b: bound, generator: opts.generator });
@@ -206,7 +271,8 @@ export function kaimingUniform_<T extends Tensor>(t: T, opts: KaimingOptions = {
  * @example
  * init.kaimingNormal_(conv.weight, { mode: 'fanOut', nonlinearity: 'relu' });
  */
-export function kaimingNormal_<T extends Tensor>(t: T, opts: KaimingOptions = {}): T {
+export function kaimingNormal_<T extends Tensor>(t: T, ...args: KaimingArgs): T {
+  const opts = kaimingOptions('kaimingNormal_', args);
   if (t.size === 0) return t;
   return normal_(t, { mean: 0, std: kaimingStd('kaimingNormal_', t, opts), generator: opts.generator });
 }

@@ -5,7 +5,8 @@
  * PyTorch does (`conv1.weight`, `layers.0.bias`): those names are the state-dict keys, so
  * checkpoints cross to and from PyTorch.
  */
-import { ArgumentError, Tensor, sameShape } from '@simplegrad/core';
+import { ArgumentError, Tensor, checkBoolean, checkKnownOptions, fmtShape, fmtValue, optionNames, sameShape } from '@simplegrad/core';
+import { isAnomalyEnabled, popAnomalyScope, pushAnomalyScope } from '@simplegrad/core';
 import type { DType } from '@simplegrad/core';
 import { Parameter } from './parameter.js';
 import { StateDictError, type ShapeMismatch } from './errors.js';
@@ -30,6 +31,23 @@ export interface LoadStateDictResult {
   missingKeys: string[];
   /** Keys of the state dict that the model does not have. */
   unexpectedKeys: string[];
+}
+
+const LOAD_OPTIONS = optionNames<LoadStateDictOptions>({ strict: true });
+
+/**
+ * Throws unless every value of a float tensor bound for an int32 buffer (e.g. BatchNorm's
+ * `num_batches_tracked`) is an integer int32 can hold: `Int32Array.set` would silently wrap 3e9 to
+ * a negative count and turn NaN into 0.
+ */
+function checkInt32Values(key: string, value: Tensor): void {
+  const d = value.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+      throw new ArgumentError('loadStateDict', `the value for "${key}" (shape ${fmtShape(value.shape)}) must hold integers in the int32 range for this int32 buffer, but element ${i} is ${v}`);
+    }
+  }
 }
 
 /** Options of {@link Module.registerBuffer}. */
@@ -106,6 +124,52 @@ export function ownMembers(m: Module): { params: [string, Parameter][]; modules:
   return { params, modules };
 }
 
+/** The modules whose forward is running, outermost first, with their paths (only under anomaly detection). */
+const forwardStack: { module: Module; path: string }[] = [];
+/** Prototypes whose `forward` is already wrapped by {@link wrapForwards}. */
+const wrappedPrototypes = new WeakSet<object>();
+
+/**
+ * Wraps the `forward` of `proto` and of its ancestors up to Module, once per class, so that under
+ * anomaly detection each forward runs inside a scope named by its module path
+ * (`Net.features.0 (Conv2d)`), which an AnomalyError then names. The prototype (not the instance)
+ * is wrapped, so instances stay plain; with detection off the wrapper only tests a flag.
+ */
+function wrapForwards(proto: object): void {
+  for (let p: object | null = proto; p !== null && p !== Module.prototype && !wrappedPrototypes.has(p); p = Object.getPrototypeOf(p) as object | null) {
+    wrappedPrototypes.add(p);
+    const desc = Object.getOwnPropertyDescriptor(p, 'forward');
+    if (desc === undefined || typeof desc.value !== 'function') continue;
+    const inner = desc.value as (...args: unknown[]) => unknown;
+    const forward = function forward(this: Module, ...args: unknown[]): unknown {
+      return isAnomalyEnabled() ? scopedForward(this, inner, args) : inner.apply(this, args);
+    };
+    Object.defineProperty(p, 'forward', { ...desc, value: forward });
+  }
+}
+
+function scopedForward(m: Module, inner: (...args: unknown[]) => unknown, args: unknown[]): unknown {
+  const top = forwardStack[forwardStack.length - 1];
+  // `super.forward(x)` inside a subclass's forward: the same module, the same scope.
+  if (top?.module === m) return inner.apply(m, args);
+  const path = top === undefined ? m.constructor.name : `${top.path}.${childName(top.module, m)}`;
+  forwardStack.push({ module: m, path });
+  pushAnomalyScope(top === undefined ? path : `${path} (${m.constructor.name})`);
+  try {
+    return inner.apply(m, args);
+  } finally {
+    forwardStack.pop();
+    popAnomalyScope();
+  }
+}
+
+/** `child`'s name under `parent`: a direct field, else a dotted path to a descendant, else its class in brackets. */
+function childName(parent: Module, child: Module): string {
+  for (const [k, c] of ownMembers(parent).modules) if (c === child) return k;
+  for (const [k, c] of parent.namedModules()) if (c === child) return k;
+  return `<${child.constructor.name}>`;
+}
+
 /** A value's kind for error messages: its class name, or `null` / its typeof. */
 function describe(v: unknown): string {
   if (v === null) return 'null';
@@ -137,6 +201,11 @@ function describe(v: unknown): string {
 export abstract class Module {
   /** Training mode (true) or evaluation mode (false): see {@link Module.train}. */
   training = true;
+
+  /** Registers nothing; wraps the class's `forward` once for anomaly detection's module paths. */
+  constructor() {
+    wrapForwards(new.target.prototype as object);
+  }
 
   /**
    * Runs the module. Subclasses define it with their own signature: a layer takes a Tensor, a loss
@@ -509,7 +578,27 @@ export abstract class Module {
    * const { missingKeys } = model.loadStateDict(partial, { strict: false });
    */
   loadStateDict(stateDict: StateDict | Readonly<Record<string, Tensor>>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
-    const strict = opts.strict ?? true;
+    const { result, commit } = this.planLoad(stateDict, opts);
+    commit();
+    return result;
+  }
+
+  /**
+   * Validates `stateDict` against this module completely (throwing as {@link Module.loadStateDict}
+   * does) without changing anything; `commit()` then copies. Lets a checkpoint check every part
+   * before it changes any.
+   *
+   * @example
+   * const { result, commit } = model.planLoad(sd);   // throws here if sd does not fit
+   * commit();                                         // copies, cannot fail
+   */
+  planLoad(stateDict: StateDict | Readonly<Record<string, Tensor>>, opts: LoadStateDictOptions = {}): { result: LoadStateDictResult; commit: () => void } {
+    const op = 'loadStateDict';
+    checkKnownOptions(op, opts, LOAD_OPTIONS);
+    const strict = opts.strict === undefined ? true : checkBoolean(op, 'strict', opts.strict);
+    if (typeof stateDict !== 'object' || stateDict === null || Array.isArray(stateDict) || stateDict instanceof Tensor) {
+      throw new ArgumentError(op, `expects a state dict (a Map or an object of tensors by key), got ${fmtValue(stateDict)}`);
+    }
     const source: Map<string, unknown> = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const targets = new Map(this.stateEntries());
     const missingKeys = [...targets.keys()].filter((k) => !source.has(k));
@@ -517,19 +606,29 @@ export abstract class Module {
     const mismatches: ShapeMismatch[] = [];
     const copies: [Tensor, Tensor][] = [];
     for (const [key, target] of targets) {
+      // `has`, not `get() === undefined`: a key present with the value undefined is a bad value, not a missing key.
+      if (!source.has(key)) continue;
       const value = source.get(key);
-      if (value === undefined) continue;
       if (!(value instanceof Tensor)) {
-        throw new ArgumentError('loadStateDict', `the value for "${key}" is not a Tensor (got ${value === null ? 'null' : typeof value})`);
+        throw new ArgumentError(op, `the value for "${key}" is not a Tensor (got ${value === null ? 'null' : typeof value})`);
       }
-      if (sameShape(value.shape, target.shape)) copies.push([target, value]);
-      else mismatches.push({ key, expected: target.shape, got: value.shape });
+      if (!sameShape(value.shape, target.shape)) {
+        mismatches.push({ key, expected: target.shape, got: value.shape });
+        continue;
+      }
+      if (target.dtype === 'int32' && value.dtype !== 'int32') checkInt32Values(key, value);
+      copies.push([target, value]);
     }
     if (mismatches.length > 0 || (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0))) {
       throw new StateDictError(this.constructor.name, strict ? missingKeys : [], strict ? unexpectedKeys : [], mismatches);
     }
-    for (const [target, value] of copies) target.data.set(value.data);
-    return { missingKeys, unexpectedKeys };
+    const commit = (): void => {
+      for (const [target, value] of copies) {
+        target.data.set(value.data);
+        target.bumpVersion();
+      }
+    };
+    return { result: { missingKeys, unexpectedKeys }, commit };
   }
 
   // ---- hooks -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@
  * anything is allocated, so a malformed or hostile file gives a {@link SafetensorsError} naming the
  * problem, never a crash or an allocation larger than the file.
  */
-import { Tensor, sizeOf } from '@simplegrad/core';
+import { Tensor, checkKnownOptions, sizeOf } from '@simplegrad/core';
 import type { DType, TypedArray } from '@simplegrad/core';
 import { SafetensorsError } from './errors.js';
 import type { StateDict } from './module.js';
@@ -26,6 +26,22 @@ export interface SaveSafetensorsOptions {
 
 /** The Rust library's header-size limit: a longer header is rejected before it is decoded. */
 const MAX_HEADER_BYTES = 100_000_000;
+
+/**
+ * Bounds on what a header may cost, checked by a byte scan before the JSON is parsed: `JSON.parse`
+ * of 4 million tiny metadata entries takes seconds and most of a gigabyte. A real header nests 3
+ * deep (`{ key: { shape: [...] } }`) and has a handful of values per tensor; these limits are far
+ * above any real checkpoint (a 1 GB model has hundreds to a few thousand tensors).
+ */
+const MAX_DEPTH = 3;
+/** The most `,`-separated items in the whole header: about 150 000 tensors' entries. */
+const MAX_ITEMS = 1 << 20;
+/** The most `__metadata__` entries. */
+const MAX_METADATA_ENTRIES = 1 << 16;
+/** The most dimensions a shape may have (PyTorch's limit too). */
+const MAX_DIMS = 64;
+/** The largest dimension: what int32 indexing (and a typed array) can address. */
+const MAX_DIM = 2 ** 31 - 1;
 
 /** The safetensors dtype each simplegrad dtype is written as. */
 const WRITTEN_AS = { float32: 'F32', float64: 'F64', int32: 'I32' } as const satisfies Record<DType, string>;
@@ -97,10 +113,24 @@ function fail(op: string, message: string): never {
   throw new SafetensorsError(op, message);
 }
 
-/** A short, printable rendering of an untrusted JSON value for error messages. */
+/**
+ * A short, printable rendering of an untrusted JSON value for error messages. Bounded by
+ * construction: it never re-serialises a nested or long value (a header may nest thousands deep
+ * or hold megabyte strings), only primitives and short flat arrays.
+ */
 function show(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  if (typeof v === 'string') return JSON.stringify(v.length > 57 ? `${v.slice(0, 57)}...` : v);
+  if (Array.isArray(v)) {
+    const flat = v.length <= 8 && v.every((e) => e === null || typeof e !== 'object');
+    return flat ? `[${v.map(show).join(',')}]` : `an array of ${v.length} elements`;
+  }
+  if (typeof v === 'object' && v !== null) return 'an object';
+  return String(v);
+}
+
+/** A key of the file for a message: quoted and cut short (a key may be megabytes long). */
+function q(key: string): string {
+  return `"${key.length > 80 ? `${key.slice(0, 77)}...` : key}"`;
 }
 
 /**
@@ -115,19 +145,32 @@ function show(v: unknown): string {
  */
 export function saveSafetensors(stateDict: StateDict | Readonly<Record<string, Tensor>>, opts: SaveSafetensorsOptions = {}): Uint8Array {
   const op = 'saveSafetensors';
-  const items: [string, unknown][] = stateDict instanceof Map ? [...stateDict] : Object.entries(stateDict);
+  checkKnownOptions(op, opts, ['metadata']);
+  if (typeof stateDict !== 'object' || stateDict === null || Array.isArray(stateDict) || stateDict instanceof Tensor) {
+    fail(op, `expects a state dict (a Map or an object of tensors by key), got ${show(stateDict)}`);
+  }
+  const items: [unknown, unknown][] = stateDict instanceof Map ? [...stateDict] : Object.entries(stateDict);
   const fields: string[] = [];
   if (opts.metadata !== undefined) {
-    for (const [k, v] of Object.entries(opts.metadata)) {
-      if (typeof v !== 'string') fail(op, `metadata values must be strings, but "${k}" is ${show(v)}`);
+    const md: unknown = opts.metadata;
+    // A Map (or an array) would pass Object.entries as empty or numbered: refuse rather than drop it.
+    if (typeof md !== 'object' || md === null || Array.isArray(md) || md instanceof Map) {
+      fail(op, `metadata must be a plain object of strings, got ${md instanceof Map ? 'a Map' : show(md)}`);
     }
-    fields.push(`"__metadata__":${JSON.stringify(opts.metadata)}`);
+    const entries = Object.entries(md);
+    for (const [k, v] of entries) {
+      if (typeof v !== 'string') fail(op, `metadata values must be strings, but ${q(k)} is ${show(v)}`);
+    }
+    // Written from the checked pairs themselves, so what is written is exactly what was checked.
+    fields.push(`"__metadata__":{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`);
   }
   const tensors: Tensor[] = [];
   let offset = 0;
   for (const [key, t] of items) {
+    // JSON.stringify(1) is `1`: a non-string key would make a header the reader (and PyTorch) rejects.
+    if (typeof key !== 'string') fail(op, `state dict keys must be strings, got ${typeof key === 'symbol' ? 'a symbol' : show(key)}`);
     if (key === '__metadata__') fail(op, 'the key "__metadata__" is reserved for the metadata and cannot name a tensor');
-    if (!(t instanceof Tensor)) fail(op, `the value for "${key}" is not a Tensor (got ${t === null ? 'null' : typeof t})`);
+    if (!(t instanceof Tensor)) fail(op, `the value for ${q(key)} is not a Tensor (got ${t === null ? 'null' : typeof t})`);
     const tensor = t as Tensor;
     const end = offset + tensor.data.byteLength;
     // Built by hand, not with JSON.stringify of an object, which would move integer-like keys first.
@@ -167,11 +210,15 @@ export function saveSafetensors(stateDict: StateDict | Readonly<Record<string, T
  * model.loadStateDict(loadSafetensors(readFileSync('model.safetensors')));
  */
 export function loadSafetensors(bytes: Uint8Array | ArrayBuffer): StateDict {
-  const op = 'loadSafetensors';
+  return readSafetensors('loadSafetensors', bytes).tensors;
+}
+
+/** The tensors and the metadata of safetensors bytes in one parse; `op` names the caller in errors. */
+export function readSafetensors(op: string, bytes: Uint8Array | ArrayBuffer): { tensors: StateDict; metadata: Record<string, string> } {
   const file = parse(op, bytes);
-  const out: StateDict = new Map();
-  for (const e of file.entries) out.set(e.key, new Tensor(decode(op, file, e), e.shape));
-  return out;
+  const tensors: StateDict = new Map();
+  for (const e of file.entries) tensors.set(e.key, new Tensor(decode(op, file, e), e.shape));
+  return { tensors, metadata: file.metadata };
 }
 
 /**
@@ -197,6 +244,7 @@ function parse(op: string, input: Uint8Array | ArrayBuffer): Parsed {
   if (length > BigInt(MAX_HEADER_BYTES)) fail(op, `the header length ${length} exceeds the limit of ${MAX_HEADER_BYTES} bytes (not a safetensors file?)`);
   const n = Number(length);
   if (n > bytes.length - 8) fail(op, `the header length is ${n} bytes but only ${bytes.length - 8} bytes follow the length field (truncated file?)`);
+  scanHeader(op, bytes.subarray(8, 8 + n));
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
@@ -211,7 +259,7 @@ function parse(op: string, input: Uint8Array | ArrayBuffer): Parsed {
     return fail(op, `the header is not valid JSON (${(e as Error).message})`);
   }
   const dataLength = bytes.length - 8 - n;
-  const metadata: Record<string, string> = {};
+  const metadata: [string, string][] = [];
   const entries: Entry[] = [];
   for (const [key, info] of Object.entries(header)) {
     if (key === '__metadata__') readMetadata(op, info, metadata);
@@ -222,20 +270,50 @@ function parse(op: string, input: Uint8Array | ArrayBuffer): Parsed {
   let pos = 0;
   let prev: Entry | null = null;
   for (const e of entries) {
-    if (e.start < pos) fail(op, `the data of "${(prev as Entry).key}" [${(prev as Entry).start}, ${(prev as Entry).end}] and "${e.key}" [${e.start}, ${e.end}] overlap`);
-    if (e.start > pos) fail(op, `bytes [${pos}, ${e.start}] of the data belong to no tensor (the data_offsets must be contiguous; "${e.key}" starts at ${e.start})`);
+    if (e.start < pos) fail(op, `the data of ${q((prev as Entry).key)} [${(prev as Entry).start}, ${(prev as Entry).end}] and ${q(e.key)} [${e.start}, ${e.end}] overlap`);
+    if (e.start > pos) fail(op, `bytes [${pos}, ${e.start}] of the data belong to no tensor (the data_offsets must be contiguous; ${q(e.key)} starts at ${e.start})`);
     pos = e.end;
     prev = e;
   }
   if (pos !== dataLength) fail(op, `the data section has ${dataLength} bytes but the tensors cover only ${pos} (trailing bytes)`);
-  return { metadata, entries, data: new DataView(bytes.buffer, bytes.byteOffset + 8 + n, dataLength), bytes: bytes.subarray(8 + n) };
+  // fromEntries defines properties (no setter runs), so a `__proto__` key stays an ordinary entry
+  // instead of silently replacing the object's prototype, as `obj[k] = v` would.
+  return { metadata: Object.fromEntries(metadata) as Record<string, string>, entries, data: new DataView(bytes.buffer, bytes.byteOffset + 8 + n, dataLength), bytes: bytes.subarray(8 + n) };
 }
 
-function readMetadata(op: string, info: unknown, into: Record<string, string>): void {
+/**
+ * Rejects, in one pass over the raw bytes and before anything is decoded or parsed, a header that
+ * nests deeper than a safetensors header can or holds more items than {@link MAX_ITEMS}: the
+ * cost of everything after this scan is then bounded. Malformed JSON is left to `JSON.parse`.
+ */
+function scanHeader(op: string, b: Uint8Array): void {
+  let depth = 0;
+  let items = 0;
+  let inString = false;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte (it may be a quote)
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_DEPTH) fail(op, `the header nests deeper than ${MAX_DEPTH} levels (at header byte ${i}), which no safetensors header does`);
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    } else if (c === 0x2c && ++items > MAX_ITEMS) {
+      fail(op, `the header holds more than ${MAX_ITEMS} items (tensor entries, metadata entries and dimensions), more than this reader accepts`);
+    }
+  }
+}
+
+function readMetadata(op: string, info: unknown, into: [string, string][]): void {
   if (typeof info !== 'object' || info === null || Array.isArray(info)) fail(op, `"__metadata__" must be an object of strings, got ${show(info)}`);
-  for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
-    if (typeof v !== 'string') fail(op, `"__metadata__" values must be strings, but "${k}" is ${show(v)}`);
-    into[k] = v as string;
+  const entries = Object.entries(info as Record<string, unknown>);
+  if (entries.length > MAX_METADATA_ENTRIES) fail(op, `"__metadata__" has ${entries.length} entries, more than the ${MAX_METADATA_ENTRIES} this reader accepts`);
+  for (const [k, v] of entries) {
+    if (typeof v !== 'string') fail(op, `"__metadata__" values must be strings, but ${q(k)} is ${show(v)}`);
+    into.push([k, v as string]);
   }
 }
 
@@ -243,22 +321,31 @@ const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
 
 function readEntry(op: string, key: string, info: unknown, dataLength: number): Entry {
   if (typeof info !== 'object' || info === null || Array.isArray(info)) {
-    fail(op, `the entry of "${key}" must be an object with dtype, shape and data_offsets, got ${show(info)}`);
+    fail(op, `the entry of ${q(key)} must be an object with dtype, shape and data_offsets, got ${show(info)}`);
   }
   const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
-  if (typeof dtype !== 'string' || !Object.hasOwn(DTYPES, dtype)) fail(op, `"${key}" has an unknown dtype ${show(dtype)}`);
+  if (typeof dtype !== 'string' || !Object.hasOwn(DTYPES, dtype)) fail(op, `${q(key)} has an unknown dtype ${show(dtype)}`);
   const spec = DTYPES[dtype as FileDType];
-  if (spec.as === null) fail(op, `"${key}" has dtype ${dtype}, which is not supported (readable dtypes: ${READABLE})`);
-  if (!Array.isArray(shape) || !shape.every(isIndex)) fail(op, `the shape of "${key}" must be an array of non-negative integers, got ${show(shape)}`);
+  if (spec.as === null) fail(op, `${q(key)} has dtype ${dtype}, which is not supported (readable dtypes: ${READABLE})`);
+  if (!Array.isArray(shape) || !shape.every(isIndex)) fail(op, `the shape of ${q(key)} must be an array of non-negative integers, got ${show(shape)}`);
+  if (shape.length > MAX_DIMS) fail(op, `the shape of ${q(key)} has ${shape.length} dimensions, more than ${MAX_DIMS}`);
+  // Each dimension alone must be addressable, and so must the product of the non-zero ones: an
+  // empty tensor of shape [2^32, 2^32, 0] passes the size check (0 bytes) but breaks every op's indexing.
+  let extent = 1;
+  for (const d of shape as number[]) {
+    if (d > MAX_DIM) fail(op, `the shape of ${q(key)} ${show(shape)} has a dimension ${d} larger than ${MAX_DIM}`);
+    if (d > 0) extent *= d;
+  }
+  if (extent > Number.MAX_SAFE_INTEGER) fail(op, `the shape of ${q(key)} ${show(shape)} has more elements than can be counted exactly (its non-zero dimensions multiply past 2^53)`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex) || offsets[0] > offsets[1]) {
-    fail(op, `the data_offsets of "${key}" must be [start, end] with 0 <= start <= end, got ${show(offsets)}`);
+    fail(op, `the data_offsets of ${q(key)} must be [start, end] with 0 <= start <= end, got ${show(offsets)}`);
   }
   const [start, end] = offsets as [number, number];
-  if (end > dataLength) fail(op, `the data_offsets [${start}, ${end}] of "${key}" run past the end of the data section (${dataLength} bytes; truncated file?)`);
+  if (end > dataLength) fail(op, `the data_offsets [${start}, ${end}] of ${q(key)} run past the end of the data section (${dataLength} bytes; truncated file?)`);
   // A float product: once it passes 2^53 it can never come back down to a span that fits in the file.
   const count = sizeOf(shape as number[]);
   if (count * spec.size !== end - start) {
-    fail(op, `"${key}" has dtype ${dtype} and shape [${(shape as number[]).join(', ')}] (${count * spec.size} bytes) but its data_offsets [${start}, ${end}] span ${end - start} bytes`);
+    fail(op, `${q(key)} has dtype ${dtype} and shape [${(shape as number[]).join(', ')}] (${count * spec.size} bytes) but its data_offsets [${start}, ${end}] span ${end - start} bytes`);
   }
   return { key, dtype: dtype as ReadDType, shape: shape as number[], start, end };
 }
@@ -277,7 +364,7 @@ function decode(op: string, file: Parsed, e: Entry): TypedArray {
     const size = DTYPES[e.dtype].size;
     for (let i = 0; i < n; i++) {
       const x = read(e.start + i * size);
-      if (!(x >= -(2 ** 31) && x < 2 ** 31)) fail(op, `"${e.key}" (${e.dtype}) holds ${x} at index ${i}, outside the int32 range it is read as`);
+      if (!(x >= -(2 ** 31) && x < 2 ** 31)) fail(op, `${q(e.key)} (${e.dtype}) holds ${x} at index ${i}, outside the int32 range it is read as`);
       out[i] = x;
     }
     return out;
@@ -296,7 +383,7 @@ function decode(op: string, file: Parsed, e: Entry): TypedArray {
     }
     case 'BOOL': return ints((at) => {
       const b = v.getUint8(at);
-      if (b > 1) fail(op, `"${e.key}" (BOOL) holds the byte ${b} at index ${at - e.start}; booleans must be 0 or 1`);
+      if (b > 1) fail(op, `${q(e.key)} (BOOL) holds the byte ${b} at index ${at - e.start}; booleans must be 0 or 1`);
       return b;
     });
     case 'U8': return ints((at) => v.getUint8(at));

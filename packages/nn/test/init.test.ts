@@ -191,12 +191,12 @@ test('the same generator state gives the same draws in every init function (floa
 
 test('init errors: integer tensors, a > b, negative std, bad fan mode', () => {
   const ints = sg.zeros([2, 2], { dtype: 'int32' });
-  throwsWith(() => init.uniform_(ints), sg.DTypeError, 'uniform_: expected a float32 or float64 tensor, got int32 (shape [2, 2])');
-  throwsWith(() => init.normal_(ints), sg.DTypeError, 'normal_: expected a float32 or float64 tensor, got int32 (shape [2, 2])');
+  throwsWith(() => init.uniform_(ints), sg.DTypeError, 'uniform_: tensor must be float32 or float64, got int32 (shape [2, 2])');
+  throwsWith(() => init.normal_(ints), sg.DTypeError, 'normal_: tensor must be float32 or float64, got int32 (shape [2, 2])');
   throwsWith(() => init.uniform_(sg.zeros([2]), { a: 1, b: 0 }), sg.ArgumentError, 'uniform_: expected a <= b, got a=1, b=0');
   throwsWith(() => init.normal_(sg.zeros([2]), { std: -1 }), sg.ArgumentError, 'normal_: std must be non-negative, got -1');
   throwsWith(() => init.kaimingNormal_(sg.zeros([2, 2]), { mode: 'fan_in' as init.FanMode }), sg.ArgumentError,
-    'kaimingNormal_: mode must be \'fanIn\' or \'fanOut\', got "fan_in"');
+    'kaimingNormal_: mode must be \'fanIn\' or \'fanOut\', got \'fan_in\'');
 });
 
 test('the design document\'s names without the underscore are the same in-place functions', () => {

@@ -42,10 +42,10 @@ test('Conv2d: padding spellings resolve to [top, bottom, left, right]', () => {
 
 test('Conv2d: argument errors', () => {
   throwsWith(() => new Conv2d(0, 1, 3), ArgumentError, 'Conv2d: inChannels must be a positive integer, got 0');
-  throwsWith(() => new Conv2d(1, 1, 0), ArgumentError, 'Conv2d: kernelSize must be an integer >= 1 or a pair of them, got 0');
-  throwsWith(() => new Conv2d(1, 1, [3, 3, 3] as unknown as number), ArgumentError, 'Conv2d: kernelSize must be an integer >= 1 or a pair of them, got [3,3,3]');
-  throwsWith(() => new Conv2d(1, 1, 3, { stride: 0 }), ArgumentError, 'Conv2d: stride must be an integer >= 1 or a pair of them, got 0');
-  throwsWith(() => new Conv2d(1, 1, 3, { padding: -1 }), ArgumentError, 'Conv2d: padding must be an integer >= 0 or a pair of them, got -1');
+  throwsWith(() => new Conv2d(1, 1, 0), ArgumentError, 'Conv2d: kernelSize must be a positive integer or a pair of them, got 0');
+  throwsWith(() => new Conv2d(1, 1, [3, 3, 3] as unknown as number), ArgumentError, 'Conv2d: kernelSize must be a positive integer or a pair of them, got [3, 3, 3]');
+  throwsWith(() => new Conv2d(1, 1, 3, { stride: 0 }), ArgumentError, 'Conv2d: stride must be a positive integer or a pair of them, got 0');
+  throwsWith(() => new Conv2d(1, 1, 3, { padding: -1 }), ArgumentError, 'Conv2d: padding must be a non-negative integer or a pair of them, got -1');
   throwsWith(() => new Conv2d(1, 1, 3, { padding: [1, -1, 0, 0] }), ArgumentError, 'Conv2d: padding must hold non-negative integers, got [1,-1,0,0]');
   throwsWith(() => new Conv2d(1, 1, 3, { padding: 'same', stride: 2 }), ArgumentError, 'Conv2d: padding \'same\' needs stride 1, got stride [2, 2]');
   throwsWith(() => new Conv2d(1, 1, 3, { padMode: 'mirror' as 'reflect' }), ArgumentError,
@@ -76,8 +76,8 @@ test('Conv2d: NumPy\'s pad-mode names and the padValue option reach core\'s conv
 // ---- pooling, activations, utility layers ------------------------------------------------------------
 
 test('pooling layers: argument and input errors, defaults, and their settings', () => {
-  throwsWith(() => new MaxPool2d(0), ArgumentError, 'MaxPool2d: kernelSize must be an integer >= 1 or a pair of them, got 0');
-  throwsWith(() => new AvgPool2d(2, { padding: -1 }), ArgumentError, 'AvgPool2d: padding must be an integer >= 0 or a pair of them, got -1');
+  throwsWith(() => new MaxPool2d(0), ArgumentError, 'MaxPool2d: kernelSize must be a positive integer or a pair of them, got 0');
+  throwsWith(() => new AvgPool2d(2, { padding: -1 }), ArgumentError, 'AvgPool2d: padding must be a non-negative integer or a pair of them, got -1');
   throwsWith(() => new MaxPool2d(2).forward(sg.zeros([4, 4])), ShapeError, 'MaxPool2d: expected a 3-D or 4-D input [N, C, H, W] or [C, H, W], got shape [4, 4]');
   throwsWith(() => new AvgPool2d(2).forward(sg.zeros([1, 1, 4, 4], { dtype: 'int32' })), DTypeError, 'AvgPool2d: input must be float32 or float64, got int32 (shape [1, 1, 4, 4])');
   const pool = new MaxPool2d([2, 3]);

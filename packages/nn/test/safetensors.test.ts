@@ -230,8 +230,17 @@ test('malformed: entries that are not objects, or with a bad dtype, shape or dat
 test('malformed: shape × dtype size disagreeing with the offsets, even for absurd shapes (no giant allocation)', () => {
   throwsSafetensors(() => loadSafetensors(file({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, eight)),
     'loadSafetensors: "w" has dtype F32 and shape [3] (12 bytes) but its data_offsets [0, 8] span 8 bytes');
+  throwsSafetensors(() => loadSafetensors(file({ w: { dtype: 'F64', shape: [2 ** 26, 2 ** 26], data_offsets: [0, 8] } }, eight)),
+    'loadSafetensors: "w" has dtype F64 and shape [67108864, 67108864] (36028797018963970 bytes) but its data_offsets [0, 8] span 8 bytes');
   throwsSafetensors(() => loadSafetensors(file({ w: { dtype: 'F64', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 8] } }, eight)),
-    'loadSafetensors: "w" has dtype F64 and shape [1099511627776, 1099511627776] (9.671406556917033e+24 bytes) but its data_offsets [0, 8] span 8 bytes');
+    'loadSafetensors: the shape of "w" [1099511627776,1099511627776] has a dimension 1099511627776 larger than 2147483647');
+  // Zero bytes, so the size check passes: the dimensions themselves must be addressable.
+  throwsSafetensors(() => loadSafetensors(file({ w: { dtype: 'F32', shape: [2 ** 32, 2 ** 32, 0], data_offsets: [0, 0] } }, new Uint8Array(0))),
+    'loadSafetensors: the shape of "w" [4294967296,4294967296,0] has a dimension 4294967296 larger than 2147483647');
+  throwsSafetensors(() => loadSafetensors(file({ w: { dtype: 'F32', shape: [2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1, 0], data_offsets: [0, 0] } }, new Uint8Array(0))),
+    'loadSafetensors: the shape of "w" [2147483647,2147483647,2147483647,0] has more elements than can be counted exactly (its non-zero dimensions multiply past 2^53)');
+  throwsSafetensors(() => loadSafetensors(file({ w: { dtype: 'F32', shape: new Array(65).fill(1), data_offsets: [0, 4] } }, new Uint8Array(4))),
+    'loadSafetensors: the shape of "w" has 65 dimensions, more than 64');
 });
 
 test('malformed: offsets out of range, overlapping, leaving a gap, or bytes after the last tensor', () => {

@@ -119,4 +119,44 @@ test('a state dict round trips between two architectures with the same names, an
   assert.equal([...b.forward(x).data], [...a.forward(x).data]);
 });
 
+test('loadStateDict validates before copying: undefined values, int32 range, non-dicts, strict options', () => {
+  const m = new Small();
+  const good = m.stateDict();
+  const before = [...m.stateDict().values()].map((t) => Array.from(t.data));
+  const unchanged = (what: string): void => assert.equal([...m.stateDict().values()].map((t) => Array.from(t.data)), before, `${what}: nothing copied`);
+  // A key present with the value undefined is a broken value, not a missing key (strict or not).
+  const partial = new Map([...good].map(([k, t]) => [k, k === 'fc.bias' ? undefined : sg.onesLike(t)] as [string, sg.Tensor]));
+  throwsWith(() => m.loadStateDict(partial), sg.ArgumentError, 'loadStateDict: the value for "fc.bias" is not a Tensor (got undefined)');
+  throwsWith(() => m.loadStateDict(partial, { strict: false }), sg.ArgumentError, 'loadStateDict: the value for "fc.bias" is not a Tensor (got undefined)');
+  unchanged('undefined value');
+  // 3e9 would wrap to a negative int32 count, NaN would become 0.
+  for (const [v, shown] of [[3e9, '3000000000'], [NaN, 'NaN'], [1.5, '1.5']] as const) {
+    const sd = new Map(good);
+    sd.set('bn.num_batches_tracked', sg.tensor(v, { dtype: 'float64' }));
+    sd.set('fc.bias', sg.onesLike(good.get('fc.bias')!));
+    throwsWith(() => m.loadStateDict(sd), sg.ArgumentError,
+      `loadStateDict: the value for "bn.num_batches_tracked" (shape []) must hold integers in the int32 range for this int32 buffer, but element 0 is ${shown}`);
+    unchanged(`num_batches_tracked ${shown}`);
+  }
+  const ok = new Map(good);
+  ok.set('bn.num_batches_tracked', sg.tensor(2147483647, { dtype: 'float64' }));
+  m.loadStateDict(ok);
+  assert.is(m.bn.numBatchesTracked!.item(), 2147483647);
+  for (const [bad, shown] of [[null, 'null'], [undefined, 'undefined'], [[1], '[1]'], [sg.zeros([1]), 'a tensor of shape [1]'], [5, '5']] as const) {
+    throwsWith(() => m.loadStateDict(bad as never), sg.ArgumentError, `loadStateDict: expects a state dict (a Map or an object of tensors by key), got ${shown}`);
+  }
+  throwsWith(() => m.loadStateDict(good, { strict: 0 as never }), sg.ArgumentError, 'loadStateDict: strict must be true or false, got 0');
+  throwsWith(() => m.loadStateDict(good, { stric: false } as never), sg.ArgumentError, "loadStateDict: unknown option 'stric' (known: strict)");
+  throwsWith(() => m.loadStateDict(good, null as never), sg.ArgumentError, 'loadStateDict: options must be an object such as { strict: ... }, got null');
+});
+
+test('loadStateDict bumps the version of every tensor it writes, so a graph built before refuses to backward', () => {
+  const lin = new Linear(2, 1);
+  const v = lin.weight.version;
+  const loss = lin.forward(sg.ones([1, 2])).sum();
+  lin.loadStateDict(lin.stateDict());
+  assert.is(lin.weight.version, v + 1);
+  assert.throws(() => loss.backward(), (e: Error) => e instanceof sg.AutogradError && /modified in place/.test(e.message));
+});
+
 test.run();

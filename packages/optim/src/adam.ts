@@ -93,18 +93,9 @@ export abstract class AdamBase extends Optimizer<AdamHyperparameters, AdamState>
       const biasCorrection1 = 1 - beta1 ** step;
       const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
       const stepSize = lr / biasCorrection1;
-      for (let i = 0; i < x.length; i++) {
-        let gi = maximize ? -g[i] : g[i];
-        // torch.optim.AdamW shrinks the stored parameter first, then takes the Adam step from it.
-        if (decoupled) x[i] *= shrink;
-        else if (weightDecay !== 0) gi += weightDecay * x[i];
-        m[i] = beta1 * m[i] + (1 - beta1) * gi;
-        v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-        let second = v[i];
-        if (vMax !== null) second = vMax[i] = Math.max(vMax[i], second);
-        const denom = Math.sqrt(second) / biasCorrection2Sqrt + eps;
-        x[i] -= stepSize * (m[i] / denom);
-      }
+      const k: AdamStepConstants = { beta1, beta2, eps, weightDecay, shrink, decoupled, stepSize, biasCorrection2Sqrt };
+      if (vMax === null && !maximize) adamStep(x, g, m, v, k);
+      else adamStepGeneral(x, g, m, v, vMax, maximize, k);
     }
   }
 
@@ -115,6 +106,63 @@ export abstract class AdamBase extends Optimizer<AdamHyperparameters, AdamState>
       expAvgSq: reader.buffer('expAvgSq'),
       maxExpAvgSq: reader.optionalBuffer('maxExpAvgSq'),
     };
+  }
+}
+
+/** What one Adam step of one parameter needs besides its arrays (see {@link AdamBase}). */
+interface AdamStepConstants {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW's `1 − γλ`. */
+  shrink: number;
+  decoupled: boolean;
+  /** `γ / (1 − β₁ᵗ)`. */
+  stepSize: number;
+  /** `√(1 − β₂ᵗ)`. */
+  biasCorrection2Sqrt: number;
+}
+
+/**
+ * One Adam/AdamW step of one parameter with every option: `vMax` is AMSGrad's running maximum (or
+ * null). Arithmetic in float64; each moment is read back after it is stored, so its rounding to the
+ * parameter's dtype is PyTorch's.
+ */
+function adamStepGeneral(x: FloatArray, g: ArrayLike<number>, m: FloatArray, v: FloatArray, vMax: FloatArray | null, maximize: boolean, k: AdamStepConstants): void {
+  const { beta1, beta2, eps, weightDecay, shrink, decoupled, stepSize, biasCorrection2Sqrt } = k;
+  const n = x.length;
+  for (let i = 0; i < n; i++) {
+    let gi = maximize ? -g[i] : g[i];
+    // torch.optim.AdamW shrinks the stored parameter first, then takes the Adam step from it.
+    if (decoupled) x[i] *= shrink;
+    else if (weightDecay !== 0) gi += weightDecay * x[i];
+    m[i] = beta1 * m[i] + (1 - beta1) * gi;
+    v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+    let second = v[i];
+    if (vMax !== null) second = vMax[i] = Math.max(vMax[i], second);
+    const denom = Math.sqrt(second) / biasCorrection2Sqrt + eps;
+    x[i] -= stepSize * (m[i] / denom);
+  }
+}
+
+/**
+ * The usual step (no AMSGrad, no maximize) in a loop of its own, with the per-step constants
+ * hoisted: the same operations in the same order as {@link adamStepGeneral}, so the same bits.
+ */
+function adamStep(x: FloatArray, g: ArrayLike<number>, m: FloatArray, v: FloatArray, k: AdamStepConstants): void {
+  const { beta1, beta2, eps, weightDecay, shrink, decoupled, stepSize, biasCorrection2Sqrt } = k;
+  const c1 = 1 - beta1;
+  const c2 = 1 - beta2;
+  const l2 = !decoupled && weightDecay !== 0;
+  const n = x.length;
+  for (let i = 0; i < n; i++) {
+    let gi = g[i];
+    if (decoupled) x[i] *= shrink;
+    else if (l2) gi += weightDecay * x[i];
+    m[i] = beta1 * m[i] + c1 * gi;
+    v[i] = beta2 * v[i] + c2 * gi * gi;
+    x[i] -= stepSize * (m[i] / (Math.sqrt(v[i]) / biasCorrection2Sqrt + eps));
   }
 }
 

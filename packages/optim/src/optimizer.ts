@@ -167,7 +167,11 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters, S e
    */
   step<T>(closure?: () => T): T | undefined {
     const loss = closure?.();
-    for (const group of this.paramGroups) this.updateGroup(group);
+    for (const group of this.paramGroups) {
+      this.updateGroup(group);
+      // The update wrote into `param.data`: a graph that saved the old values must refuse to backward.
+      for (const p of group.params) if (p.grad !== null) p.bumpVersion();
+    }
     return loss;
   }
 
@@ -241,12 +245,21 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters, S e
     }
     // Saved index -> current parameter, matching by position as PyTorch does.
     const byIndex = new Map<string, Tensor>();
-    const groups = saved.map((sg, gi) => {
-      const current = this.paramGroups[gi];
-      if (!Array.isArray(sg.params) || sg.params.length !== current.params.length) {
-        throw new ArgumentError(this.name, `loaded parameter group ${gi} has ${Array.isArray(sg.params) ? sg.params.length : 'no'} parameters but the optimizer's group has ${current.params.length}`);
+    const known = ['params', 'initialLr', ...Object.keys(this.defaults)];
+    const groups = saved.map((sg: unknown, gi) => {
+      if (typeof sg !== 'object' || sg === null || Array.isArray(sg)) {
+        throw new ArgumentError(this.name, `loaded parameter group ${gi} must be an object { params, ...hyperparameters }, got ${fmtValue(sg)}`);
       }
-      sg.params.forEach((k: unknown, j: number) => {
+      // A misspelled or foreign hyperparameter (another optimizer's `betas`, PyTorch's `weight_decay`) would otherwise be dropped silently.
+      for (const k of Object.keys(sg)) {
+        if (!known.includes(k)) throw new ArgumentError(this.name, `loaded parameter group ${gi} has unknown hyperparameter ${fmtKey(k)} (known: ${known.join(', ')})`);
+      }
+      const current = this.paramGroups[gi];
+      const params: unknown = (sg as { params?: unknown }).params;
+      if (!Array.isArray(params) || params.length !== current.params.length) {
+        throw new ArgumentError(this.name, `loaded parameter group ${gi} has ${Array.isArray(params) ? params.length : 'no'} parameters but the optimizer's group has ${current.params.length}`);
+      }
+      params.forEach((k: unknown, j: number) => {
         if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || byIndex.has(String(k))) {
           throw new ArgumentError(this.name, `loaded parameter group ${gi} lists parameter index ${fmtValue(k)}, which is not a new integer >= 0`);
         }
@@ -265,7 +278,9 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters, S e
       const param = byIndex.get(key);
       if (param === undefined) throw new ArgumentError(this.name, `loaded state has an entry for parameter ${key}, which no parameter group lists`);
       if (typeof entry !== 'object' || entry === null) throw new ArgumentError(this.name, `loaded state of parameter ${key} must be an object, got ${fmtValue(entry)}`);
-      state.set(param, this.loadParamState(new StateReader(this.name, key, param, entry)));
+      const reader = new StateReader(this.name, key, param, entry);
+      state.set(param, this.loadParamState(reader));
+      reader.checkAllRead();
     }
     this.paramGroups.splice(0, this.paramGroups.length, ...groups);
     this.state.clear();
@@ -316,9 +331,38 @@ export class StateReader {
     readonly entry: Record<string, LoadableStateValue>,
   ) {}
 
+  /** The fields read so far, by their saved name (camelCase or PyTorch's snake_case). */
+  private readonly read = new Set<string>();
+
+  /**
+   * The saved value of `name`, under our camelCase name or PyTorch's snake_case one
+   * (`momentumBuffer` or `momentum_buffer`), so a state dict converted from PyTorch loads whole.
+   */
+  private get(name: string): unknown {
+    const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    const has = (k: string): boolean => Object.prototype.hasOwnProperty.call(this.entry, k);
+    if (snake !== name && has(name) && has(snake)) {
+      throw new ArgumentError(this.op, `loaded state[${this.key}] has both ${name} and ${snake}; keep one`);
+    }
+    const k = has(snake) ? snake : name;
+    this.read.add(k);
+    return this.entry[k];
+  }
+
+  /**
+   * Throws when the entry holds a field the optimizer did not read: dropping it would silently
+   * restart that state (e.g. momentum), and a foreign field means another optimizer's state.
+   */
+  checkAllRead(): void {
+    const unknown = Object.keys(this.entry).filter((k) => !this.read.has(k));
+    if (unknown.length > 0) {
+      throw new ArgumentError(this.op, `loaded state[${this.key}] has unknown field${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 4).map(fmtKey).join(', ')}${unknown.length > 4 ? ', ...' : ''} (${this.op} keeps: ${[...this.read].join(', ')}); is it another optimizer's state?`);
+    }
+  }
+
   /** A non-negative integer counter such as Adam's `step`. */
   counter(name: string): number {
-    const v = this.entry[name];
+    const v = this.get(name);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
       throw new ArgumentError(this.op, `loaded state[${this.key}].${name} must be an integer >= 0, got ${fmtValue(v)}`);
     }
@@ -334,19 +378,34 @@ export class StateReader {
 
   /** Like {@link StateReader.buffer}, but null (or absent) is allowed and returned as null. */
   optionalBuffer(name: string): FloatArray | null {
-    const v = this.entry[name];
+    const v = this.get(name);
     if (v === null || v === undefined) return null;
-    if (typeof v !== 'object' || typeof v.length !== 'number') {
+    const typed = ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
+    if (!typed && !Array.isArray(v)) {
       throw new ArgumentError(this.op, `loaded state[${this.key}].${name} must be an array of numbers, got ${fmtValue(v)}`);
     }
+    const values = v as ArrayLike<unknown>;
     const size = this.param.data.length;
-    if (v.length !== size) {
-      throw new ArgumentError(this.op, `loaded state[${this.key}].${name} has ${v.length} values but parameter ${this.key} (shape ${fmtShape(this.param.shape)}) has ${size}`);
+    if (values.length !== size) {
+      throw new ArgumentError(this.op, `loaded state[${this.key}].${name} has ${values.length} values but parameter ${this.key} (shape ${fmtShape(this.param.shape)}) has ${size}`);
+    }
+    // `Float32Array.set` would coerce '0.5' to 0.5, null to 0 and true to 1: a corrupted moment, silently.
+    if (!typed) {
+      for (let i = 0; i < values.length; i++) {
+        if (typeof values[i] !== 'number') {
+          throw new ArgumentError(this.op, `loaded state[${this.key}].${name}[${i}] must be a number, got ${fmtValue(values[i])}`);
+        }
+      }
     }
     const out = zerosLike(this.param.data as FloatArray); // the optimizer only holds float tensors
-    out.set(v);
+    out.set(values as ArrayLike<number>);
     return out;
   }
+}
+
+/** A key from loaded data for a message: quoted and cut short (it may be arbitrarily long). */
+function fmtKey(k: string): string {
+  return `'${k.length > 64 ? `${k.slice(0, 64)}…` : k}'`;
 }
 
 /** True for arrays, Sets, generators...: what `params` arguments may be. */

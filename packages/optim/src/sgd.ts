@@ -80,7 +80,7 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
   }
 
   protected override updateGroup(group: ParamGroup<SGDHyperparameters>): void {
-    const { lr, momentum, dampening, nesterov, weightDecay, maximize } = group;
+    const { momentum } = group;
     for (const p of group.params) {
       const g = this.gradOf(p);
       if (g === null) continue;
@@ -90,25 +90,50 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
         state = { momentumBuffer: null };
         this.state.set(p, state);
       }
-      let buf: FloatArray | null = null;
-      let first = false;
-      if (momentum !== 0) {
-        first = state.momentumBuffer === null;
-        buf = state.momentumBuffer ??= zerosLike(x);
+      if (momentum === 0) {
+        sgdStep(x, g, null, false, group);
+        continue;
       }
-      for (let i = 0; i < x.length; i++) {
-        let d = maximize ? -g[i] : g[i];
-        if (weightDecay !== 0) d += weightDecay * x[i];
-        if (buf !== null) {
-          buf[i] = first ? d : momentum * buf[i] + (1 - dampening) * d;
-          d = nesterov ? d + momentum * buf[i] : buf[i];
-        }
-        x[i] -= lr * d;
-      }
+      const first = state.momentumBuffer === null;
+      const buf = (state.momentumBuffer ??= zerosLike(x));
+      if (!first && group.weightDecay === 0 && !group.nesterov && !group.maximize) momentumStep(x, g, buf, group.lr, momentum, 1 - group.dampening);
+      else sgdStep(x, g, buf, first, group);
     }
   }
 
   protected override loadParamState(reader: StateReader): SGDState {
     return { momentumBuffer: reader.optionalBuffer('momentumBuffer') };
+  }
+}
+
+/**
+ * One SGD step of one parameter, every option (see {@link SGD}): `buf` is its momentum buffer (null
+ * without momentum), `first` whether this is the buffer's first step. Arithmetic in float64; the
+ * buffer is read back after it is stored, so its rounding to the parameter's dtype is PyTorch's.
+ */
+function sgdStep(x: FloatArray, g: ArrayLike<number>, buf: FloatArray | null, first: boolean, h: SGDHyperparameters): void {
+  const { lr, momentum, dampening, nesterov, weightDecay, maximize } = h;
+  const n = x.length;
+  for (let i = 0; i < n; i++) {
+    let d = maximize ? -g[i] : g[i];
+    if (weightDecay !== 0) d += weightDecay * x[i];
+    if (buf !== null) {
+      buf[i] = first ? d : momentum * buf[i] + (1 - dampening) * d;
+      d = nesterov ? d + momentum * buf[i] : buf[i];
+    }
+    x[i] -= lr * d;
+  }
+}
+
+/**
+ * The step nearly every CNN takes (momentum after the first step; no weight decay, Nesterov or
+ * maximize) in a loop of its own: `b ← μ b + keep · g; θ ← θ − γ b` with `keep = 1 − τ`. The same
+ * operations in the same order as {@link sgdStep}, so the same bits, at about twice its speed.
+ */
+function momentumStep(x: FloatArray, g: ArrayLike<number>, buf: FloatArray, lr: number, momentum: number, keep: number): void {
+  const n = x.length;
+  for (let i = 0; i < n; i++) {
+    buf[i] = momentum * buf[i] + keep * g[i];
+    x[i] -= lr * buf[i];
   }
 }

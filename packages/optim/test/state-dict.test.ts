@@ -12,6 +12,7 @@ import {
   Adam, AdamW, CosineAnnealingLR, ExponentialLR, LinearLR, ReduceLROnPlateau, SGD, StepLR,
   type LoadableStateDict, type Optimizer,
 } from '../src/index.js';
+import { throwsWith } from '../../core/test/throws.js';
 
 /** A scheduler of either kind, stepped the same way here: epoch schedulers ignore the metric. */
 type AnySched = { step(metric: number): void; stateDict(): object; loadStateDict(sd: never): void };
@@ -316,6 +317,60 @@ test('ReduceLROnPlateau loadStateDict rejects malformed dicts with clear message
     assert.throws(() => sched.loadStateDict(sd as typeof good), re, String(re));
     assert.equal(sched.stateDict(), good, `${re}: unchanged`);
   }
+});
+
+test('optimizer loadStateDict validates every value before changing anything: no coercion, no dropped fields, no foreign state', () => {
+  const make = (): { opt: SGD; params: sg.Tensor[] } => {
+    const params = tinyParams();
+    const opt = new SGD(params, { lr: 0.1, momentum: 0.9 });
+    stepWith(opt, params, [[1, 1, 1], [1, 1]]);
+    return { opt, params };
+  };
+  const good = make().opt.stateDict();
+  const group = good.paramGroups[0];
+  const adam = new Adam(tinyParams(), { lr: 0.1 });
+  stepWith(adam, adam.paramGroups[0].params, [[1, 1, 1], [1, 1]]);
+  const cases: Array<[string, unknown]> = [
+    ['SGD: loaded state[0].momentumBuffer[0] must be a number, got \'0.5\'', { ...good, state: { 0: { momentumBuffer: ['0.5', null, true] } } }],
+    ['SGD: loaded state[0].momentumBuffer[1] must be a number, got null', { ...good, state: { 0: { momentumBuffer: [0.5, null, true] } } }],
+    ['SGD: loaded state[0].momentumBuffer must be an array of numbers, got object', { ...good, state: { 0: { momentumBuffer: { length: 3 } } } }],
+    ['SGD: loaded state[0] has unknown field \'momentumBufer\' (SGD keeps: momentumBuffer); is it another optimizer\'s state?', { ...good, state: { 0: { momentumBufer: [1, 2, 3] } } }],
+    ['SGD: loaded state[0] has both momentumBuffer and momentum_buffer; keep one', { ...good, state: { 0: { momentumBuffer: [1, 2, 3], momentum_buffer: [1, 2, 3] } } }],
+    ['SGD: loaded parameter group 0 has unknown hyperparameter \'weight_decay\' (known: params, initialLr, lr, momentum, dampening, nesterov, weightDecay, maximize)', { ...good, paramGroups: [{ ...group, weight_decay: 0.1 }] }],
+    ['SGD: loaded parameter group 0 must be an object { params, ...hyperparameters }, got null', { ...good, paramGroups: [null] }],
+    ['SGD: loaded parameter group 0 has unknown hyperparameter \'betas\' (known: params, initialLr, lr, momentum, dampening, nesterov, weightDecay, maximize)', adam.stateDict()],
+    ['SGD: loaded state[0] has unknown fields \'step\', \'expAvg\', \'expAvgSq\', \'maxExpAvgSq\' (SGD keeps: momentumBuffer); is it another optimizer\'s state?', { ...adam.stateDict(), paramGroups: good.paramGroups }],
+  ];
+  for (const [message, sd] of cases) {
+    const { opt: target } = make();
+    const before = JSON.stringify(target.stateDict());
+    throwsWith(() => target.loadStateDict(sd as LoadableStateDict), sg.ArgumentError, message);
+    assert.is(JSON.stringify(target.stateDict()), before, `${message}: the optimizer is unchanged`);
+  }
+});
+
+test('optimizer loadStateDict accepts PyTorch\'s state names (momentum_buffer, exp_avg, ...) and keeps NaN in typed-array moments', () => {
+  const p = sg.tensor([1, 2, 3], { requiresGrad: true });
+  const sgd = new SGD([p], { lr: 0.1, momentum: 0.9 });
+  sgd.loadStateDict({ state: { 0: { momentum_buffer: [1, 2, 3] } }, paramGroups: sgd.stateDict().paramGroups });
+  assert.equal(Array.from(sgd.state.get(p)!.momentumBuffer!), [1, 2, 3], 'momentum continues instead of restarting');
+  const q = sg.tensor([1, 2], { requiresGrad: true });
+  const adam = new Adam([q]);
+  adam.loadStateDict({ state: { 0: { step: 4, exp_avg: new Float32Array([NaN, 1]), exp_avg_sq: [1, 2], max_exp_avg_sq: null } }, paramGroups: adam.stateDict().paramGroups });
+  const s = adam.state.get(q)!;
+  assert.is(s.step, 4);
+  assert.ok(Number.isNaN(s.expAvg[0]) && s.expAvg[1] === 1);
+  assert.equal(Array.from(s.expAvgSq), [1, 2]);
+});
+
+test('step bumps the version of every parameter it updates (and only those), so a stale graph refuses to backward', () => {
+  const [a, b] = tinyParams();
+  const opt = new SGD([a, b], { lr: 0.1 });
+  const loss = a.mul(a).sum();
+  stepWith(opt, [a, b], [[1, 1, 1], null]);
+  assert.equal([a.version, b.version], [1, 0]);
+  throwsWith(() => loss.backward(), sg.AutogradError,
+    "backward: input 0 (shape [3]) of op 'mul' was modified in place after the op ran (version 0, now 1), so its gradient would be computed from the new values; run the forward pass again after an optimizer step, init fill or loadStateDict");
 });
 
 test.run();

@@ -23,3 +23,7 @@ export {
 export { progressBar, epochLine, fmtDuration, type ProgressBarOptions, type ProgressOutput } from './progress.js';
 export { accuracy, topKAccuracy, confusionMatrix, defaultMetrics, type Metric, type LossFn, type BatchSource } from './metrics.js';
 export { yieldToEventLoop } from './yield.js';
+export {
+  saveToIndexedDB, loadFromIndexedDB, listIndexedDB, deleteFromIndexedDB, loadFromUrl, downloadBytes, StorageError,
+  type IndexedDBOptions, type StoredEntry, type LoadFromUrlOptions,
+} from './storage.js';

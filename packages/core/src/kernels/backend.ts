@@ -8,6 +8,7 @@ import { gemm } from './gemm.js';
 import { col2im, im2col } from './im2col.js';
 import { maxPool2dForward } from './pool.js';
 import { reluBackward, reluForward } from './elementwise.js';
+import { batchNormBackward, batchNormForward } from './batchnorm.js';
 import { wasmKernels, wasmSimdSupported } from './wasm/index.js';
 import { ArgumentError } from '../errors.js';
 
@@ -31,11 +32,16 @@ export interface Kernels {
   readonly reluForward: typeof reluForward;
   /** ReLU's gradient: see the reference {@link reluBackward}. */
   readonly reluBackward: typeof reluBackward;
+  /** Batch normalisation (statistics in training), fused: see the reference {@link batchNormForward}. */
+  readonly batchNormForward: typeof batchNormForward;
+  /** Its input gradient and per-channel sums: see the reference {@link batchNormBackward}. */
+  readonly batchNormBackward: typeof batchNormBackward;
 }
 
 /** The plain-TypeScript reference kernels. */
 export const jsKernels: Kernels = {
   name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, maxPool2dForward, reluForward, reluBackward,
+  batchNormForward, batchNormBackward,
 };
 
 // The fastest kernels the runtime supports are the default: WebAssembly SIMD where it exists (Node

@@ -1,9 +1,9 @@
 /**
  * Reference convolution kernels in plain TypeScript, for a whole batch: forward, input gradient and
- * weight/bias gradient of a 2-D cross-correlation with implicit zero padding. Each is im2col (padding
- * fused: taps outside the image read 0, see im2col.ts) and one GEMM per image, so no padded copy of the input and no
- * transposed copy of any operand is made. The WebAssembly backend computes the same three with
- * the same contract (src/kernels/wasm/conv.ts).
+ * weight/bias gradient of a 2-D cross-correlation with implicit zero padding, dilation and channel
+ * groups. Each is im2col (padding fused: taps outside the image read 0, see im2col.ts) and one GEMM
+ * per image and group, so no padded copy of the input and no transposed copy of any operand is
+ * made. The WebAssembly backend computes the same three with the same contract (src/kernels/wasm/conv.ts).
  */
 import type { FloatArray } from '../dtype.js';
 import { gemm } from './gemm.js';
@@ -24,23 +24,40 @@ export interface ConvGeometry {
   /** Zero columns left of the image. */ padLeft: number;
   /** Output height. */ outH: number;
   /** Output width. */ outW: number;
+  /** Vertical spacing of the kernel taps (default 1): tap `i` reads row `oy·strideH + i·dilationH − padTop`. */ dilationH?: number;
+  /** Horizontal spacing of the kernel taps (default 1). */ dilationW?: number;
+  /**
+   * Channel groups (default 1): input channels `[g·C/G, (g+1)·C/G)` feed only output channels
+   * `[g·O/G, (g+1)·O/G)`, so the weight is `[O, C/G·kH·kW]`. G divides both C and O.
+   */
+  groups?: number;
 }
 
-/** Rows of the columns matrix (`C·kH·kW`) and its length (`outH·outW`). */
-function dims(g: ConvGeometry): [number, number] {
-  return [g.channels * g.kH * g.kW, g.outH * g.outW];
+/**
+ * The per-group sizes of a convolution: groups G, input channels per group `C/G`, output channels per
+ * group `O/G`, rows of a group's columns (`C/G·kH·kW`) and their length (`outH·outW`).
+ */
+function dims(g: ConvGeometry): { groups: number; cg: number; og: number; rows: number; len: number } {
+  const groups = g.groups ?? 1;
+  const cg = g.channels / groups;
+  return { groups, cg, og: g.outChannels / groups, rows: cg * g.kH * g.kW, len: g.outH * g.outW };
 }
 
-/** Image `n` of `x` to columns `[C·kH·kW, outH·outW]` at `cols[0]`, reading 0 on the padding. */
-function imageToCols(x: FloatArray, n: number, g: ConvGeometry, cols: FloatArray): void {
-  const image = g.channels * g.height * g.width;
-  im2col(x, n * image, g.channels, g.height, g.width, g.kH, g.kW, g.strideH, g.strideW, g.outH, g.outW, cols, 0, g.padTop, g.padLeft);
+/**
+ * Channels `[c0, c0 + count)` of image `n` of `x` to columns `[count·kH·kW, outH·outW]` at `cols[0]`,
+ * reading 0 on the padding.
+ */
+function imageToCols(x: FloatArray, n: number, c0: number, count: number, g: ConvGeometry, cols: FloatArray): void {
+  const plane = g.height * g.width;
+  im2col(x, (n * g.channels + c0) * plane, count, g.height, g.width, g.kH, g.kW, g.strideH, g.strideW, g.outH, g.outW,
+    cols, 0, g.padTop, g.padLeft, g.dilationH ?? 1, g.dilationW ?? 1);
 }
 
-/** The adjoint of {@link imageToCols}: adds `cols` into image `n` of `x`, dropping the padding. */
-function colsToImage(cols: FloatArray, g: ConvGeometry, x: FloatArray, n: number): void {
-  const image = g.channels * g.height * g.width;
-  col2im(cols, 0, g.channels, g.height, g.width, g.kH, g.kW, g.strideH, g.strideW, g.outH, g.outW, x, n * image, g.padTop, g.padLeft);
+/** The adjoint of {@link imageToCols}: adds `cols` into channels `[c0, c0 + count)` of image `n` of `x`, dropping the padding. */
+function colsToImage(cols: FloatArray, g: ConvGeometry, x: FloatArray, n: number, c0: number, count: number): void {
+  const plane = g.height * g.width;
+  col2im(cols, 0, count, g.height, g.width, g.kH, g.kW, g.strideH, g.strideW, g.outH, g.outW,
+    x, (n * g.channels + c0) * plane, g.padTop, g.padLeft, g.dilationH ?? 1, g.dilationW ?? 1);
 }
 
 /** A scratch array of `x`'s type with room for `n` elements (reused between calls). */
@@ -56,43 +73,50 @@ function scratchLike(x: FloatArray, n: number): FloatArray {
 }
 
 /**
- * `out[n, o] = bias[o] + Σ_{c,i,j} w[o, c, i, j] · x[n, c, oy·sH + i − padTop, ox·sW + j − padLeft]`
- * for the whole batch. x is `[N, C, H, W]`, w `[O, C·kH·kW]`, bias `[O]` or null, out
- * `[N, O, outH, outW]` (overwritten).
+ * `out[n, o] = bias[o] + Σ_{c,i,j} w[o, c, i, j] · x[n, g·C/G + c, oy·sH + i·dH − padTop, ox·sW + j·dW − padLeft]`
+ * for the whole batch, where `g = ⌊o / (O/G)⌋` is the output channel's group. x is `[N, C, H, W]`,
+ * w `[O, C/G·kH·kW]`, bias `[O]` or null, out `[N, O, outH, outW]` (overwritten). Per image and
+ * group: the group's columns, then one GEMM with the group's rows of the weight.
  */
 export function conv2dForward(x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, out: FloatArray): void {
-  const [rows, len] = dims(g);
+  const { groups, cg, og, rows, len } = dims(g);
   const O = g.outChannels;
   const cols = scratchLike(x, rows * len);
   for (let n = 0; n < g.batch; n++) {
-    imageToCols(x, n, g, cols);
     const y = n * O * len;
     if (bias !== null) for (let o = 0; o < O; o++) out.fill(bias[o], y + o * len, y + (o + 1) * len);
-    gemm(false, false, O, len, rows, w, 0, cols, 0, out, y, bias !== null);
+    for (let k = 0; k < groups; k++) {
+      imageToCols(x, n, k * cg, cg, g, cols);
+      gemm(false, false, og, len, rows, w, k * og * rows, cols, 0, out, y + k * og * len, bias !== null);
+    }
   }
 }
 
-/** `gx[n] = col2im(wᵀ · grad[n])`, overwriting `gx`. */
+/** `gx[n, group k] = col2im(w[k]ᵀ · grad[n, group k])`, overwriting `gx`. */
 function inputGrad(grad: FloatArray, g: ConvGeometry, w: FloatArray, gx: FloatArray): void {
-  const [rows, len] = dims(g);
+  const { groups, cg, og, rows, len } = dims(g);
   const O = g.outChannels;
   const cols = scratchLike(grad, rows * len);
   gx.fill(0, 0, g.batch * g.channels * g.height * g.width);
   for (let n = 0; n < g.batch; n++) {
-    gemm(true, false, rows, len, O, w, 0, grad, n * O * len, cols, 0, false);
-    colsToImage(cols, g, gx, n);
+    for (let k = 0; k < groups; k++) {
+      gemm(true, false, rows, len, og, w, k * og * rows, grad, n * O * len + k * og * len, cols, 0, false);
+      colsToImage(cols, g, gx, n, k * cg, cg);
+    }
   }
 }
 
-/** `gw = Σ_n grad[n] · cols(x[n])ᵀ`, overwriting `gw`. */
+/** `gw[group k] = Σ_n grad[n, group k] · cols(x[n, group k])ᵀ`, overwriting `gw`. */
 function weightGrad(grad: FloatArray, x: FloatArray, g: ConvGeometry, gw: FloatArray): void {
-  const [rows, len] = dims(g);
+  const { groups, cg, og, rows, len } = dims(g);
   const O = g.outChannels;
   const cols = scratchLike(x, rows * len);
   gw.fill(0, 0, O * rows);
   for (let n = 0; n < g.batch; n++) {
-    imageToCols(x, n, g, cols);
-    gemm(false, true, O, rows, len, grad, n * O * len, cols, 0, gw, 0, true);
+    for (let k = 0; k < groups; k++) {
+      imageToCols(x, n, k * cg, cg, g, cols);
+      gemm(false, true, og, rows, len, grad, n * O * len + k * og * len, cols, 0, gw, k * og * rows, true);
+    }
   }
 }
 
@@ -112,9 +136,12 @@ function biasGrad(grad: FloatArray, g: ConvGeometry, gb: FloatArray): void {
 
 /**
  * The gradients of {@link conv2dForward} from the output gradient `grad` (`[N, O, outH, outW]`):
- * the input's `gx = col2im(wᵀ · grad[n])` per image (`[N, C, H, W]`), the weight's
- * `gw = Σ_n grad[n] · cols(x[n])ᵀ` (`[O, C·kH·kW]`) and the bias's `gb[o] = Σ_{n,y,x} grad[n, o, y, x]`.
- * Each is computed only when its array is given, and overwritten.
+ * the input's `gx = col2im(wᵀ · grad[n])` per image and group (`[N, C, H, W]`), the weight's
+ * `gw = Σ_n grad[n] · cols(x[n])ᵀ` per group (`[O, C/G·kH·kW]`) and the bias's
+ * `gb[o] = Σ_{n,y,x} grad[n, o, y, x]`. Each is computed only when its array is given, and overwritten.
+ *
+ * The input gradient alone is a transposed convolution of `grad` (see ops/conv-transpose.ts), and
+ * the weight gradient with `grad` and `x` swapped is a transposed convolution's weight gradient.
  */
 export function conv2dBackward(
   grad: FloatArray, x: FloatArray, g: ConvGeometry, w: FloatArray,

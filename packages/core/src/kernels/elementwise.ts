@@ -53,6 +53,80 @@ export function binaryBroadcast(
   }
 }
 
+/** The four arithmetic ops that have closure-free kernels ({@link arithBroadcast}). */
+export type ArithOp = 'add' | 'sub' | 'mul' | 'div';
+
+/**
+ * `out[o + j] = a[ia + j·sa] op b[ib + j·sb]` for `j < len`: one run of {@link arithBroadcast}, with
+ * strides 0 (a broadcast operand) or 1. One loop per op, so the arithmetic is inline instead of a
+ * closure call per element (which V8 cannot inline once several ops share the call site).
+ */
+function arithRun(
+  op: ArithOp, a: TypedArray, ia: number, sa: number, b: TypedArray, ib: number, sb: number, out: TypedArray, o: number, len: number,
+): void {
+  switch (op) {
+    case 'add': for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] + b[ib + j * sb]; return;
+    case 'sub': for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] - b[ib + j * sb]; return;
+    case 'mul': for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] * b[ib + j * sb]; return;
+    case 'div': for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] / b[ib + j * sb]; return;
+    default: op satisfies never;
+  }
+}
+
+/**
+ * `out = a op b` with broadcasting (same contract as {@link binaryBroadcast}, for `+ − × ÷`), without
+ * a per-element closure. Dimensions of size 1 are dropped and neighbours that both operands read
+ * contiguously (or both broadcast) are merged, so the common cases become few long runs: same
+ * shapes and scalars are one run, a per-channel `[1, C, 1, 1]` operand against `[N, C, H, W]` is
+ * `N·C` runs of `H·W` with that operand constant, a bias row `[C]` against `[N, C]` is `N` runs.
+ */
+export function arithBroadcast(
+  op: ArithOp, a: TypedArray, aStrides: readonly number[], b: TypedArray, bStrides: readonly number[],
+  outShape: readonly number[], out: TypedArray,
+): void {
+  if (out.length === 0) return;
+  const size: number[] = [];
+  const sa: number[] = [];
+  const sb: number[] = [];
+  for (let d = 0; d < outShape.length; d++) {
+    if (outShape[d] === 1) continue;
+    const k = size.length - 1;
+    if (k >= 0 && sa[k] === aStrides[d] * outShape[d] && sb[k] === bStrides[d] * outShape[d]) {
+      size[k] *= outShape[d];
+      sa[k] = aStrides[d];
+      sb[k] = bStrides[d];
+    } else {
+      size.push(outShape[d]);
+      sa.push(aStrides[d]);
+      sb.push(bStrides[d]);
+    }
+  }
+  const nd = size.length;
+  if (nd === 0) {
+    arithRun(op, a, 0, 0, b, 0, 0, out, 0, 1);
+    return;
+  }
+  const inner = size[nd - 1];
+  const ja = sa[nd - 1];
+  const jb = sb[nd - 1];
+  const idx = new Array<number>(nd).fill(0);
+  let ia = 0;
+  let ib = 0;
+  for (let o = 0; o < out.length; o += inner) {
+    arithRun(op, a, ia, ja, b, ib, jb, out, o, inner);
+    // Advance the odometer over the outer (merged) dimensions.
+    for (let d = nd - 2; d >= 0; d--) {
+      idx[d]++;
+      ia += sa[d];
+      ib += sb[d];
+      if (idx[d] < size[d]) break;
+      ia -= sa[d] * size[d];
+      ib -= sb[d] * size[d];
+      idx[d] = 0;
+    }
+  }
+}
+
 /** `out[i] = f(x[i])`. */
 export function mapUnary(x: TypedArray, out: TypedArray, f: (v: number) => number): void {
   for (let i = 0; i < x.length; i++) out[i] = f(x[i]);

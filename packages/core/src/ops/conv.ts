@@ -1,22 +1,24 @@
 /**
- * 2-D convolution: pad → im2col → one batched matrix multiply → reshape (+ bias).
+ * 2-D convolution: pad → im2col → one batched matrix multiply per channel group → reshape (+ bias).
  *
  * `im2col` is the primitive here (its gradient is `col2im`, and the other way round); composed with
- * padding, matmul, reshape and add it defines conv2d and its gradients. conv2d itself runs that
- * composition as one fused kernel (`kernels().conv2dForward/conv2dBackward`: zero padding, im2col,
- * GEMM and bias in one pass per image, no column tensor), and tests require it to agree with the
- * composition built from the ops in this file.
+ * padding, matmul, reshape and add it defines conv2d and its gradients, dilation and groups included.
+ * conv2d itself runs that composition as one fused kernel (`kernels().conv2dForward/conv2dBackward`:
+ * zero padding, im2col, GEMM and bias in one pass per image, no column tensor), and tests require it
+ * to agree with the composition built from the ops in this file. The transposed convolution
+ * (conv-transpose.ts) is the same kernels read backwards.
  */
-import { type FloatArray, allocate, isFloat } from '../dtype.js';
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { type Shape } from '../shape.js';
+import { type FloatArray, allocate } from '../dtype.js';
+import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
-import { kernels } from '../kernels/backend.js';
+import { type Kernels, jsKernels, kernels } from '../kernels/backend.js';
 import type { ConvGeometry } from '../kernels/conv.js';
-import { requireFloat } from './elementwise.js';
+import { checkInteger, checkKnownOptions, checkPair, optionNames, checkFloat } from '../check.js';
+
 import { reshape } from './shape.js';
 import { type PadMode, pad, resolvePadMode } from './pad.js';
+import { checkConvOperands, convOutSize, fmtKernel } from './conv-transpose.js';
 
 /** A size per spatial dimension: `[height, width]`. */
 type Pair = readonly [number, number];
@@ -30,27 +32,30 @@ export interface Conv2dOptions {
   /** Stride, a number or `[sh, sw]` (default 1). */ stride?: number | Pair;
   /** Padding, a number, `[ph, pw]`, or `[top, bottom, left, right]` (default 0). */ padding?: Conv2dPadding;
   /** The seed library's name for `padding`; giving both is allowed only if they agree. */ padWidth?: Conv2dPadding;
+  /** Spacing of the kernel taps, a number or `[dh, dw]` (default 1). */ dilation?: number | Pair;
+  /** Channel groups: C and O must be multiples of it (default 1; `groups = C` is depthwise). */ groups?: number;
   /** Padding mode, any {@link PadMode} (default `'constant'`). */ padMode?: PadMode;
   /** Fill value for constant padding (default 0). */ padValue?: number;
 }
 
+const CONV2D_OPTIONS = optionNames<Conv2dOptions>({
+  bias: true, stride: true, padding: true, padWidth: true, dilation: true, groups: true, padMode: true, padValue: true,
+});
+
 /** Options of {@link im2col} and {@link col2im}. */
 export interface Im2colOptions {
   /** Stride, a number or `[sh, sw]` (default 1). */ stride?: number | Pair;
+  /** Spacing of the kernel taps, a number or `[dh, dw]` (default 1). */ dilation?: number | Pair;
 }
 
-/** Reads a number-or-pair argument of positive integers, or throws naming `op`, `name` and `ctx`. */
-function positivePair(op: string, name: string, value: number | Pair, ctx: string): [number, number] {
-  const p: readonly number[] = typeof value === 'number' ? [value, value] : value;
-  if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => Number.isInteger(v) && v > 0)) {
-    throw new ArgumentError(op, `${name} must be a positive integer or a pair of positive integers, got ${JSON.stringify(value)} ${ctx}`);
-  }
-  return [p[0], p[1]];
-}
+const IM2COL_OPTIONS = optionNames<Im2colOptions>({ stride: true, dilation: true });
 
-/** The number of window positions along one dimension. */
-function outSize(size: number, k: number, stride: number): number {
-  return Math.floor((size - k) / stride) + 1;
+/**
+ * The kernels for an unfold with dilation `[dH, dW]`: the active ones, except that the WebAssembly
+ * im2col/col2im have no dilation (yet), so dilated unfolds take the reference kernels.
+ */
+function unfoldKernels(dH: number, dW: number): Kernels {
+  return dH === 1 && dW === 1 ? kernels() : jsKernels;
 }
 
 /**
@@ -58,32 +63,39 @@ function outSize(size: number, k: number, stride: number): number {
  * step that turns a convolution into one matrix product. Differentiable; its gradient is {@link col2im}.
  *
  * Column `oy·outW + ox` of image `n` holds the window whose top-left corner is
- * `(oy·strideH, ox·strideW)`; row `(c·kH + i)·kW + j` holds its element `x[n, c, oy·sH + i, ox·sW + j]`.
+ * `(oy·strideH, ox·strideW)`; row `(c·kH + i)·kW + j` holds its element
+ * `x[n, c, oy·sH + i·dH, ox·sW + j·dW]` (taps `dilation` apart).
  *
- * Shape: `[N, C, H, W]` → `[N, C·kH·kW, outH·outW]` with `outH = ⌊(H − kH) / strideH⌋ + 1`
+ * Shape: `[N, C, H, W]` → `[N, C·kH·kW, outH·outW]` with `outH = ⌊(H − dH·(kH − 1) − 1) / strideH⌋ + 1`
  * (likewise `outW`).
  *
  * @example
  * const cols = sg.im2col(sg.ones([2, 3, 5, 5]), 3, { stride: 2 });   // [2, 27, 4]
+ * sg.im2col(sg.ones([1, 1, 5, 5]), 2, { dilation: 3 }).shape;        // [1, 4, 4]: taps 3 apart
  */
 export function im2col(x: Tensor, kernelSize: number | Pair, opts: Im2colOptions = {}): Tensor {
-  requireFloat('im2col', 'input', x);
+  checkKnownOptions('im2col', opts, IM2COL_OPTIONS);
+  checkFloat('im2col', 'input', x);
   if (x.ndim !== 4) throw new ShapeError('im2col', `input must be 4-D [N, C, H, W], got ${fmtShape(x.shape)}`);
   const ctx = `(input ${fmtShape(x.shape)})`;
-  const [kH, kW] = positivePair('im2col', 'kernelSize', kernelSize, ctx);
-  const [sH, sW] = positivePair('im2col', 'stride', opts.stride ?? 1, ctx);
+  const [kH, kW] = checkPair('im2col', 'kernelSize', kernelSize, 1, ctx);
+  const [sH, sW] = checkPair('im2col', 'stride', opts.stride ?? 1, 1, ctx);
+  const [dH, dW] = checkPair('im2col', 'dilation', opts.dilation ?? 1, 1, ctx);
   const [n, c, h, w] = x.shape;
-  if (kH > h || kW > w) throw new ShapeError('im2col', `kernel ${kH}x${kW} is larger than the input ${h}x${w} ${ctx}`);
-  const outH = outSize(h, kH, sH);
-  const outW = outSize(w, kW, sW);
+  if (dH * (kH - 1) + 1 > h || dW * (kW - 1) + 1 > w) {
+    throw new ShapeError('im2col', `kernel ${fmtKernel(kH, kW, dH, dW)} is larger than the input ${h}x${w} ${ctx}`);
+  }
+  const outH = convOutSize(h, kH, sH, dH);
+  const outW = convOutSize(w, kW, sW, dW);
   const rows = c * kH * kW;
   const len = outH * outW;
   const out = allocate(x.dtype, n * rows * len) as FloatArray;
-  const K = kernels();
+  const K = unfoldKernels(dH, dW);
   for (let b = 0; b < n; b++) {
-    K.im2col(x.data as FloatArray, b * c * h * w, c, h, w, kH, kW, sH, sW, outH, outW, out, b * rows * len);
+    K.im2col(x.data as FloatArray, b * c * h * w, c, h, w, kH, kW, sH, sW, outH, outW, out, b * rows * len, 0, 0, dH, dW);
   }
-  return record('im2col', new Tensor(out, [n, rows, len]), [x], (g) => [col2im(g, [h, w], [kH, kW], { stride: [sH, sW] })]);
+  const opt = { stride: [sH, sW] as Pair, dilation: [dH, dW] as Pair };
+  return record('im2col', new Tensor(out, [n, rows, len]), [x], (g) => [col2im(g, [h, w], [kH, kW], opt)]);
 }
 
 /**
@@ -91,33 +103,38 @@ export function im2col(x: Tensor, kernelSize: number | Pair, opts: Im2colOptions
  * (and its gradient). Differentiable; its gradient is {@link im2col}.
  *
  * Shape: `[N, C·kH·kW, outH·outW]` → `[N, C, H, W]` for `outputSize = [H, W]`, where `outH` and
- * `outW` are what {@link im2col} gives for that size, kernel and stride.
+ * `outW` are what {@link im2col} gives for that size, kernel, stride and dilation.
  *
  * @example
  * const x = sg.ones([1, 1, 3, 3]);
  * sg.col2im(sg.im2col(x, 2), [3, 3], 2).toArray();   // [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]]: overlap counts
  */
 export function col2im(cols: Tensor, outputSize: Pair, kernelSize: number | Pair, opts: Im2colOptions = {}): Tensor {
-  requireFloat('col2im', 'columns', cols);
+  checkKnownOptions('col2im', opts, IM2COL_OPTIONS);
+  checkFloat('col2im', 'columns', cols);
   const ctx = `(columns ${fmtShape(cols.shape)}, outputSize ${JSON.stringify(outputSize)})`;
   if (cols.ndim !== 3) throw new ShapeError('col2im', `columns must be 3-D [N, C·kH·kW, L], got ${fmtShape(cols.shape)}`);
-  const [h, w] = positivePair('col2im', 'outputSize', outputSize, ctx);
-  const [kH, kW] = positivePair('col2im', 'kernelSize', kernelSize, ctx);
-  const [sH, sW] = positivePair('col2im', 'stride', opts.stride ?? 1, ctx);
+  const [h, w] = checkPair('col2im', 'outputSize', outputSize, 1, ctx);
+  const [kH, kW] = checkPair('col2im', 'kernelSize', kernelSize, 1, ctx);
+  const [sH, sW] = checkPair('col2im', 'stride', opts.stride ?? 1, 1, ctx);
+  const [dH, dW] = checkPair('col2im', 'dilation', opts.dilation ?? 1, 1, ctx);
   const [n, rows, len] = cols.shape;
-  if (kH > h || kW > w) throw new ShapeError('col2im', `kernel ${kH}x${kW} is larger than the output ${h}x${w} ${ctx}`);
-  const outH = outSize(h, kH, sH);
-  const outW = outSize(w, kW, sW);
+  if (dH * (kH - 1) + 1 > h || dW * (kW - 1) + 1 > w) {
+    throw new ShapeError('col2im', `kernel ${fmtKernel(kH, kW, dH, dW)} is larger than the output ${h}x${w} ${ctx}`);
+  }
+  const outH = convOutSize(h, kH, sH, dH);
+  const outW = convOutSize(w, kW, sW, dW);
   if (rows % (kH * kW) !== 0 || len !== outH * outW) {
-    throw new ShapeError('col2im', `columns must have shape [N, C·${kH}·${kW}, ${outH * outW}] for kernel ${kH}x${kW} and stride ${sH}x${sW} over ${h}x${w} ${ctx}`);
+    throw new ShapeError('col2im', `columns must have shape [N, C·${kH}·${kW}, ${outH * outW}] for kernel ${fmtKernel(kH, kW, dH, dW)} and stride ${sH}x${sW} over ${h}x${w} ${ctx}`);
   }
   const c = rows / (kH * kW);
   const out = allocate(cols.dtype, n * c * h * w) as FloatArray;
-  const K = kernels();
+  const K = unfoldKernels(dH, dW);
   for (let b = 0; b < n; b++) {
-    K.col2im(cols.data as FloatArray, b * rows * len, c, h, w, kH, kW, sH, sW, outH, outW, out, b * c * h * w);
+    K.col2im(cols.data as FloatArray, b * rows * len, c, h, w, kH, kW, sH, sW, outH, outW, out, b * c * h * w, 0, 0, dH, dW);
   }
-  return record('col2im', new Tensor(out, [n, c, h, w]), [cols], (g) => [im2col(g, [kH, kW], { stride: [sH, sW] })]);
+  const opt = { stride: [sH, sW] as Pair, dilation: [dH, dW] as Pair };
+  return record('col2im', new Tensor(out, [n, c, h, w]), [cols], (g) => [im2col(g, [kH, kW], opt)]);
 }
 
 /** Resolves `padding` / `padWidth` into `[top, bottom, left, right]`. */
@@ -139,18 +156,10 @@ function resolvePadding(opts: Conv2dOptions, ctx: string): [number, number, numb
   return a ?? b ?? [0, 0, 0, 0];
 }
 
-/** Throws unless `t` is float and of the input's dtype (PyTorch's rule: no silent promotion). */
-function checkDType(name: string, t: Tensor, x: Tensor, ctx: string): void {
-  if (!isFloat(t.dtype)) throw new DTypeError('conv2d', `${name} must be float32 or float64, got ${t.dtype} ${ctx}`);
-  if (t.dtype !== x.dtype) {
-    throw new DTypeError('conv2d', `${name} is ${t.dtype} but input is ${x.dtype}; convert one with .to('${x.dtype}') or .to('${t.dtype}') ${ctx}`);
-  }
-}
-
 /**
  * The batched convolution as one differentiable op over `kernels().conv2dForward/conv2dBackward`,
- * which compute exactly the composition im2col → matmul (+ bias), zero padding fused, without
- * materialising the columns.
+ * which compute exactly the composition im2col → matmul per group (+ bias), zero padding fused,
+ * without materialising the columns.
  */
 function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
   const K = kernels();
@@ -168,18 +177,22 @@ function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometr
 
 /**
  * 2-D cross-correlation (what deep-learning libraries call convolution), with optional padding in
- * any {@link PadMode} and a bias:
- * `out[n, o, y, x] = bias[o] + Σ_c Σ_i Σ_j weight[o, c, i, j] · padded[n, c, y·sH + i, x·sW + j]`.
+ * any {@link PadMode}, dilation, channel groups and a bias:
+ * `out[n, o, y, x] = bias[o] + Σ_c Σ_i Σ_j weight[o, c, i, j] · padded[n, g·C/G + c, y·sH + i·dH, x·sW + j·dW]`
+ * where `g = ⌊o / (O/G)⌋` is output channel `o`'s group (G = `groups`, so each group of C/G input
+ * channels feeds its own O/G output channels; `groups = C` is a depthwise convolution, O = k·C
+ * giving k filters per channel).
  *
- * Computed as pad → {@link im2col} → one batched matrix product → reshape → + bias (fused into one
- * kernel, zero padding included), with gradients for `x`, `weight` and `bias`. The input, weight and bias must share one
- * float dtype: like PyTorch, mixed float32/float64 is an error rather than a silent promotion (which
- * would quietly double the memory and time of a float32 model). Non-constant pad modes follow
- * `numpy.pad`, so reflect padding may be wider than the input (PyTorch would refuse).
+ * Defined as pad → {@link im2col} (with `dilation`) → one matrix product per group → reshape → + bias,
+ * and computed as one fused kernel (zero padding included), with gradients for `x`, `weight` and
+ * `bias`. The input, weight and bias must share one float dtype: like PyTorch, mixed float32/float64
+ * is an error rather than a silent promotion (which would quietly double the memory and time of a
+ * float32 model). Non-constant pad modes follow `numpy.pad`, so reflect padding may be wider than
+ * the input (PyTorch would refuse).
  *
  * Shape: x `[N, C, H, W]` (or `[C, H, W]`, then the output has no batch dimension), weight
- * `[O, C, kH, kW]`, bias `[O]` → `[N, O, outH, outW]` with
- * `outH = ⌊(H + top + bottom − kH) / strideH⌋ + 1` and `outW = ⌊(W + left + right − kW) / strideW⌋ + 1`.
+ * `[O, C/groups, kH, kW]`, bias `[O]` → `[N, O, outH, outW]` with PyTorch's
+ * `outH = ⌊(H + top + bottom − dH·(kH − 1) − 1) / strideH⌋ + 1` (likewise `outW`).
  *
  * @example
  * const x = sg.normal([1, 3, 28, 28]);
@@ -187,30 +200,35 @@ function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometr
  * const out = sg.conv2d(x, kernel, { stride: 1, padding: 1 });     // [1, 16, 28, 28]
  * out.sum().backward();                                             // kernel.grad: [16, 3, 3, 3]
  * sg.conv2d(x, kernel, { stride: [2, 1], padding: [1, 0, 2, 1], padMode: 'reflect' });   // [1, 16, 14, 29]
+ * sg.conv2d(x, sg.normal([6, 1, 3, 3]), { groups: 3, dilation: 2, padding: 2 });         // depthwise ×2: [1, 6, 28, 28]
  */
 export function conv2d(x: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Tensor {
+  checkKnownOptions('conv2d', opts, CONV2D_OPTIONS);
   const bias = opts.bias ?? null;
-  const ctx = `(input ${fmtShape(x.shape)}, weight ${fmtShape(weight.shape)}${bias ? `, bias ${fmtShape(bias.shape)}` : ''})`;
-  if (!isFloat(x.dtype)) throw new DTypeError('conv2d', `input must be float32 or float64, got ${x.dtype} ${ctx}`);
-  checkDType('weight', weight, x, ctx);
-  if (bias) checkDType('bias', bias, x, ctx);
-  if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError('conv2d', `input must be 3-D [C, H, W] or 4-D [N, C, H, W], got ${x.ndim}-D ${ctx}`);
-  if (weight.ndim !== 4) throw new ShapeError('conv2d', `weight must be 4-D [outChannels, inChannels, kH, kW], got ${weight.ndim}-D ${ctx}`);
+  const ctx = checkConvOperands('conv2d', x, weight, bias, '[outChannels, inChannels/groups, kH, kW]');
   const [o, cw, kH, kW] = weight.shape;
   const c = x.shape[x.ndim - 3];
-  if (c !== cw) throw new ShapeError('conv2d', `input has ${c} channel${c === 1 ? '' : 's'} but weight expects ${cw} ${ctx}`);
+  const groups = checkInteger('conv2d', 'groups', opts.groups ?? 1, 1, ` ${ctx}`);
+  if (o % groups !== 0) {
+    throw new ShapeError('conv2d', `groups=${groups} must divide the output channels, but weight has ${o} ${ctx}`);
+  }
+  if (c !== cw * groups) {
+    const expects = groups === 1 ? `${cw}` : `${cw * groups} (groups=${groups} × ${cw} per group)`;
+    throw new ShapeError('conv2d', `input has ${c} channel${c === 1 ? '' : 's'} but weight expects ${expects} ${ctx}`);
+  }
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) {
     throw new ShapeError('conv2d', `bias must have shape [${o}] (one value per output channel), got ${fmtShape(bias.shape)} ${ctx}`);
   }
-  const stride = positivePair('conv2d', 'stride', opts.stride ?? 1, ctx);
+  const [sH, sW] = checkPair('conv2d', 'stride', opts.stride ?? 1, 1, ctx);
+  const [dH, dW] = checkPair('conv2d', 'dilation', opts.dilation ?? 1, 1, ctx);
   const [top, bottom, left, right] = resolvePadding(opts, ctx);
   const mode = resolvePadMode('conv2d', 'padMode', opts.padMode ?? 'constant', x.shape);
   const padValue = opts.padValue ?? 0;
   if (typeof padValue !== 'number') throw new ArgumentError('conv2d', `padValue must be a number, got ${JSON.stringify(padValue)} ${ctx}`);
   const h = x.shape[x.ndim - 2] + top + bottom;
   const w = x.shape[x.ndim - 1] + left + right;
-  if (kH > h || kW > w) {
-    throw new ShapeError('conv2d', `kernel ${kH}x${kW} is larger than the padded input ${h}x${w} (padding [${top}, ${bottom}, ${left}, ${right}]) ${ctx}`);
+  if (dH * (kH - 1) + 1 > h || dW * (kW - 1) + 1 > w) {
+    throw new ShapeError('conv2d', `kernel ${fmtKernel(kH, kW, dH, dW)} is larger than the padded input ${h}x${w} (padding [${top}, ${bottom}, ${left}, ${right}]) ${ctx}`);
   }
 
   const x4 = x.ndim === 4 ? x : reshape(x, [1, ...x.shape]);
@@ -221,8 +239,8 @@ export function conv2d(x: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Ten
     : x4;                                                            // [N, C, H', W']
   const geom: ConvGeometry = {
     batch: x4.shape[0], channels: c, height: padded.shape[2], width: padded.shape[3], outChannels: o, kH, kW,
-    strideH: stride[0], strideW: stride[1], padTop: fused ? top : 0, padLeft: fused ? left : 0,
-    outH: outSize(h, kH, stride[0]), outW: outSize(w, kW, stride[1]),
+    strideH: sH, strideW: sW, padTop: fused ? top : 0, padLeft: fused ? left : 0,
+    outH: convOutSize(h, kH, sH, dH), outW: convOutSize(w, kW, sW, dW), dilationH: dH, dilationW: dW, groups,
   };
   const out = convolve(padded, weight, bias, geom);                  // [N, O, outH, outW]
   return x.ndim === 4 ? out : reshape(out, out.shape.slice(1));

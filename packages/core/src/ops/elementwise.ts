@@ -4,17 +4,25 @@
  * to the operand's shape by {@link sumTo}.
  */
 import { type DType, allocate, floatDType, isFloat, promote } from '../dtype.js';
-import { ArgumentError, DTypeError, fmtShape } from '../errors.js';
+import { ArgumentError } from '../errors.js';
 import { type Shape, broadcastShapes, broadcastStrides, sameShape, sizeOf } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
+import { checkDType, checkNumber, fmtValue } from '../check.js';
 import { record } from '../autograd.js';
-import { type BinaryFn, binaryBroadcast, mapUnary } from '../kernels/elementwise.js';
+import { type ArithOp, type BinaryFn, arithBroadcast, binaryBroadcast, mapUnary } from '../kernels/elementwise.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
 
-/** Turns a number into a scalar tensor; `like` picks the dtype (a non-integer never becomes int32). */
-export function toTensor(x: TensorLike, like?: Tensor): Tensor {
+// The float check lives in check.ts with the other argument checks; this name stays for the op
+// files that still import it from here (conv, loss, dropout).
+
+/**
+ * Turns a number into a scalar tensor; `like` picks the dtype (a non-integer never becomes int32).
+ * Anything else is an error from `op`: a typed array would silently store `'2'` as 2 and `[1, 2]` as NaN.
+ */
+export function toTensor(x: TensorLike, like?: Tensor, op = 'toTensor'): Tensor {
   if (x instanceof Tensor) return x;
+  if (typeof x !== 'number') throw new ArgumentError(op, `expected a Tensor or a number, got ${fmtValue(x)}`);
   let dtype: DType = like?.dtype ?? 'float32';
   if (dtype === 'int32' && !Number.isInteger(x)) dtype = 'float32';
   const data = allocate(dtype, 1);
@@ -47,23 +55,27 @@ export function broadcastCopy(x: Tensor, shape: Shape): Tensor {
 }
 
 /** Applies `f` elementwise to broadcast operands, producing `dtype`. */
-function mapBinary(op: string, a: Tensor, b: Tensor, dtype: DType, f: BinaryFn): Tensor {
+function mapBinary(op: string, a: Tensor, b: Tensor, dtype: DType, f: BinaryFn | ArithOp): Tensor {
   const shape = broadcastShapes(op, a.shape, b.shape);
   const out = allocate(dtype, sizeOf(shape));
-  binaryBroadcast(a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape), shape, out, f);
+  const as = broadcastStrides(a.shape, shape);
+  const bs = broadcastStrides(b.shape, shape);
+  // + − × ÷ have closure-free kernels: they run on every activation and gradient of a network.
+  if (typeof f === 'string') arithBroadcast(f, a.data, as, b.data, bs, shape, out);
+  else binaryBroadcast(a.data, as, b.data, bs, shape, out, f);
   return new Tensor(out, shape);
 }
 
-/** Defines a differentiable binary op from its scalar function and its VJP. */
+/** Defines a differentiable binary op from its scalar function (or closure-free kernel) and its VJP. */
 function binaryOp(
-  op: string, f: BinaryFn,
+  op: string, f: BinaryFn | ArithOp,
   vjp: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null],
   resultDType: (a: DType, b: DType) => DType = promote,
 ) {
   return (x: TensorLike, y: TensorLike): Tensor => {
     if (typeof x === 'number' && typeof y === 'number') x = toTensor(x);
-    const a = toTensor(x, y instanceof Tensor ? y : undefined);
-    const b = toTensor(y, a);
+    const a = toTensor(x, y instanceof Tensor ? y : undefined, op);
+    const b = toTensor(y, a, op);
     const out = mapBinary(op, a, b, resultDType(a.dtype, b.dtype), f);
     return record(op, out, [a, b], (g) => {
       const [ga, gb] = vjp(g, a, b, out);
@@ -73,14 +85,14 @@ function binaryOp(
 }
 
 /** `a + b` with broadcasting. */
-export const add = binaryOp('add', (x, y) => x + y, (g) => [g, g]);
+export const add = binaryOp('add', 'add', (g) => [g, g]);
 /** `a - b` with broadcasting. */
-export const sub = binaryOp('sub', (x, y) => x - y, (g) => [g, neg(g)]);
+export const sub = binaryOp('sub', 'sub', (g) => [g, neg(g)]);
 /** `a * b` with broadcasting. */
-export const mul = binaryOp('mul', (x, y) => x * y, (g, a, b) => [mul(g, b), mul(g, a)]);
+export const mul = binaryOp('mul', 'mul', (g, a, b) => [mul(g, b), mul(g, a)]);
 /** `a / b` with broadcasting (true division: int32 operands give float32). */
 export const div = binaryOp(
-  'div', (x, y) => x / y,
+  'div', 'div',
   (g, a, b, out) => [div(g, b), neg(mul(g, div(out, b)))],
   (a, b) => floatDType(promote(a, b)),
 );
@@ -106,8 +118,8 @@ export const minimum = binaryOp('minimum', (x, y) => (x <= y ? x : y), (g, a, b)
 /** Defines a comparison returning 0/1 in the operands' float dtype (no gradient). */
 function comparison(op: string, f: (x: number, y: number) => boolean) {
   return (x: TensorLike, y: TensorLike): Tensor => {
-    const a = toTensor(x, y instanceof Tensor ? y : undefined);
-    const b = toTensor(y, a);
+    const a = toTensor(x, y instanceof Tensor ? y : undefined, op);
+    const b = toTensor(y, a, op);
     return mapBinary(op, a, b, floatDType(promote(a.dtype, b.dtype)), (u, v) => (f(u, v) ? 1 : 0));
   };
 }
@@ -126,8 +138,8 @@ export const ge = comparison('ge', (x, y) => x >= y);
 
 /** Elementwise `cond ? a : b` with broadcasting (cond is nonzero/zero). Differentiable in a and b. */
 export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
-  const a = toTensor(x, y instanceof Tensor ? y : undefined);
-  const b = toTensor(y, a);
+  const a = toTensor(x, y instanceof Tensor ? y : undefined, 'where');
+  const b = toTensor(y, a, 'where');
   const shape = broadcastShapes('where', cond.shape, broadcastShapes('where', a.shape, b.shape));
   const mask = broadcastCopy(cond, shape);
   const out = allocate(promote(a.dtype, b.dtype), sizeOf(shape));
@@ -147,7 +159,7 @@ export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
 /** Defines a differentiable unary float op from its scalar function and its VJP. */
 function unaryOp(op: string, f: (v: number) => number, vjp: (g: Tensor, x: Tensor, out: Tensor) => Tensor) {
   return (x: TensorLike): Tensor => {
-    const t = toTensor(x);
+    const t = toTensor(x, undefined, op);
     const out = allocate(floatDType(t.dtype), t.size);
     mapUnary(t.data, out, f);
     const result = new Tensor(out, t.shape);
@@ -157,7 +169,7 @@ function unaryOp(op: string, f: (v: number) => number, vjp: (g: Tensor, x: Tenso
 
 /** `-x`. Keeps int32. */
 export function neg(x: TensorLike): Tensor {
-  const t = toTensor(x);
+  const t = toTensor(x, undefined, 'neg');
   const out = allocate(t.dtype, t.size);
   mapUnary(t.data, out, (v) => -v);
   return record('neg', new Tensor(out, t.shape), [t], (g) => [neg(g)]);
@@ -170,7 +182,7 @@ export const log = unaryOp('log', Math.log, (g, x) => div(g, x));
 export const sqrt = unaryOp('sqrt', Math.sqrt, (g, _x, out) => div(g, mul(out, 2)));
 /** Absolute value (gradient sign(x), 0 at 0). */
 export function abs(x: TensorLike): Tensor {
-  const t = toTensor(x);
+  const t = toTensor(x, undefined, 'abs');
   const out = allocate(t.dtype, t.size);
   mapUnary(t.data, out, Math.abs);
   return record('abs', new Tensor(out, t.shape), [t], (g) => [mul(g, mapSign(t, g.dtype))]);
@@ -184,8 +196,11 @@ function mapSign(t: Tensor, dtype: DType): Tensor {
 
 /** Clamps into `[min, max]`; either bound may be omitted. The gradient passes where x is inside. */
 export function clamp(x: TensorLike, min?: number, max?: number): Tensor {
-  const t = toTensor(x);
+  const t = toTensor(x, undefined, 'clamp');
   if (min === undefined && max === undefined) throw new ArgumentError('clamp', 'at least one of min and max must be given');
+  // An options object ({ min: 0 }) or a string would otherwise compare false everywhere and clamp nothing.
+  if (min !== undefined) checkNumber('clamp', 'min', min);
+  if (max !== undefined) checkNumber('clamp', 'max', max);
   if (min !== undefined && max !== undefined && min > max) throw new ArgumentError('clamp', `min ${min} is greater than max ${max}`);
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
@@ -201,6 +216,7 @@ export function clamp(x: TensorLike, min?: number, max?: number): Tensor {
 /** Converts to `dtype`; float→int truncates toward zero. Gradients flow between float dtypes. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
+  checkDType('cast', 'dtype', dtype);
   const out = allocate(dtype, x.size);
   if (dtype === 'int32') mapUnary(x.data, out, Math.trunc);
   else out.set(x.data);
@@ -209,7 +225,3 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   return record('cast', result, [x], (g) => [cast(g, x.dtype)]);
 }
 
-/** Throws unless `t` has a floating dtype. */
-export function requireFloat(op: string, name: string, t: Tensor): void {
-  if (!isFloat(t.dtype)) throw new DTypeError(op, `${name} must be float32 or float64, got ${t.dtype} (shape ${fmtShape(t.shape)})`);
-}

@@ -6,17 +6,18 @@
  * the bias rides along, so a step touches each operand once. The bias is added after the product
  * (not pre-filled into it), so the result has the same bits as that composition on 2-D input.
  */
-import { type FloatArray, allocate, isFloat } from '../dtype.js';
-import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { type FloatArray, allocate } from '../dtype.js';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
+import { checkFloat, fmtValue } from '../check.js';
 import { kernels } from '../kernels/backend.js';
 import { sumAxis } from '../kernels/elementwise.js';
 
 /** Throws unless `t` is float and of the input's dtype (PyTorch's rule: no silent promotion). */
 function checkDType(name: string, t: Tensor, x: Tensor, ctx: string): void {
-  if (!isFloat(t.dtype)) throw new DTypeError('linear', `${name} must be float32 or float64, got ${t.dtype} ${ctx}`);
+  checkFloat('linear', name, t, ctx);
   if (t.dtype !== x.dtype) {
     throw new DTypeError('linear', `${name} is ${t.dtype} but input is ${x.dtype}; convert one with .to('${x.dtype}') or .to('${t.dtype}') ${ctx}`);
   }
@@ -42,8 +43,12 @@ function checkDType(name: string, t: Tensor, x: Tensor, ctx: string): void {
  * y.sum().backward();               // w.grad: [10, 32], b.grad: [10]
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  // PyTorch's positional bias; an options object ({ bias }) here would otherwise be read as a tensor.
+  if (bias !== null && bias !== undefined && !(bias instanceof Tensor)) {
+    throw new ArgumentError('linear', `bias must be a Tensor or null (the third positional argument, as in PyTorch), got ${fmtValue(bias)}`);
+  }
   const ctx = `(input ${fmtShape(x.shape)}, weight ${fmtShape(weight.shape)}${bias ? `, bias ${fmtShape(bias.shape)}` : ''})`;
-  if (!isFloat(x.dtype)) throw new DTypeError('linear', `input must be float32 or float64, got ${x.dtype} ${ctx}`);
+  checkFloat('linear', 'input', x, ctx);
   checkDType('weight', weight, x, ctx);
   if (bias) checkDType('bias', bias, x, ctx);
   if (x.ndim === 0) throw new ShapeError('linear', `input must have at least 1 dimension [..., inFeatures], got a scalar ${ctx}`);

@@ -10,10 +10,11 @@ import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { type Shape, broadcastShapes, sameShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
-import { abs, add, broadcastCopy, cast, div, mul, neg, requireFloat, sub } from './elementwise.js';
+import { abs, add, broadcastCopy, cast, div, mul, neg, sub } from './elementwise.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
 import { logSoftmax } from './activation.js';
+import { checkKnownOptions, optionNames, checkFloat } from '../check.js';
 
 /** How a loss reduces over elements: `'mean'` (default), `'sum'`, or `'none'`. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -28,14 +29,26 @@ export interface NllLossOptions extends LossOptions {
 export interface CrossEntropyOptions extends NllLossOptions {
   /** Label smoothing in [0, 1] (default 0). */ labelSmoothing?: number;
 }
+/** Options of {@link binaryCrossEntropy}. */
+export interface BceOptions extends LossOptions {
+  /** Per-element weight, broadcast to the input (null: none). */ weight?: Tensor | null;
+}
 /** Options of {@link binaryCrossEntropyWithLogits}. */
 export interface BceWithLogitsOptions extends LossOptions {
   /** Per-element weight, broadcast to the input. */ weight?: Tensor;
   /** Weight of positive examples, broadcast over the class dimension. */ posWeight?: Tensor;
 }
 
-function checkReduction(op: string, reduction: Reduction | undefined): Reduction {
-  const r = reduction ?? 'mean';
+const LOSS_OPTIONS = optionNames<LossOptions>({ reduction: true });
+const NLL_OPTIONS = optionNames<NllLossOptions>({ reduction: true, weight: true, ignoreIndex: true });
+const CROSS_ENTROPY_OPTIONS = optionNames<CrossEntropyOptions>({ reduction: true, weight: true, ignoreIndex: true, labelSmoothing: true });
+const BCE_OPTIONS = optionNames<BceOptions>({ reduction: true, weight: true });
+const BCE_LOGITS_OPTIONS = optionNames<BceWithLogitsOptions>({ reduction: true, weight: true, posWeight: true });
+
+/** Rejects unknown option names (`known`), then returns the reduction (default `'mean'`), checked. */
+function checkReduction(op: string, opts: LossOptions, known: readonly string[]): Reduction {
+  checkKnownOptions(op, opts, known);
+  const r = opts.reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none') {
     throw new ArgumentError(op, `reduction must be 'mean', 'sum' or 'none', got '${String(r)}'`);
   }
@@ -66,7 +79,7 @@ interface ClassLayout {
 }
 
 function classLayout(op: string, input: Tensor): ClassLayout {
-  requireFloat(op, 'input', input);
+  checkFloat(op, 'input', input);
   const s = input.shape;
   if (s.length === 0) throw new ShapeError(op, 'input must have a class dimension, got shape []');
   if (s.length === 1) return { N: 1, C: s[0], D: 1, classDim: 0, indexShape: [] };
@@ -127,7 +140,7 @@ function classWeights(op: string, weight: Tensor | undefined, input: Tensor, C: 
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   const op = 'crossEntropy';
   const layout = classLayout(op, input);
-  const reduction = checkReduction(op, opts.reduction);
+  const reduction = checkReduction(op, opts, CROSS_ENTROPY_OPTIONS);
   const eps = opts.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps <= 1)) throw new ArgumentError(op, `labelSmoothing must be in [0, 1], got ${eps}`);
   const w = classWeights(op, opts.weight, input, layout.C);
@@ -217,7 +230,7 @@ function probabilityCrossEntropy(input: Tensor, target: Tensor, layout: ClassLay
 export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
   const op = 'nllLoss';
   const layout = classLayout(op, input);
-  const reduction = checkReduction(op, opts.reduction);
+  const reduction = checkReduction(op, opts, NLL_OPTIONS);
   const w = classWeights(op, opts.weight, input, layout.C);
   const ignoreIndex = opts.ignoreIndex ?? -100;
   checkIndexTarget(op, input, target, layout, ignoreIndex);
@@ -261,8 +274,8 @@ function checkSameShape(op: string, input: Tensor, target: Tensor): void {
  * Shape: input and target any same shape; the unreduced loss has that shape.
  */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
-  const reduction = checkReduction('mseLoss', opts.reduction);
-  requireFloat('mseLoss', 'input', input);
+  const reduction = checkReduction('mseLoss', opts, LOSS_OPTIONS);
+  checkFloat('mseLoss', 'input', input);
   checkSameShape('mseLoss', input, target);
   const d = sub(input, target);
   return reduce(mul(d, d), reduction);
@@ -275,8 +288,8 @@ export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): 
  * Shape: as {@link mseLoss}.
  */
 export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
-  const reduction = checkReduction('l1Loss', opts.reduction);
-  requireFloat('l1Loss', 'input', input);
+  const reduction = checkReduction('l1Loss', opts, LOSS_OPTIONS);
+  checkFloat('l1Loss', 'input', input);
   checkSameShape('l1Loss', input, target);
   return reduce(abs(sub(input, target)), reduction);
 }
@@ -296,6 +309,61 @@ function softplus(v: number): number {
   return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
 }
 
+/** `log(v)` clamped below at −100, as PyTorch's binary cross-entropy (so a 0 or 1 probability stays finite). */
+function clampedLog(v: number): number {
+  return Math.max(Math.log(v), -100);
+}
+
+// PyTorch 1.13 divides by max((1 − x)·x, EPSILON) with a float (not double) constant 1e-12.
+const BCE_EPSILON = Math.fround(1e-12);
+
+/**
+ * Binary cross-entropy between probabilities `input` (in [0, 1]) and targets, as PyTorch's
+ * `binary_cross_entropy`: `loss = −w·[y·log x + (1 − y)·log(1 − x)]` with each log clamped below
+ * at −100, so a confident wrong prediction costs 100, not Infinity. The gradient is PyTorch's:
+ * `w·(x − y) / max((1 − x)·x, 1e-12)` for the input (finite at 0 and 1) and `−w·logit(x)` for the
+ * target; `weight` receives none. Prefer {@link binaryCrossEntropyWithLogits} on logits: it is
+ * stable where `sigmoid` followed by this loss rounds to 0 or 1.
+ *
+ * Shape: input and target the same shape; `weight` broadcasts to it; the unreduced loss has the
+ * input's shape.
+ *
+ * @example
+ * const p = sg.sigmoid(sg.normal([8, 1], { requiresGrad: true }));
+ * sg.binaryCrossEntropy(p, sg.ones([8, 1])).backward();
+ */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptions = {}): Tensor {
+  const op = 'binaryCrossEntropy';
+  const reduction = checkReduction(op, opts, BCE_OPTIONS);
+  checkFloat(op, 'input', input);
+  checkFloat(op, 'target', target);
+  checkSameShape(op, input, target);
+  const w = broadcastOption(op, 'weight', opts.weight ?? undefined, input);
+  const xd = input.data;
+  const yd = target.data;
+  const losses = allocate(input.dtype, input.size);
+  for (let i = 0; i < losses.length; i++) {
+    const x = xd[i];
+    if (!(x >= 0 && x <= 1)) {
+      throw new ArgumentError(op, `input must hold probabilities in [0, 1], got ${x} at position ${i} (input ${fmtShape(input.shape)}); use binaryCrossEntropyWithLogits for logits`);
+    }
+    losses[i] = -(w === null ? 1 : w[i]) * (yd[i] * clampedLog(x) + (1 - yd[i]) * clampedLog(1 - x));
+  }
+  const out = record(op, new Tensor(losses, input.shape), [input, target], (g) => {
+    const gd = g.data;
+    const gx = input.requiresGrad ? allocate(g.dtype, input.size) : null;
+    const gy = target.requiresGrad ? allocate(g.dtype, input.size) : null;
+    for (let i = 0; i < gd.length; i++) {
+      const x = xd[i];
+      const gw = gd[i] * (w === null ? 1 : w[i]);
+      if (gx !== null) gx[i] = (gw * (x - yd[i])) / Math.max((1 - x) * x, BCE_EPSILON);
+      if (gy !== null) gy[i] = -gw * Math.log(x / (1 - x));
+    }
+    return [gx && new Tensor(gx, input.shape), gy && new Tensor(gy, input.shape)];
+  });
+  return reduce(out, reduction);
+}
+
 /**
  * Binary cross-entropy on logits, as PyTorch's `binary_cross_entropy_with_logits`:
  * `loss = −w·[p·y·log σ(x) + (1 − y)·log(1 − σ(x))]`, evaluated stably as
@@ -308,9 +376,9 @@ function softplus(v: number): number {
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BceWithLogitsOptions = {}): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
-  const reduction = checkReduction(op, opts.reduction);
-  requireFloat(op, 'input', input);
-  requireFloat(op, 'target', target);
+  const reduction = checkReduction(op, opts, BCE_LOGITS_OPTIONS);
+  checkFloat(op, 'input', input);
+  checkFloat(op, 'target', target);
   checkSameShape(op, input, target);
   const w = broadcastOption(op, 'weight', opts.weight, input);
   const pw = broadcastOption(op, 'posWeight', opts.posWeight, input);

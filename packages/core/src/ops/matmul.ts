@@ -9,8 +9,8 @@ import { ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
+import { checkFloat } from '../check.js';
 import { kernels } from '../kernels/backend.js';
-import { requireFloat } from './elementwise.js';
 import { reshape } from './shape.js';
 
 /** For each matrix of the broadcast batch, the index of the operand's own matrix. */
@@ -40,8 +40,8 @@ function batchIndex(own: readonly number[], batch: readonly number[]): Int32Arra
  * `[m, k] · [k] → [m]`; `[k] · [k] → []`.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  requireFloat('matmul', 'a', a);
-  requireFloat('matmul', 'b', b);
+  checkFloat('matmul', 'a', a);
+  checkFloat('matmul', 'b', b);
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError('matmul', `both arguments need at least one dimension, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }

@@ -12,6 +12,7 @@ import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { type Shape, sizeOf, stridesOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
+import { checkKnownOptions, optionNames } from '../check.js';
 
 /**
  * Padding modes, PyTorch-style names with NumPy's names accepted as aliases:
@@ -39,6 +40,8 @@ export interface PadOptions {
   /** Padding mode (default `'constant'`). */ mode?: PadMode;
   /** Fill value for `'constant'` (default 0). */ value?: number;
 }
+
+const PAD_OPTIONS = optionNames<PadOptions>({ mode: true, value: true });
 
 const CANONICAL = {
   constant: 'constant',
@@ -208,6 +211,8 @@ function scatterAdd(g: TypedArray, offs: readonly Int32Array[], outShape: Shape,
  * sg.pad(x, [[1, 0], [0, 0]], { value: -1 }).toArray();          // [[-1, -1, -1], [1, 2, 3]]
  */
 export function pad(x: Tensor, width: PadWidth, opts: PadOptions = {}): Tensor {
+  // Also catches a positional mode (`pad(x, 1, 'reflect')`), which would otherwise pad with zeros.
+  checkKnownOptions('pad', opts, PAD_OPTIONS);
   const mode = resolvePadMode('pad', 'mode', opts.mode ?? 'constant', x.shape);
   const value = opts.value ?? 0;
   if (typeof value !== 'number') {

@@ -3,9 +3,10 @@
  * most half the window, −∞ padding for max, padded zeros counted by average by default). The loops
  * live in `kernels/pool.ts`; this file validates, shapes and records the gradients.
  */
-import { type FloatArray, allocate, isFloat } from '../dtype.js';
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { type FloatArray, allocate } from '../dtype.js';
+import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
+import { checkBoolean, checkFloat, checkKnownOptions, checkPair, optionNames } from '../check.js';
 import { record } from '../autograd.js';
 import { kernels } from '../kernels/backend.js';
 import { type PoolGeometry, avgPool2dBackward, avgPool2dForward, maxPool2dBackward } from '../kernels/pool.js';
@@ -21,23 +22,20 @@ export interface AvgPool2dOptions extends PoolOptions {
   /** Count padded zeros in the divisor (default true, as in PyTorch). */ countIncludePad?: boolean;
 }
 
-/** Reads a number-or-pair argument of integers `>= min`, or throws naming `op`, `name` and the input shape. */
-function intPair(op: string, name: string, value: number | readonly [number, number], min: number, x: Tensor): [number, number] {
-  const p: readonly number[] = typeof value === 'number' ? [value, value] : value;
-  if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => Number.isInteger(v) && v >= min)) {
-    const kind = min > 0 ? 'positive' : 'non-negative';
-    throw new ArgumentError(op, `${name} must be a ${kind} integer or a pair of ${kind} integers, got ${JSON.stringify(value)} (input ${fmtShape(x.shape)})`);
-  }
-  return [p[0], p[1]];
-}
+const MAX_POOL_OPTIONS = optionNames<PoolOptions>({ stride: true, padding: true });
+const AVG_POOL_OPTIONS = optionNames<AvgPool2dOptions>({ stride: true, padding: true, countIncludePad: true });
 
 /** Validates a pooling call and works out its geometry and output shape. */
-function geometry(op: string, x: Tensor, kernelSize: number | readonly [number, number], opts: PoolOptions): [PoolGeometry, number[]] {
-  if (!isFloat(x.dtype)) throw new DTypeError(op, `input must be float32 or float64, got ${x.dtype} (input ${fmtShape(x.shape)})`);
+function geometry(op: string, x: Tensor, kernelSize: number | readonly [number, number], opts: PoolOptions, known: readonly string[]): [PoolGeometry, number[]] {
+  // A number in the options' place is PyTorch's positional stride (`max_pool2d(x, 3, 2)`), which
+  // this signature does not take: rejected rather than read as "no options" (stride 3).
+  checkKnownOptions(op, opts, known);
+  const ctx = `(input ${fmtShape(x.shape)})`;
+  checkFloat(op, 'input', x, ctx);
   if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(op, `input must be 3-D [C, H, W] or 4-D [N, C, H, W], got ${fmtShape(x.shape)}`);
-  const [kH, kW] = intPair(op, 'kernelSize', kernelSize, 1, x);
-  const [strideH, strideW] = intPair(op, 'stride', opts.stride ?? [kH, kW], 1, x);
-  const [padH, padW] = intPair(op, 'padding', opts.padding ?? 0, 0, x);
+  const [kH, kW] = checkPair(op, 'kernelSize', kernelSize, 1, ctx);
+  const [strideH, strideW] = checkPair(op, 'stride', opts.stride ?? [kH, kW], 1, ctx);
+  const [padH, padW] = checkPair(op, 'padding', opts.padding ?? 0, 0, ctx);
   if (2 * padH > kH || 2 * padW > kW) {
     throw new ArgumentError(op, `padding [${padH}, ${padW}] must be at most half the kernel size [${kH}, ${kW}] (input ${fmtShape(x.shape)})`);
   }
@@ -67,7 +65,7 @@ function geometry(op: string, x: Tensor, kernelSize: number | readonly [number, 
  * sg.maxPool2d(x, 3, { stride: 2, padding: 1 });       // [8, 32, 13, 13]
  */
 export function maxPool2d(x: Tensor, kernelSize: number | readonly [number, number], opts: PoolOptions = {}): Tensor {
-  const [geom, outShape] = geometry('maxPool2d', x, kernelSize, opts);
+  const [geom, outShape] = geometry('maxPool2d', x, kernelSize, opts, MAX_POOL_OPTIONS);
   const count = geom.planes * geom.outH * geom.outW;
   const out = allocate(x.dtype, count) as FloatArray;
   const argmax = new Int32Array(count);
@@ -94,8 +92,8 @@ export function maxPool2d(x: Tensor, kernelSize: number | readonly [number, numb
  * sg.avgPool2d(x, 3, { stride: 1, padding: 1, countIncludePad: false });    // [8, 32, 26, 26]
  */
 export function avgPool2d(x: Tensor, kernelSize: number | readonly [number, number], opts: AvgPool2dOptions = {}): Tensor {
-  const [geom, outShape] = geometry('avgPool2d', x, kernelSize, opts);
-  const countIncludePad = opts.countIncludePad ?? true;
+  const [geom, outShape] = geometry('avgPool2d', x, kernelSize, opts, AVG_POOL_OPTIONS);
+  const countIncludePad = checkBoolean('avgPool2d', 'countIncludePad', opts.countIncludePad ?? true);
   const out = allocate(x.dtype, geom.planes * geom.outH * geom.outW) as FloatArray;
   avgPool2dForward(x.data as FloatArray, geom, countIncludePad, out);
   return record('avgPool2d', new Tensor(out, outShape), [x], (g) => {

@@ -7,6 +7,7 @@ import { ArgumentError, fmtShape } from '../errors.js';
 import { type Shape, normalizeDim, normalizeDims, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
+import { checkBoolean, checkKnownOptions, checkNonNegative, optionNames } from '../check.js';
 import { sumAxis } from '../kernels/elementwise.js';
 import { add, broadcastCopy, div, log, exp, mul, sub } from './elementwise.js';
 import { reshape } from './shape.js';
@@ -43,6 +44,7 @@ export function sumKeep(x: Tensor, dims: readonly number[]): Tensor {
  * Shape: `[2, 3, 4]` summed over `1` gives `[2, 4]` (`[2, 1, 4]` with keepdim).
  */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  checkBoolean('sum', 'keepdim', keepdim);
   const dims = normalizeDims('sum', dim, x.shape);
   const kept = sumKeep(x, dims);
   const out = keepdim ? kept : reshape(kept, reducedShape(x.shape, dims, false));
@@ -51,6 +53,7 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false
 
 /** Mean over `dim` (one dim, a list, or all when omitted). int32 input gives float32. */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  checkBoolean('mean', 'keepdim', keepdim);
   const dims = normalizeDims('mean', dim, x.shape);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
   const s = sum(x.dtype === 'int32' ? x.to(floatDType(x.dtype)) : x, dims, keepdim);
@@ -62,6 +65,8 @@ export interface VarOptions {
   /** Difference between the count and the divisor: 1 (default) is Bessel's correction, 0 the population variance. */
   correction?: number;
 }
+
+const VAR_OPTIONS = optionNames<VarOptions>({ correction: true });
 
 /**
  * A tensor viewed as `[outer, n, inner]` around one dimension, so a reduction over that dimension
@@ -122,6 +127,7 @@ function argExtremum(x: Tensor, { outer, n, inner }: AxisView, better: (v: numbe
  * extremum (PyTorch's `amax`/`amin` rule), so it stays a valid subgradient at ties.
  */
 function extremum(op: string, x: Tensor, dim: number | undefined, keepdim: boolean, better: (v: number, best: number) => boolean): Tensor {
+  checkBoolean(op, 'keepdim', keepdim);
   const { view, dims } = extremumAxis(op, x, dim);
   const { n, inner } = view;
   const arg = argExtremum(x, view, better);
@@ -168,6 +174,7 @@ export function min(x: Tensor, dim?: number, keepdim = false): Tensor {
 }
 
 function argReduce(op: string, x: Tensor, dim: number | undefined, keepdim: boolean, better: (v: number, best: number) => boolean): Tensor {
+  checkBoolean(op, 'keepdim', keepdim);
   const { view, dims } = extremumAxis(op, x, dim);
   return new Tensor(argExtremum(x, view, better), reducedShape(x.shape, dims, keepdim));
 }
@@ -198,8 +205,9 @@ export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
  * Shape: as {@link sum}.
  */
 export function variance(x: Tensor, dim?: number | readonly number[], keepdim = false, opts: VarOptions = {}): Tensor {
-  const correction = opts.correction ?? 1;
-  if (!Number.isFinite(correction) || correction < 0) throw new ArgumentError('var', `correction must be a non-negative number, got ${correction}`);
+  checkBoolean('var', 'keepdim', keepdim);
+  checkKnownOptions('var', opts, VAR_OPTIONS);
+  const correction = checkNonNegative('var', 'correction', opts.correction ?? 1);
   const dims = normalizeDims('var', dim, x.shape);
   const xf = x.dtype === 'int32' ? x.to('float32') : x;
   const count = dims.reduce((c, d) => c * x.shape[d], 1);
@@ -215,6 +223,7 @@ export { variance as var };
  * Shape: as {@link sum}.
  */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
+  checkBoolean('logsumexp', 'keepdim', keepdim);
   const dims = normalizeDims('logsumexp', dim, x.shape);
   const xf = x.dtype === 'int32' ? x.to('float32') : x;
   // The shift is a constant for autograd: the result does not depend on it mathematically.

@@ -311,6 +311,36 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   return stridedView('select', x, x.shape.filter((_, k) => k !== d), xs.filter((_, k) => k !== d), i * xs[d]);
 }
 
+/**
+ * Reverses the order of entries along each dimension in `dims` (PyTorch's `flip`; a single number
+ * is accepted for one dimension). The gradient flips the output gradient back.
+ *
+ * Shape: unchanged. `flip(x, [3])` mirrors `[N, C, H, W]` images left to right.
+ *
+ * @example
+ * sg.flip(sg.tensor([[1, 2, 3], [4, 5, 6]]), [1]).toArray();   // [[3, 2, 1], [6, 5, 4]]
+ */
+export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
+  const list = typeof dims === 'number' ? [dims] : dims;
+  if (!Array.isArray(list)) throw new ArgumentError('flip', `dims must be a number or an array of numbers, got ${typeof dims} (input ${fmtShape(x.shape)})`);
+  const norm = list.map((d) => normalizeDim('flip', d, x.shape));
+  const seen = new Set<number>();
+  for (const d of norm) {
+    if (seen.has(d)) throw new ArgumentError('flip', `dim ${d} appears multiple times in dims ${fmtShape(list)} (input ${fmtShape(x.shape)})`);
+    seen.add(d);
+  }
+  if (x.ndim === 0 || norm.length === 0) return clone(x);
+  // A flipped dimension is read backwards: start at its last entry, step by minus its stride.
+  const xs = stridesOf(x.shape);
+  let offset = 0;
+  const strides = xs.map((s, d) => {
+    if (!seen.has(d)) return s;
+    offset += (x.shape[d] - 1) * s;
+    return -s;
+  });
+  return stridedView('flip', x, x.shape, strides, x.size === 0 ? 0 : offset);
+}
+
 // ---- indexing with index tensors ------------------------------------------------------------
 
 function requireIndex(op: string, index: Tensor): void {

@@ -13,8 +13,11 @@
 // multiply-add), over k blocks whose sizes depend only on k. Edge tiles run the same kernels on a
 // scratch tile. Winograd convolutions transform and multiply each image on its own, in a fixed
 // order. Reductions over images (weight and bias gradients) sum fixed groups of images, then the
-// groups in order. So results depend neither on tile positions nor on which thread ran which chunk:
-// one and two threads give identical bits.
+// groups in order, or are the depth of one GEMM (the batch folded into its columns), or run in one
+// chunk per channel in image order (depthwise). So results depend neither on tile positions nor on
+// which thread ran which chunk: one and two threads give identical bits.
+
+import { batchNormBackwardChannels, batchNormForwardChannels } from './batchnorm';
 
 /** Largest k block: a 16-wide B panel of KC rows (16 KB) stays in L1 while a block of A streams. */
 const KC: i32 = 256;
@@ -180,68 +183,111 @@ function endInside(j: i32, pl: i32, sW: i32, outW: i32, width: i32, from: i32): 
 }
 
 /**
+ * `memory.fill(dst, 0, bytes)` for a multiple of 4 bytes. V8 runs bulk-memory instructions as calls
+ * out of the generated code, which costs more than the fill itself for the short rows of small maps
+ * (a depthwise pass over [32, 960, 1, 1] took 2 ms in such calls), so short runs are stored inline.
+ */
+@inline
+function zeroBytes(dst: usize, bytes: usize): void {
+  if (bytes >= 256) {
+    memory.fill(dst, 0, bytes);
+    return;
+  }
+  const z = f32x4.splat(0);
+  let o: usize = 0;
+  for (; o + 16 <= bytes; o += 16) v128.store(dst + o, z);
+  for (; o < bytes; o += 4) store<f32>(dst + o, 0);
+}
+
+/** `memory.copy(dst, src, bytes)` for a multiple of 4 bytes between disjoint ranges, short runs inline (see {@link zeroBytes}). */
+@inline
+function copyBytes(dst: usize, src: usize, bytes: usize): void {
+  if (bytes >= 256) {
+    memory.copy(dst, src, bytes);
+    return;
+  }
+  let o: usize = 0;
+  for (; o + 16 <= bytes; o += 16) v128.store(dst + o, v128.load(src + o));
+  for (; o < bytes; o += 4) store<f32>(dst + o, load<f32>(src + o));
+}
+
+/**
  * One `[C, H, W]` image at `x` to columns at `cols` (`[C·kH·kW, outH·outW]`, row `(c·kH + i)·kW + j`),
  * the layout of the reference im2col in src/kernels/im2col.ts, with implicit zero padding: window
- * `(oy, ox)` starts at row `oy·sH − pt` and column `ox·sW − pl`, and taps outside the image read 0.
+ * `(oy, ox)` starts at row `oy·sH − pt` and column `ox·sW − pl`, its tap `(i, j)` sits `(i·dH, j·dW)`
+ * from there, and taps outside the image read 0. Rows of `cols` start `ld` floats apart (`outH·outW`
+ * for one image's columns, `N·outH·outW` when a batch's columns sit side by side).
  */
-export function im2col(
+function im2colRows(
   x: usize, channels: i32, height: i32, width: i32, kH: i32, kW: i32, sH: i32, sW: i32, pt: i32, pl: i32,
-  outH: i32, outW: i32, cols: usize,
+  outH: i32, outW: i32, dH: i32, dW: i32, cols: usize, ld: i32,
 ): void {
   const row = <usize>outW << 2;
+  const ldBytes = <usize>ld << 2;
   const planeBytes = (<usize>height * <usize>width) << 2;
   for (let i = 0; i < kH; i++) {
     for (let j = 0; j < kW; j++) {
-      const ox0 = firstInside(j, pl, sW, outW);
-      const ox1 = endInside(j, pl, sW, outW, width, ox0);
+      const dx = j * dW;
+      const ox0 = firstInside(dx, pl, sW, outW);
+      const ox1 = endInside(dx, pl, sW, outW, width, ox0);
       const head = <usize>ox0 << 2;
       const tail = <usize>(outW - ox1) << 2;
       for (let c = 0; c < channels; c++) {
         const plane = x + <usize>c * planeBytes;
-        let dst = cols + (<usize>((c * kH + i) * kW + j) * <usize>outH) * row;
+        let dst = cols + <usize>((c * kH + i) * kW + j) * ldBytes;
         for (let oy = 0; oy < outH; oy++, dst += row) {
-          const y = oy * sH + i - pt;
+          const y = oy * sH + i * dH - pt;
           if (y < 0 || y >= height || ox0 >= ox1) {
-            memory.fill(dst, 0, row);
+            zeroBytes(dst, row);
             continue;
           }
-          const src = plane + ((<usize>y * <usize>width + <usize>(ox0 * sW + j - pl)) << 2);
-          if (head > 0) memory.fill(dst, 0, head);
+          const src = plane + ((<usize>y * <usize>width + <usize>(ox0 * sW + dx - pl)) << 2);
+          if (head > 0) zeroBytes(dst, head);
           if (sW == 1) {
-            memory.copy(dst + head, src, <usize>(ox1 - ox0) << 2);
+            copyBytes(dst + head, src, <usize>(ox1 - ox0) << 2);
           } else {
             for (let ox = ox0; ox < ox1; ox++) {
               store<f32>(dst + (<usize>ox << 2), load<f32>(src + ((<usize>((ox - ox0) * sW)) << 2)));
             }
           }
-          if (tail > 0) memory.fill(dst + row - tail, 0, tail);
+          if (tail > 0) zeroBytes(dst + row - tail, tail);
         }
       }
     }
   }
 }
 
+/** {@link im2colRows} of one image into its own `[C·kH·kW, outH·outW]` columns (the reference's contract). */
+export function im2col(
+  x: usize, channels: i32, height: i32, width: i32, kH: i32, kW: i32, sH: i32, sW: i32, pt: i32, pl: i32,
+  outH: i32, outW: i32, cols: usize, dH: i32, dW: i32,
+): void {
+  im2colRows(x, channels, height, width, kH, kW, sH, sW, pt, pl, outH, outW, dH, dW, cols, outH * outW);
+}
+
 /**
- * The adjoint of {@link im2col}: adds the columns at `cols` back into the image at `x`; entries that
- * fell on the padding are dropped.
+ * The adjoint of {@link im2colRows}: adds the columns at `cols` (rows `ld` floats apart) back into the
+ * image at `x`; entries that fell on the padding are dropped.
  */
-export function col2im(
+function col2imRows(
   cols: usize, channels: i32, height: i32, width: i32, kH: i32, kW: i32, sH: i32, sW: i32, pt: i32, pl: i32,
-  outH: i32, outW: i32, x: usize,
+  outH: i32, outW: i32, dH: i32, dW: i32, x: usize, ld: i32,
 ): void {
   const row = <usize>outW << 2;
+  const ldBytes = <usize>ld << 2;
   const planeBytes = (<usize>height * <usize>width) << 2;
   for (let c = 0; c < channels; c++) {
     const plane = x + <usize>c * planeBytes;
     for (let i = 0; i < kH; i++) {
       for (let j = 0; j < kW; j++) {
-        const ox0 = firstInside(j, pl, sW, outW);
-        const ox1 = endInside(j, pl, sW, outW, width, ox0);
-        let src = cols + (<usize>((c * kH + i) * kW + j) * <usize>outH) * row;
+        const dx = j * dW;
+        const ox0 = firstInside(dx, pl, sW, outW);
+        const ox1 = endInside(dx, pl, sW, outW, width, ox0);
+        let src = cols + <usize>((c * kH + i) * kW + j) * ldBytes;
         for (let oy = 0; oy < outH; oy++, src += row) {
-          const y = oy * sH + i - pt;
+          const y = oy * sH + i * dH - pt;
           if (y < 0 || y >= height || ox0 >= ox1) continue;
-          const dst = plane + ((<usize>y * <usize>width + <usize>(ox0 * sW + j - pl)) << 2);
+          const dst = plane + ((<usize>y * <usize>width + <usize>(ox0 * sW + dx - pl)) << 2);
           if (sW == 1) {
             addRow(dst, src + (<usize>ox0 << 2), ox1 - ox0);
           } else {
@@ -256,7 +302,23 @@ export function col2im(
   }
 }
 
-// ---- Convolution jobs. Arguments 1–13 describe the geometry, the rest are op-specific. ----------
+/** {@link col2imRows} from one image's own columns (the reference's contract). */
+export function col2im(
+  cols: usize, channels: i32, height: i32, width: i32, kH: i32, kW: i32, sH: i32, sW: i32, pt: i32, pl: i32,
+  outH: i32, outW: i32, x: usize, dH: i32, dW: i32,
+): void {
+  col2imRows(cols, channels, height, width, kH, kW, sH, sW, pt, pl, outH, outW, dH, dW, x, outH * outW);
+}
+
+// ---- Convolution jobs --------------------------------------------------------------------------
+//
+// Arguments 1–16 describe the geometry: 1 N, 2 C, 3 H, 4 W, 5 O, 6 kH, 7 kW, 8 sH, 9 sW, 10 pt,
+// 11 pl, 12 outH, 13 outW, 14 dH, 15 dW, 16 groups; the op's own arguments follow from GEOM + 1.
+// Input channels [k·C/G, (k+1)·C/G) of group k feed its output channels [k·O/G, (k+1)·O/G), so a
+// group's rows of the columns (C/G·kH·kW of them) are contiguous, and so are its rows of the weight.
+
+/** The last geometry argument. */
+const GEOM: i32 = 16;
 
 /** Panels of `n` columns. */
 @inline
@@ -264,20 +326,40 @@ function panelsOf(n: i32): i32 {
   return (n + NR - 1) / NR;
 }
 
+/** Image `img` of the job's input at `x` to columns at `cols`, rows `ld` floats apart. */
+function jobIm2col(x: usize, img: i32, cols: usize, ld: i32): void {
+  const C = arg(2), H = arg(3), W = arg(4);
+  im2colRows(x + ((<usize>img * <usize>C * <usize>H * <usize>W) << 2), C, H, W, arg(6), arg(7), arg(8), arg(9), arg(10), arg(11),
+    arg(12), arg(13), arg(14), arg(15), cols, ld);
+}
+
+/** Columns at `cols` (rows `ld` floats apart) added into image `img` of `x`, which is zeroed first. */
+function jobCol2im(cols: usize, ld: i32, x: usize, img: i32): void {
+  const C = arg(2), H = arg(3), W = arg(4);
+  const image = x + ((<usize>img * <usize>C * <usize>H * <usize>W) << 2);
+  zeroBytes(image, (<usize>C * <usize>H * <usize>W) << 2);
+  col2imRows(cols, C, H, W, arg(6), arg(7), arg(8), arg(9), arg(10), arg(11), arg(12), arg(13), arg(14), arg(15), image, ld);
+}
+
+/** Rows of one group's columns: `C/G·kH·kW`. */
+@inline
+function groupRows(): i32 {
+  return arg(2) / arg(16) * arg(6) * arg(7);
+}
+
 /**
- * `out[n] = W·cols(x[n]) (+ bias)` for image `n`: im2col into this thread's scratch, pack it, then
- * one GEMM with the weight `[O, C·kH·kW]` read in place, written straight into the output.
+ * `out[n] = W·cols(x[n]) (+ bias)` for image `n`, group by group: im2col into this thread's scratch,
+ * pack the group's rows, then one GEMM with the group's rows of the weight `[O, C/G·kH·kW]` read in
+ * place, written straight into the output. Args: x, w, bias (0: none), out, scratch, its stride.
  */
 function convForwardImage(img: i32, thread: i32): void {
-  const C = arg(2), H = arg(3), W = arg(4), O = arg(5), kH = arg(6), kW = arg(7);
+  const O = arg(5), G = arg(16);
   const L = arg(12) * arg(13);
-  const ckk = C * kH * kW;
-  const x = <usize>arg(14), w = <usize>arg(15), bias = <usize>arg(16), out = <usize>arg(17);
-  const scratch = <usize>arg(18) + <usize>thread * <usize>arg(19);
-  const cols = scratch;
-  const packed = cols + ((<usize>ckk * <usize>L) << 2);
-  im2col(x + ((<usize>img * <usize>C * <usize>H * <usize>W) << 2), C, H, W, kH, kW, arg(8), arg(9), arg(10), arg(11), arg(12), arg(13), cols);
-  packB(false, L, ckk, cols, packed, 0, 0, panelsOf(L));
+  const kg = groupRows(), og = O / G;
+  const w = <usize>arg(GEOM + 2), bias = <usize>arg(GEOM + 3), out = <usize>arg(GEOM + 4);
+  const cols = <usize>arg(GEOM + 5) + <usize>thread * <usize>arg(GEOM + 6);
+  const packed = cols + ((<usize>G * <usize>kg * <usize>L) << 2);
+  jobIm2col(<usize>arg(GEOM + 1), img, cols, L);
   const y = out + ((<usize>img * <usize>O * <usize>L) << 2);
   if (bias != 0) {
     for (let o = 0; o < O; o++) {
@@ -288,79 +370,91 @@ function convForwardImage(img: i32, thread: i32): void {
       for (; e < L; e++) store<f32>(r + (<usize>e << 2), f32x4.extract_lane(v, 0));
     }
   }
-  gemmRows(false, O, L, ckk, w, packed, y, <usize>L << 2, bias != 0, tmpOf(thread), 0, O);
+  for (let k = 0; k < G; k++) {
+    packB(false, L, kg, cols + ((<usize>k * <usize>kg * <usize>L) << 2), packed, 0, 0, panelsOf(L));
+    gemmRows(false, og, L, kg, w + ((<usize>k * <usize>og * <usize>kg) << 2), packed, y + ((<usize>k * <usize>og * <usize>L) << 2),
+      <usize>L << 2, bias != 0, tmpOf(thread), 0, og);
+  }
 }
 
-/** `gx[n] = col2im(Wᵀ·g[n])` for image `n`, overwriting its gradient. */
+/** `gx[n] = col2im(Wᵀ·g[n])` for image `n`, group by group, overwriting its gradient. Args: g, w, gx, scratch, its stride. */
 function convInputGradImage(img: i32, thread: i32): void {
-  const C = arg(2), H = arg(3), W = arg(4), O = arg(5), kH = arg(6), kW = arg(7);
+  const O = arg(5), G = arg(16);
   const L = arg(12) * arg(13);
-  const ckk = C * kH * kW;
-  const g = <usize>arg(14), w = <usize>arg(15), gx = <usize>arg(16);
-  const scratch = <usize>arg(17) + <usize>thread * <usize>arg(18);
-  const gcols = scratch;
-  const packed = gcols + ((<usize>ckk * <usize>L) << 2);
-  packB(false, L, O, g + ((<usize>img * <usize>O * <usize>L) << 2), packed, 0, 0, panelsOf(L));
-  gemmRows(true, ckk, L, O, w, packed, gcols, <usize>L << 2, false, tmpOf(thread), 0, ckk);
-  const image = gx + ((<usize>img * <usize>C * <usize>H * <usize>W) << 2);
-  memory.fill(image, 0, (<usize>C * <usize>H * <usize>W) << 2);
-  col2im(gcols, C, H, W, kH, kW, arg(8), arg(9), arg(10), arg(11), arg(12), arg(13), image);
+  const kg = groupRows(), og = O / G;
+  const g = <usize>arg(GEOM + 1), w = <usize>arg(GEOM + 2);
+  const gcols = <usize>arg(GEOM + 4) + <usize>thread * <usize>arg(GEOM + 5);
+  const packed = gcols + ((<usize>G * <usize>kg * <usize>L) << 2);
+  const gi = g + ((<usize>img * <usize>O * <usize>L) << 2);
+  for (let k = 0; k < G; k++) {
+    packB(false, L, og, gi + ((<usize>k * <usize>og * <usize>L) << 2), packed, 0, 0, panelsOf(L));
+    gemmRows(true, kg, L, og, w + ((<usize>k * <usize>og * <usize>kg) << 2), packed, gcols + ((<usize>k * <usize>kg * <usize>L) << 2),
+      <usize>L << 2, false, tmpOf(thread), 0, kg);
+  }
+  jobCol2im(gcols, L, <usize>arg(GEOM + 3), img);
 }
 
 /**
- * Group `grp` of the weight gradient: `partialᵀ[grp] = Σ_{n in group} cols(x[n])·g[n]ᵀ`
- * (`[C·kH·kW, O]`, so the columns are read in place and only the small `g[n]` is packed), and the
- * bias gradient's partial sums in f64. A zero partial or bias pointer skips that gradient.
+ * Group `grp` of images of the weight gradient: `partial[grp][p, o] = Σ_{n in group} cols(x[n])·g[n]ᵀ`
+ * over the rows `p` of o's channel group (`[C/G·kH·kW, O]`, so the columns are read in place and only
+ * the small `g[n]` is packed), and the bias gradient's partial sums in f64. A zero partial or bias
+ * pointer skips that gradient. Args: x, g, partial, its stride, bias partial, its stride, images per
+ * group, scratch, its stride.
  */
 function convWeightGradGroup(grp: i32, thread: i32): void {
-  const N = arg(1), C = arg(2), H = arg(3), W = arg(4), O = arg(5), kH = arg(6), kW = arg(7);
+  const N = arg(1), O = arg(5), G = arg(16);
   const L = arg(12) * arg(13);
-  const ckk = C * kH * kW;
-  const x = <usize>arg(14), g = <usize>arg(15);
-  const partial = arg(16) == 0 ? <usize>0 : <usize>arg(16) + <usize>grp * <usize>arg(17);
-  const bias = arg(18) == 0 ? <usize>0 : <usize>arg(18) + <usize>grp * <usize>arg(19);
-  const per = arg(20);
-  const scratch = <usize>arg(21) + <usize>thread * <usize>arg(22);
-  const cols = scratch;
-  const packed = cols + ((<usize>ckk * <usize>L) << 2);
+  const kg = groupRows(), og = O / G;
+  const x = <usize>arg(GEOM + 1), g = <usize>arg(GEOM + 2);
+  const partial = arg(GEOM + 3) == 0 ? <usize>0 : <usize>arg(GEOM + 3) + <usize>grp * <usize>arg(GEOM + 4);
+  const bias = arg(GEOM + 5) == 0 ? <usize>0 : <usize>arg(GEOM + 5) + <usize>grp * <usize>arg(GEOM + 6);
+  const per = arg(GEOM + 7);
+  const cols = <usize>arg(GEOM + 8) + <usize>thread * <usize>arg(GEOM + 9);
+  const packed = cols + ((<usize>G * <usize>kg * <usize>L) << 2);
   const n0 = grp * per;
   const n1 = min(N, n0 + per);
-  if (bias != 0) memory.fill(bias, 0, <usize>O << 3);
+  if (bias != 0) zeroBytes(bias, <usize>O << 3);
   for (let img = n0; img < n1; img++) {
     const gi = g + ((<usize>img * <usize>O * <usize>L) << 2);
     if (partial != 0) {
-      im2col(x + ((<usize>img * <usize>C * <usize>H * <usize>W) << 2), C, H, W, kH, kW, arg(8), arg(9), arg(10), arg(11), arg(12), arg(13), cols);
-      packB(true, O, L, gi, packed, 0, 0, panelsOf(O));
-      gemmRows(false, ckk, O, L, cols, packed, partial, <usize>O << 2, img > n0, tmpOf(thread), 0, ckk);
-    }
-    if (bias != 0) {
-      for (let o = 0; o < O; o++) {
-        const r = gi + ((<usize>o * <usize>L) << 2);
-        let v = f32x4.splat(0);
-        let e = 0;
-        for (; e + 3 < L; e += 4) v = f32x4.add(v, v128.load(r + (<usize>e << 2)));
-        let s = <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1) + <f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3);
-        for (; e < L; e++) s += <f64>load<f32>(r + (<usize>e << 2));
-        const at = bias + (<usize>o << 3);
-        store<f64>(at, load<f64>(at) + s);
+      jobIm2col(x, img, cols, L);
+      for (let k = 0; k < G; k++) {
+        packB(true, og, L, gi + ((<usize>k * <usize>og * <usize>L) << 2), packed, 0, 0, panelsOf(og));
+        gemmRows(false, kg, og, L, cols + ((<usize>k * <usize>kg * <usize>L) << 2), packed, partial + (<usize>(k * og) << 2),
+          <usize>O << 2, img > n0, tmpOf(thread), 0, kg);
       }
     }
+    if (bias != 0) addPlaneSums(gi, O, L, bias);
+  }
+}
+
+/** Adds the sum of each of the `count` planes of `len` floats at `g` (in f64, four lanes then the tail) to `sums[p]`. */
+function addPlaneSums(g: usize, count: i32, len: i32, sums: usize): void {
+  for (let o = 0; o < count; o++) {
+    const r = g + ((<usize>o * <usize>len) << 2);
+    let v = f32x4.splat(0);
+    let e = 0;
+    for (; e + 3 < len; e += 4) v = f32x4.add(v, v128.load(r + (<usize>e << 2)));
+    let s = <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1) + <f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3);
+    for (; e < len; e++) s += <f64>load<f32>(r + (<usize>e << 2));
+    const at = sums + (<usize>o << 3);
+    store<f64>(at, load<f64>(at) + s);
   }
 }
 
 /**
- * Sums the weight-gradient partials of `groups` groups in order into `gw` (`[O, C·kH·kW]`, transposing
- * them back), and the f64 bias partials into `gb`; a zero `gw` or `gb` skips it.
+ * Sums the weight-gradient partials of `groups` groups in order into `gw` (`[O, rows]`, transposing
+ * them back from `[rows, O]`), and the f64 bias partials into `gb`; a zero `gw` or `gb` skips it.
  */
 export function convReduce(
-  partials: usize, stride: usize, groups: i32, ckk: i32, O: i32, gw: usize, biasPartials: usize, biasStride: usize, gb: usize,
+  partials: usize, stride: usize, groups: i32, rows: i32, O: i32, gw: usize, biasPartials: usize, biasStride: usize, gb: usize,
 ): void {
   for (let o = 0; o < O && gw != 0; o++) {
-    for (let p = 0; p < ckk; p++) {
+    for (let p = 0; p < rows; p++) {
       const at = (<usize>p * <usize>O + <usize>o) << 2;
       let s = load<f32>(partials + at);
       for (let grp = 1; grp < groups; grp++) s += load<f32>(partials + <usize>grp * stride + at);
-      store<f32>(gw + ((<usize>o * <usize>ckk + <usize>p) << 2), s);
+      store<f32>(gw + ((<usize>o * <usize>rows + <usize>p) << 2), s);
     }
   }
   if (gb == 0) return;
@@ -368,6 +462,368 @@ export function convReduce(
     let s: f64 = 0;
     for (let grp = 0; grp < groups; grp++) s += load<f64>(biasPartials + <usize>grp * biasStride + (<usize>o << 3));
     store<f32>(gb + (<usize>o << 2), <f32>s);
+  }
+}
+
+// ---- The batch folded into one GEMM --------------------------------------------------------------
+//
+// On small maps a GEMM per image has too few columns (outH·outW, e.g. 1) to fill a 16-wide panel, so
+// the batch's columns go side by side instead: `cols[C·kH·kW, N·L]` with image n at columns
+// [n·L, (n+1)·L), and the forward pass, both gradients' products are one GEMM each (per group) on the
+// generic PACK and ROWS jobs. The weight gradient's sum over the batch is then the GEMM's depth,
+// blocked by a rule of the depth alone, so it is as thread-independent as everything else.
+
+/** Image `img` to its columns of the batch's columns. Args: x, cols. */
+function convFoldIm2col(img: i32): void {
+  const L = arg(12) * arg(13);
+  jobIm2col(<usize>arg(GEOM + 1), img, <usize>arg(GEOM + 2) + ((<usize>img * <usize>L) << 2), arg(1) * L);
+}
+
+/** Image `img`'s columns of the batch's column gradient back into its input gradient. Args: gcols, gx. */
+function convFoldCol2im(img: i32): void {
+  const L = arg(12) * arg(13);
+  jobCol2im(<usize>arg(GEOM + 1) + ((<usize>img * <usize>L) << 2), arg(1) * L, <usize>arg(GEOM + 2), img);
+}
+
+/**
+ * Moves `N` images of `O` planes of `L` floats between the batch layout `[N, O, L]` at `batch` and the
+ * folded one `[O, N·L]` at `folded`: to the batch when `toBatch`, else from it.
+ */
+export function convFold(batch: usize, folded: usize, N: i32, O: i32, L: i32, toBatch: bool): void {
+  const bytes = <usize>L << 2;
+  for (let n = 0; n < N; n++) {
+    for (let o = 0; o < O; o++) {
+      const b = batch + ((<usize>(n * O + o) * <usize>L) << 2);
+      const f = folded + ((<usize>o * <usize>N + <usize>n) * bytes);
+      if (toBatch) copyBytes(b, f, bytes);
+      else copyBytes(f, b, bytes);
+    }
+  }
+}
+
+// ---- Depthwise convolution ------------------------------------------------------------------------
+//
+// groups = C: output channel o = c·m + k (k < m, the channel multiplier) sees input channel c alone,
+// through its kH×kW filter. A GEMM per channel would have depth kH·kW and one row, so these work
+// directly on planes, four outputs to a vector: each plane is first copied into a zero-bordered one
+// (args GEOM + 7, GEOM + 8: `Hp × Wp`, sized by the JS side so every tap and the whole image lie
+// inside), so no tap needs a bounds check. Every output element is one fixed chain of f32 adds (no
+// fused multiply-add), the same in a vector lane as in the scalar tail. 3×3 filters at column
+// stride 1 or 2 (nearly every depthwise layer) keep their nine weights in registers.
+
+/** Four taps `s` floats apart from `p`: contiguous, evens of eight, or gathered. */
+@inline
+function taps4(p: usize, s: i32): v128 {
+  if (s == 1) return v128.load(p);
+  if (s == 2) return evens(p);
+  const b = <usize>s << 2;
+  let v = f32x4.splat(load<f32>(p));
+  v = f32x4.replace_lane(v, 1, load<f32>(p + b));
+  v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * b));
+  return f32x4.replace_lane(v, 3, load<f32>(p + 3 * b));
+}
+
+/** Tap `t` of a filter of `kk` taps at `w`, or of it rotated by 180° when `flip`. */
+@inline
+function tapWeight(w: usize, kk: i32, t: i32, flip: bool): f32 {
+  return load<f32>(w + (<usize>(flip ? kk - 1 - t : t) << 2));
+}
+
+/**
+ * A correlation over one zero-bordered plane: `dst[oy, ox] = start + Σ_ij w[i, j] · src[(oy·sH + i·dH)·Wp
+ * + ox·sW + j·dW]` for an `outH × outW` output, taps in row-major order, the filter rotated when `flip`;
+ * `start` is 0 (`init` 0), `b` (1) or what `dst` holds (2).
+ */
+function correlatePlane(
+  src: usize, Wp: i32, sH: i32, sW: i32, dH: i32, dW: i32, kH: i32, kW: i32, w: usize, flip: bool,
+  outH: i32, outW: i32, dst: usize, init: i32, b: f32,
+): void {
+  if (kH == 3 && kW == 3 && sW == 1) {
+    correlatePlane3(src, Wp, sH, 1, dH, dW, w, flip, outH, outW, dst, init, b);
+    return;
+  }
+  if (kH == 3 && kW == 3 && sW == 2) {
+    correlatePlane3(src, Wp, sH, 2, dH, dW, w, flip, outH, outW, dst, init, b);
+    return;
+  }
+  const kk = kH * kW;
+  for (let oy = 0; oy < outH; oy++) {
+    const yr = dst + ((<usize>oy * <usize>outW) << 2);
+    const base = src + ((<usize>oy * <usize>sH * <usize>Wp) << 2);
+    let ox = 0;
+    for (; ox + 3 < outW; ox += 4) {
+      let acc = init == 0 ? f32x4.splat(0) : init == 1 ? f32x4.splat(b) : v128.load(yr + (<usize>ox << 2));
+      for (let i = 0; i < kH; i++) {
+        const r = base + ((<usize>(i * dH * Wp + ox * sW)) << 2);
+        for (let j = 0; j < kW; j++) {
+          acc = f32x4.add(acc, f32x4.mul(f32x4.splat(tapWeight(w, kk, i * kW + j, flip)), taps4(r + (<usize>(j * dW) << 2), sW)));
+        }
+      }
+      v128.store(yr + (<usize>ox << 2), acc);
+    }
+    for (; ox < outW; ox++) {
+      let s: f32 = init == 0 ? 0 : init == 1 ? b : load<f32>(yr + (<usize>ox << 2));
+      for (let i = 0; i < kH; i++) {
+        const r = base + ((<usize>(i * dH * Wp + ox * sW)) << 2);
+        for (let j = 0; j < kW; j++) s += tapWeight(w, kk, i * kW + j, flip) * load<f32>(r + (<usize>(j * dW) << 2));
+      }
+      store<f32>(yr + (<usize>ox << 2), s);
+    }
+  }
+}
+
+/** {@link correlatePlane} for a 3×3 filter at column stride `sW` (a constant where inlined), its weights in registers. */
+@inline
+function correlatePlane3(
+  src: usize, Wp: i32, sH: i32, sW: i32, dH: i32, dW: i32, w: usize, flip: bool, outH: i32, outW: i32, dst: usize, init: i32, b: f32,
+): void {
+  const q0 = tapWeight(w, 9, 0, flip), q1 = tapWeight(w, 9, 1, flip), q2 = tapWeight(w, 9, 2, flip);
+  const q3 = tapWeight(w, 9, 3, flip), q4 = tapWeight(w, 9, 4, flip), q5 = tapWeight(w, 9, 5, flip);
+  const q6 = tapWeight(w, 9, 6, flip), q7 = tapWeight(w, 9, 7, flip), q8 = tapWeight(w, 9, 8, flip);
+  const v0 = f32x4.splat(q0), v1 = f32x4.splat(q1), v2 = f32x4.splat(q2), v3 = f32x4.splat(q3), v4 = f32x4.splat(q4);
+  const v5 = f32x4.splat(q5), v6 = f32x4.splat(q6), v7 = f32x4.splat(q7), v8 = f32x4.splat(q8);
+  const dx = <usize>dW << 2, dy = (<usize>dH * <usize>Wp) << 2;
+  for (let oy = 0; oy < outH; oy++) {
+    const r0 = src + ((<usize>oy * <usize>sH * <usize>Wp) << 2), r1 = r0 + dy, r2 = r1 + dy;
+    const yr = dst + ((<usize>oy * <usize>outW) << 2);
+    let ox = 0;
+    for (; ox + 3 < outW; ox += 4) {
+      const o = <usize>(ox * sW) << 2;
+      let acc = init == 0 ? f32x4.splat(0) : init == 1 ? f32x4.splat(b) : v128.load(yr + (<usize>ox << 2));
+      acc = f32x4.add(acc, f32x4.mul(v0, taps4(r0 + o, sW)));
+      acc = f32x4.add(acc, f32x4.mul(v1, taps4(r0 + o + dx, sW)));
+      acc = f32x4.add(acc, f32x4.mul(v2, taps4(r0 + o + 2 * dx, sW)));
+      acc = f32x4.add(acc, f32x4.mul(v3, taps4(r1 + o, sW)));
+      acc = f32x4.add(acc, f32x4.mul(v4, taps4(r1 + o + dx, sW)));
+      acc = f32x4.add(acc, f32x4.mul(v5, taps4(r1 + o + 2 * dx, sW)));
+      acc = f32x4.add(acc, f32x4.mul(v6, taps4(r2 + o, sW)));
+      acc = f32x4.add(acc, f32x4.mul(v7, taps4(r2 + o + dx, sW)));
+      acc = f32x4.add(acc, f32x4.mul(v8, taps4(r2 + o + 2 * dx, sW)));
+      v128.store(yr + (<usize>ox << 2), acc);
+    }
+    for (; ox < outW; ox++) {
+      const o = <usize>(ox * sW) << 2;
+      let s: f32 = init == 0 ? 0 : init == 1 ? b : load<f32>(yr + (<usize>ox << 2));
+      s += q0 * load<f32>(r0 + o); s += q1 * load<f32>(r0 + o + dx); s += q2 * load<f32>(r0 + o + 2 * dx);
+      s += q3 * load<f32>(r1 + o); s += q4 * load<f32>(r1 + o + dx); s += q5 * load<f32>(r1 + o + 2 * dx);
+      s += q6 * load<f32>(r2 + o); s += q7 * load<f32>(r2 + o + dx); s += q8 * load<f32>(r2 + o + 2 * dx);
+      store<f32>(yr + (<usize>ox << 2), s);
+    }
+  }
+}
+
+/**
+ * Planes `(n, c)` of chunk `chunk` of the depthwise forward pass: `out[n, c·m + k] = bias + Σ_ij
+ * w[c·m + k, i, j] · x[n, c, oy·sH + i·dH − pt, ox·sW + j·dW − pl]`. Args: x, w, bias (0: none), out,
+ * scratch, its stride, Hp, Wp, planes per chunk.
+ */
+function depthwiseForward(chunk: i32, thread: i32): void {
+  const C = arg(2), H = arg(3), W = arg(4), O = arg(5), kH = arg(6), kW = arg(7);
+  const outH = arg(12), outW = arg(13);
+  const x = <usize>arg(GEOM + 1), w = <usize>arg(GEOM + 2), bias = <usize>arg(GEOM + 3), out = <usize>arg(GEOM + 4);
+  const pad = <usize>arg(GEOM + 5) + <usize>thread * <usize>arg(GEOM + 6);
+  const Hp = arg(GEOM + 7), Wp = arg(GEOM + 8), per = arg(GEOM + 9);
+  const m = O / C, kk = kH * kW, L = outH * outW;
+  const p1 = min(arg(1) * C, (chunk + 1) * per);
+  for (let p = chunk * per; p < p1; p++) {
+    const n = p / C, c = p - n * C;
+    padPlane(x + ((<usize>p * <usize>H * <usize>W) << 2), H, W, arg(10), arg(11), pad, Hp, Wp);
+    for (let k = 0; k < m; k++) {
+      const o = c * m + k;
+      correlatePlane(pad, Wp, arg(8), arg(9), arg(14), arg(15), kH, kW, w + ((<usize>o * <usize>kk) << 2), false, outH, outW,
+        out + ((<usize>(n * O + o) * <usize>L) << 2), bias == 0 ? 0 : 1, bias == 0 ? 0 : load<f32>(bias + (<usize>o << 2)));
+    }
+  }
+}
+
+/**
+ * Planes `(n, c)` of chunk `chunk` of the depthwise input gradient. At stride 1 it is the
+ * correlation of each output gradient plane, zero-bordered by `(kH − 1)·dH` rows and `(kW − 1)·dW`
+ * columns, with the rotated filter, summed over k = 0 … m − 1 (args GEOM + 7, GEOM + 8 then size that
+ * bordered plane). At other strides every output gradient element, times each tap's weight, is
+ * added where that tap read (k, then taps in row-major order, then outputs), on the zero-bordered
+ * input plane, whose image part is then copied out. Args: g, w, gx, (unused), scratch, its stride,
+ * Hp, Wp, planes per chunk.
+ */
+function depthwiseInputGrad(chunk: i32, thread: i32): void {
+  const C = arg(2), H = arg(3), W = arg(4), O = arg(5), kH = arg(6), kW = arg(7), sH = arg(8), sW = arg(9);
+  const pt = arg(10), pl = arg(11), outH = arg(12), outW = arg(13), dH = arg(14), dW = arg(15);
+  const g = <usize>arg(GEOM + 1), w = <usize>arg(GEOM + 2), gx = <usize>arg(GEOM + 3);
+  const pad = <usize>arg(GEOM + 5) + <usize>thread * <usize>arg(GEOM + 6);
+  const Hp = arg(GEOM + 7), Wp = arg(GEOM + 8), per = arg(GEOM + 9);
+  const m = O / C, kk = kH * kW, L = outH * outW;
+  const p1 = min(arg(1) * C, (chunk + 1) * per);
+  const gather = sH == 1 && sW == 1;
+  for (let p = chunk * per; p < p1; p++) {
+    const n = p / C, c = p - n * C;
+    const image = gx + ((<usize>p * <usize>H * <usize>W) << 2);
+    if (gather) {
+      const bh = (kH - 1) * dH, bw = (kW - 1) * dW;
+      for (let k = 0; k < m; k++) {
+        const o = c * m + k;
+        padPlane(g + ((<usize>(n * O + o) * <usize>L) << 2), outH, outW, bh, bw, pad, Hp, Wp);
+        // gx[y, x] reads bordered row y + pt + i·dH, column x + pl + j·dW of tap (kH − 1 − i, kW − 1 − j).
+        correlatePlane(pad + ((<usize>(pt * Wp + pl)) << 2), Wp, 1, 1, dH, dW, kH, kW, w + ((<usize>o * <usize>kk) << 2), true, H, W,
+          image, k == 0 ? 0 : 2, 0);
+      }
+      continue;
+    }
+    zeroBytes(pad, (<usize>Hp * <usize>Wp) << 2);
+    for (let k = 0; k < m; k++) {
+      const o = c * m + k;
+      const gp = g + ((<usize>(n * O + o) * <usize>L) << 2);
+      for (let i = 0; i < kH; i++) {
+        for (let j = 0; j < kW; j++) {
+          const ws = load<f32>(w + ((<usize>(o * kk + i * kW + j)) << 2));
+          const wv = f32x4.splat(ws);
+          for (let oy = 0; oy < outH; oy++) {
+            const d = pad + ((<usize>((oy * sH + i * dH) * Wp + j * dW)) << 2);
+            const s = gp + ((<usize>oy * <usize>outW) << 2);
+            let ox = 0;
+            if (sW == 1) {
+              for (; ox + 3 < outW; ox += 4) {
+                const at = d + (<usize>ox << 2);
+                v128.store(at, f32x4.add(v128.load(at), f32x4.mul(wv, v128.load(s + (<usize>ox << 2)))));
+              }
+            } else if (sW == 2) {
+              // Every other column: the products interleaved with zeros (x + 0 is x), eight columns
+              // at a time; the last may reach one float past the row, into the next or the slack.
+              const z = f32x4.splat(0);
+              for (; ox + 3 < outW; ox += 4) {
+                const at = d + (<usize>ox << 3);
+                const t = f32x4.mul(wv, v128.load(s + (<usize>ox << 2)));
+                v128.store(at, f32x4.add(v128.load(at), v128.shuffle<f32>(t, z, 0, 4, 1, 4)));
+                v128.store(at, f32x4.add(v128.load(at, 16), v128.shuffle<f32>(t, z, 2, 4, 3, 4)), 16);
+              }
+            }
+            for (; ox < outW; ox++) {
+              const at = d + ((<usize>(ox * sW)) << 2);
+              store<f32>(at, load<f32>(at) + ws * load<f32>(s + (<usize>ox << 2)));
+            }
+          }
+        }
+      }
+    }
+    for (let y = 0; y < H; y++) {
+      copyBytes(image + ((<usize>y * <usize>W) << 2), pad + ((<usize>((y + pt) * Wp + pl)) << 2), <usize>W << 2);
+    }
+  }
+}
+
+/** Adds `t` to lane 0 of `acc` (the scalar tail of a vector of running sums). */
+@inline
+function addLane0(acc: v128, t: f32): v128 {
+  return f32x4.replace_lane(acc, 0, f32x4.extract_lane(acc, 0) + t);
+}
+
+/**
+ * One plane's terms of the depthwise weight gradient: `sums[t] += Σ g[oy, ox] · tap t's input`, a
+ * vector of four running sums per tap `t` (the tail in lane 0), taps read as in {@link correlatePlane}.
+ */
+function weightGradPlane(
+  src: usize, Wp: i32, sH: i32, sW: i32, dH: i32, dW: i32, kH: i32, kW: i32, g: usize, outH: i32, outW: i32, sums: usize,
+): void {
+  if (kH == 3 && kW == 3 && sW == 1) {
+    weightGradPlane3(src, Wp, sH, 1, dH, dW, g, outH, outW, sums);
+    return;
+  }
+  if (kH == 3 && kW == 3 && sW == 2) {
+    weightGradPlane3(src, Wp, sH, 2, dH, dW, g, outH, outW, sums);
+    return;
+  }
+  for (let i = 0; i < kH; i++) {
+    for (let j = 0; j < kW; j++) {
+      const at = sums + ((<usize>(i * kW + j)) << 4);
+      let acc = v128.load(at);
+      for (let oy = 0; oy < outH; oy++) {
+        const r = src + ((<usize>((oy * sH + i * dH) * Wp + j * dW)) << 2);
+        const s = g + ((<usize>oy * <usize>outW) << 2);
+        let ox = 0;
+        for (; ox + 3 < outW; ox += 4) {
+          acc = f32x4.add(acc, f32x4.mul(v128.load(s + (<usize>ox << 2)), taps4(r + ((<usize>(ox * sW)) << 2), sW)));
+        }
+        for (; ox < outW; ox++) acc = addLane0(acc, load<f32>(s + (<usize>ox << 2)) * load<f32>(r + ((<usize>(ox * sW)) << 2)));
+      }
+      v128.store(at, acc);
+    }
+  }
+}
+
+/** {@link weightGradPlane} for a 3×3 filter at column stride `sW` (a constant where inlined): one pass, nine sums in registers. */
+@inline
+function weightGradPlane3(src: usize, Wp: i32, sH: i32, sW: i32, dH: i32, dW: i32, g: usize, outH: i32, outW: i32, sums: usize): void {
+  let a0 = v128.load(sums), a1 = v128.load(sums, 16), a2 = v128.load(sums, 32), a3 = v128.load(sums, 48), a4 = v128.load(sums, 64);
+  let a5 = v128.load(sums, 80), a6 = v128.load(sums, 96), a7 = v128.load(sums, 112), a8 = v128.load(sums, 128);
+  const dx = <usize>dW << 2, dy = (<usize>dH * <usize>Wp) << 2;
+  for (let oy = 0; oy < outH; oy++) {
+    const r0 = src + ((<usize>oy * <usize>sH * <usize>Wp) << 2), r1 = r0 + dy, r2 = r1 + dy;
+    const s = g + ((<usize>oy * <usize>outW) << 2);
+    let ox = 0;
+    for (; ox + 3 < outW; ox += 4) {
+      const gv = v128.load(s + (<usize>ox << 2));
+      const o = <usize>(ox * sW) << 2;
+      a0 = f32x4.add(a0, f32x4.mul(gv, taps4(r0 + o, sW)));
+      a1 = f32x4.add(a1, f32x4.mul(gv, taps4(r0 + o + dx, sW)));
+      a2 = f32x4.add(a2, f32x4.mul(gv, taps4(r0 + o + 2 * dx, sW)));
+      a3 = f32x4.add(a3, f32x4.mul(gv, taps4(r1 + o, sW)));
+      a4 = f32x4.add(a4, f32x4.mul(gv, taps4(r1 + o + dx, sW)));
+      a5 = f32x4.add(a5, f32x4.mul(gv, taps4(r1 + o + 2 * dx, sW)));
+      a6 = f32x4.add(a6, f32x4.mul(gv, taps4(r2 + o, sW)));
+      a7 = f32x4.add(a7, f32x4.mul(gv, taps4(r2 + o + dx, sW)));
+      a8 = f32x4.add(a8, f32x4.mul(gv, taps4(r2 + o + 2 * dx, sW)));
+    }
+    for (; ox < outW; ox++) {
+      const gs = load<f32>(s + (<usize>ox << 2));
+      const o = <usize>(ox * sW) << 2;
+      a0 = addLane0(a0, gs * load<f32>(r0 + o)); a1 = addLane0(a1, gs * load<f32>(r0 + o + dx)); a2 = addLane0(a2, gs * load<f32>(r0 + o + 2 * dx));
+      a3 = addLane0(a3, gs * load<f32>(r1 + o)); a4 = addLane0(a4, gs * load<f32>(r1 + o + dx)); a5 = addLane0(a5, gs * load<f32>(r1 + o + 2 * dx));
+      a6 = addLane0(a6, gs * load<f32>(r2 + o)); a7 = addLane0(a7, gs * load<f32>(r2 + o + dx)); a8 = addLane0(a8, gs * load<f32>(r2 + o + 2 * dx));
+    }
+  }
+  v128.store(sums, a0); v128.store(sums, a1, 16); v128.store(sums, a2, 32); v128.store(sums, a3, 48); v128.store(sums, a4, 64);
+  v128.store(sums, a5, 80); v128.store(sums, a6, 96); v128.store(sums, a7, 112); v128.store(sums, a8, 128);
+}
+
+/**
+ * Channels `c` of chunk `chunk` of the depthwise weight and bias gradients, each a sum over the whole
+ * batch in image order (so it needs no partials): per tap a vector of four running sums, its lanes
+ * added in order at the end; the bias's plane sums in f64. A zero gw or gb skips it. Args: x, g, gw,
+ * gb, scratch, its stride, Hp, Wp, channels per chunk.
+ */
+function depthwiseWeightGrad(chunk: i32, thread: i32): void {
+  const N = arg(1), C = arg(2), H = arg(3), W = arg(4), O = arg(5), kH = arg(6), kW = arg(7);
+  const outH = arg(12), outW = arg(13);
+  const x = <usize>arg(GEOM + 1), g = <usize>arg(GEOM + 2), gw = <usize>arg(GEOM + 3), gb = <usize>arg(GEOM + 4);
+  const pad = <usize>arg(GEOM + 5) + <usize>thread * <usize>arg(GEOM + 6);
+  const Hp = arg(GEOM + 7), Wp = arg(GEOM + 8), per = arg(GEOM + 9);
+  const m = O / C, kk = kH * kW, L = outH * outW;
+  // After the plane (and 8 floats of slack): m·kk vector sums, then m f64 bias sums.
+  const sums = pad + ((((<usize>Hp * <usize>Wp + 8) << 2) + 15) & ~<usize>15);
+  const biasSums = sums + ((<usize>m * <usize>kk) << 4);
+  const c1 = min(C, (chunk + 1) * per);
+  for (let c = chunk * per; c < c1; c++) {
+    zeroBytes(sums, ((<usize>m * <usize>kk) << 4) + (<usize>m << 3));
+    for (let n = 0; n < N; n++) {
+      const gn = g + ((<usize>(n * O + c * m) * <usize>L) << 2);
+      if (gb != 0) addPlaneSums(gn, m, L, biasSums);
+      if (gw == 0) continue;
+      padPlane(x + ((<usize>(n * C + c) * <usize>H * <usize>W) << 2), H, W, arg(10), arg(11), pad, Hp, Wp);
+      for (let k = 0; k < m; k++) {
+        weightGradPlane(pad, Wp, arg(8), arg(9), arg(14), arg(15), kH, kW, gn + ((<usize>k * <usize>L) << 2), outH, outW,
+          sums + ((<usize>(k * kk)) << 4));
+      }
+    }
+    for (let k = 0; k < m; k++) {
+      const o = c * m + k;
+      if (gw != 0) {
+        for (let t = 0; t < kk; t++) {
+          const v = v128.load(sums + ((<usize>(k * kk + t)) << 4));
+          const s = f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+          store<f32>(gw + ((<usize>(o * kk + t)) << 2), s);
+        }
+      }
+      if (gb != 0) store<f32>(gb + (<usize>o << 2), <f32>load<f64>(biasSums + (<usize>k << 3)));
+    }
   }
 }
 
@@ -488,11 +944,11 @@ function inputTiles4(plane: usize, W: i32, y0: i32, x0: i32, V: usize, vStride: 
  * falls outside), so that reads at `(y + pt, x + pl)` see the plane with zero padding.
  */
 function padPlane(src: usize, H: i32, W: i32, pt: i32, pl: i32, dst: usize, Hp: i32, Wp: i32): void {
-  memory.fill(dst, 0, (<usize>Hp * <usize>Wp) << 2);
+  zeroBytes(dst, (<usize>Hp * <usize>Wp) << 2);
   const x0 = max(0, -pl), x1 = min(W, Wp - pl); // source columns that land inside
   if (x0 >= x1) return;
   for (let y = max(0, -pt); y < H && y + pt < Hp; y++) {
-    memory.copy(dst + ((<usize>((y + pt) * Wp + x0 + pl)) << 2), src + ((<usize>(y * W + x0)) << 2), <usize>(x1 - x0) << 2);
+    copyBytes(dst + ((<usize>((y + pt) * Wp + x0 + pl)) << 2), src + ((<usize>(y * W + x0)) << 2), <usize>(x1 - x0) << 2);
   }
 }
 
@@ -765,11 +1221,31 @@ export function runChunk(chunk: i32, thread: i32): void {
     convWeightGradGroup(chunk, thread);
   } else if (op == OP_WINOGRAD) {
     winogradJob(chunk, thread);
+  } else if (op == OP_CONV_FOLD_IM2COL) {
+    convFoldIm2col(chunk);
+  } else if (op == OP_CONV_FOLD_COL2IM) {
+    convFoldCol2im(chunk);
+  } else if (op == OP_DEPTHWISE_FORWARD) {
+    depthwiseForward(chunk, thread);
+  } else if (op == OP_DEPTHWISE_INPUT_GRAD) {
+    depthwiseInputGrad(chunk, thread);
+  } else if (op == OP_DEPTHWISE_WEIGHT_GRAD) {
+    depthwiseWeightGrad(chunk, thread);
   } else if (op == OP_RELU) {
     // x, g (0 for the forward), out, n, elements per chunk
     const per = arg(5);
     const e0 = chunk * per;
     reluRange(<usize>arg(1), <usize>arg(2), <usize>arg(3), e0, min(arg(4), e0 + per));
+  } else if (op == OP_BATCH_NORM_FORWARD) {
+    // x, out, n, c, s, stats, w, b, params, training, channels per chunk (see batchnorm.ts)
+    const per = arg(11);
+    const c0 = chunk * per;
+    batchNormForwardChannels(c0, min(arg(4), c0 + per), <usize>arg(1), <usize>arg(2), arg(3), arg(4), arg(5), <usize>arg(6), <usize>arg(7), <usize>arg(8), <usize>arg(9), arg(10) != 0);
+  } else if (op == OP_BATCH_NORM_BACKWARD) {
+    // g, x, gx, n, c, s, stats, w, sums, training, channels per chunk (see batchnorm.ts)
+    const per = arg(11);
+    const c0 = chunk * per;
+    batchNormBackwardChannels(c0, min(arg(5), c0 + per), <usize>arg(1), <usize>arg(2), <usize>arg(3), arg(4), arg(5), arg(6), <usize>arg(7), <usize>arg(8), <usize>arg(9), arg(10) != 0);
   } else if (op == OP_MAX_POOL_2X2) {
     // x, H, W, outH, outW, out, argmax, planes, planes per chunk
     const per = arg(9);

@@ -1,15 +1,14 @@
 /**
- * Batch normalisation, composed from core ops (mean, sub, mul, sqrt...) so its gradient needs no
- * code of its own. The running statistics follow PyTorch exactly: the biased batch variance
- * normalises, the unbiased one (× n / (n − 1)) enters the running average, and `momentum: null`
- * gives a cumulative average.
+ * Batch normalisation layers over core's fused `batchNorm` op. The running statistics follow
+ * PyTorch exactly: the biased batch variance normalises, the unbiased one (× n / (n − 1)) enters the
+ * running average, and `momentum: null` gives a cumulative average.
  */
-import { ArgumentError, ShapeError, fmtShape, ones, zeros } from '@simplegrad/core';
+import { ArgumentError, ShapeError, batchNorm, checkBoolean, checkFinite, fmtShape, ones, optionNames, zeros, checkInteger } from '@simplegrad/core';
 import type { Tensor } from '@simplegrad/core';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { ones_, zeros_ } from '../init.js';
-import { type LayerOptions, checkInput, emptyParameter, positiveInt } from './common.js';
+import { type LayerOptions, checkInput, checkLayerOptions, emptyParameter } from './common.js';
 
 /** Options of {@link BatchNorm2d} and {@link BatchNorm1d}. */
 export interface BatchNormOptions extends Omit<LayerOptions, 'generator'> {
@@ -28,6 +27,8 @@ export interface BatchNormOptions extends Omit<LayerOptions, 'generator'> {
    */
   trackRunningStats?: boolean;
 }
+
+const BATCH_NORM_OPTIONS = optionNames<BatchNormOptions>({ eps: true, momentum: true, affine: true, trackRunningStats: true, dtype: true });
 
 abstract class BatchNorm extends Module {
   /** Number of channels C. */
@@ -57,15 +58,17 @@ abstract class BatchNorm extends Module {
     opts: BatchNormOptions,
   ) {
     super();
-    this.numFeatures = positiveInt(layer, 'numFeatures', numFeatures);
-    this.eps = opts.eps ?? 1e-5;
+    this.numFeatures = checkInteger(layer, 'numFeatures', numFeatures, 1);
+    // PyTorch's positional `BatchNorm2d(16, 1e-3)` lands here as a number and is rejected.
+    checkLayerOptions(layer, opts, BATCH_NORM_OPTIONS);
+    this.eps = checkFinite(layer, 'eps', opts.eps ?? 1e-5);
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     if (!(this.eps > 0)) throw new ArgumentError(layer, `eps must be positive, got ${this.eps}`);
     if (this.momentum !== null && !(this.momentum >= 0 && this.momentum <= 1)) {
       throw new ArgumentError(layer, `momentum must be in [0, 1] or null, got ${this.momentum}`);
     }
-    this.affine = opts.affine ?? true;
-    this.trackRunningStats = opts.trackRunningStats ?? true;
+    this.affine = checkBoolean(layer, 'affine', opts.affine ?? true);
+    this.trackRunningStats = checkBoolean(layer, 'trackRunningStats', opts.trackRunningStats ?? true);
     this.weight = this.affine ? emptyParameter([numFeatures], opts) : null;
     this.bias = this.affine ? emptyParameter([numFeatures], opts) : null;
     const dtype = opts.dtype ?? 'float32';
@@ -115,43 +118,22 @@ abstract class BatchNorm extends Module {
     if (c !== this.numFeatures) {
       throw new ShapeError(this.layer, `input has ${c} channels but the layer expects ${this.numFeatures} (input ${fmtShape(x.shape)})`);
     }
-    const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
-    const perChannel = x.shape.map((d, i) => (i === 1 ? d : 1));
     const rm = this.runningMean;
     const rv = this.runningVar;
-    let y: Tensor;
-    if (this.training || rm === null || rv === null) {
-      const n = x.size / c;
-      if (this.training && n <= 1) {
-        throw new ShapeError(this.layer, `expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
-      }
-      const mean = x.mean(dims, true);
-      const centered = x.sub(mean);
-      const biasedVar = centered.mul(centered).mean(dims, true);
-      y = centered.div(biasedVar.add(this.eps).sqrt());
-      if (this.training && rm !== null && rv !== null) this.updateRunningStats(mean, biasedVar, n, rm, rv);
-    } else {
-      y = x.sub(rm.reshape(perChannel)).div(rv.add(this.eps).sqrt().reshape(perChannel));
+    // As in PyTorch: without running statistics every mode normalises with the batch's own.
+    const batchStats = this.training || rm === null || rv === null;
+    if (batchStats && x.size / c <= 1) {
+      throw new ShapeError(this.layer, `expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
     }
-    if (this.weight !== null && this.bias !== null) {
-      y = y.mul(this.weight.reshape(perChannel)).add(this.bias.reshape(perChannel));
+    let momentum = 0;
+    if (this.training && rm !== null) {
+      const count = this.numBatchesTracked as Tensor;
+      count.data[0] += 1;
+      // momentum null: a cumulative average, each batch weighted 1 / (batches seen so far).
+      momentum = this.momentum ?? 1 / count.data[0];
     }
-    return y;
-  }
-
-  /**
-   * In-place running-average update (so references to the buffers, and checkpoints, stay valid).
-   * It writes typed arrays directly, so no graph is recorded and no `noGrad` is needed.
-   */
-  private updateRunningStats(mean: Tensor, biasedVar: Tensor, n: number, rm: Tensor, rv: Tensor): void {
-    const count = this.numBatchesTracked as Tensor;
-    count.data[0] += 1;
-    const f = this.momentum ?? 1 / count.data[0];
-    const unbiased = n / (n - 1);
-    for (let ch = 0; ch < this.numFeatures; ch++) {
-      rm.data[ch] = (1 - f) * rm.data[ch] + f * mean.data[ch];
-      rv.data[ch] = (1 - f) * rv.data[ch] + f * biasedVar.data[ch] * unbiased;
-    }
+    // The fused op updates rm and rv in place, so references to the buffers (and checkpoints) stay valid.
+    return batchNorm(x, rm, rv, { weight: this.weight, bias: this.bias, training: batchStats, momentum, eps: this.eps });
   }
 
   override extraRepr(): string {

@@ -1,5 +1,9 @@
-/** Argument checks shared by the layers, so each error names the layer, the argument and the value. */
-import { ArgumentError, DTypeError, ShapeError, fmtShape, zeros } from '@simplegrad/core';
+/**
+ * What the layers share: their common options, input checks in the layers' wording, parameter
+ * allocation and PyTorch's default initialisation. The argument checks themselves are core's
+ * (`checkKnownOptions`, `checkPair`, `readArgs`...), so every package rejects in the same words.
+ */
+import { ShapeError, checkChoice, checkFloat as checkFloatTensor, checkKnownOptions, fmtShape, zeros } from '@simplegrad/core';
 import type { Generator, Tensor } from '@simplegrad/core';
 import { Parameter } from '../parameter.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
@@ -12,24 +16,19 @@ export interface LayerOptions {
   generator?: Generator;
 }
 
-/** Throws unless `n` is a positive integer. */
-export function positiveInt(layer: string, name: string, n: number): number {
-  if (!Number.isInteger(n) || n <= 0) throw new ArgumentError(layer, `${name} must be a positive integer, got ${n}`);
-  return n;
+/**
+ * Rejects unknown option names (`known`: every option of the layer, its {@link LayerOptions}
+ * included) and checks `dtype`; a non-object in the options' place (a PyTorch positional argument
+ * the layer does not take) is rejected too.
+ */
+export function checkLayerOptions(layer: string, opts: LayerOptions, known: readonly string[]): void {
+  checkKnownOptions(layer, opts, known);
+  if (opts.dtype !== undefined) checkChoice(layer, 'dtype', opts.dtype, ['float32', 'float64']);
 }
 
-/** `n` or `[a, b]` as a pair of positive integers. */
-export function pair(layer: string, name: string, v: number | readonly number[], min = 1): [number, number] {
-  const p = typeof v === 'number' ? [v, v] : [...v];
-  if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= min)) {
-    throw new ArgumentError(layer, `${name} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(v)}`);
-  }
-  return p as [number, number];
-}
-
-/** Throws unless `x` is a floating tensor. */
+/** Throws unless the layer's input `x` is a floating tensor (core's check, worded for an input). */
 export function checkFloat(layer: string, x: Tensor): void {
-  if (x.dtype === 'int32') throw new DTypeError(layer, `input must be float32 or float64, got int32 (shape ${fmtShape(x.shape)})`);
+  checkFloatTensor(layer, 'input', x);
 }
 
 /** Throws unless `x` is a floating tensor with one of `ndims` dimensions, in the layer's wording. */

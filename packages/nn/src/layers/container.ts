@@ -95,8 +95,12 @@ export class Sequential extends IndexedModules {
  * }
  */
 export class ModuleList extends IndexedModules {
-  constructor(modules: Iterable<Module> = []) {
+  constructor(modules: Iterable<Module> = [], ...rest: never[]) {
     super();
+    // `new ModuleList(a, b)` (Sequential's calling style) would otherwise fail with "not iterable".
+    if (rest.length > 0 || modules instanceof Module) {
+      throw new ArgumentError('ModuleList', `takes one iterable of modules, e.g. new ModuleList([a, b]), got ${1 + rest.length} argument${rest.length === 0 ? '' : 's'}${modules instanceof Module ? ` starting with a ${modules.constructor.name}` : ''}`);
+    }
     this.extend(modules);
   }
 
@@ -107,6 +111,9 @@ export class ModuleList extends IndexedModules {
    * list.extend([new ReLU(), new Linear(8, 2)]);
    */
   extend(modules: Iterable<Module>): this {
+    if (typeof modules !== 'object' || modules === null || !(Symbol.iterator in modules)) {
+      throw new ArgumentError('ModuleList', `expects an iterable of modules, got ${modules === null ? 'null' : typeof modules}`);
+    }
     for (const m of modules) this.append(m);
     return this;
   }

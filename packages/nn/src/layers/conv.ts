@@ -1,14 +1,14 @@
 /** `Conv2d`: a 2-D convolution layer over core's `conv2d` (pad → im2col → one matrix multiply). */
-import { ArgumentError, ShapeError, conv2d, fmtShape, resolvePadMode } from '@simplegrad/core';
+import { ArgumentError, ShapeError, checkInteger, checkKnownOptions, checkPair, conv2d, fmtShape, optionNames, resolvePadMode } from '@simplegrad/core';
 import type { Generator, PadMode, Tensor } from '@simplegrad/core';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
-import { type LayerOptions, checkInput, emptyParameter, pair, positiveInt, resetWeightAndBias } from './common.js';
+import { type LayerOptions, checkInput, emptyParameter, resetWeightAndBias } from './common.js';
 
 /**
  * Padding of {@link Conv2d}: a number (all sides), `[ph, pw]`, `[top, bottom, left, right]`, or
- * PyTorch's strings: `'valid'` (none) and `'same'` (output size = input size; stride 1 only, an
- * odd total goes to the bottom/right, as in PyTorch).
+ * PyTorch's strings: `'valid'` (none) and `'same'` (output size = input size; stride 1 only; the
+ * total dilation·(k − 1) is split with the odd one going to the bottom/right, as in PyTorch).
  */
 export type Conv2dPadding = number | readonly [number, number] | readonly [number, number, number, number] | 'same' | 'valid';
 
@@ -22,20 +22,34 @@ export interface Conv2dLayerOptions extends LayerOptions {
   padMode?: PadMode | 'zeros';
   /** Fill value of constant padding (default 0). */
   padValue?: number;
+  /** Spacing of the kernel taps, a number or `[dh, dw]` (default 1). */
+  dilation?: number | readonly [number, number];
+  /**
+   * Channel groups (default 1): inChannels and outChannels must be multiples of it; each group of
+   * inChannels/groups inputs feeds its own outChannels/groups outputs (`groups = inChannels` is a
+   * depthwise convolution).
+   */
+  groups?: number;
   /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
 }
 
+const CONV2D_LAYER_OPTIONS = optionNames<Conv2dLayerOptions>({
+  stride: true, padding: true, padMode: true, padValue: true, dilation: true, groups: true, bias: true, dtype: true, generator: true,
+});
+
 /**
  * 2-D convolution (cross-correlation, PyTorch's `nn.Conv2d`) with weight
- * `[outChannels, inChannels, kH, kW]` and bias `[outChannels]`, initialised like PyTorch: both
- * U(±1/√fanIn) with fanIn = inChannels·kH·kW. Every padding mode has a gradient.
+ * `[outChannels, inChannels / groups, kH, kW]` and bias `[outChannels]`, initialised like PyTorch:
+ * both U(±1/√fanIn) with fanIn = (inChannels / groups)·kH·kW. Every padding mode has a gradient.
  *
- * Shape: `[N, C, H, W]` (or `[C, H, W]`) → `[N, O, (H + pt + pb − kH) / sh + 1, (W + pl + pr − kW) / sw + 1]`.
+ * Shape: `[N, C, H, W]` (or `[C, H, W]`) → `[N, O, ⌊(H + pt + pb − dh·(kH − 1) − 1) / sh⌋ + 1,
+ * ⌊(W + pl + pr − dw·(kW − 1) − 1) / sw⌋ + 1]`.
  *
  * @example
  * const conv = new Conv2d(1, 32, 3, { padding: 1, padMode: 'reflect' });
  * conv.forward(sg.normal([8, 1, 28, 28])).shape;   // [8, 32, 28, 28]
+ * new Conv2d(8, 16, 3, { groups: 8, padding: 2, dilation: 2 }).weight.shape;   // [16, 1, 3, 3]: depthwise, multiplier 2
  */
 export class Conv2d extends Module {
   /** Input channels C. */
@@ -52,18 +66,25 @@ export class Conv2d extends Module {
   readonly padMode: PadMode;
   /** Fill value of constant padding. */
   readonly padValue: number;
-  /** `[outChannels, inChannels, kH, kW]`. */
+  /** `[dh, dw]`. */
+  readonly dilation: readonly [number, number];
+  /** Channel groups. */
+  readonly groups: number;
+  /** `[outChannels, inChannels / groups, kH, kW]`. */
   weight: Parameter;
   /** `[outChannels]`, or null when built with `bias: false`. */
   bias: Parameter | null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], opts: Conv2dLayerOptions = {}) {
     super();
-    this.inChannels = positiveInt('Conv2d', 'inChannels', inChannels);
-    this.outChannels = positiveInt('Conv2d', 'outChannels', outChannels);
-    this.kernelSize = pair('Conv2d', 'kernelSize', kernelSize);
-    this.stride = pair('Conv2d', 'stride', opts.stride ?? 1);
-    this.padding = resolvePadding(opts.padding ?? 0, this.kernelSize, this.stride);
+    checkKnownOptions('Conv2d', opts, CONV2D_LAYER_OPTIONS);
+    this.inChannels = checkInteger('Conv2d', 'inChannels', inChannels, 1);
+    this.outChannels = checkInteger('Conv2d', 'outChannels', outChannels, 1);
+    this.kernelSize = checkPair('Conv2d', 'kernelSize', kernelSize, 1);
+    this.stride = checkPair('Conv2d', 'stride', opts.stride ?? 1, 1);
+    this.dilation = checkPair('Conv2d', 'dilation', opts.dilation ?? 1, 1);
+    this.groups = checkGroups('Conv2d', opts.groups, inChannels, outChannels);
+    this.padding = resolvePadding(opts.padding ?? 0, this.kernelSize, this.stride, this.dilation);
     this.padMode = opts.padMode === 'zeros' || opts.padMode === undefined ? 'constant' : opts.padMode;
     try {
       resolvePadMode('Conv2d', 'padMode', this.padMode, []);   // core's list of modes, checked now rather than at the first forward
@@ -71,7 +92,7 @@ export class Conv2d extends Module {
       throw new ArgumentError('Conv2d', `unknown padMode ${JSON.stringify(opts.padMode)}; expected 'zeros' (or 'constant'), 'reflect', 'replicate', 'circular' or 'symmetric' (or NumPy's 'edge', 'wrap')`);
     }
     this.padValue = opts.padValue ?? 0;
-    this.weight = emptyParameter([outChannels, inChannels, ...this.kernelSize], opts);
+    this.weight = emptyParameter([outChannels, inChannels / this.groups, ...this.kernelSize], opts);
     this.bias = opts.bias === false ? null : emptyParameter([outChannels], opts);
     this.resetParameters(opts.generator);
   }
@@ -99,25 +120,42 @@ export class Conv2d extends Module {
       padding: this.padding,
       padMode: this.padMode,
       padValue: this.padValue,
+      dilation: this.dilation,
+      groups: this.groups,
     });
   }
 
   override extraRepr(): string {
     const pad = this.padding.some((p) => p !== 0) ? `, padding=${fmtShape(this.padding)}` : '';
     const mode = this.padMode !== 'constant' ? `, padMode=${this.padMode}` : '';
-    return `${this.inChannels}, ${this.outChannels}, kernelSize=${fmtShape(this.kernelSize)}, stride=${fmtShape(this.stride)}${pad}${mode}, bias=${this.bias !== null}`;
+    const dil = this.dilation[0] !== 1 || this.dilation[1] !== 1 ? `, dilation=${fmtShape(this.dilation)}` : '';
+    const groups = this.groups !== 1 ? `, groups=${this.groups}` : '';
+    return `${this.inChannels}, ${this.outChannels}, kernelSize=${fmtShape(this.kernelSize)}, stride=${fmtShape(this.stride)}${pad}${dil}${groups}${mode}, bias=${this.bias !== null}`;
   }
 }
 
+/**
+ * `groups` (default 1) checked against both channel counts, PyTorch's rule, e.g.
+ * `Conv2d: inChannels (6) must be divisible by groups (4)`. Shared with ConvTranspose2d.
+ */
+export function checkGroups(layer: string, groups: unknown, inChannels: number, outChannels: number): number {
+  const g = checkInteger(layer, 'groups', groups ?? 1, 1);
+  if (inChannels % g !== 0) throw new ArgumentError(layer, `inChannels (${inChannels}) must be divisible by groups (${g})`);
+  if (outChannels % g !== 0) throw new ArgumentError(layer, `outChannels (${outChannels}) must be divisible by groups (${g})`);
+  return g;
+}
+
 /** Normalises every padding spelling to `[top, bottom, left, right]`. */
-function resolvePadding(p: Conv2dPadding, kernel: readonly [number, number], stride: readonly [number, number]): [number, number, number, number] {
+function resolvePadding(
+  p: Conv2dPadding, kernel: readonly [number, number], stride: readonly [number, number], dilation: readonly [number, number],
+): [number, number, number, number] {
   if (p === 'valid') return [0, 0, 0, 0];
   if (p === 'same') {
     if (stride[0] !== 1 || stride[1] !== 1) {
       throw new ArgumentError('Conv2d', `padding 'same' needs stride 1, got stride ${fmtShape(stride)}`);
     }
     // PyTorch puts the smaller half first (top/left) when the total is odd.
-    const [th, tw] = [kernel[0] - 1, kernel[1] - 1];
+    const [th, tw] = [dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)];
     return [Math.floor(th / 2), th - Math.floor(th / 2), Math.floor(tw / 2), tw - Math.floor(tw / 2)];
   }
   if (typeof p !== 'number' && p.length === 4) {
@@ -126,6 +164,6 @@ function resolvePadding(p: Conv2dPadding, kernel: readonly [number, number], str
     }
     return [...p] as [number, number, number, number];
   }
-  const [ph, pw] = pair('Conv2d', 'padding', p as number | readonly [number, number], 0);
+  const [ph, pw] = checkPair('Conv2d', 'padding', p, 0);
   return [ph, ph, pw, pw];
 }

@@ -1,15 +1,17 @@
 /** `Linear`: a fully connected layer. */
-import { ShapeError, fmtShape, linear } from '@simplegrad/core';
+import { ShapeError, checkBoolean, fmtShape, linear, optionNames, checkInteger } from '@simplegrad/core';
 import type { Generator, Tensor } from '@simplegrad/core';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
-import { type LayerOptions, checkFloat, emptyParameter, positiveInt, resetWeightAndBias } from './common.js';
+import { type LayerOptions, checkFloat, checkLayerOptions, emptyParameter, resetWeightAndBias } from './common.js';
 
 /** Options of {@link Linear}. */
 export interface LinearOptions extends LayerOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
 }
+
+const LINEAR_OPTIONS = optionNames<LinearOptions>({ bias: true, dtype: true, generator: true });
 
 /**
  * `y = x·Wᵀ + b` (PyTorch's `nn.Linear`), with weight `[outFeatures, inFeatures]` and bias
@@ -34,10 +36,13 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
-    this.inFeatures = positiveInt('Linear', 'inFeatures', inFeatures);
-    this.outFeatures = positiveInt('Linear', 'outFeatures', outFeatures);
+    this.inFeatures = checkInteger('Linear', 'inFeatures', inFeatures, 1);
+    this.outFeatures = checkInteger('Linear', 'outFeatures', outFeatures, 1);
+    // PyTorch's positional `Linear(4, 2, False)` lands here as `false` and is rejected, not read as "no options".
+    checkLayerOptions('Linear', opts, LINEAR_OPTIONS);
+    const bias = checkBoolean('Linear', 'bias', opts.bias ?? true);
     this.weight = emptyParameter([outFeatures, inFeatures], opts);
-    this.bias = opts.bias === false ? null : emptyParameter([outFeatures], opts);
+    this.bias = bias ? emptyParameter([outFeatures], opts) : null;
     this.resetParameters(opts.generator);
   }
 

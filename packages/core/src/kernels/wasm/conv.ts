@@ -1,58 +1,74 @@
 /**
  * Batched convolution in WebAssembly, with the contracts of the reference kernels in
- * src/kernels/conv.ts. Each call copies its operands into the module's memory once, runs one job per
- * gradient with a chunk per image (or per fixed group of images for the weight gradient, a sum over
- * the batch), and copies the results out once: im2col, packing and col2im never leave the module.
+ * src/kernels/conv.ts (padding, dilation and channel groups). Each call copies its operands into the
+ * module's memory once, runs its jobs there and copies the results out once: im2col, packing and
+ * col2im never leave the module. The strategy is picked by shape, per pass:
  *
- * 3×3 stride-1 convolutions with enough input channels run as Winograd F(2×2, 3×3), the forward pass
- * and the input gradient (a correlation of the output gradient with the rotated filters); the weight
- * gradient stays a direct GEMM. Winograd rounds differently from the direct sum, within a bound of
- * the same kind (tests check both against exact arithmetic), and is as thread-independent.
+ * - depthwise (groups = C > 1, any channel multiplier): direct SIMD loops over planes, no GEMM;
+ * - folded: the whole batch's columns side by side, one GEMM per pass (and group) over `N·outH·outW`
+ *   columns, for small maps where a GEMM per image cannot fill the 16-wide panels;
+ * - Winograd F(2×2, 3×3) for 3×3 stride-1 undilated ungrouped convolutions with enough channels on
+ *   maps big enough for it (the forward pass and the input gradient, a correlation of the output
+ *   gradient with the rotated filters);
+ * - per image: im2col and one GEMM per image and group, a chunk per image (per fixed group of images
+ *   for the weight gradient, a sum over the batch).
+ *
+ * They round differently from each other (Winograd within a bound of its own, see the tests), but
+ * each is thread-independent: chunks are fixed by the problem and each computes the same chain of
+ * operations whichever thread runs it.
  */
 import type { FloatArray } from '../../dtype.js';
 import { type ConvGeometry, conv2dBackward as jsConv2dBackward, conv2dForward as jsConv2dForward } from '../conv.js';
 import { OPS, TILE } from './bytes.js';
-import { align, regions } from './engine.js';
-import { execute, getEngine, threadSlots } from './runtime.js';
+import { align, type Engine, regions } from './engine.js';
+import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 
 /**
- * Groups of images the weight gradient is summed in: each group's partial sum is computed by one
- * thread, then the groups are added in order. A constant, so the result never depends on threads.
+ * Groups of images the per-image weight gradient is summed in: each group's partial sum is computed
+ * by one thread, then the groups are added in order. A constant, so the result never depends on threads.
  */
 const WEIGHT_GROUPS = 16;
 
-/**
- * Whether a 3×3, stride-1 convolution's forward pass runs as Winograd F(2×2, 3×3): 2.25× fewer
- * multiplications, in GEMMs whose depth is the input channels. Measured on 16 images of 26×26 (one
- * thread), it wins from 4 input channels on whatever the output channels (4→4: 0.13 against
- * 0.22 ms direct, 32→3: 0.63 against 1.71, 32→32: 2.6 against 5.5) and loses below (3→32: 0.60
- * against 0.56).
- */
-function winogradForward(g: ConvGeometry): boolean {
-  return g.kH === 3 && g.kW === 3 && g.strideH === 1 && g.strideW === 1 && g.channels >= 4;
-}
+/** Chunks the folded GEMMs and the depthwise passes are cut into: a constant of the problem, not of the threads. */
+const CHUNKS = 64;
+
+/** How a pass of a convolution is computed; see the module comment. */
+export type ConvStrategy = 'image' | 'folded' | 'winograd';
+
+let forced: ConvStrategy | null = null;
 
 /**
- * Whether the input gradient runs as Winograd: the same correlation, from the output channels to the
- * input ones, padded by 2 − padding (so padding ≤ 2). The direct input gradient is cheap for few
- * input channels, so it needs 8 of them as well (32→8: 1.29 against 1.37 ms, 32→4: 1.45 against 1.07,
- * 64→32: 6.5 against 9.8).
+ * For tests and measurements: computes every pass that can take strategy `s` that way (Winograd only
+ * applies to its shapes, depthwise convolutions always take their own kernels), or restores the
+ * choice by shape with `null`. Returns the previous setting.
  */
-function winogradInputGrad(g: ConvGeometry): boolean {
-  return g.kH === 3 && g.kW === 3 && g.strideH === 1 && g.strideW === 1 && g.outChannels >= 4 && g.channels >= 8
-    && g.padTop <= 2 && g.padLeft <= 2;
+export function forceConvStrategy(s: ConvStrategy | null): ConvStrategy | null {
+  const prev = forced;
+  forced = s;
+  return prev;
 }
 
-/** The geometry as the module's job arguments 1–13. */
-function geometryArgs(g: ConvGeometry): number[] {
-  return [g.batch, g.channels, g.height, g.width, g.outChannels, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW];
+/** The sizes of a convolution the kernels need, with dilation and groups defaulted. */
+interface Sizes {
+  dH: number; dW: number; groups: number;
+  /** Rows of a group's columns (`C/G·kH·kW`) and the output channels per group. */ kg: number; og: number;
+  /** Outputs per plane (`outH·outW`), floats per input and output image. */ len: number; image: number; output: number;
+  /** Multiply-adds ×2 of the whole pass. */ flops: number;
 }
 
-/** Rows (C·kH·kW) and length (outH·outW) of an image's columns, floats per input and output image, and the direct flops. */
-function sizes(g: ConvGeometry): { rows: number; len: number; image: number; output: number; flops: number } {
-  const rows = g.channels * g.kH * g.kW;
+function sizesOf(g: ConvGeometry): Sizes {
+  const groups = g.groups ?? 1;
+  const kg = (g.channels / groups) * g.kH * g.kW;
   const len = g.outH * g.outW;
-  return { rows, len, image: g.channels * g.height * g.width, output: g.outChannels * len, flops: 2 * g.batch * g.outChannels * len * rows };
+  return {
+    dH: g.dilationH ?? 1, dW: g.dilationW ?? 1, groups, kg, og: g.outChannels / groups, len,
+    image: g.channels * g.height * g.width, output: g.outChannels * len, flops: 2 * g.batch * g.outChannels * len * kg,
+  };
+}
+
+/** The geometry as the module's job arguments 1–16 (see kernels.ts, "Convolution jobs"). */
+function geometryArgs(g: ConvGeometry, s: Sizes): number[] {
+  return [g.batch, g.channels, g.height, g.width, g.outChannels, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, s.dH, s.dW, s.groups];
 }
 
 /** Floats of `n` columns of `k` rows packed into whole panels. */
@@ -64,30 +80,99 @@ function isF32(x: FloatArray | null): boolean {
   return x === null || x instanceof Float32Array;
 }
 
+/** Whether the convolution is depthwise: one input channel per group (any number of outputs each). */
+function isDepthwise(g: ConvGeometry, s: Sizes): boolean {
+  return s.groups === g.channels && g.channels > 1;
+}
+
+/** A plain 3×3 stride-1 convolution (undilated, ungrouped): the shapes Winograd computes. */
+function winogradShape(g: ConvGeometry, s: Sizes): boolean {
+  return g.kH === 3 && g.kW === 3 && g.strideH === 1 && g.strideW === 1 && s.dH === 1 && s.dW === 1 && s.groups === 1;
+}
+
+/**
+ * Whether a pass folds the batch into one GEMM: when an image's map is at most one 16-wide panel of
+ * outputs, too few columns for a GEMM per image to run well. Measured per pass (`scripts/bench-conv.ts
+ * --crossover`, batch 32, one thread, ms per image / folded / Winograd, 3×3 padding 1 unless noted):
+ *
+ * - 2×2 maps: folded wins every pass by 2–14× (128→128: forward 4.5 / 1.5 / 14.6, input gradient
+ *   15.2 / 1.7 / 16.5, weight gradient 21.2 / 1.5; 256→256 1×1: weight gradient 9.9 / 0.7);
+ * - 4×4 (16 outputs, one full panel per image): forward and input gradient even between image and
+ *   folded (64→64: 1.40 / 1.52 / 2.29), weight gradient still folded (64→64: 2.6 / 1.6; 128→128:
+ *   30.9 / 12.0; 256→256 1×1: 9.4 / 2.4), and Winograd's 2×2 tiles lose on such maps;
+ * - 6×6 and up: Winograd wins the forward pass and input gradient (64→64 at 6×6: 7.7 / 7.8 / 2.4),
+ *   and the weight gradient is even between image and folded, then per image from 16×16 (16→32: 2.6
+ *   / 10.1), where the batch's columns stop fitting in cache.
+ *
+ * The batch's columns take `C·kH·kW·N·outH·outW` floats, so the folded path is also capped at 16 M
+ * floats (64 MB) of them.
+ */
+function foldShape(g: ConvGeometry, s: Sizes): boolean {
+  return s.len <= TILE.nr && s.kg * s.groups * s.len * g.batch <= 16 * 1024 * 1024;
+}
+
+/**
+ * Whether a 3×3, stride-1 convolution's forward pass runs as Winograd F(2×2, 3×3): 2.25× fewer
+ * multiplications, in GEMMs whose depth is the input channels. Measured on 16 images of 26×26 (one
+ * thread), it wins from 4 input channels on whatever the output channels (4→4: 0.13 against
+ * 0.22 ms direct, 32→3: 0.63 against 1.71, 32→32: 2.6 against 5.5) and loses below (3→32: 0.60
+ * against 0.56).
+ */
+function winogradForward(g: ConvGeometry, s: Sizes): boolean {
+  return winogradShape(g, s) && g.channels >= 4;
+}
+
+/**
+ * Whether the input gradient runs as Winograd: the same correlation, from the output channels to the
+ * input ones, padded by 2 − padding (so padding ≤ 2). The direct input gradient is cheap for few
+ * input channels, so it needs 8 of them as well (32→8: 1.29 against 1.37 ms, 32→4: 1.45 against 1.07,
+ * 64→32: 6.5 against 9.8).
+ */
+function winogradInputGrad(g: ConvGeometry, s: Sizes): boolean {
+  return winogradShape(g, s) && g.outChannels >= 4 && g.channels >= 8 && g.padTop <= 2 && g.padLeft <= 2;
+}
+
+/** The strategy of a pass: forced (where it applies), else folded on small maps, Winograd where it wins, else per image. */
+function strategy(g: ConvGeometry, s: Sizes, winograd: boolean): ConvStrategy {
+  if (forced !== null) return forced === 'winograd' && !winograd ? 'image' : forced;
+  if (foldShape(g, s)) return 'folded';
+  return winograd ? 'winograd' : 'image';
+}
+
 /** Forward convolution in WebAssembly; same contract as the reference {@link jsConv2dForward}. */
 export function wasmConv2dForward(x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, out: FloatArray): void {
   if (!isF32(x) || !isF32(w) || !isF32(bias) || !isF32(out) || g.batch === 0) {
     jsConv2dForward(x, g, w, bias, out);
     return;
   }
-  const { rows, len, image, output, flops } = sizes(g);
+  const s = sizesOf(g);
+  if (isDepthwise(g, s)) {
+    depthwiseForward(x as Float32Array, g, s, w as Float32Array, bias as Float32Array | null, out as Float32Array);
+    return;
+  }
+  const how = strategy(g, s, winogradForward(g, s));
+  if (how === 'folded') {
+    foldedForward(x as Float32Array, g, s, w as Float32Array, bias as Float32Array | null, out as Float32Array);
+    return;
+  }
   const e = getEngine();
+  const { kg, len, image, output, flops } = s;
   const O = g.outChannels;
-  const winograd = winogradForward(g);
-  const scratch = align(4 * (winograd ? e.exports.winogradScratchFloats(g.channels, O, g.outH, g.outW) : rows * len + packed(len, rows)));
+  const winograd = how === 'winograd';
+  const scratch = align(4 * (winograd ? e.exports.winogradScratchFloats(g.channels, O, g.outH, g.outW) : s.groups * kg * len + packed(len, kg)));
   const [xP, wP, uP, bP, oP, sP, bytes] = regions(
-    4 * g.batch * image, 4 * O * rows, winograd ? 64 * O * g.channels : 0, 4 * O, 4 * g.batch * output, scratch * threadSlots(),
+    4 * g.batch * image, 4 * O * kg, winograd ? 64 * O * g.channels : 0, 4 * O, 4 * g.batch * output, scratch * threadSlots(),
   );
   e.reserve(bytes);
   e.put(xP, x as Float32Array, 0, g.batch * image);
-  e.put(wP, w as Float32Array, 0, O * rows);
+  e.put(wP, w as Float32Array, 0, O * kg);
   if (bias !== null) e.put(bP, bias as Float32Array, 0, O);
   const biasP = bias === null ? 0 : bP;
   if (winograd) {
     e.exports.winogradFilters(wP, O, g.channels, 0, uP);
     e.setJob(OPS.WINOGRAD, [g.batch, g.channels, g.height, g.width, g.padTop, g.padLeft, uP, biasP, O, g.outH, g.outW, xP, oP, sP, scratch]);
   } else {
-    e.setJob(OPS.CONV_FORWARD, [...geometryArgs(g), xP, wP, biasP, oP, sP, scratch]);
+    e.setJob(OPS.CONV_FORWARD, [...geometryArgs(g, s), xP, wP, biasP, oP, sP, scratch]);
   }
   execute(e, g.batch, flops);
   e.get(oP, g.batch * output, out as Float32Array, 0);
@@ -102,29 +187,51 @@ export function wasmConv2dBackward(
     jsConv2dBackward(grad, x, g, w, gx, gw, gb);
     return;
   }
-  const { rows, len, image, output, flops } = sizes(g);
+  const s = sizesOf(g);
+  const [grad32, x32, w32] = [grad as Float32Array, x as Float32Array, w as Float32Array];
+  const [gx32, gw32, gb32] = [gx as Float32Array | null, gw as Float32Array | null, gb as Float32Array | null];
+  if (isDepthwise(g, s)) {
+    depthwiseBackward(grad32, x32, g, s, w32, gx32, gw32, gb32);
+    return;
+  }
+  // The input gradient and the weight and bias gradients each take their own strategy.
+  if (gx32 !== null) {
+    const how = strategy(g, s, winogradInputGrad(g, s));
+    if (how === 'folded') foldedBackward(grad32, x32, g, s, w32, gx32, null, null);
+    else imageBackward(grad32, x32, g, s, w32, gx32, null, null, how === 'winograd');
+  }
+  if (gw32 === null && gb32 === null) return;
+  if (strategy(g, s, false) === 'folded') foldedBackward(grad32, x32, g, s, w32, null, gw32, gb32);
+  else imageBackward(grad32, x32, g, s, w32, null, gw32, gb32, false);
+}
+
+/** The gradients per image (the input's optionally as Winograd); see {@link wasmConv2dBackward}. */
+function imageBackward(
+  grad32: Float32Array, x32: Float32Array, g: ConvGeometry, s: Sizes, w32: Float32Array,
+  gx32: Float32Array | null, gw32: Float32Array | null, gb32: Float32Array | null, winograd: boolean,
+): void {
+  const { kg, len, image, output, flops } = s;
   const O = g.outChannels;
   const e = getEngine();
   const per = Math.ceil(g.batch / WEIGHT_GROUPS);
   const groups = Math.ceil(g.batch / per);
-  const partial = align(4 * rows * O);
+  const partial = align(4 * kg * O);
   const biasPartial = align(8 * O);
-  const winograd = gx !== null && winogradInputGrad(g);
   // One scratch region per thread, big enough for every job: columns plus a packed operand, or
   // the Winograd input gradient's.
   const scratch = align(4 * Math.max(
-    rows * len + Math.max(packed(len, O), packed(O, len)),
+    s.groups * kg * len + Math.max(packed(len, s.og), packed(s.og, len)),
     winograd ? e.exports.winogradScratchFloats(O, g.channels, g.height, g.width) : 0,
   ));
   const [gP, xP, wP, uP, gxP, gwP, gbP, pP, pbP, sP, bytes] = regions(
-    4 * g.batch * output, 4 * g.batch * image, 4 * O * rows, winograd ? 64 * O * g.channels : 0, 4 * g.batch * image, 4 * O * rows, 4 * O,
+    4 * g.batch * output, 4 * g.batch * image, 4 * O * kg, winograd ? 64 * O * g.channels : 0, 4 * g.batch * image, 4 * O * kg, 4 * O,
     partial * groups, biasPartial * groups, scratch * threadSlots(),
   );
   e.reserve(bytes);
-  e.put(gP, grad as Float32Array, 0, g.batch * output);
-  const geom = geometryArgs(g);
-  if (gx !== null) {
-    e.put(wP, w as Float32Array, 0, O * rows);
+  e.put(gP, grad32, 0, g.batch * output);
+  const geom = geometryArgs(g, s);
+  if (gx32 !== null) {
+    e.put(wP, w32, 0, O * kg);
     if (winograd) {
       e.exports.winogradFilters(wP, O, g.channels, 1, uP);
       e.setJob(OPS.WINOGRAD, [g.batch, O, g.outH, g.outW, 2 - g.padTop, 2 - g.padLeft, uP, 0, g.channels, g.height, g.width, gP, gxP, sP, scratch]);
@@ -132,13 +239,191 @@ export function wasmConv2dBackward(
       e.setJob(OPS.CONV_INPUT_GRAD, [...geom, gP, wP, gxP, sP, scratch]);
     }
     execute(e, g.batch, flops);
-    e.get(gxP, g.batch * image, gx as Float32Array, 0);
+    e.get(gxP, g.batch * image, gx32, 0);
+  }
+  if (gw32 === null && gb32 === null) return;
+  if (gw32 !== null) e.put(xP, x32, 0, g.batch * image);
+  e.setJob(OPS.CONV_WEIGHT_GRAD, [...geom, xP, gP, gw32 === null ? 0 : pP, partial, gb32 === null ? 0 : pbP, biasPartial, per, sP, scratch]);
+  execute(e, groups, gw32 === null ? 0 : flops);
+  e.exports.convReduce(pP, partial, groups, kg, O, gw32 === null ? 0 : gwP, pbP, biasPartial, gb32 === null ? 0 : gbP);
+  if (gw32 !== null) e.get(gwP, O * kg, gw32, 0);
+  if (gb32 !== null) e.get(gbP, O, gb32, 0);
+}
+
+// ---- The batch folded into one GEMM --------------------------------------------------------------
+
+/**
+ * `C[m×n] (+)= op(A)·op(B)` on operands already in memory (`ldc` = n), on the generic GEMM jobs. With
+ * enough 16-wide panels (a forward pass over a few 8×8 maps, any weight gradient) each chunk packs
+ * its own panels of op(B) and computes those columns for every row, so op(B) is read once in all;
+ * with few (the batch's columns of 1×1 maps), op(B) is packed first and C computed in a few blocks of
+ * rows, each of which reads the small packed op(B) again (many small row blocks would read it as
+ * many times: 64 blocks made 512→512 on 1×1 maps 1.5× slower). Chunks are fixed by the shape.
+ */
+function gemmJobs(
+  e: Engine, transA: boolean, transB: boolean, m: number, n: number, k: number, aP: number, bP: number, cP: number, pP: number, accumulate: boolean,
+): void {
+  const flops = 2 * m * n * k;
+  const panels = Math.ceil(n / TILE.nr);
+  const [tA, tB, acc] = [transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0];
+  if (panels >= COLUMN_PANELS) {
+    const per = perChunk(panels, CHUNKS);
+    const bytes = align(4 * per * TILE.nr * k);
+    e.setJob(OPS.COLS, [tA, tB, m, n, k, aP, bP, cP, acc, per, pP, bytes]);
+    execute(e, Math.ceil(panels / per), flops);
+    return;
+  }
+  const pPer = perChunk(panels, CHUNKS);
+  e.setJob(OPS.PACK, [tB, n, k, bP, pP, pPer]);
+  execute(e, Math.ceil(panels / pPer), flops);
+  const rPer = perChunk(m, ROW_BLOCKS, TILE.mr);
+  e.setJob(OPS.ROWS, [tA, m, n, k, aP, pP, cP, acc, rPer]);
+  execute(e, Math.ceil(m / rPer), flops);
+}
+/** Panels from which the folded GEMMs split by columns rather than rows. */
+const COLUMN_PANELS = 8;
+/** Row blocks of a folded GEMM with few panels. */
+const ROW_BLOCKS = 8;
+
+/** Floats of the packed operand {@link gemmJobs} needs per thread (`threads` of them by columns, one shared by rows). */
+function gemmScratch(n: number, k: number, threads: number): number {
+  const panels = Math.ceil(n / TILE.nr);
+  if (panels < COLUMN_PANELS) return packed(n, k);
+  return threads * align(4 * perChunk(panels, CHUNKS) * TILE.nr * k) / 4;
+}
+
+/** The forward pass with the batch folded: columns `[C·kH·kW, N·L]`, `Y = W·cols` per group into `[O, N·L]`, then unfolded. */
+function foldedForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null, out: Float32Array): void {
+  const e = getEngine();
+  const { kg, og, len, image, output, flops } = s;
+  const [N, O] = [g.batch, g.outChannels];
+  const NL = N * len;
+  const [xP, wP, cP, yP, oP, pP, bytes] = regions(4 * N * image, 4 * O * kg, 4 * s.groups * kg * NL, 4 * O * NL, 4 * N * output, 4 * gemmScratch(NL, kg, threadSlots()));
+  e.reserve(bytes);
+  e.put(xP, x, 0, N * image);
+  e.put(wP, w, 0, O * kg);
+  e.setJob(OPS.CONV_FOLD_IM2COL, [...geometryArgs(g, s), xP, cP]);
+  execute(e, N, flops);
+  if (bias !== null) for (let o = 0; o < O; o++) e.f32.fill(bias[o], (yP >> 2) + o * NL, (yP >> 2) + (o + 1) * NL);
+  for (let k = 0; k < s.groups; k++) {
+    gemmJobs(e, false, false, og, NL, kg, wP + 4 * k * og * kg, cP + 4 * k * kg * NL, yP + 4 * k * og * NL, pP, bias !== null);
+  }
+  e.exports.convFold(oP, yP, N, O, len, 1);
+  e.get(oP, N * output, out, 0);
+}
+
+/**
+ * The gradients with the batch folded: the output gradient folded to `[O, N·L]`; the input's is
+ * `Wᵀ·grad` per group into the batch's columns, then col2im per image; the weight's `grad·colsᵀ` per
+ * group, a GEMM whose depth is the whole batch; the bias's the reference's f64 sums.
+ */
+function foldedBackward(
+  grad: Float32Array, x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array,
+  gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
+): void {
+  if (gb !== null) jsConv2dBackward(grad, x, g, w, null, null, gb);
+  if (gx === null && gw === null) return;
+  const e = getEngine();
+  const { kg, og, len, image, output, flops } = s;
+  const [N, O] = [g.batch, g.outChannels];
+  const NL = N * len;
+  const [gP, fP, wP, cP, xP, gwP, pP, bytes] = regions(
+    4 * N * output, 4 * O * NL, 4 * O * kg, 4 * s.groups * kg * NL, 4 * N * image, 4 * O * kg, 4 * Math.max(gemmScratch(NL, og, threadSlots()), gemmScratch(kg, NL, threadSlots())),
+  );
+  e.reserve(bytes);
+  e.put(gP, grad, 0, N * output);
+  e.exports.convFold(gP, fP, N, O, len, 0);
+  const geom = geometryArgs(g, s);
+  if (gx !== null) {
+    e.put(wP, w, 0, O * kg);
+    for (let k = 0; k < s.groups; k++) {
+      gemmJobs(e, true, false, kg, NL, og, wP + 4 * k * og * kg, fP + 4 * k * og * NL, cP + 4 * k * kg * NL, pP, false);
+    }
+    e.setJob(OPS.CONV_FOLD_COL2IM, [...geom, cP, xP]);
+    execute(e, N, flops);
+    e.get(xP, N * image, gx, 0);
+  }
+  if (gw !== null) {
+    e.put(xP, x, 0, N * image);
+    e.setJob(OPS.CONV_FOLD_IM2COL, [...geom, xP, cP]);
+    execute(e, N, flops);
+    for (let k = 0; k < s.groups; k++) {
+      gemmJobs(e, false, true, og, kg, NL, fP + 4 * k * og * NL, cP + 4 * k * kg * NL, gwP + 4 * k * og * kg, pP, false);
+    }
+    e.get(gwP, O * kg, gw, 0);
+  }
+}
+
+// ---- Depthwise -------------------------------------------------------------------------------------
+
+/**
+ * The zero-bordered plane the depthwise kernels copy each input plane into: every tap of every
+ * output (`(outH − 1)·sH + (kH − 1)·dH + 1` rows) and the whole padded image lie inside it.
+ */
+function depthwisePlane(g: ConvGeometry, s: Sizes): [number, number] {
+  const Hp = Math.max((g.outH - 1) * g.strideH + (g.kH - 1) * s.dH + 1, g.padTop + g.height);
+  const Wp = Math.max((g.outW - 1) * g.strideW + (g.kW - 1) * s.dW + 1, g.padLeft + g.width);
+  return [Hp, Wp];
+}
+
+/**
+ * The zero-bordered output gradient plane of the stride-1 depthwise input gradient (a correlation
+ * with the rotated filter): `(kH − 1)·dH` rows and `(kW − 1)·dW` columns of zeros around it, and
+ * room for every tap that an input position reads.
+ */
+function depthwiseGradPlane(g: ConvGeometry, s: Sizes): [number, number] {
+  const [bh, bw] = [(g.kH - 1) * s.dH, (g.kW - 1) * s.dW];
+  return [Math.max(g.outH + 2 * bh, g.height + g.padTop + bh), Math.max(g.outW + 2 * bw, g.width + g.padLeft + bw)];
+}
+
+/** Bytes of a thread's depthwise scratch: a plane of `floats` with 8 floats of slack (vector reads past its end), then the weight gradient's sums. */
+function depthwiseScratch(g: ConvGeometry, floats: number): number {
+  const m = g.outChannels / g.channels;
+  return align(((4 * (floats + 8) + 15) & ~15) + 16 * m * g.kH * g.kW + 8 * m);
+}
+
+function depthwiseForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null, out: Float32Array): void {
+  const e = getEngine();
+  const [N, C, O] = [g.batch, g.channels, g.outChannels];
+  const [Hp, Wp] = depthwisePlane(g, s);
+  const scratch = depthwiseScratch(g, Hp * Wp);
+  const [xP, wP, bP, oP, sP, bytes] = regions(4 * N * s.image, 4 * O * s.kg, 4 * O, 4 * N * s.output, scratch * threadSlots());
+  e.reserve(bytes);
+  e.put(xP, x, 0, N * s.image);
+  e.put(wP, w, 0, O * s.kg);
+  if (bias !== null) e.put(bP, bias, 0, O);
+  const per = perChunk(N * C, CHUNKS);
+  e.setJob(OPS.DEPTHWISE_FORWARD, [...geometryArgs(g, s), xP, wP, bias === null ? 0 : bP, oP, sP, scratch, Hp, Wp, per]);
+  execute(e, Math.ceil((N * C) / per), s.flops);
+  e.get(oP, N * s.output, out, 0);
+}
+
+function depthwiseBackward(
+  grad: Float32Array, x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array,
+  gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
+): void {
+  const e = getEngine();
+  const [N, C, O] = [g.batch, g.channels, g.outChannels];
+  const [Hp, Wp] = depthwisePlane(g, s);
+  // The input gradient at stride 1 borders the output gradient's planes instead of the input's.
+  const [Hg, Wg] = g.strideH === 1 && g.strideW === 1 ? depthwiseGradPlane(g, s) : [Hp, Wp];
+  const scratch = depthwiseScratch(g, Math.max(Hp * Wp, Hg * Wg));
+  const [gP, xP, wP, gwP, gbP, sP, bytes] = regions(4 * N * s.output, 4 * N * s.image, 4 * O * s.kg, 4 * O * s.kg, 4 * O, scratch * threadSlots());
+  e.reserve(bytes);
+  e.put(gP, grad, 0, N * s.output);
+  const geom = geometryArgs(g, s);
+  if (gx !== null) {
+    e.put(wP, w, 0, O * s.kg);
+    const per = perChunk(N * C, CHUNKS);
+    e.setJob(OPS.DEPTHWISE_INPUT_GRAD, [...geom, gP, wP, xP, 0, sP, scratch, Hg, Wg, per]);
+    execute(e, Math.ceil((N * C) / per), s.flops);
+    e.get(xP, N * s.image, gx, 0);
   }
   if (gw === null && gb === null) return;
-  if (gw !== null) e.put(xP, x as Float32Array, 0, g.batch * image);
-  e.setJob(OPS.CONV_WEIGHT_GRAD, [...geom, xP, gP, gw === null ? 0 : pP, partial, gb === null ? 0 : pbP, biasPartial, per, sP, scratch]);
-  execute(e, groups, gw === null ? 0 : flops);
-  e.exports.convReduce(pP, partial, groups, rows, O, gw === null ? 0 : gwP, pbP, biasPartial, gb === null ? 0 : gbP);
-  if (gw !== null) e.get(gwP, O * rows, gw as Float32Array, 0);
-  if (gb !== null) e.get(gbP, O, gb as Float32Array, 0);
+  if (gw !== null) e.put(xP, x, 0, N * s.image);
+  const per = perChunk(C, CHUNKS);
+  e.setJob(OPS.DEPTHWISE_WEIGHT_GRAD, [...geom, xP, gP, gw === null ? 0 : gwP, gb === null ? 0 : gbP, sP, scratch, Hp, Wp, per]);
+  execute(e, Math.ceil(C / per), gw === null ? 0 : s.flops);
+  if (gw !== null) e.get(gwP, O * s.kg, gw, 0);
+  if (gb !== null) e.get(gbP, O, gb, 0);
 }

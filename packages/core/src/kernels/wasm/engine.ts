@@ -5,19 +5,20 @@
  * no big JS array. The memory only ever grows: a training loop reaches its peak in the first step and
  * stays flat after.
  */
-import { LAYOUT, MAX_PAGES, PLAIN, SHARED } from './bytes.js';
+import { LAYOUT, MAX_PAGES, PLAIN } from './bytes.js';
+import { ArgumentError } from '../../errors.js';
 
 /**
  * The functions the module exports (see packages/core/wasm/asc/kernels.ts for their arguments):
  * pointers are byte addresses, flags are 0/1; all but `winogradScratchFloats` return nothing.
  */
 export type WasmExports = Record<
-  'im2col' | 'col2im' | 'runChunk' | 'convReduce' | 'winogradFilters' | 'winogradScratchFloats',
+  'im2col' | 'col2im' | 'runChunk' | 'convReduce' | 'winogradFilters' | 'winogradScratchFloats' | 'convFold',
   (...args: number[]) => number
 >;
 
 const EXPORTS = [
-  'im2col', 'col2im', 'runChunk', 'convReduce', 'winogradFilters', 'winogradScratchFloats',
+  'im2col', 'col2im', 'runChunk', 'convReduce', 'winogradFilters', 'winogradScratchFloats', 'convFold',
 ] as const satisfies readonly (keyof WasmExports)[];
 
 /** Where the scratch regions for operands start; below it live the control words, the job and the tiles. */
@@ -35,11 +36,75 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** Reads the unsigned LEB128 at `bytes[at]`: its value and the index after it. */
+function leb(bytes: Uint8Array, at: number): [number, number] {
+  let value = 0;
+  for (let shift = 0; ; shift += 7) {
+    const b = bytes[at++];
+    value += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return [value, at];
+  }
+}
+
+/** `value` as unsigned LEB128 bytes. */
+function toLeb(value: number): number[] {
+  const out: number[] = [];
+  do {
+    const b = value % 128;
+    value = Math.floor(value / 128);
+    out.push(value > 0 ? b | 0x80 : b);
+  } while (value > 0);
+  return out;
+}
+
+/**
+ * The shared-memory variant of a module: the same bytes with its memory import's limits turned into
+ * `shared, maximum MAX_PAGES`. Deriving it here (tested byte-equal to the one the AssemblyScript build
+ * writes) ships one module's base64 instead of two, and keeps the threads-only variant out of
+ * browser bundles, which never build a pool.
+ */
+export function sharedVariant(plain: Uint8Array): Uint8Array<ArrayBuffer> {
+  const parts: ArrayLike<number>[] = [plain.subarray(0, 8)]; // magic and version
+  for (let at = 8; at < plain.length;) {
+    const id = plain[at];
+    const [size, start] = leb(plain, at + 1);
+    const end = start + size;
+    let body: ArrayLike<number> = plain.subarray(start, end);
+    if (id === 2) {
+      // The import section: entries of (module name, field name, kind, description).
+      const [count, first] = leb(plain, start);
+      const imports = toLeb(count);
+      let i = first;
+      for (let n = 0; n < count; n++) {
+        const [modLen, m] = leb(plain, i);
+        const [fieldLen, f] = leb(plain, m + modLen);
+        const kind = f + fieldLen;
+        // The kernels import one thing, their memory, with no maximum (flags 0, then initial pages).
+        /* c8 ignore next */
+        if (plain[kind] !== 2 || plain[kind + 1] !== 0) throw new Error('simplegrad wasm: the module imports something other than an unbounded memory');
+        const [initial, after] = leb(plain, kind + 2);
+        imports.push(...plain.subarray(i, kind + 1), 0x03, ...toLeb(initial), ...toLeb(MAX_PAGES)); // flags 3: shared, with a maximum
+        i = after;
+      }
+      body = imports;
+    }
+    parts.push([id, ...toLeb(body.length)], body);
+    at = end;
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** The compiled module, importing a shared memory when `shared` (compiled once, then reused). */
 export function wasmModule(shared: boolean): WebAssembly.Module {
   let mod = modules.get(shared);
   if (mod === undefined) {
-    mod = new WebAssembly.Module(decode(shared ? SHARED : PLAIN));
+    mod = new WebAssembly.Module(shared ? sharedVariant(decode(PLAIN)) : decode(PLAIN));
     modules.set(shared, mod);
   }
   return mod;
@@ -49,15 +114,20 @@ let simd: boolean | undefined;
 
 /**
  * Whether this runtime runs the WebAssembly SIMD kernels (fixed-width SIMD128 and bulk memory:
- * Node ≥ 16.4, every current browser). Checked once, by validating the real module.
+ * Node ≥ 16.4, every current browser). Checked once, by compiling the real module: validation alone
+ * passes on pages whose Content-Security-Policy forbids compiling WebAssembly (no
+ * `'wasm-unsafe-eval'`), where the js kernels then take over after a one-time warning.
  */
 export function wasmSimdSupported(): boolean {
   if (simd === undefined) {
-    try {
-      simd = typeof WebAssembly === 'object' && WebAssembly.validate(decode(PLAIN));
-    } catch {
-      /* c8 ignore next */
-      simd = false;
+    simd = false;
+    if (typeof WebAssembly === 'object' && WebAssembly.validate(decode(PLAIN))) {
+      try {
+        wasmModule(false);
+        simd = true;
+      } catch (e) {
+        console.warn(`@simplegrad/core: WebAssembly cannot be compiled here (${e instanceof Error ? e.message : String(e)}); using the js kernels`);
+      }
     }
   }
   return simd;
@@ -122,7 +192,13 @@ export class Engine {
     const need = HEAP + bytes;
     const have = this.memory.buffer.byteLength;
     if (need > have) {
-      this.memory.grow(Math.ceil((need - have) / PAGE));
+      try {
+        this.memory.grow(Math.ceil((need - have) / PAGE));
+      } catch (e) {
+        // Past MAX_PAGES (or what the host grants), say how much was asked for instead of a bare RangeError.
+        if (!(e instanceof RangeError)) throw e;
+        throw new ArgumentError('wasm', `a kernel needs ${need} bytes of WebAssembly memory but it holds at most ${MAX_PAGES * PAGE} (${have} in use now); use smaller batches or the 'js' backend`);
+      }
       this.f32 = new Float32Array(this.memory.buffer);
       this.job = new Int32Array(this.memory.buffer, LAYOUT.JOB, JOB_WORDS);
     }

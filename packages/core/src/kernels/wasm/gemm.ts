@@ -70,12 +70,12 @@ export function wasmGemm(
 export function wasmIm2col(
   x: FloatArray, xOff: number, channels: number, height: number, width: number,
   kH: number, kW: number, strideH: number, strideW: number, outH: number, outW: number,
-  cols: FloatArray, colsOff: number, padTop = 0, padLeft = 0,
+  cols: FloatArray, colsOff: number, padTop = 0, padLeft = 0, dilationH = 1, dilationW = 1,
 ): void {
   const rows = channels * kH * kW;
   const plane = outH * outW;
   if (!allF32(x, cols) || rows * plane === 0) {
-    jsIm2col(x, xOff, channels, height, width, kH, kW, strideH, strideW, outH, outW, cols, colsOff, padTop, padLeft);
+    jsIm2col(x, xOff, channels, height, width, kH, kW, strideH, strideW, outH, outW, cols, colsOff, padTop, padLeft, dilationH, dilationW);
     return;
   }
   const e = getEngine();
@@ -83,7 +83,7 @@ export function wasmIm2col(
   const [xP, cP, bytes] = regions(4 * size, 4 * rows * plane);
   e.reserve(bytes);
   e.put(xP, x as Float32Array, xOff, size);
-  e.exports.im2col(xP, channels, height, width, kH, kW, strideH, strideW, padTop, padLeft, outH, outW, cP);
+  e.exports.im2col(xP, channels, height, width, kH, kW, strideH, strideW, padTop, padLeft, outH, outW, cP, dilationH, dilationW);
   e.get(cP, rows * plane, cols as Float32Array, colsOff);
 }
 
@@ -91,12 +91,12 @@ export function wasmIm2col(
 export function wasmCol2im(
   cols: FloatArray, colsOff: number, channels: number, height: number, width: number,
   kH: number, kW: number, strideH: number, strideW: number, outH: number, outW: number,
-  x: FloatArray, xOff: number, padTop = 0, padLeft = 0,
+  x: FloatArray, xOff: number, padTop = 0, padLeft = 0, dilationH = 1, dilationW = 1,
 ): void {
   const rows = channels * kH * kW;
   const plane = outH * outW;
   if (!allF32(x, cols) || rows * plane === 0) {
-    jsCol2im(cols, colsOff, channels, height, width, kH, kW, strideH, strideW, outH, outW, x, xOff, padTop, padLeft);
+    jsCol2im(cols, colsOff, channels, height, width, kH, kW, strideH, strideW, outH, outW, x, xOff, padTop, padLeft, dilationH, dilationW);
     return;
   }
   const e = getEngine();
@@ -105,6 +105,6 @@ export function wasmCol2im(
   e.reserve(bytes);
   e.put(xP, x as Float32Array, xOff, size);
   e.put(cP, cols as Float32Array, colsOff, rows * plane);
-  e.exports.col2im(cP, channels, height, width, kH, kW, strideH, strideW, padTop, padLeft, outH, outW, xP);
+  e.exports.col2im(cP, channels, height, width, kH, kW, strideH, strideW, padTop, padLeft, outH, outW, xP, dilationH, dilationW);
   e.get(xP, size, x as Float32Array, xOff);
 }

@@ -2,8 +2,9 @@
  * The WebAssembly SIMD kernel backend: the same {@link Kernels} as the plain-TypeScript reference,
  * computed by a BLIS-style GEMM (B packed into 16-wide panels, A read in place, a 2×16 register
  * tile), SIMD im2col/col2im with fused zero padding, batched convolutions that keep every
- * intermediate inside the module (Winograd F(2×2, 3×3) for 3×3 stride-1 ones), 2×2 max pooling and
- * ReLU, on one or more threads (see runtime.ts and threads.ts).
+ * intermediate inside the module (strategy by shape: the batch folded into one GEMM on small maps,
+ * Winograd F(2×2, 3×3) for 3×3 stride-1 ones, direct depthwise loops; see conv.ts), 2×2 max pooling
+ * and ReLU, on one or more threads (see runtime.ts and threads.ts).
  *
  * Float64 operands (gradient checks) go to the reference kernels. Results are bit-identical for
  * every thread count (see packages/core/wasm/asc/kernels.ts).
@@ -13,6 +14,7 @@ import { wasmConv2dBackward, wasmConv2dForward } from './conv.js';
 import { wasmCol2im, wasmGemm, wasmIm2col } from './gemm.js';
 import { wasmMaxPool2dForward } from './pool.js';
 import { wasmReluBackward, wasmReluForward } from './elementwise.js';
+import { wasmBatchNormBackward, wasmBatchNormForward } from './batchnorm.js';
 
 export { wasmSimdSupported } from './engine.js';
 export { type WasmThreadOptions, setWasmThreads, wasmMemoryBytes, wasmThreads } from './runtime.js';
@@ -26,4 +28,5 @@ export const wasmKernels: Kernels = {
   name: 'wasm', gemm: wasmGemm, im2col: wasmIm2col, col2im: wasmCol2im,
   conv2dForward: wasmConv2dForward, conv2dBackward: wasmConv2dBackward, maxPool2dForward: wasmMaxPool2dForward,
   reluForward: wasmReluForward, reluBackward: wasmReluBackward,
+  batchNormForward: wasmBatchNormForward, batchNormBackward: wasmBatchNormBackward,
 };

@@ -4,7 +4,7 @@
  */
 import { ArgumentError } from '../../errors.js';
 import { Engine } from './engine.js';
-import { MAX_CHUNKS, type Pool, createPool, defaultThreads } from './threads.js';
+import { MAX_CHUNKS, MAX_WORKERS, type Pool, createPool, defaultThreads, threadsAvailable } from './threads.js';
 
 /** Threading options of the WebAssembly backend; see {@link setWasmThreads}. */
 export interface WasmThreadOptions {
@@ -27,11 +27,13 @@ let pool: Pool | null = null;
  * two where worker threads exist and the machine has two cores, else one) and returns the previous
  * count. Results do not depend on it: chunks of work are fixed by the problem, not by the threads,
  * and each is computed in the same order whichever thread runs it. Where threads are unavailable
- * (browsers' main thread) any count runs on one thread.
+ * (browsers' main thread) any count runs on one thread. A count above the pool's maximum (the
+ * caller plus 7 workers) is clamped to it, and {@link wasmThreads} then reports the clamped count.
  *
  * @example
  * sg.useBackend('wasm');
  * sg.setWasmThreads(2, { spinMs: 0.5 });
+ * sg.setWasmThreads(100); sg.wasmThreads();   // 8: what is really used
  */
 export function setWasmThreads(threads: number, options: WasmThreadOptions = {}): number {
   const prev = wasmThreads();
@@ -43,6 +45,7 @@ export function setWasmThreads(threads: number, options: WasmThreadOptions = {})
   if (spinMs !== undefined && !(spinMs >= 0)) throw new ArgumentError('setWasmThreads', `spinMs must be a non-negative number, got ${spinMs}`);
   config.minFlops = minFlops ?? config.minFlops;
   config.spinMs = spinMs ?? config.spinMs;
+  threads = Math.min(threads, 1 + MAX_WORKERS);
   if (threads !== prev || spinMs !== undefined) {
     pool?.close();
     pool = null;
@@ -52,10 +55,14 @@ export function setWasmThreads(threads: number, options: WasmThreadOptions = {})
   return prev;
 }
 
-/** The number of threads the WebAssembly kernels are set to use. */
+/**
+ * The number of threads the WebAssembly kernels use: the count set (or the default), except where
+ * worker threads are unavailable (a browser's main thread, a runtime without `node:worker_threads`
+ * or `SharedArrayBuffer`), where every count runs on the calling thread and this says 1.
+ */
 export function wasmThreads(): number {
   if (config.threads === 0) config.threads = defaultThreads();
-  return config.threads;
+  return config.threads > 1 && !threadsAvailable() ? 1 : config.threads;
 }
 
 /** Bytes of WebAssembly memory the backend holds (0 before first use); it only grows to a peak. */

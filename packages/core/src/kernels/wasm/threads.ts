@@ -70,8 +70,9 @@ export function defaultThreads(): number {
 // The worker's whole program. Runs as CommonJS (eval), so it reaches worker_threads with require.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, thread, spinMs } = workerData;
-const run = new WebAssembly.Instance(module, { env: { memory } }).exports.runChunk;
+// Not \`module\`: Bun and Deno run this as a module-scoped script where that name is taken.
+const { module: wasm, memory, thread, spinMs } = workerData;
+const run = new WebAssembly.Instance(wasm, { env: { memory } }).exports.runChunk;
 const ctrl = new Int32Array(memory.buffer, ${LAYOUT.CTRL}, ${CTRL_WORDS});
 let seen = 0;
 for (;;) {

@@ -1,0 +1,98 @@
+/**
+ * Batch normalisation in WebAssembly (packages/core/wasm/asc/batchnorm.ts), with the contracts of
+ * the reference loops in src/kernels/batchnorm.ts: the per-channel sums in f64 as there, the
+ * elementwise passes in f32 SIMD (so values agree to float32 rounding, not bit for bit). Chunks own
+ * whole channels, so results are the same for every thread count. Float64 data and small tensors go
+ * to the reference.
+ */
+import type { FloatArray } from '../../dtype.js';
+import { batchNormBackward as jsBackward, batchNormForward as jsForward } from '../batchnorm.js';
+import { OPS } from './bytes.js';
+import { type Engine, regions } from './engine.js';
+import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
+
+/** Below this many elements the copies in and out cost more than they save. */
+const MIN_ELEMENTS = 1 << 12;
+
+/** A view of `count` f64 values in memory at byte address `ptr` (8-aligned); stale once memory grows. */
+function f64At(e: Engine, ptr: number, count: number): Float64Array {
+  return new Float64Array(e.memory.buffer, ptr, count);
+}
+
+/** Puts an optional per-channel f32 vector; returns its address, or 0 for none. */
+function putOptional(e: Engine, ptr: number, v: FloatArray | null): number {
+  if (v === null) return 0;
+  e.put(ptr, v as Float32Array, 0, v.length);
+  return ptr;
+}
+
+/** Channels per chunk: enough chunks for every thread, each a few channels. */
+function channelsPerChunk(c: number): number {
+  return perChunk(c, 4 * threadSlots());
+}
+
+/** The forward pass in WebAssembly; same contract as the reference {@link jsForward}. */
+export function wasmBatchNormForward(
+  x: FloatArray, n: number, c: number, s: number, training: boolean, eps: number,
+  mean: Float64Array, variance: Float64Array, invstd: Float64Array,
+  weight: FloatArray | null, bias: FloatArray | null, out: FloatArray,
+): void {
+  if (!(x instanceof Float32Array) || !(out instanceof Float32Array) || x.length < MIN_ELEMENTS) {
+    jsForward(x, n, c, s, training, eps, mean, variance, invstd, weight, bias, out);
+    return;
+  }
+  const e = getEngine();
+  const size = x.length;
+  // stats: f64 [mean, invstd, variance] per channel; params: f64 eps.
+  const [xP, oP, statsP, wP, bP, paramsP, bytes] = regions(4 * size, 4 * size, 24 * c, 4 * c, 4 * c, 8);
+  e.reserve(bytes);
+  e.put(xP, x, 0, size);
+  const stats = f64At(e, statsP, 3 * c);
+  if (!training) {
+    stats.set(mean, 0);
+    stats.set(invstd, c);
+  }
+  f64At(e, paramsP, 1)[0] = eps;
+  const w = putOptional(e, wP, weight);
+  const b = putOptional(e, bP, bias);
+  const per = channelsPerChunk(c);
+  e.setJob(OPS.BATCH_NORM_FORWARD, [xP, oP, n, c, s, statsP, w, b, paramsP, training ? 1 : 0, per]);
+  execute(e, Math.ceil(c / per), 4 * size);
+  e.get(oP, size, out, 0);
+  if (training) {
+    // The memory may have grown (and its buffer changed) only in reserve, so this view is current.
+    const after = f64At(e, statsP, 3 * c);
+    mean.set(after.subarray(0, c));
+    invstd.set(after.subarray(c, 2 * c));
+    variance.set(after.subarray(2 * c, 3 * c));
+  }
+}
+
+/** The backward pass in WebAssembly; same contract as the reference {@link jsBackward}. */
+export function wasmBatchNormBackward(
+  grad: FloatArray, x: FloatArray, n: number, c: number, s: number,
+  mean: Float64Array, invstd: Float64Array, weight: FloatArray | null, training: boolean,
+  sumGrad: Float64Array, sumGradCentered: Float64Array, gx: FloatArray | null,
+): void {
+  if (!(grad instanceof Float32Array) || !(x instanceof Float32Array) || (gx !== null && !(gx instanceof Float32Array)) || x.length < MIN_ELEMENTS) {
+    jsBackward(grad, x, n, c, s, mean, invstd, weight, training, sumGrad, sumGradCentered, gx);
+    return;
+  }
+  const e = getEngine();
+  const size = x.length;
+  const [gP, xP, gxP, statsP, wP, sumsP, bytes] = regions(4 * size, 4 * size, 4 * size, 16 * c, 4 * c, 16 * c);
+  e.reserve(bytes);
+  e.put(gP, grad, 0, size);
+  e.put(xP, x, 0, size);
+  const stats = f64At(e, statsP, 2 * c);
+  stats.set(mean, 0);
+  stats.set(invstd, c);
+  const w = putOptional(e, wP, weight);
+  const per = channelsPerChunk(c);
+  e.setJob(OPS.BATCH_NORM_BACKWARD, [gP, xP, gx === null ? 0 : gxP, n, c, s, statsP, w, sumsP, training ? 1 : 0, per]);
+  execute(e, Math.ceil(c / per), 6 * size);
+  const sums = f64At(e, sumsP, 2 * c);
+  sumGrad.set(sums.subarray(0, c));
+  sumGradCentered.set(sums.subarray(c, 2 * c));
+  if (gx !== null) e.get(gxP, size, gx as Float32Array, 0);
+}

@@ -1,0 +1,209 @@
+// The WebAssembly convolution's strategies (per image, batch folded into one GEMM, Winograd, and the
+// direct depthwise kernels), each forced onto shapes it may not be picked for by default, against a
+// float64 evaluation of the definition with padding, stride, dilation and groups: values and all
+// three gradients within the float32 bound |error| ≤ 2·k·2⁻²⁴·Σ|terms| (k the depth of the sum), as
+// the reference kernels are. Then one against two threads, bit for bit, on the new paths.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as sg from '../src/index.js';
+import type { ConvGeometry } from '../src/kernels/conv.js';
+import { type ConvStrategy, forceConvStrategy } from '../src/kernels/wasm/conv.js';
+import { chunksByWorkers, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
+
+const EPS32 = 2 ** -24;
+
+/** Seeded float32 data in [-1, 1). */
+function rand(n: number, seed: number): Float32Array {
+  sg.manualSeed(seed);
+  return sg.uniform([n], { low: -1, high: 1 }).data as Float32Array;
+}
+
+/** Asserts |actual − exact| ≤ 2·k·ε·bound + 1e-30 elementwise (`bound` = Σ|terms| per element). */
+function assertRounding(actual: ArrayLike<number>, exact: ArrayLike<number>, bound: ArrayLike<number>, k: number, what: string): void {
+  assert.is(actual.length, exact.length, `${what}: length`);
+  for (let i = 0; i < exact.length; i++) {
+    const tol = 2 * Math.max(k, 1) * EPS32 * bound[i] + 1e-30;
+    if (!(Math.abs(actual[i] - exact[i]) <= tol)) {
+      assert.unreachable(`${what}: element ${i} is ${actual[i]}, exact ${exact[i]} (tolerance ${tol.toExponential(2)})`);
+    }
+  }
+}
+
+interface Case {
+  what: string; N: number; C: number; H: number; W: number; O: number; k: [number, number];
+  s?: [number, number]; pad?: [number, number, number, number]; d?: [number, number]; groups?: number;
+}
+
+/** The geometry of a case (padding [top, bottom, left, right]). */
+function geometry(c: Case): ConvGeometry {
+  const [pt, pb, pl, pr] = c.pad ?? [0, 0, 0, 0];
+  const [sH, sW] = c.s ?? [1, 1];
+  const [dH, dW] = c.d ?? [1, 1];
+  return {
+    batch: c.N, channels: c.C, height: c.H, width: c.W, outChannels: c.O, kH: c.k[0], kW: c.k[1], strideH: sH, strideW: sW,
+    padTop: pt, padLeft: pl, dilationH: dH, dilationW: dW, groups: c.groups ?? 1,
+    outH: Math.floor((c.H + pt + pb - dH * (c.k[0] - 1) - 1) / sH) + 1, outW: Math.floor((c.W + pl + pr - dW * (c.k[1] - 1) - 1) / sW) + 1,
+  };
+}
+
+const cases: Case[] = [
+  { what: '1×1 map (ResNet-18 layer 4)', N: 5, C: 6, H: 1, W: 1, O: 7, k: [3, 3], pad: [1, 1, 1, 1] },
+  { what: 'odd sizes, 3×2 kernel, uneven padding', N: 3, C: 5, H: 7, W: 9, O: 6, k: [3, 2], pad: [1, 0, 2, 1] },
+  { what: 'stride 2', N: 4, C: 3, H: 13, W: 11, O: 5, k: [3, 3], s: [2, 2], pad: [1, 1, 1, 1] },
+  { what: 'map over 8×8 (per image by default)', N: 2, C: 3, H: 12, W: 11, O: 5, k: [3, 3], pad: [1, 1, 1, 1] },
+  { what: '1×1 kernel, stride 2', N: 3, C: 7, H: 5, W: 6, O: 4, k: [1, 1], s: [2, 2] },
+  { what: '2 groups', N: 3, C: 4, H: 6, W: 7, O: 6, k: [3, 3], pad: [1, 1, 1, 1], groups: 2 },
+  { what: '3 groups, dilation 2, stride 2', N: 2, C: 6, H: 11, W: 10, O: 9, k: [3, 3], s: [2, 2], pad: [2, 2, 2, 2], d: [2, 2], groups: 3 },
+  { what: 'dilation 2×3', N: 2, C: 3, H: 10, W: 9, O: 4, k: [3, 3], pad: [2, 2, 3, 3], d: [2, 3] },
+  { what: 'depthwise', N: 3, C: 5, H: 9, W: 10, O: 5, k: [3, 3], pad: [1, 1, 1, 1], groups: 5 },
+  { what: 'depthwise ×2, stride 2', N: 2, C: 4, H: 9, W: 11, O: 8, k: [3, 3], s: [2, 2], pad: [1, 1, 1, 1], groups: 4 },
+  { what: 'depthwise ×2, dilation 2', N: 2, C: 3, H: 8, W: 9, O: 6, k: [3, 3], pad: [2, 2, 2, 2], d: [2, 2], groups: 3 },
+  { what: 'depthwise, 5×3 kernel, stride 3×1, uneven padding', N: 2, C: 4, H: 12, W: 13, O: 4, k: [5, 3], s: [3, 1], pad: [2, 0, 1, 2], groups: 4 },
+  { what: 'depthwise, stride 1×3', N: 2, C: 2, H: 7, W: 17, O: 2, k: [3, 3], s: [1, 3], pad: [1, 1, 1, 1], groups: 2 },
+  { what: 'depthwise ×2 on a 1×1 map', N: 3, C: 6, H: 1, W: 1, O: 12, k: [3, 3], pad: [1, 1, 1, 1], groups: 6 },
+];
+
+/** The exact forward pass and gradients of case `c` in float64, with Σ|terms| of each element for the bound. */
+function exact(c: Case, g: ConvGeometry, x: Float32Array, w: Float32Array, bias: Float32Array, grad: Float32Array) {
+  const G = g.groups ?? 1, cg = c.C / G, og = c.O / G, [kH, kW] = c.k, len = g.outH * g.outW;
+  const out = new Float64Array(c.N * c.O * len), outB = new Float64Array(out.length);
+  const gx = new Float64Array(x.length), gxB = new Float64Array(x.length);
+  const gw = new Float64Array(w.length), gwB = new Float64Array(w.length);
+  const gb = new Float64Array(c.O), gbB = new Float64Array(c.O);
+  for (let n = 0; n < c.N; n++) for (let o = 0; o < c.O; o++) for (let oy = 0; oy < g.outH; oy++) for (let ox = 0; ox < g.outW; ox++) {
+    const yi = ((n * c.O + o) * g.outH + oy) * g.outW + ox;
+    out[yi] += bias[o];
+    outB[yi] += Math.abs(bias[o]);
+    gb[o] += grad[yi];
+    gbB[o] += Math.abs(grad[yi]);
+    for (let cc = 0; cc < cg; cc++) for (let i = 0; i < kH; i++) for (let j = 0; j < kW; j++) {
+      const y = oy * g.strideH + i * (g.dilationH ?? 1) - g.padTop;
+      const xx = ox * g.strideW + j * (g.dilationW ?? 1) - g.padLeft;
+      if (y < 0 || y >= c.H || xx < 0 || xx >= c.W) continue;
+      const xi = ((n * c.C + Math.floor(o / og) * cg + cc) * c.H + y) * c.W + xx;
+      const wi = ((o * cg + cc) * kH + i) * kW + j;
+      out[yi] += w[wi] * x[xi]; outB[yi] += Math.abs(w[wi] * x[xi]);
+      gx[xi] += w[wi] * grad[yi]; gxB[xi] += Math.abs(w[wi] * grad[yi]);
+      gw[wi] += grad[yi] * x[xi]; gwB[wi] += Math.abs(grad[yi] * x[xi]);
+    }
+  }
+  return { out, outB, gx, gxB, gw, gwB, gb, gbB, depth: { out: cg * kH * kW + 1, gx: og * kH * kW, gw: c.N * len } };
+}
+
+const strategies: (ConvStrategy | null)[] = [null, 'image', 'folded'];
+
+for (const c of cases) {
+  const g = geometry(c);
+  const G = c.groups ?? 1;
+  const rows = (c.C / G) * c.k[0] * c.k[1];
+  const len = g.outH * g.outW;
+  const x = rand(c.N * c.C * c.H * c.W, 21), w = rand(c.O * rows, 22), bias = rand(c.O, 23), grad = rand(c.N * c.O * len, 24);
+  const e = exact(c, g, x, w, bias, grad);
+  for (const K of [sg.jsKernels, sg.wasmKernels]) {
+    for (const how of K === sg.wasmKernels ? strategies : [null]) {
+      test(`${K.name}${how === null ? '' : ` (${how})`} conv ${c.what}: x=[${c.N},${c.C},${c.H},${c.W}] w=[${c.O},${c.C / G},${c.k.join(',')}] groups=${G}: values and gradients within float32 rounding`, () => {
+        const prev = forceConvStrategy(how);
+        try {
+          const y = new Float32Array(e.out.length).fill(NaN);
+          K.conv2dForward(x, g, w, bias, y);
+          assertRounding(y, e.out, e.outB, e.depth.out, 'forward');
+          const y0 = new Float32Array(e.out.length).fill(NaN);
+          K.conv2dForward(x, g, w, null, y0);
+          assertRounding(y0, Array.from(e.out, (v, k) => v - bias[Math.floor(k / len) % c.O]), e.outB, e.depth.out + 1, 'forward without bias');
+          const [gx, gw, gb] = [new Float32Array(x.length).fill(NaN), new Float32Array(w.length).fill(NaN), new Float32Array(c.O).fill(NaN)];
+          K.conv2dBackward(grad, x, g, w, gx, gw, gb);
+          assertRounding(gx, e.gx, e.gxB, e.depth.gx, 'input gradient');
+          assertRounding(gw, e.gw, e.gwB, e.depth.gw, 'weight gradient');
+          assertRounding(gb, e.gb, e.gbB, e.depth.gw, 'bias gradient');
+          // Each gradient on its own (the others null) is the same.
+          const [gxOnly, gwOnly, gbOnly] = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(c.O)];
+          K.conv2dBackward(grad, x, g, w, gxOnly, null, null);
+          K.conv2dBackward(grad, x, g, w, null, gwOnly, null);
+          K.conv2dBackward(grad, x, g, w, null, null, gbOnly);
+          assert.equal([Array.from(gxOnly), Array.from(gwOnly), Array.from(gbOnly)], [Array.from(gx), Array.from(gw), Array.from(gb)]);
+          K.conv2dBackward(grad, x, g, w, null, null, null); // nothing asked: nothing to do
+        } finally {
+          forceConvStrategy(prev);
+        }
+      });
+    }
+  }
+}
+
+test('forcing Winograd computes its shapes as Winograd (as chosen by default on big maps) and other shapes per image, which the folded path equals on values and input gradients', () => {
+  const prev = forceConvStrategy(null);
+  try {
+    const run = (c: Case): Float32Array[] => {
+      const g = geometry(c);
+      const x = rand(c.N * c.C * c.H * c.W, 31), w = rand(c.O * c.C * 9, 32), grad = rand(c.N * c.O * g.outH * g.outW, 33);
+      const y = new Float32Array(grad.length), gx = new Float32Array(x.length);
+      sg.wasmKernels.conv2dForward(x, g, w, null, y);
+      sg.wasmKernels.conv2dBackward(grad, x, g, w, gx, null, null);
+      return [y, gx];
+    };
+    const big: Case = { what: '', N: 2, C: 8, H: 12, W: 13, O: 6, k: [3, 3], pad: [1, 1, 1, 1] };
+    const small: Case = { what: '', N: 2, C: 8, H: 5, W: 6, O: 6, k: [3, 3], s: [2, 2], pad: [1, 1, 1, 1] };
+    const [bigAuto, smallAuto] = [run(big), run(small)];
+    forceConvStrategy('winograd');
+    assert.equal(run(big), bigAuto);
+    const smallWinograd = run(small);
+    forceConvStrategy('image');
+    assert.equal(smallWinograd, run(small));
+    // Folded by default: the same GEMM chains as per image (depth and k blocks are the same), so the
+    // forward pass and the input gradient agree bit for bit; only the weight gradient's sum differs.
+    assert.equal(smallWinograd, smallAuto);
+  } finally {
+    forceConvStrategy(prev);
+  }
+});
+
+/** Every pass of the new paths on shapes with enough chunks to be shared between threads. */
+function workload(): Float32Array[] {
+  const out: Float32Array[] = [];
+  const shapes: [Case, ConvStrategy | null][] = [
+    [{ what: '', N: 9, C: 12, H: 3, W: 3, O: 40, k: [3, 3], pad: [1, 1, 1, 1] }, 'folded'],
+    [{ what: '', N: 6, C: 8, H: 9, W: 7, O: 12, k: [3, 3], s: [2, 1], pad: [2, 2, 2, 2], d: [2, 1], groups: 2 }, 'folded'],
+    [{ what: '', N: 6, C: 8, H: 9, W: 7, O: 12, k: [3, 3], s: [2, 1], pad: [2, 2, 2, 2], d: [2, 1], groups: 2 }, 'image'],
+    [{ what: '', N: 5, C: 24, H: 9, W: 9, O: 48, k: [3, 3], pad: [1, 1, 1, 1], groups: 24 }, null],
+    [{ what: '', N: 5, C: 24, H: 9, W: 9, O: 24, k: [3, 3], s: [2, 2], pad: [1, 1, 1, 1], groups: 24 }, null],
+  ];
+  for (const [c, how] of shapes) {
+    const g = geometry(c);
+    const rows = (c.C / (c.groups ?? 1)) * 9;
+    const x = rand(c.N * c.C * c.H * c.W, 41), w = rand(c.O * rows, 42), b = rand(c.O, 43);
+    const y = new Float32Array(c.N * c.O * g.outH * g.outW);
+    const [gx, gw, gb] = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(c.O)];
+    const prev = forceConvStrategy(how);
+    try {
+      sg.wasmKernels.conv2dForward(x, g, w, b, y);
+      sg.wasmKernels.conv2dBackward(y, x, g, w, gx, gw, gb);
+    } finally {
+      forceConvStrategy(prev);
+    }
+    out.push(y, gx, gw, gb);
+  }
+  return out;
+}
+
+const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+test('one and two threads give identical bits for the folded, grouped, dilated and depthwise convolutions (forward and all gradients)', () => {
+  const prev = sg.setWasmThreads(1);
+  try {
+    const one = workload().map(bits);
+    sg.setWasmThreads(2, { minFlops: 0 });
+    assert.ok(setWorkersOnly(true), 'a pool exists');
+    const before = chunksByWorkers();
+    const two = workload().map(bits);
+    assert.ok(chunksByWorkers() > before, 'the workers ran the chunks');
+    setWorkersOnly(false);
+    const mixed = workload().map(bits);
+    assert.equal(two, one);
+    assert.equal(mixed, one);
+  } finally {
+    setWorkersOnly(false);
+    sg.setWasmThreads(prev, { minFlops: 2e6 });
+  }
+});
+
+test.run();

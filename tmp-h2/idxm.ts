@@ -1,0 +1,11 @@
+import { gzipSync } from 'node:zlib';
+const which = process.argv[2];
+const mod = which === 'old' ? await import('./old-idx.js') : await import('../packages/datasets/src/idx.js');
+const n = 1000;
+const raw = new Uint8Array(16 + n * n * n);
+raw.set([0, 0, 8, 3, 0, 0, 3, 0xe8, 0, 0, 3, 0xe8, 0, 0, 3, 0xe8]);
+const gz = gzipSync(raw, { level: 9 });
+const base = process.memoryUsage();
+const t0 = performance.now();
+const a = await mod.readIdx(gz);
+console.log(which, `gz ${(gz.length / 1e6).toFixed(2)} MB`, a.shape.join('x'), `${Math.round(performance.now() - t0)} ms`, `arrayBuffers before ${Math.round(base.arrayBuffers / 1e6)} MB`);

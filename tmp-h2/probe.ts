@@ -1,0 +1,12 @@
+import * as sg from '@simplegrad/core';
+import { ModuleList, Linear } from '@simplegrad/nn';
+const tryIt = (name: string, f: () => unknown) => { try { f(); console.log(name, 'OK'); } catch (e) { console.log(name, (e as Error).name, (e as Error).message.slice(0, 160)); } };
+tryIt('int64', () => sg.tensor([1], { dtype: 'int64' as never }));
+tryIt('zeros huge', () => sg.zeros([1e6, 1e6]));
+tryIt('zeros 2^31', () => sg.zeros([2 ** 31]));
+tryIt('ctor -2', () => new sg.Tensor(new Float32Array(6), [-2, 3]));
+tryIt('ctor 2.5', () => new sg.Tensor(new Float32Array(5), [2.5, 2]));
+tryIt('ctor u8', () => new sg.Tensor(new Uint8Array(2) as never, [2]));
+tryIt('modulelist', () => new ModuleList(new Linear(1, 1) as never, new Linear(1, 1) as never));
+tryIt('backward opts', () => sg.tensor([1], { requiresGrad: true }).sum().backward({ retainGraph: true } as never));
+tryIt('wasm threads', () => { sg.useBackend('wasm'); console.log(sg.setWasmThreads(100), sg.wasmThreads()); });
