@@ -1,6 +1,6 @@
 // The browser build of the web demos (examples/web): the MNIST page, its module worker, the DOM-free
 // training session (which Node imports too, for the determinism check), the images page and its
-// worker, and an ESM seedrandom for check.html. Everything is inlined, seedrandom's CommonJS included; nothing may stay external,
+// worker, and ESM builds of seedrandom, fast-png and jpeg-js for check.html's import map. Everything is inlined, seedrandom's CommonJS included; nothing may stay external,
 // so a Node built-in reaching these entry points fails the build instead of failing in a browser.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
@@ -18,6 +18,8 @@ export default {
     'images-page': 'web/src/images-page.ts',
     'images-worker': 'web/src/images-worker.ts',
     seedrandom: 'web/src/seedrandom.ts',
+    'fast-png': 'web/src/fast-png.ts',
+    'jpeg-js': 'web/src/jpeg-js.ts',
   },
   plugins: [
     clean,

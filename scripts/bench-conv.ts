@@ -2,7 +2,7 @@
 // shapes of ResNet-18 and MobileNetV2 at batch 32 on 32×32 inputs (torchvision structure), on 1 and 2
 // threads. A measurement script, not a test: wall-clock numbers vary with the machine and its load.
 //
-// Usage: node --conditions=source --import tsx scripts/bench-conv.ts [--reps 3] [--only substring] [--json out.json]
+// Usage: node --conditions=source --import tsx scripts/bench-conv.ts [--reps 3] [--warmup 20] [--only substring] [--json out.json]
 //        [--strategy image|folded|winograd] (forces that strategy wherever it applies)
 //        --crossover [--threads 1]: each pass (forward, input gradient, weight+bias gradient) under each
 //        strategy, interleaved, best of --reps, on 3×3 and 1×1 convolutions over growing maps
@@ -66,6 +66,7 @@ const opt = (name: string): string | undefined => {
   return i < 0 ? undefined : argv[i + 1];
 };
 const reps = Number(opt('--reps') ?? 3);
+const WARMUP = Number(opt('--warmup') ?? 20);
 const only = opt('--only');
 const jsonPath = opt('--json');
 const forcedStrategy = opt('--strategy') as ConvStrategy | undefined;
@@ -81,7 +82,12 @@ function rand(n: number): Float32Array {
   return a;
 }
 
-/** Best of `reps` runs (after one warm-up) of forward + backward, in ms. */
+/**
+ * Best of `reps` runs of forward + backward, in ms, after `WARMUP` runs: V8 compiles WebAssembly
+ * lazily and optimises hot functions after a while, in each worker too, so the first few calls on
+ * two threads run partly unoptimised code (measured: a depthwise pass on two threads only beats one
+ * thread from about its 20th call).
+ */
 function time(sh: Shape): number {
   const groups = sh.groups ?? 1;
   const out = Math.floor((sh.H + 2 * sh.p - sh.k) / sh.s) + 1;
@@ -94,12 +100,12 @@ function time(sh: Shape): number {
   const y = new Float32Array(N * sh.O * out * out), gy = rand(y.length);
   const gx = new Float32Array(x.length), gw = new Float32Array(w.length), gb = new Float32Array(sh.O);
   let best = Infinity;
-  for (let r = 0; r <= reps; r++) {
+  for (let r = 0; r < WARMUP + reps; r++) {
     const t0 = performance.now();
     K.conv2dForward(x, g, w, b, y);
     K.conv2dBackward(gy, x, g, w, gx, gw, gb);
     const t = performance.now() - t0;
-    if (r > 0) best = Math.min(best, t);
+    if (r >= WARMUP) best = Math.min(best, t);
   }
   return best;
 }

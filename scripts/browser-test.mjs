@@ -5,18 +5,25 @@
  * (`npm run build`). It checks that
  *   - every package's own dist/index.mjs loads unbundled in the browser, and no `node:` import
  *     reaches a browser entry point;
- *   - a reduced run trains in the worker while a main-thread timer keeps ticking, progress events
- *     arrive, the test accuracy passes a floor, the digits get predictions and the charts are drawn;
+ *   - a reduced run fetches only the images it uses (HTTP ranges), trains in the worker while a
+ *     main-thread timer keeps ticking, progress events arrive, the test accuracy passes a floor, the
+ *     digits get predictions and the charts are drawn; a digit drawn on the pad is classified with
+ *     exactly the probabilities Node computes for the same pixels and weights;
  *   - the downloaded checkpoint and the weights' SHA-256 equal those of the same run in Node (the
  *     same bundled session.mjs, the same seed, data and WebAssembly kernels): bit-identical;
- *   - Stop ends a second, longer run early.
- * It saves a screenshot to browser-smoke.png and prints timings and samples/s for Chromium and
- * Node. The last line is `N passed, N failed`; the exit code is non-zero on any failure.
+ *   - the model saved to IndexedDB is loaded again after a reload (same test accuracy and digits);
+ *   - Stop ends a second, longer run early;
+ *   - the images demo learns generated pictures and keeps its model across reloads
+ *     (scripts/browser-images-test.mjs).
+ * It saves screenshots (browser-smoke.png, browser-images.png) and prints timings and samples/s for
+ * Chromium and Node. `--only=mnist` or `--only=images` runs one demo's checks. The last line is
+ * `N passed, N failed`; the exit code is non-zero on any failure.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WEB = join(ROOT, 'examples', 'web');
@@ -31,6 +38,10 @@ const ACCURACY_FLOOR = 0.5; // chance is 0.1; this run reaches about 0.7 (measur
  * after its third step, lands while it runs however slow or fast the machine is.
  */
 const LONG = { ...REDUCED, limit: 6400, epochs: 20, evalEvery: 0 };
+
+const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
+if (args.only !== undefined && args.only !== 'mnist' && args.only !== 'images') throw new Error(`--only must be mnist or images, got '${args.only}'`);
+const runMnist = args.only !== 'images', runImages = args.only !== 'mnist';
 
 const results = [];
 /** Records one named check: `fn` throws (or returns a rejected promise) to fail it. */
@@ -67,8 +78,8 @@ function newest(dir) {
 }
 
 const t0 = performance.now();
-const PACKAGES = ['core', 'nn', 'optim', 'datasets'];
-const bundles = [...PACKAGES.map((p) => join(ROOT, 'packages', p, 'dist', 'index.mjs')), ...['page', 'worker', 'session'].map((f) => join(WEB, 'dist', `${f}.mjs`))];
+const PACKAGES = ['core', 'nn', 'optim', 'datasets', 'train'];
+const bundles = [...PACKAGES.map((p) => join(ROOT, 'packages', p, 'dist', 'index.mjs')), ...['page', 'worker', 'session', 'images-page', 'images-worker'].map((f) => join(WEB, 'dist', `${f}.mjs`))];
 
 await check('the web bundle exists and is newer than what it is built from (else run `npm run build`)', () => {
   const missing = bundles.filter((b) => !existsSync(b));
@@ -104,7 +115,7 @@ const server = await startServer({ port: 0 });
 const profile = mkdtempSync(join(tmpdir(), 'simplegrad-chromium-'));
 const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, acceptDownloads: true, viewport: { width: 1060, height: 900 } });
 // A hung page must not hang CI: after WATCHDOG_MS everything is closed and the run fails.
-const WATCHDOG_MS = 240_000;
+const WATCHDOG_MS = 360_000;
 setTimeout(async () => {
   console.log(`FAIL the whole browser test finished within ${s(WATCHDOG_MS)}`);
   results.push(false);
@@ -128,10 +139,12 @@ async function waitState(states, timeout) {
 }
 
 try {
-  await check('every package\'s own dist/index.mjs loads in Chromium through an import map (seedrandom as ESM)', async () => {
+  let checkReport = {};
+  await check('every package\'s own dist/index.mjs loads in Chromium through an import map (seedrandom, fast-png, jpeg-js as ESM)', async () => {
     await page.goto(`${server.url}check.html`);
     await page.waitForSelector('#out[data-done="1"]', { timeout: 20_000 });
     const got = JSON.parse(await page.textContent('#out'));
+    checkReport = got;
     expect(got.error === undefined, `import failed: ${got.error}`);
     const sg = await import('@simplegrad/core');
     const nn = await import('@simplegrad/nn');
@@ -145,163 +158,226 @@ try {
     expect(JSON.stringify(got.linear) === JSON.stringify(w), `Linear(3, 2) after manualSeed(0): ${got.linear} in Chromium, ${w} in Node`);
   });
 
-  await check('a malformed query parameter stops the page with a message naming it (?limit=5OO)', async () => {
-    await page.goto(`${server.url}?limit=5OO`);
-    await page.waitForFunction(() => window.demo?.state === 'error', null, { timeout: 10_000, polling: 50 });
-    const status = await page.textContent('#status');
-    expect(status === "Error: ?limit must be an integer ≥ 1, got '5OO'", `status '${status}'`);
+  await check('@simplegrad/train saves to IndexedDB on the main thread and reads, lists and deletes it back', () => {
+    expect(JSON.stringify(checkReport.storage) === '{"back":[1,2,3],"keys":["check"],"deleted":true,"after":null}', `storage ${JSON.stringify(checkReport.storage)}`);
   });
 
-  let loadInfo;
-  await check('the demo fetches the four IDX files from its server and the worker parses them (60000 + 10000 images)', async () => {
-    await page.goto(`${server.url}${query(REDUCED)}`);
-    await waitState(['ready'], 60_000);
-    loadInfo = await page.evaluate(() => ({ fetch: demo.fetchSeconds, parse: demo.parseSeconds, simd: demo.simd, status: document.getElementById('status').textContent }));
-    expect(/60000 training and 10000 test images/.test(loadInfo.status), `status: ${loadInfo.status}`);
-    expect(loadInfo.simd, 'the worker reports no WebAssembly SIMD');
-  });
-
-  let run;
-  await check(`a reduced run (${query(REDUCED)}) trains to the end in the worker`, async () => {
-    await page.evaluate(() => {
-      // Each tick records the time and how many steps the worker had reported by then.
-      window.__ticks = [];
-      window.__timer = setInterval(() => window.__ticks.push([performance.now(), demo.losses.length]), 10);
+  if (runMnist) {
+    await check('a malformed query parameter stops the page with a message naming it (?limit=5OO)', async () => {
+      await page.goto(`${server.url}?limit=5OO`);
+      await page.waitForFunction(() => window.demo?.state === 'error', null, { timeout: 10_000, polling: 50 });
+      const status = await page.textContent('#status');
+      expect(status === "Error: ?limit must be an integer ≥ 1, got '5OO'", `status '${status}'`);
     });
-    const tStart = performance.now();
-    await page.click('#start');
-    await waitState(['done'], 120_000);
-    const wall = performance.now() - tStart;
-    run = await page.evaluate(() => {
-      clearInterval(window.__timer);
-      const t = window.__ticks;
-      let maxGap = 0;
-      for (let i = 1; i < t.length; i++) maxGap = Math.max(maxGap, t[i][0] - t[i - 1][0]);
-      const steps = new Set(t.map(([, n]) => n));
-      return { ...structuredClone(demo), maxGap, ticks: t.length, stepsSeenByTicks: steps.size, rate: document.getElementById('rate').textContent };
+
+    let loadInfo;
+    // The run reads 640 training images and its first 500 test images: their records, with the headers.
+    const wanted = 16 + 8 + (REDUCED.limit + REDUCED.testLimit) * (784 + 1) + 16 + 8;
+    await check(`a reduced run fetches only what it uses: ${REDUCED.limit} + ${REDUCED.testLimit} images by HTTP ranges, ${wanted} bytes of the four IDX files`, async () => {
+      await page.goto(`${server.url}${query(REDUCED)}`);
+      await waitState(['ready'], 60_000);
+      loadInfo = await page.evaluate(() => ({ fetch: demo.fetchSeconds, parse: demo.parseSeconds, simd: demo.simd, fetched: demo.fetchedBytes, full: demo.fullBytes, status: document.getElementById('status').textContent }));
+      expect(new RegExp(`${REDUCED.limit} training and ${REDUCED.testLimit} test images`).test(loadInfo.status), `status: ${loadInfo.status}`);
+      expect(loadInfo.fetched === wanted, `fetched ${loadInfo.fetched} bytes, expected ${wanted}`);
+      const full = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].reduce((n, f) => n + statSync(join(mnistDataDir(), f)).size, 0);
+      expect(loadInfo.full === full, `the page counts ${loadInfo.full} bytes in the whole files, they have ${full}`);
+      expect(loadInfo.simd, 'the worker reports no WebAssembly SIMD');
     });
-    run.wall = wall;
-    expect(run.done && !run.done.aborted, `done: ${JSON.stringify(run.done)}`);
-    expect(run.backend === 'wasm', `backend ${run.backend}`);
-  });
 
-  const steps = Math.ceil(REDUCED.limit / REDUCED.batch) * REDUCED.epochs;
-  // Not a wall-clock threshold (a loaded CI machine stretches any gap): the main thread's timer ran
-  // between the worker's step reports, which it cannot if training blocked it. The gap is printed.
-  await check('the main thread stayed responsive: its timer ran between the worker\'s step reports', () => {
-    expect(run !== undefined, 'no run');
-    expect(run.stepsSeenByTicks >= 3, `the timer saw only ${run.stepsSeenByTicks} distinct step counts in ${run.ticks} ticks`);
-  });
-
-  await check(`progress events arrived: ${steps} steps, ${steps / REDUCED.evalEvery} live accuracy points, ${REDUCED.epochs} epochs`, () => {
-    expect(run.losses.length === steps && run.done.steps === steps, `${run.losses.length} step events, done after ${run.done.steps} steps`);
-    expect(run.losses.every((l) => Number.isFinite(l) && l > 0), `losses ${run.losses}`);
-    expect(run.evals.length === steps / REDUCED.evalEvery, `${run.evals.length} live accuracy points`);
-    expect(run.epochs.length === REDUCED.epochs, `${run.epochs.length} epoch events`);
-  });
-
-  await check(`test accuracy rose above ${ACCURACY_FLOOR} (first ${REDUCED.testLimit} test images) and the loss fell`, () => {
-    expect(run.done.testAccuracy > ACCURACY_FLOOR, `test accuracy ${run.done.testAccuracy}`);
-    const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
-    expect(mean(run.losses.slice(-5)) < mean(run.losses.slice(0, 5)), `first losses ${run.losses.slice(0, 5)}, last ${run.losses.slice(-5)}`);
-  });
-
-  await check('the page shows samples/s, predictions for 12 test digits, and both curves', async () => {
-    expect(/^\d+ samples\/s · wasm$/.test(run.rate) && run.samplesPerSec > 0, `rate text '${run.rate}'`);
-    const captions = await page.$$eval('#digits figcaption', (els) => els.map((e) => [e.textContent, e.className]));
-    expect(captions.length === 12 && captions.every(([t, c]) => /^predicted \d$/.test(t) && (c === 'right' || c === 'wrong')), `captions ${JSON.stringify(captions)}`);
-    const right = run.done.predictions.filter((p, i) => p === run.digitLabels[i]).length;
-    expect(captions.filter(([, c]) => c === 'right').length === right, `${right} of 12 predictions are right, the captions say otherwise`);
-    // Count pixels of the moving-average loss line and of the live accuracy line.
-    const counts = await page.evaluate(() => {
-      const count = (id, [r, g, b]) => {
-        const c = document.getElementById(id);
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0;
-        for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 40 && d[i + 3] > 200) n++;
-        return n;
-      };
-      return { loss: count('loss', [0x1f, 0x5f, 0xa8]), acc: count('acc', [0xd9, 0x82, 0x2b]) };
+    let run;
+    await check(`a reduced run (${query(REDUCED)}) trains to the end in the worker`, async () => {
+      await page.evaluate(() => {
+        // Each tick records the time and how many steps the worker had reported by then.
+        window.__ticks = [];
+        window.__timer = setInterval(() => window.__ticks.push([performance.now(), demo.losses.length]), 10);
+      });
+      const tStart = performance.now();
+      await page.click('#start');
+      await waitState(['done'], 120_000);
+      const wall = performance.now() - tStart;
+      run = await page.evaluate(() => {
+        clearInterval(window.__timer);
+        const t = window.__ticks;
+        let maxGap = 0;
+        for (let i = 1; i < t.length; i++) maxGap = Math.max(maxGap, t[i][0] - t[i - 1][0]);
+        const steps = new Set(t.map(([, n]) => n));
+        return { ...structuredClone(demo), maxGap, ticks: t.length, stepsSeenByTicks: steps.size, rate: document.getElementById('rate').textContent };
+      });
+      run.wall = wall;
+      expect(run.done && !run.done.aborted, `done: ${JSON.stringify(run.done)}`);
+      expect(run.backend === 'wasm', `backend ${run.backend}`);
     });
-    expect(counts.loss > 100 && counts.acc > 50, `curve pixels: loss ${counts.loss}, accuracy ${counts.acc}`);
-  });
 
-  await page.screenshot({ path: join(ROOT, 'browser-smoke.png'), fullPage: true });
+    const steps = Math.ceil(REDUCED.limit / REDUCED.batch) * REDUCED.epochs;
+    // Not a wall-clock threshold (a loaded CI machine stretches any gap): the main thread's timer ran
+    // between the worker's step reports, which it cannot if training blocked it. The gap is printed.
+    await check('the main thread stayed responsive: its timer ran between the worker\'s step reports', () => {
+      expect(run !== undefined, 'no run');
+      expect(run.stepsSeenByTicks >= 3, `the timer saw only ${run.stepsSeenByTicks} distinct step counts in ${run.ticks} ticks`);
+    });
 
-  let download;
-  await check('Download checkpoint saves a safetensors file of the trained weights', async () => {
-    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), page.click('#download')]);
-    download = { name: dl.suggestedFilename(), bytes: readFileSync(await dl.path()) };
-    expect(download.name === `simplegrad-mnist-seed0-step${steps}.safetensors`, `file name ${download.name}`);
-  });
+    await check(`progress events arrived: ${steps} steps, ${steps / REDUCED.evalEvery} live accuracy points, ${REDUCED.epochs} epochs`, () => {
+      expect(run.losses.length === steps && run.done.steps === steps, `${run.losses.length} step events, done after ${run.done.steps} steps`);
+      expect(run.losses.every((l) => Number.isFinite(l) && l > 0), `losses ${run.losses}`);
+      expect(run.evals.length === steps / REDUCED.evalEvery, `${run.evals.length} live accuracy points`);
+      expect(run.epochs.length === REDUCED.epochs, `${run.epochs.length} epoch events`);
+    });
 
-  // The same run in Node: the very session.mjs the worker imports, the same files, seed and kernels.
-  const session = await import(join(WEB, 'dist', 'session.mjs'));
-  const dir = mnistDataDir();
-  const tLoad = performance.now();
-  const file = (name) => readFileSync(join(dir, name));
-  const data = await session.loadMnist({
-    trainImages: file('train-images-idx3-ubyte'), trainLabels: file('train-labels-idx1-ubyte'),
-    testImages: file('t10k-images-idx3-ubyte'), testLabels: file('t10k-labels-idx1-ubyte'),
-  });
-  const nodeLoad = performance.now() - tLoad;
-  session.selectBackend('wasm', 1); // one thread, as in the browser worker: a like-for-like samples/s
-  const nodeRun = new session.TrainingRun(data, session.parseRunOptions(new URLSearchParams(query(REDUCED))));
-  const nodeLosses = [];
-  let nodeDone;
-  const tNode = performance.now();
-  for await (const e of nodeRun.run()) {
-    if (e.type === 'step') nodeLosses.push(e.loss);
-    if (e.type === 'done') nodeDone = e;
-  }
-  const nodeWall = performance.now() - tNode;
+    await check(`test accuracy rose above ${ACCURACY_FLOOR} (first ${REDUCED.testLimit} test images) and the loss fell`, () => {
+      expect(run.done.testAccuracy > ACCURACY_FLOOR, `test accuracy ${run.done.testAccuracy}`);
+      const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
+      expect(mean(run.losses.slice(-5)) < mean(run.losses.slice(0, 5)), `first losses ${run.losses.slice(0, 5)}, last ${run.losses.slice(-5)}`);
+    });
 
-  await check(`determinism: the weights after ${steps} steps are bit-identical in Chromium and Node (SHA-256 and every loss)`, () => {
-    expect(run.done.digest !== null && run.done.digest === nodeDone.digest, `Chromium ${run.done.digest}\n     Node     ${nodeDone.digest}`);
-    const diff = run.losses.findIndex((l, i) => l !== nodeLosses[i]);
-    expect(diff === -1 && nodeLosses.length === run.losses.length, `step ${diff + 1}: loss ${run.losses[diff]} in Chromium, ${nodeLosses[diff]} in Node`);
-    expect(run.done.testAccuracy === nodeDone.testAccuracy, `accuracy ${run.done.testAccuracy} vs ${nodeDone.testAccuracy}`);
-  });
+    await check('the page shows samples/s, predictions for 12 test digits, and both curves', async () => {
+      expect(/^\d+ samples\/s · wasm$/.test(run.rate) && run.samplesPerSec > 0, `rate text '${run.rate}'`);
+      const captions = await page.$$eval('#digits figcaption', (els) => els.map((e) => [e.textContent, e.className]));
+      expect(captions.length === 12 && captions.every(([t, c]) => /^predicted \d$/.test(t) && (c === 'right' || c === 'wrong')), `captions ${JSON.stringify(captions)}`);
+      const right = run.done.predictions.filter((p, i) => p === run.digitLabels[i]).length;
+      expect(captions.filter(([, c]) => c === 'right').length === right, `${right} of 12 predictions are right, the captions say otherwise`);
+      // Count pixels of the moving-average loss line and of the live accuracy line.
+      const counts = await page.evaluate(() => {
+        const count = (id, [r, g, b]) => {
+          const c = document.getElementById(id);
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 40 && d[i + 3] > 200) n++;
+          return n;
+        };
+        return { loss: count('loss', [0x1f, 0x5f, 0xa8]), acc: count('acc', [0xd9, 0x82, 0x2b]) };
+      });
+      expect(counts.loss > 100 && counts.acc > 50, `curve pixels: loss ${counts.loss}, accuracy ${counts.acc}`);
+    });
 
-  await check('the downloaded checkpoint loads in Node (@simplegrad/nn loadSafetensors) and equals the Node run\'s weights', async () => {
-    expect(download !== undefined, 'no download');
-    const { loadSafetensors } = await import('@simplegrad/nn');
-    const loaded = loadSafetensors(new Uint8Array(download.bytes));
-    const mine = nodeRun.model.stateDict();
-    expect(JSON.stringify([...loaded.keys()].sort()) === JSON.stringify([...mine.keys()].sort()), `keys ${[...loaded.keys()]} vs ${[...mine.keys()]}`);
-    for (const [k, t] of mine) {
-      const a = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-      const u = loaded.get(k).data;
-      expect(a.equals(Buffer.from(u.buffer, u.byteOffset, u.byteLength)), `${k} differs`);
+    let drawn;
+    await check('a digit drawn on the pad gets class probabilities from the worker (a stroke like a 7)', async () => {
+      const box = await page.locator('#pad').boundingBox();
+      const px = (fx, fy) => [box.x + fx * box.width, box.y + fy * box.height];
+      await page.mouse.move(...px(0.25, 0.2));
+      await page.mouse.down();
+      for (const [fx, fy] of [[0.5, 0.2], [0.75, 0.2], [0.6, 0.5], [0.5, 0.8]]) await page.mouse.move(...px(fx, fy), { steps: 4 });
+      await page.mouse.up();
+      await page.waitForFunction(() => demo.drawing !== null && !demo.drawingPending, null, { timeout: 20_000, polling: 50 });
+      drawn = await page.evaluate(() => {
+        const c = document.getElementById('pad');
+        const { data, width, height } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+        return { probs: demo.drawing, data: Array.from(data), width, height, guess: document.getElementById('guess').textContent };
+      });
+      expect(drawn.probs.length === 10 && Math.abs(drawn.probs.reduce((a, b) => a + b, 0) - 1) < 1e-5, `probabilities ${drawn.probs}`);
+      expect(/^It is a \d \(\d+\.\d%\)$/.test(drawn.guess), `guess '${drawn.guess}'`);
+    });
+
+    await page.screenshot({ path: join(ROOT, 'browser-smoke.png'), fullPage: true });
+
+    let download;
+    await check('Download checkpoint saves a safetensors file of the trained weights', async () => {
+      const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), page.click('#download')]);
+      download = { name: dl.suggestedFilename(), bytes: readFileSync(await dl.path()) };
+      expect(download.name === `simplegrad-mnist-seed0-step${steps}.safetensors`, `file name ${download.name}`);
+    });
+
+    // The same run in Node: the very session.mjs the worker imports, the same files, seed and kernels.
+    const session = await import(join(WEB, 'dist', 'session.mjs'));
+    const dir = mnistDataDir();
+    const tLoad = performance.now();
+    const file = (name) => readFileSync(join(dir, name));
+    const data = await session.loadMnist({
+      trainImages: file('train-images-idx3-ubyte'), trainLabels: file('train-labels-idx1-ubyte'),
+      testImages: file('t10k-images-idx3-ubyte'), testLabels: file('t10k-labels-idx1-ubyte'),
+    });
+    const nodeLoad = performance.now() - tLoad;
+    session.selectBackend('wasm', 1); // one thread, as in the browser worker: a like-for-like samples/s
+    const nodeRun = new session.TrainingRun(data, session.parseRunOptions(new URLSearchParams(query(REDUCED))));
+    const nodeLosses = [];
+    let nodeDone;
+    const tNode = performance.now();
+    for await (const e of nodeRun.run()) {
+      if (e.type === 'step') nodeLosses.push(e.loss);
+      if (e.type === 'done') nodeDone = e;
     }
-  });
+    const nodeWall = performance.now() - tNode;
 
-  let stopped;
-  await check(`Stop ends a second run early (${query(LONG)}: ${LONG.limit / LONG.batch * LONG.epochs} steps unless stopped)`, async () => {
-    await page.goto(`${server.url}${query(LONG)}`);
-    await waitState(['ready'], 60_000);
-    await page.click('#start');
-    await page.waitForFunction(() => demo.losses.length >= 3, null, { timeout: 60_000, polling: 20 });
-    const tStop = performance.now();
-    await page.click('#stop');
-    await waitState(['done'], 30_000);
-    stopped = await page.evaluate(() => ({ done: demo.done, status: document.getElementById('status').textContent }));
-    stopped.latency = performance.now() - tStop;
-    expect(stopped.done.aborted, 'the run was not marked aborted');
-    expect(stopped.done.steps >= 3 && stopped.done.steps < LONG.limit / LONG.batch * LONG.epochs, `stopped after ${stopped.done.steps} steps`);
-    expect(stopped.status.startsWith(`Stopped after ${stopped.done.steps} steps`), `status '${stopped.status}'`);
-  });
+    await check(`determinism: the weights after ${steps} steps are bit-identical in Chromium and Node (SHA-256 and every loss)`, () => {
+      expect(run.done.digest !== null && run.done.digest === nodeDone.digest, `Chromium ${run.done.digest}\n     Node     ${nodeDone.digest}`);
+      const diff = run.losses.findIndex((l, i) => l !== nodeLosses[i]);
+      expect(diff === -1 && nodeLosses.length === run.losses.length, `step ${diff + 1}: loss ${run.losses[diff]} in Chromium, ${nodeLosses[diff]} in Node`);
+      expect(run.done.testAccuracy === nodeDone.testAccuracy, `accuracy ${run.done.testAccuracy} vs ${nodeDone.testAccuracy}`);
+    });
 
-  await check('no page, worker or console errors', () => expect(pageErrors.length === 0, pageErrors.join('\n     ')));
+    await check('the downloaded checkpoint loads in Node (@simplegrad/nn loadSafetensors) and equals the Node run\'s weights', async () => {
+      expect(download !== undefined, 'no download');
+      const { loadSafetensors } = await import('@simplegrad/nn');
+      const loaded = loadSafetensors(new Uint8Array(download.bytes));
+      const mine = nodeRun.model.stateDict();
+      expect(JSON.stringify([...loaded.keys()].sort()) === JSON.stringify([...mine.keys()].sort()), `keys ${[...loaded.keys()]} vs ${[...mine.keys()]}`);
+      for (const [k, t] of mine) {
+        const a = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+        const u = loaded.get(k).data;
+        expect(a.equals(Buffer.from(u.buffer, u.byteOffset, u.byteLength)), `${k} differs`);
+      }
+    });
 
-  const rate = (x) => `${Math.round(x)} samples/s`;
-  console.log(`\nreduced run ${query(REDUCED)}: ${steps} steps of ${REDUCED.batch}, WebAssembly SIMD, one thread`);
-  console.log(`  Chromium worker: fetch ${loadInfo?.fetch.toFixed(2)} s + parse ${loadInfo?.parse.toFixed(2)} s; run ${s(run.done.seconds * 1000)} (training ${run.done.trainSeconds.toFixed(2)} s) = ${rate(run.done.samplesPerSec)}; test accuracy ${run.done.testAccuracy}`);
-  console.log(`  Node ${process.versions.node}:    read+parse ${s(nodeLoad)}; run ${s(nodeWall)} (training ${nodeDone.trainSeconds.toFixed(2)} s) = ${rate(nodeDone.samplesPerSec)}; test accuracy ${nodeDone.testAccuracy}`);
-  console.log(`  weights SHA-256 ${run.done.digest} (${run.done.digest === nodeDone.digest ? 'equal' : 'DIFFERENT'})`);
-  console.log(`  main-thread timer: ${run.ticks} ticks, longest gap ${run.maxGap.toFixed(0)} ms`);
-  if (stopped) console.log(`  stop: ${stopped.done.steps} of ${LONG.limit / LONG.batch * LONG.epochs} steps, done ${stopped.latency.toFixed(0)} ms after the click`);
-  console.log(`  screenshot: browser-smoke.png; total ${s(performance.now() - t0)}`);
+    await check('the drawing\'s probabilities equal those Node computes from the same pixels and weights (session.classifyDrawing)', () => {
+      expect(drawn !== undefined, 'no drawing');
+      const node = session.classifyDrawing(nodeRun.model, { data: new Uint8ClampedArray(drawn.data), width: drawn.width, height: drawn.height });
+      expect(JSON.stringify(node.probs) === JSON.stringify(drawn.probs), `Chromium ${drawn.probs}\n     Node     ${node.probs}`);
+    });
+
+    await check('Save keeps the model in IndexedDB; after a reload it is loaded again with the same test accuracy and digit predictions; Delete removes it', async () => {
+      await page.click('#save');
+      await page.waitForFunction(() => demo.saved !== null, null, { timeout: 10_000, polling: 50 });
+      await page.reload();
+      await page.waitForFunction(() => demo.loadedAccuracy !== null || demo.state === 'error', null, { timeout: 60_000, polling: 50 });
+      const after = await page.evaluate(() => ({ accuracy: demo.loadedAccuracy, predictions: demo.predictions, state: demo.state, error: demo.error, status: document.getElementById('status').textContent }));
+      expect(after.state === 'done', `state ${after.state}: ${after.error}`);
+      expect(after.accuracy === run.done.testAccuracy, `test accuracy ${after.accuracy} after the reload, ${run.done.testAccuracy} before`);
+      expect(JSON.stringify(after.predictions) === JSON.stringify(run.done.predictions), `digits ${after.predictions} after the reload, ${run.done.predictions} before`);
+      expect(after.status.startsWith('Loaded the model saved in this browser'), `status '${after.status}'`);
+      await page.click('#forget');
+      await page.waitForFunction(() => demo.saved === null, null, { timeout: 10_000, polling: 50 });
+    });
+
+    let stopped;
+    await check(`Stop ends a second run early (${query(LONG)}: ${LONG.limit / LONG.batch * LONG.epochs} steps unless stopped)`, async () => {
+      await page.goto(`${server.url}${query(LONG)}`);
+      await waitState(['ready'], 60_000);
+      await page.click('#start');
+      await page.waitForFunction(() => demo.losses.length >= 3, null, { timeout: 60_000, polling: 20 });
+      const tStop = performance.now();
+      await page.click('#stop');
+      await waitState(['done'], 30_000);
+      stopped = await page.evaluate(() => ({ done: demo.done, status: document.getElementById('status').textContent }));
+      stopped.latency = performance.now() - tStop;
+      expect(stopped.done.aborted, 'the run was not marked aborted');
+      expect(stopped.done.steps >= 3 && stopped.done.steps < LONG.limit / LONG.batch * LONG.epochs, `stopped after ${stopped.done.steps} steps`);
+      expect(stopped.status.startsWith(`Stopped after ${stopped.done.steps} steps`), `status '${stopped.status}'`);
+    });
+
+    await check('no page, worker or console errors', () => expect(pageErrors.length === 0, pageErrors.join('\n     ')));
+
+    const rate = (x) => `${Math.round(x)} samples/s`;
+    console.log(`\nreduced run ${query(REDUCED)}: ${steps} steps of ${REDUCED.batch}, WebAssembly SIMD, one thread`);
+    console.log(`  Chromium worker: fetch ${loadInfo?.fetch.toFixed(2)} s + parse ${loadInfo?.parse.toFixed(2)} s; run ${s(run.done.seconds * 1000)} (training ${run.done.trainSeconds.toFixed(2)} s) = ${rate(run.done.samplesPerSec)}; test accuracy ${run.done.testAccuracy}`);
+    console.log(`  Node ${process.versions.node}:    read+parse ${s(nodeLoad)}; run ${s(nodeWall)} (training ${nodeDone.trainSeconds.toFixed(2)} s) = ${rate(nodeDone.samplesPerSec)}; test accuracy ${nodeDone.testAccuracy}`);
+    console.log(`  weights SHA-256 ${run.done.digest} (${run.done.digest === nodeDone.digest ? 'equal' : 'DIFFERENT'})`);
+    console.log(`  main-thread timer: ${run.ticks} ticks, longest gap ${run.maxGap.toFixed(0)} ms`);
+    if (stopped) console.log(`  stop: ${stopped.done.steps} of ${LONG.limit / LONG.batch * LONG.epochs} steps, done ${stopped.latency.toFixed(0)} ms after the click`);
+    console.log(`  screenshot: browser-smoke.png`);
+  }
+
+  if (runImages) {
+    const { imagesChecks } = await import('./browser-images-test.mjs');
+    const r = await imagesChecks({ context, server, check, expect, root: ROOT });
+    const t = r.train;
+    if (t?.done) {
+      console.log(`\nimages demo: ${t.counts.join(' + ')} generated PNGs, small CNN at 32 × 32 with augmentation, ${t.done.steps} steps of 16`);
+      console.log(`  Chromium worker: ${Math.round(t.done.samplesPerSec)} samples/s (training ${t.done.trainSeconds.toFixed(2)} s); training pictures ${t.epochs.at(-1).cleanAccuracy}, held out ${r.heldOut}`);
+      const mb = r.mobilenet?.done;
+      if (mb) console.log(`  MobileNetV2 ×0.35 at 32 × 32: ${Math.round(mb.samplesPerSec)} samples/s (${mb.steps} steps)`);
+      console.log('  screenshot: browser-images.png');
+    }
+  }
+  console.log(`total ${s(performance.now() - t0)}`);
 } finally {
   await context.close();
   await server.close();

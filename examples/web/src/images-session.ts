@@ -6,7 +6,7 @@
  */
 import { type Tensor, defaultGenerator, manualSeed, noGrad, softmax, stack } from '@simplegrad/core';
 import {
-  DataLoader, type Dataset, type PixelsLike, centerCrop, colorJitter, compose, fromPixels, normalize, randomHorizontalFlip,
+  type Batch, DataLoader, type Dataset, type PixelsLike, centerCrop, colorJitter, compose, fromPixels, normalize, randomHorizontalFlip,
   randomResizedCrop, resize, withTransform,
 } from '@simplegrad/datasets';
 import {
@@ -14,7 +14,7 @@ import {
   safetensorsMetadata, saveSafetensors,
 } from '@simplegrad/nn';
 import { Adam } from '@simplegrad/optim';
-import { fitEvents, predict } from '@simplegrad/train';
+import { evaluate, fitEvents, predict } from '@simplegrad/train';
 
 /** The two networks offered: MobileNetV2 at width 0.35, or a 3-block CNN (about 24 k parameters). */
 export type Arch = 'mobilenet' | 'cnn';
@@ -65,6 +65,29 @@ export function prepareImage(image: Tensor, size: number): Tensor {
 /** RGB `[3, H, W]` in [0, 1] from RGBA pixels (canvas, ImageData). */
 export const rgb = (pixels: PixelsLike): Tensor => fromPixels(pixels, { channels: 3 });
 
+/**
+ * "Precise BatchNorm": re-estimates every BatchNorm's running statistics from `batches` under the
+ * current weights (a cumulative average, momentum null, in train mode without a graph). After a
+ * few dozen fast Adam steps the running averages (momentum 0.1) still describe older weights, and
+ * a deep net's eval-mode predictions (MobileNetV2's) collapse to one class; this fixes that.
+ */
+export function recalibrateBatchNorm(model: Module, batches: Iterable<Batch>): void {
+  const norms = [...model.modules()].filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
+  if (norms.length === 0) return;
+  const momenta = norms.map((b) => b.momentum);
+  const wasTraining = model.training;
+  model.train();
+  // `momentum` is read-only for users; this is the one place that needs a cumulative average.
+  const writable = norms as unknown as { momentum: number | null; resetRunningStats(): void }[];
+  for (const b of writable) { b.resetRunningStats(); b.momentum = null; }
+  try {
+    noGrad(() => { for (const { x } of batches) model.forward(x); });
+  } finally {
+    writable.forEach((b, i) => { b.momentum = momenta[i]; });
+    if (!wasTraining) model.eval();
+  }
+}
+
 /** The training events the page draws. */
 export type TrainEvent =
   | { type: 'batch'; epoch: number; batch: number; batches: number; step: number; totalSteps: number; loss: number; accuracy: number; samplesPerSec: number }
@@ -104,8 +127,8 @@ export class ImageModel {
 
   /**
    * Trains on `images` (each `[3, size, size]`, from {@link prepareImage}) with class indices
-   * `labels`, yielding an event per batch and per epoch; after each epoch the un-augmented images
-   * are scored too. `signal` stops it after the current batch.
+   * `labels`, yielding an event per batch and per epoch; after each epoch the BatchNorm statistics
+   * are re-estimated and the un-augmented images scored. `signal` stops it after the current batch.
    */
   async *train(images: readonly Tensor[], labels: readonly number[], settings: TrainSettings, signal?: AbortSignal): AsyncGenerator<TrainEvent> {
     const { size } = this.spec;
@@ -117,14 +140,14 @@ export class ImageModel {
     ]);
     const train = settings.augment ? withTransform(clean, augment, { seed: settings.seed }) : clean;
     const loader = new DataLoader(train, { batchSize: settings.batchSize, shuffle: true, seed: settings.seed, transform: toInput });
-    const validation = new DataLoader(clean, { batchSize: 64, transform: toInput });
+    const cleanLoader = new DataLoader(clean, { batchSize: 64, transform: toInput });
     const optimizer = new Adam(this.model.parameters(), { lr: settings.lr });
     const totalSteps = loader.length * settings.epochs;
     let step = 0;
     let samples = 0;
     let trainMs = 0;
     let resumed = performance.now();
-    for await (const e of fitEvents(this.model, loader, { optimizer, epochs: settings.epochs, validation, signal })) {
+    for await (const e of fitEvents(this.model, loader, { optimizer, epochs: settings.epochs, signal })) {
       if (e.type === 'batchEnd') {
         trainMs += performance.now() - resumed;
         step++;
@@ -134,8 +157,11 @@ export class ImageModel {
           accuracy: e.logs.accuracy, samplesPerSec: samples / (trainMs / 1000),
         };
       } else if (e.type === 'epochEnd') {
-        yield { type: 'epoch', epoch: e.logs.epoch, step, loss: e.logs.loss, accuracy: e.logs.accuracy, cleanAccuracy: e.logs.valAccuracy };
+        recalibrateBatchNorm(this.model, cleanLoader);
+        const { accuracy } = await evaluate(this.model, cleanLoader);
+        yield { type: 'epoch', epoch: e.logs.epoch, step, loss: e.logs.loss, accuracy: e.logs.accuracy, cleanAccuracy: accuracy };
       } else if (e.type === 'trainEnd') {
+        if (e.history.stopped !== 'completed') recalibrateBatchNorm(this.model, cleanLoader); // stopped mid-epoch
         yield { type: 'done', aborted: e.history.stopped === 'aborted', steps: step, samples, trainSeconds: trainMs / 1000, samplesPerSec: trainMs > 0 ? samples / (trainMs / 1000) : 0 };
       }
       // Time from here until the next batch event is training; what the consumer does meanwhile is not.

@@ -5,10 +5,12 @@
  * `examples/src/mnist/train.ts` and adds what the page needs: live accuracy points, predictions for a few test digits, a digest of the weights,
  * a checkpoint, and a samples/s figure that counts only the time spent training.
  */
-import { type BackendName, manualSeed, setWasmThreads, useBackend, wasmSimdSupported } from '@simplegrad/core';
-import { type MnistDataset, mnist } from '@simplegrad/datasets';
-import { type Module, saveSafetensors, withEvalMode } from '@simplegrad/nn';
-import { evaluate, fitEvents } from '@simplegrad/train';
+import {
+  type BackendName, Tensor, adaptiveAvgPool2d, manualSeed, noGrad, setWasmThreads, softmax, useBackend, wasmSimdSupported,
+} from '@simplegrad/core';
+import { type MnistDataset, type PixelsLike, fromPixels, mnist } from '@simplegrad/datasets';
+import { type Module, loadSafetensors, saveSafetensors } from '@simplegrad/nn';
+import { evaluate, fitEvents, predict } from '@simplegrad/train';
 import { evalLoader, mnistSetup, normalizeMnist } from '../../src/mnist/train.js';
 import { mnistModel } from '../../src/mnist/model.js';
 import type { BackendChoice, RunOptions } from './options.js';
@@ -49,6 +51,61 @@ export function selectBackend(choice: BackendChoice, threads?: number): BackendN
   useBackend(name);
   if (name === 'wasm' && threads !== undefined) setWasmThreads(threads);
   return name;
+}
+
+/** Predicted classes of the first `count` test images. */
+export function predictDigits(model: Module, test: MnistDataset, count: number): number[] {
+  const n = Math.min(count, test.length);
+  if (n === 0) return [];
+  return Array.from(predict(model, normalizeMnist(test.images.narrow(0, 0, n))).argmax(1).data);
+}
+
+/** The model of the main job with weights from safetensors bytes (a saved or downloaded checkpoint). */
+export function loadModel(bytes: Uint8Array): Module {
+  const model = mnistModel();
+  model.loadStateDict(loadSafetensors(bytes));
+  return model;
+}
+
+/**
+ * A drawing (dark ink on a light canvas, any size) as an MNIST digit `[1, 28, 28]` in [0, 1], by
+ * MNIST's own recipe: inverted to light ink on black, cropped to the ink's bounding box, scaled so
+ * its longer side is 20 pixels (area averaging, so thin strokes survive), and placed in the 28 × 28
+ * frame with its centre of mass at the centre. Null when there is no ink.
+ */
+export function digitFromDrawing(pixels: PixelsLike): Tensor | null {
+  const gray = fromPixels(pixels, { channels: 1 }).data;
+  const { width: w, height: h } = pixels;
+  const ink = new Float32Array(w * h);
+  let top = h, bottom = -1, left = w, right = -1;
+  for (let i = 0; i < w * h; i++) {
+    ink[i] = 1 - gray[i];
+    if (ink[i] < 0.1) continue;
+    const y = Math.floor(i / w), x = i % w;
+    top = Math.min(top, y); bottom = Math.max(bottom, y); left = Math.min(left, x); right = Math.max(right, x);
+  }
+  if (bottom < 0) return null;
+  const bh = bottom - top + 1, bw = right - left + 1;
+  const box = new Float32Array(bh * bw);
+  for (let y = 0; y < bh; y++) box.set(ink.subarray((top + y) * w + left, (top + y) * w + left + bw), y * bw);
+  const k = 20 / Math.max(bh, bw);
+  const sh = Math.max(1, Math.round(bh * k)), sw = Math.max(1, Math.round(bw * k));
+  const small = adaptiveAvgPool2d(new Tensor(box, [1, 1, bh, bw]), [sh, sw]).data;
+  let mass = 0, cy = 0, cx = 0;
+  for (let y = 0; y < sh; y++) for (let x = 0; x < sw; x++) { const v = small[y * sw + x]; mass += v; cy += v * y; cx += v * x; }
+  // Offsets that move the centre of mass to (14, 14), kept inside the frame.
+  const oy = Math.min(28 - sh, Math.max(0, Math.round(14 - cy / mass))), ox = Math.min(28 - sw, Math.max(0, Math.round(14 - cx / mass)));
+  const out = new Float32Array(28 * 28);
+  for (let y = 0; y < sh; y++) for (let x = 0; x < sw; x++) out[(oy + y) * 28 + ox + x] = Math.min(1, small[y * sw + x]);
+  return new Tensor(out, [1, 28, 28]);
+}
+
+/** Class probabilities for a drawing, and the 28 × 28 digit the model saw (8-bit); null without ink. */
+export function classifyDrawing(model: Module, pixels: PixelsLike): { probs: number[]; digit: Uint8Array } | null {
+  const x = digitFromDrawing(pixels);
+  if (x === null) return null;
+  const probs = noGrad(() => softmax(predict(model, normalizeMnist(x.reshape([1, 1, 28, 28]))), 1));
+  return { probs: Array.from(probs.data), digit: Uint8Array.from(x.data, (v) => Math.round(v * 255)) };
 }
 
 /** After every batch. `samplesPerSec` and `etaSec` cover the whole run so far, training time only. */
@@ -141,10 +198,7 @@ export class TrainingRun {
 
   /** Predicted classes of the first `options.digits` test images. */
   predictions(): number[] {
-    const n = Math.min(this.options.digits, this.data.test.length);
-    if (n === 0) return [];
-    const x = this.data.test.images.narrow(0, 0, n);
-    return withEvalMode(this.model, () => Array.from(this.model.forward(normalizeMnist(x)).argmax(1).data));
+    return predictDigits(this.model, this.data.test, this.options.digits);
   }
 
   /** The weights as a safetensors file (PyTorch key names). */

@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import { throwsWith } from './throws.js';
+import { getEngine } from '../src/kernels/wasm/runtime.js';
 
 test('off by default: NaN flows silently; detectAnomaly restores the previous setting even when fn throws', () => {
   assert.is(sg.isAnomalyEnabled(), false);
@@ -128,6 +129,11 @@ test('the Tensor constructor and allocation refuse bad shapes, dtypes and sizes 
   throwsWith(() => sg.allocate(undefined as never, 2), sg.DTypeError, 'allocate: unknown dtype undefined (known: float32, float64, int32)');
   throwsWith(() => sg.allocate('float64', 1e12), sg.ArgumentError, 'allocate: cannot allocate 1000000000000 float64 elements (8000000000000 bytes): more than a typed array can hold or memory allows');
   throwsWith(() => sg.zeros([1e6, 1e6]), sg.ArgumentError, 'allocate: cannot allocate 1000000000000 float32 elements (4000000000000 bytes): more than a typed array can hold or memory allows');
+});
+
+test('asking the WebAssembly memory for more than it can hold is a typed error that says how much', () => {
+  const e = getEngine();
+  throwsWith(() => e.reserve(2 ** 40), sg.ArgumentError, /^wasm: a kernel needs \d+ bytes of WebAssembly memory but it holds at most \d+ \(\d+ in use now\); use smaller batches or the 'js' backend$/);
 });
 
 test('setWasmThreads clamps to the pool\'s maximum and wasmThreads reports what is really used', () => {

@@ -52,6 +52,7 @@ const cases: Case[] = [
   { what: 'stride 2', N: 4, C: 3, H: 13, W: 11, O: 5, k: [3, 3], s: [2, 2], pad: [1, 1, 1, 1] },
   { what: 'map over 8×8 (per image by default)', N: 2, C: 3, H: 12, W: 11, O: 5, k: [3, 3], pad: [1, 1, 1, 1] },
   { what: '1×1 kernel, stride 2', N: 3, C: 7, H: 5, W: 6, O: 4, k: [1, 1], s: [2, 2] },
+  { what: 'big filter on a 6×5 map (its weight gradient folded by default)', N: 2, C: 32, H: 6, W: 5, O: 64, k: [3, 3], pad: [1, 1, 1, 1] },
   { what: '2 groups', N: 3, C: 4, H: 6, W: 7, O: 6, k: [3, 3], pad: [1, 1, 1, 1], groups: 2 },
   { what: '3 groups, dilation 2, stride 2', N: 2, C: 6, H: 11, W: 10, O: 9, k: [3, 3], s: [2, 2], pad: [2, 2, 2, 2], d: [2, 2], groups: 3 },
   { what: 'dilation 2×3', N: 2, C: 3, H: 10, W: 9, O: 4, k: [3, 3], pad: [2, 2, 3, 3], d: [2, 3] },
@@ -161,7 +162,9 @@ test('forcing Winograd computes its shapes as Winograd (as chosen by default on 
 function workload(): Float32Array[] {
   const out: Float32Array[] = [];
   const shapes: [Case, ConvStrategy | null][] = [
+    // Folded GEMMs in row blocks (few panels), then split by panels (N·outH·outW = 192 columns).
     [{ what: '', N: 9, C: 12, H: 3, W: 3, O: 40, k: [3, 3], pad: [1, 1, 1, 1] }, 'folded'],
+    [{ what: '', N: 12, C: 16, H: 4, W: 4, O: 24, k: [3, 3], pad: [1, 1, 1, 1] }, null],
     [{ what: '', N: 6, C: 8, H: 9, W: 7, O: 12, k: [3, 3], s: [2, 1], pad: [2, 2, 2, 2], d: [2, 1], groups: 2 }, 'folded'],
     [{ what: '', N: 6, C: 8, H: 9, W: 7, O: 12, k: [3, 3], s: [2, 1], pad: [2, 2, 2, 2], d: [2, 1], groups: 2 }, 'image'],
     [{ what: '', N: 5, C: 24, H: 9, W: 9, O: 48, k: [3, 3], pad: [1, 1, 1, 1], groups: 24 }, null],

@@ -27,6 +27,7 @@ export interface FetchResponseLike {
   readonly ok: boolean;
   readonly status: number;
   readonly statusText: string;
+  /** The response body's bytes. */
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 

@@ -81,6 +81,26 @@ test('cifar10({ source }) in the browser entry: a base URL through fetch, or the
   assert.equal(fromBytes.images.data, ds.images.data);
 });
 
+test('cifar10 sources: URL objects in an array, bytes, bad entries, no fetch; cifar10FromBytes names files it is given no name for', async () => {
+  const fetch = async (url: string) => ({ ok: true, status: 200, statusText: 'OK', arrayBuffer: async () => { assert.is(url, 'https://example.org/t.bin'); return batch(2).slice().buffer; } });
+  const ds = await browser.cifar10({ split: 'test', source: [new URL('https://example.org/t.bin')], fetch });
+  assert.equal(ds.images.shape, [2, 3, 32, 32]);
+  const viaBase = await browser.cifar10({ split: 'test', source: new URL('https://example.org/'), fetch: async (url) => ({ ok: true, status: 200, statusText: 'OK', arrayBuffer: async () => { assert.is(url, 'https://example.org/test_batch.bin'); return batch(1).slice().buffer; } }) });
+  assert.is(viaBase.length, 1);
+  await rejectsWith(browser.cifar10({ split: 'test', source: [42 as never] }), ArgumentError, 'cifar10: each file must be a URL string, a URL, a Uint8Array or an ArrayBuffer');
+  const realFetch = globalThis.fetch;
+  try {
+    (globalThis as { fetch?: unknown }).fetch = undefined;
+    await rejectsWith(browser.cifar10({ split: 'test', source: ['x.bin'] }), ArgumentError, 'cifar10: no fetch function to download the files; pass options.fetch');
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  throwsWith(() => browser.cifar10FromBytes('test', [new Uint8Array(5)], []), DatasetError, 'cifar10: file 0 has 5 bytes');
+  const bad = batch(1);
+  bad[0] = 12;
+  throwsWith(() => browser.cifar10FromBytes('test', [bad], []), DatasetError, 'label 12 in record 0 of file 0');
+});
+
 /** A w×h RGB PNG filled with one colour. */
 function png(w: number, h: number, rgb: [number, number, number]): Uint8Array {
   const data = new Uint8Array(w * h * 3);

@@ -16,6 +16,7 @@ export const VERSION = '0.1.0';
 export {
   Module, type StateDict, type LoadStateDictOptions, type LoadStateDictResult, type BufferOptions, type NamedOptions,
   type ForwardHook, type ForwardPreHook, type HookHandle, type SummaryOptions,
+  type LoadPlan,
 } from './module.js';
 export { Parameter, type ParameterOptions } from './parameter.js';
 export { StateDictError, SafetensorsError, type ShapeMismatch } from './errors.js';

@@ -50,6 +50,14 @@ function checkInt32Values(key: string, value: Tensor): void {
   }
 }
 
+/** What {@link Module.planLoad} returns: the load's outcome, and the copy still to be done. */
+export interface LoadPlan {
+  /** The keys that did not match (as {@link Module.loadStateDict} returns them). */
+  result: LoadStateDictResult;
+  /** Copies the values into the module (cannot fail: everything was checked). */
+  commit: () => void;
+}
+
 /** Options of {@link Module.registerBuffer}. */
 export interface BufferOptions {
   /** Whether the buffer is part of the state dict (default true). */
@@ -592,7 +600,7 @@ export abstract class Module {
    * const { result, commit } = model.planLoad(sd);   // throws here if sd does not fit
    * commit();                                         // copies, cannot fail
    */
-  planLoad(stateDict: StateDict | Readonly<Record<string, Tensor>>, opts: LoadStateDictOptions = {}): { result: LoadStateDictResult; commit: () => void } {
+  planLoad(stateDict: StateDict | Readonly<Record<string, Tensor>>, opts: LoadStateDictOptions = {}): LoadPlan {
     const op = 'loadStateDict';
     checkKnownOptions(op, opts, LOAD_OPTIONS);
     const strict = opts.strict === undefined ? true : checkBoolean(op, 'strict', opts.strict);

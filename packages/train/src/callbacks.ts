@@ -4,7 +4,7 @@
  * {@link checkpoint}; the progress bar lives in `progress.ts`.
  */
 import { ArgumentError, Tensor, checkKnownOptions } from '@simplegrad/core';
-import { type Module, saveSafetensors } from '@simplegrad/nn';
+import { type Module, type Stateful, saveCheckpoint } from '@simplegrad/nn';
 import type { Optimizer } from '@simplegrad/optim';
 import type { BatchLogs, EpochLogs, History } from './fit.js';
 
@@ -133,23 +133,35 @@ export interface CheckpointOptions {
   monitor?: string;
   /** `'min'` or `'max'` for `monitor` (default as in {@link earlyStopping}). */
   mode?: 'min' | 'max';
-  /** The bytes to save, given the control (default: the model's safetensors from its state dict). */
+  /** Also saved by the default `serialize`: the LR scheduler(s), so a resumed run continues the schedule. */
+  scheduler?: Stateful | readonly Stateful[];
+  /** Also saved by the default `serialize`: the data loader's position and shuffle state. */
+  loader?: Stateful;
+  /**
+   * The bytes to save (default: `saveCheckpoint` from `@simplegrad/nn` of the model, the optimizer,
+   * `scheduler` and `loader`, with `{ epoch, logs }` as its extra: one file that resumes training
+   * exactly, see `loadCheckpoint`).
+   */
   serialize?: (control: FitControl, logs: EpochLogs) => Uint8Array;
 }
 
 /**
- * Saves a checkpoint at the end of epochs: every `everyEpochs`, or only when `monitor` improves.
- * What is saved is `serialize(control, logs)`: pass one built on `saveCheckpoint` (optimizer,
- * scheduler and loader included) to resume exactly; the default saves the model's weights.
+ * Saves a one-file checkpoint (`saveCheckpoint` from `@simplegrad/nn`: model, optimizer, and the
+ * `scheduler` and `loader` you pass) at the end of epochs: every `everyEpochs`, or only when
+ * `monitor` improves. `loadCheckpoint(bytes, { model, optimizer, scheduler, loader })` resumes it
+ * exactly and returns `{ epoch, logs }`.
  *
  * @example
- * checkpoint({ monitor: 'valAccuracy', save: (bytes) => writeFileSync('best.safetensors', bytes) });
+ * checkpoint({ monitor: 'valAccuracy', loader, save: (bytes) => writeFileSync('best.ckpt.safetensors', bytes) });
  */
 export function checkpoint(options: CheckpointOptions): Callbacks {
-  checkKnownOptions('checkpoint', options, ['save', 'everyEpochs', 'monitor', 'mode', 'serialize']);
+  checkKnownOptions('checkpoint', options, ['save', 'everyEpochs', 'monitor', 'mode', 'scheduler', 'loader', 'serialize']);
   if (typeof options.save !== 'function') throw new ArgumentError('checkpoint', 'save must be a function (bytes, logs) => void');
   if (options.serialize !== undefined && typeof options.serialize !== 'function') throw new ArgumentError('checkpoint', 'serialize must be a function (control, logs) => Uint8Array');
-  const serialize = options.serialize ?? ((control: FitControl) => saveSafetensors(control.model.stateDict()));
+  const { scheduler, loader } = options;
+  const serialize = options.serialize ?? ((control: FitControl, logs: EpochLogs) => saveCheckpoint({
+    model: control.model, optimizer: control.optimizer, scheduler, loader, extra: { epoch: logs.epoch, logs: { ...logs } },
+  }));
   const every = options.everyEpochs ?? 1;
   if (!Number.isInteger(every) || every < 1) throw new ArgumentError('checkpoint', `everyEpochs must be a positive integer, got ${every}`);
   const { monitor, save } = options;

@@ -15,7 +15,10 @@ import { type Callbacks, type FitControl, callbackList } from './callbacks.js';
 import { yieldToEventLoop } from './yield.js';
 
 /** A learning-rate scheduler: anything with `step()`, or a ReduceLROnPlateau (stepped with the monitored loss). */
-export type SchedulerLike = { step(): void } | ReduceLROnPlateau;
+export type SchedulerLike = {
+  /** Advances the schedule by one epoch (or batch, see `schedulerStep`). */
+  step(): void;
+} | ReduceLROnPlateau;
 
 /** Options of {@link fit} and {@link fitEvents}. */
 export interface FitOptions {

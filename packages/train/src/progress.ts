@@ -8,6 +8,7 @@ import type { EpochLogs } from './fit.js';
 
 /** Where progress is written: `process.stdout` by default, or anything with `write`. */
 export interface ProgressOutput {
+  /** Writes `text` as is (no newline added). */
   write(text: string): unknown;
   /** A live bar is drawn only on a TTY. */
   readonly isTTY?: boolean;

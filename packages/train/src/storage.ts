@@ -30,6 +30,7 @@ export interface IndexedDBOptions {
 
 /** One saved entry, as {@link listIndexedDB} reports it. */
 export interface StoredEntry {
+  /** The key it was saved under. */
   key: string;
   /** Size of the saved bytes. */
   size: number;

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '@simplegrad/core';
-import { Dropout, Linear, ReLU, Sequential, loadSafetensors } from '@simplegrad/nn';
+import { Dropout, Linear, ReLU, Sequential, loadCheckpoint } from '@simplegrad/nn';
 import { SGD, StepLR, ReduceLROnPlateau } from '@simplegrad/optim';
 import { DataLoader, TensorDataset } from '@simplegrad/datasets';
 import {
@@ -173,17 +173,25 @@ test('evaluate and predict run in eval mode without a graph and restore every mo
   throwsWith(() => predict(model, []), sg.ArgumentError, 'predict: the loader yielded no batches');
 });
 
-test('checkpoint saves the model every epoch, or only when the monitored value improves', async () => {
+test('checkpoint saves a resumable one-file checkpoint every epoch, or only when the monitored value improves', async () => {
   const { model, optimizer, train, val } = setup();
   const saved: [number, number][] = [];
+  const files: Uint8Array[] = [];
   await fit(model, train, {
     optimizer, epochs: 3, validation: val, yieldEveryMs: 0,
     callbacks: [
-      checkpoint({ save: (bytes, logs) => { saved.push([logs.epoch, loadSafetensors(bytes).size]); } }),
+      checkpoint({ loader: train, save: (bytes, logs) => { saved.push([logs.epoch, 0]); files.push(bytes); } }),
       checkpoint({ everyEpochs: 2, save: (_b, logs) => { saved.push([logs.epoch, -1]); } }),
     ],
   });
-  assert.equal(saved, [[1, 4], [2, 4], [2, -1], [3, 4]]);
+  assert.equal(saved, [[1, 0], [2, 0], [2, -1], [3, 0]]);
+  // The last file restores the trained weights and optimizer into a fresh setup, and returns { epoch, logs }.
+  const fresh = setup(9);
+  const extra = loadCheckpoint(files[2], { model: fresh.model, optimizer: fresh.optimizer, loader: fresh.train }) as { epoch: number; logs: EpochLogs };
+  assert.is(extra.epoch, 3);
+  assert.ok(typeof extra.logs.valAccuracy === 'number');
+  assert.equal(Array.from(fresh.model.stateDict().get('3.weight')!.data), Array.from(model.stateDict().get('3.weight')!.data));
+  assert.equal(fresh.optimizer.stateDict(), optimizer.stateDict());
   const best: number[] = [];
   const fake = [0.9, 0.8, 0.95];
   const monitored = checkpoint({ monitor: 'fake', mode: 'min', save: (_b, logs) => { best.push(logs.epoch); } });

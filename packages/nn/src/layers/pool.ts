@@ -109,6 +109,7 @@ export class AvgPool2d extends Pool2d {
     checkInput('AvgPool2d', x, [3, 4], '[N, C, H, W] or [C, H, W]');
     return avgPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, countIncludePad: this.countIncludePad });
   }
+  /** Adds `countIncludePad` to the pooling settings shown by `summary`. */
   override extraRepr(): string {
     return `${super.extraRepr()}, countIncludePad=${this.countIncludePad}`;
   }

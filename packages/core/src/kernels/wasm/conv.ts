@@ -91,25 +91,31 @@ function winogradShape(g: ConvGeometry, s: Sizes): boolean {
 }
 
 /**
- * Whether a pass folds the batch into one GEMM: when an image's map is at most one 16-wide panel of
- * outputs, too few columns for a GEMM per image to run well. Measured per pass (`scripts/bench-conv.ts
- * --crossover`, batch 32, one thread, ms per image / folded / Winograd, 3×3 padding 1 unless noted):
+ * Whether a pass folds the batch into one GEMM: when an image's map has at most `maxLen` outputs,
+ * too few columns for a GEMM per image to run well. Measured per pass (`scripts/bench-conv.ts
+ * --crossover` and the like, batch 32, one thread, ms per image / folded / Winograd, 3×3 padding 1
+ * unless noted):
  *
  * - 2×2 maps: folded wins every pass by 2–14× (128→128: forward 4.5 / 1.5 / 14.6, input gradient
  *   15.2 / 1.7 / 16.5, weight gradient 21.2 / 1.5; 256→256 1×1: weight gradient 9.9 / 0.7);
  * - 4×4 (16 outputs, one full panel per image): forward and input gradient even between image and
  *   folded (64→64: 1.40 / 1.52 / 2.29), weight gradient still folded (64→64: 2.6 / 1.6; 128→128:
  *   30.9 / 12.0; 256→256 1×1: 9.4 / 2.4), and Winograd's 2×2 tiles lose on such maps;
- * - 6×6 and up: Winograd wins the forward pass and input gradient (64→64 at 6×6: 7.7 / 7.8 / 2.4),
- *   and the weight gradient is even between image and folded, then per image from 16×16 (16→32: 2.6
- *   / 10.1), where the batch's columns stop fitting in cache.
+ * - 6×6 and 8×8: Winograd wins the forward pass and input gradient (64→64 at 6×6: 7.7 / 7.8 / 2.4).
+ *   A weight gradient per image is a GEMM only `outH·outW` deep per image, so folding still wins it
+ *   for big filters (64→64: 13.4 / 9.5 at 8×8 and 5.3 / 3.4 at 6×6; 144→144: 54.8 / 45.7; 256→256
+ *   1×1 at 6×6: 12.8 / 9.3) but not for small ones, where its fixed costs show (16→32: 0.77 / 0.83;
+ *   24→144 1×1: 0.55 / 0.93), hence {@link FOLD_WEIGHT_SIZE};
+ * - from 10×10 the weight gradient is even or worse folded (64→64 at 16×16: 53 / 59).
  *
  * The batch's columns take `C·kH·kW·N·outH·outW` floats, so the folded path is also capped at 16 M
  * floats (64 MB) of them.
  */
-function foldShape(g: ConvGeometry, s: Sizes): boolean {
-  return s.len <= TILE.nr && s.kg * s.groups * s.len * g.batch <= 16 * 1024 * 1024;
+function foldShape(g: ConvGeometry, s: Sizes, maxLen: number): boolean {
+  return s.len <= maxLen && s.kg * s.groups * s.len * g.batch <= 16 * 1024 * 1024;
 }
+/** Weight sizes per group (`C/G·kH·kW · O/G`) from which the weight gradient is folded on maps up to 8×8. */
+const FOLD_WEIGHT_SIZE = 16384;
 
 /**
  * Whether a 3×3, stride-1 convolution's forward pass runs as Winograd F(2×2, 3×3): 2.25× fewer
@@ -132,10 +138,10 @@ function winogradInputGrad(g: ConvGeometry, s: Sizes): boolean {
   return winogradShape(g, s) && g.outChannels >= 4 && g.channels >= 8 && g.padTop <= 2 && g.padLeft <= 2;
 }
 
-/** The strategy of a pass: forced (where it applies), else folded on small maps, Winograd where it wins, else per image. */
-function strategy(g: ConvGeometry, s: Sizes, winograd: boolean): ConvStrategy {
+/** The strategy of a pass: forced (where it applies), else folded on maps up to `maxLen` outputs, Winograd where it wins, else per image. */
+function strategy(g: ConvGeometry, s: Sizes, winograd: boolean, maxLen: number = TILE.nr): ConvStrategy {
   if (forced !== null) return forced === 'winograd' && !winograd ? 'image' : forced;
-  if (foldShape(g, s)) return 'folded';
+  if (foldShape(g, s, maxLen)) return 'folded';
   return winograd ? 'winograd' : 'image';
 }
 
@@ -201,7 +207,7 @@ export function wasmConv2dBackward(
     else imageBackward(grad32, x32, g, s, w32, gx32, null, null, how === 'winograd');
   }
   if (gw32 === null && gb32 === null) return;
-  if (strategy(g, s, false) === 'folded') foldedBackward(grad32, x32, g, s, w32, null, gw32, gb32);
+  if (strategy(g, s, false, s.kg * s.og >= FOLD_WEIGHT_SIZE ? 64 : TILE.nr) === 'folded') foldedBackward(grad32, x32, g, s, w32, null, gw32, gb32);
   else imageBackward(grad32, x32, g, s, w32, null, gw32, gb32, false);
 }
 
@@ -327,8 +333,10 @@ function foldedBackward(
   const { kg, og, len, image, output, flops } = s;
   const [N, O] = [g.batch, g.outChannels];
   const NL = N * len;
+  const threads = threadSlots();
   const [gP, fP, wP, cP, xP, gwP, pP, bytes] = regions(
-    4 * N * output, 4 * O * NL, 4 * O * kg, 4 * s.groups * kg * NL, 4 * N * image, 4 * O * kg, 4 * Math.max(gemmScratch(NL, og, threadSlots()), gemmScratch(kg, NL, threadSlots())),
+    4 * N * output, 4 * O * NL, 4 * O * kg, 4 * s.groups * kg * NL, 4 * N * image, 4 * O * kg,
+    4 * Math.max(gemmScratch(NL, og, threads), gemmScratch(kg, NL, threads)),
   );
   e.reserve(bytes);
   e.put(gP, grad, 0, N * output);
@@ -382,6 +390,16 @@ function depthwiseScratch(g: ConvGeometry, floats: number): number {
   return align(((4 * (floats + 8) + 15) & ~15) + 16 * m * g.kH * g.kW + 8 * m);
 }
 
+/**
+ * The work of a depthwise pass in flops, for the choice of threads: its multiply-adds plus about 1000
+ * per output plane for bordering the input and the loops' overheads (measured: 24 ns a plane on a
+ * [32, 960, 1, 1] input whose 9 multiply-adds a plane take 1 ns), so that many small planes share
+ * the threads as well.
+ */
+function depthwiseWork(g: ConvGeometry, s: Sizes): number {
+  return s.flops + 1000 * g.batch * g.outChannels;
+}
+
 function depthwiseForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null, out: Float32Array): void {
   const e = getEngine();
   const [N, C, O] = [g.batch, g.channels, g.outChannels];
@@ -394,7 +412,7 @@ function depthwiseForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32
   if (bias !== null) e.put(bP, bias, 0, O);
   const per = perChunk(N * C, CHUNKS);
   e.setJob(OPS.DEPTHWISE_FORWARD, [...geometryArgs(g, s), xP, wP, bias === null ? 0 : bP, oP, sP, scratch, Hp, Wp, per]);
-  execute(e, Math.ceil((N * C) / per), s.flops);
+  execute(e, Math.ceil((N * C) / per), depthwiseWork(g, s));
   e.get(oP, N * s.output, out, 0);
 }
 
@@ -416,14 +434,14 @@ function depthwiseBackward(
     e.put(wP, w, 0, O * s.kg);
     const per = perChunk(N * C, CHUNKS);
     e.setJob(OPS.DEPTHWISE_INPUT_GRAD, [...geom, gP, wP, xP, 0, sP, scratch, Hg, Wg, per]);
-    execute(e, Math.ceil((N * C) / per), s.flops);
+    execute(e, Math.ceil((N * C) / per), depthwiseWork(g, s));
     e.get(xP, N * s.image, gx, 0);
   }
   if (gw === null && gb === null) return;
   if (gw !== null) e.put(xP, x, 0, N * s.image);
   const per = perChunk(C, CHUNKS);
   e.setJob(OPS.DEPTHWISE_WEIGHT_GRAD, [...geom, xP, gP, gw === null ? 0 : gwP, gb === null ? 0 : gbP, sP, scratch, Hp, Wp, per]);
-  execute(e, Math.ceil(C / per), gw === null ? 0 : s.flops);
+  execute(e, Math.ceil(C / per), gw === null ? 0 : depthwiseWork(g, s));
   if (gw !== null) e.get(gwP, O * s.kg, gw, 0);
   if (gb !== null) e.get(gbP, O, gb, 0);
 }
