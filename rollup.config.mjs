@@ -15,18 +15,23 @@ const external = (id) => id.startsWith('node:') || deps.some((d) => id === d || 
 const entries = pkg.rollupEntries ?? { index: 'src/index.ts' };
 
 /**
- * seedrandom ships CommonJS only, which an import map cannot load. Core uses only its Alea PRNG
- * (`seedrandom.alea`), so `seedrandom` resolves to a module exporting just that, and node-resolve +
- * commonjs inline lib/alea.js (3 kB, MIT; its notice is in core's LICENSE) into both builds. Core
- * then has no runtime dependency at all.
+ * CommonJS-only dependencies that an import map cannot load are inlined, reduced to the part we use,
+ * so every ESM build loads in a browser with no bundler and no CJS loader:
+ * - seedrandom: core uses only its Alea PRNG (`seedrandom.alea`, lib/alea.js, 3 kB, MIT);
+ * - jpeg-js: datasets uses only its decoder (`jpeg.decode`, lib/decoder.js, BSD-3-Clause).
+ * Each bare name resolves to a module exporting just that part; node-resolve + commonjs inline it
+ * into both builds (the notices are in the packages' LICENSE files). Only packages that import a
+ * name inline it, and it stays out of their runtime dependencies.
  */
-const ALEA = '\0seedrandom-alea';
-const seedrandomAlea = {
-  name: 'seedrandom-alea',
-  resolveId: (id) => (id === 'seedrandom' ? ALEA : null),
-  load: (id) => (id === ALEA ? "import alea from 'seedrandom/lib/alea.js';\nexport default { alea };\n" : null),
+const INLINE_CJS = {
+  seedrandom: "import alea from 'seedrandom/lib/alea.js';\nexport default { alea };\n",
+  'jpeg-js': "import decode from 'jpeg-js/lib/decoder.js';\nexport default { decode };\n",
 };
-
+const inlineCjs = {
+  name: 'inline-cjs',
+  resolveId: (id) => (Object.hasOwn(INLINE_CJS, id) ? `\0inline:${id}` : null),
+  load: (id) => (id.startsWith('\0inline:') ? INLINE_CJS[id.slice('\0inline:'.length)] : null),
+};
 /**
  * The CommonJS build learns its own location from `__filename` (rollup's default shim for
  * `import.meta.url` calls `require('url')` dynamically, which bundlers flag). Used only to name the
@@ -86,10 +91,10 @@ export default {
   input: entries,
   external,
   plugins: [
-    seedrandomAlea,
-    // Only seedrandom may be inlined: any other bare import stays external or fails the build (below).
-    nodeResolve({ resolveOnly: ['seedrandom'], browser: true, preferBuiltins: false }),
-    commonjs({ include: /node_modules\/seedrandom\// }),
+    inlineCjs,
+    // Only those may be inlined: any other bare import stays external or fails the build (below).
+    nodeResolve({ resolveOnly: Object.keys(INLINE_CJS), browser: true, preferBuiltins: false }),
+    commonjs({ include: /node_modules\/(seedrandom|jpeg-js)\// }),
     esbuild({
       target: 'es2022', tsconfig: 'tsconfig.json', sourceMap: true,
       // The version a bundle reports in core's duplicate-instance warning.

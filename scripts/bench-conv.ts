@@ -2,7 +2,7 @@
 // shapes of ResNet-18 and MobileNetV2 at batch 32 on 32×32 inputs (torchvision structure), on 1 and 2
 // threads. A measurement script, not a test: wall-clock numbers vary with the machine and its load.
 //
-// Usage: node --conditions=source --import tsx scripts/bench-conv.ts [--reps 3] [--warmup 20] [--only substring] [--json out.json]
+// Usage: node --conditions=@simplegrad/source --import tsx scripts/bench-conv.ts [--reps 3] [--warmup 20] [--only substring] [--json out.json]
 //        [--strategy image|folded|winograd] (forces that strategy wherever it applies)
 //        --crossover [--threads 1]: each pass (forward, input gradient, weight+bias gradient) under each
 //        strategy, interleaved, best of --reps, on 3×3 and 1×1 convolutions over growing maps

@@ -21,7 +21,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const SOURCE_CONDITIONS = ['@simplegrad/source', 'source'];
+const SOURCE_CONDITIONS = ['@simplegrad/source'];
 const BACKUP = '.package.json.orig';
 const mode = process.argv[2];
 

@@ -29,8 +29,8 @@ async function run(source: string, name: string): Promise<string> {
   return lines.join('\n');
 }
 
-test('the README has the tour, model and data blocks', () => {
-  assert.is(blocks.length, 3);
+test('the README has the tour, model, data and training blocks', () => {
+  assert.is(blocks.length, 4);
 });
 
 test('README block 1 (core tour) runs and prints what its comments say', async () => {
@@ -49,6 +49,12 @@ test('README block 2 (model, optimizer, safetensors) runs', async () => {
 test('README block 3 (MNIST data loader) runs', async () => {
   const out = await run(blocks[2], 'data');
   assert.match(out, '[256,1,28,28] [256]');
+});
+
+test('README block 4 (fit with augmentation, validation and early stopping) runs', async () => {
+  const out = await run(blocks[3], 'fit');
+  assert.match(out, '2 completed');
+  assert.match(out, 'true');
 });
 
 test.run();

@@ -1,5 +1,5 @@
 /**
- * `node --conditions=source --import tsx examples/src/custom/main.ts`: prints the custom model's
+ * `node --conditions=@simplegrad/source --import tsx examples/src/custom/main.ts`: prints the custom model's
  * summary, trains it on the bars task and reports the loss falling and the accuracy on new images.
  */
 import { Generator } from '@simplegrad/core';

