@@ -55,6 +55,7 @@ export { type Kernels, jsKernels, kernels, setKernels } from './kernels/backend.
 export { type BackendName, useBackend } from './kernels/backend.js';
 export {
   wasmKernels, wasmSimdSupported, setWasmThreads, wasmThreads, wasmMemoryBytes, type WasmThreadOptions,
+  wasmThreadInfo, type WasmThreadInfo,
 } from './kernels/wasm/index.js';
 export {
   checkKnownOptions, checkPair, optionNames, fmtValue, checkNonNegative, checkFinite, checkUnitInterval, checkInteger,

@@ -17,7 +17,7 @@ import { wasmReluBackward, wasmReluForward } from './elementwise.js';
 import { wasmBatchNormBackward, wasmBatchNormForward } from './batchnorm.js';
 
 export { wasmSimdSupported } from './engine.js';
-export { type WasmThreadOptions, setWasmThreads, wasmMemoryBytes, wasmThreads } from './runtime.js';
+export { type WasmThreadInfo, type WasmThreadOptions, setWasmThreads, wasmMemoryBytes, wasmThreadInfo, wasmThreads } from './runtime.js';
 export { wasmCol2im, wasmConv2dBackward, wasmConv2dForward, wasmGemm, wasmIm2col, wasmMaxPool2dForward, wasmReluBackward, wasmReluForward };
 
 /**

@@ -3,8 +3,9 @@
  * threading options, and {@link execute}, which runs a job's chunks on one or more threads.
  */
 import { ArgumentError } from '../../errors.js';
-import { Engine } from './engine.js';
-import { MAX_CHUNKS, MAX_WORKERS, type Pool, createPool, defaultThreads, threadsAvailable } from './threads.js';
+import { checkBoolean, checkKnownOptions } from '../../check.js';
+import { Engine, wasmSimdSupported } from './engine.js';
+import { MAX_CHUNKS, MAX_WORKERS, type Pool, createPool, defaultThreads, threadSupport, threadsAvailable } from './threads.js';
 
 /** Threading options of the WebAssembly backend; see {@link setWasmThreads}. */
 export interface WasmThreadOptions {
@@ -16,9 +17,31 @@ export interface WasmThreadOptions {
   minFlops?: number;
   /** How long an idle worker spins before it sleeps, in ms (default 1). */
   spinMs?: number;
+  /**
+   * For tests and benchmarks (default false): once a worker has started, the calling thread runs no
+   * chunk of a pooled job and waits for the workers to run them all, so a check that the workers
+   * computed the same bits does not depend on who wins a race. Until a worker has started the
+   * caller still runs everything (browsers boot workers asynchronously: see {@link wasmThreadInfo}).
+   */
+  workersOnly?: boolean;
 }
 
-const config = { threads: 0, minFlops: 2e6, spinMs: 1 };
+/** What {@link wasmThreadInfo} reports. */
+export interface WasmThreadInfo {
+  /** The threads the kernels use now, as {@link wasmThreads} reports. */
+  threads: number;
+  /** The threads asked for with {@link setWasmThreads} (or the default). */
+  requested: number;
+  /** Pool workers that have started (they boot asynchronously in browsers; until then the caller does their share). */
+  started: number;
+  /** Chunks of jobs the workers (not the caller) have run since the pool started. */
+  chunksByWorkers: number;
+  /** Why fewer threads than requested are used, or null. */
+  reason: string | null;
+}
+
+const config = { threads: 0, minFlops: 2e6, spinMs: 1, workersOnly: false };
+const KNOWN_OPTIONS = ['minFlops', 'spinMs', 'workersOnly'] as const;
 let engine: Engine | null = null;
 let pool: Pool | null = null;
 
@@ -27,8 +50,10 @@ let pool: Pool | null = null;
  * two where worker threads exist and the machine has two cores, else one) and returns the previous
  * count. Results do not depend on it: chunks of work are fixed by the problem, not by the threads,
  * and each is computed in the same order whichever thread runs it. Where threads are unavailable
- * (browsers' main thread) any count runs on one thread. A count above the pool's maximum (the
- * caller plus 7 workers) is clamped to it, and {@link wasmThreads} then reports the clamped count.
+ * (a browser's main thread, a page that is not cross-origin isolated) any count runs on one thread;
+ * in a cross-origin-isolated page's Web Worker the pool is made of Web Workers. A count above the
+ * pool's maximum (the caller plus 7 workers) is clamped to it, and {@link wasmThreads} then reports
+ * the clamped count.
  *
  * @example
  * sg.useBackend('wasm');
@@ -40,13 +65,18 @@ export function setWasmThreads(threads: number, options: WasmThreadOptions = {})
   if (!Number.isInteger(threads) || threads < 1) {
     throw new ArgumentError('setWasmThreads', `threads must be a positive integer, got ${threads}`);
   }
-  const { minFlops, spinMs } = options;
+  checkKnownOptions('setWasmThreads', options, KNOWN_OPTIONS);
+  const { minFlops, spinMs, workersOnly } = options;
+  if (workersOnly !== undefined) checkBoolean('setWasmThreads', 'workersOnly', workersOnly);
   if (minFlops !== undefined && !(minFlops >= 0)) throw new ArgumentError('setWasmThreads', `minFlops must be a non-negative number, got ${minFlops}`);
   if (spinMs !== undefined && !(spinMs >= 0)) throw new ArgumentError('setWasmThreads', `spinMs must be a non-negative number, got ${spinMs}`);
   config.minFlops = minFlops ?? config.minFlops;
   config.spinMs = spinMs ?? config.spinMs;
+  config.workersOnly = workersOnly ?? config.workersOnly;
+  if (pool !== null) pool.workersOnly = config.workersOnly;
   threads = Math.min(threads, 1 + MAX_WORKERS);
-  if (threads !== prev || spinMs !== undefined) {
+  // A degraded pool (a worker failed to start) reports fewer threads than set: asking again retries.
+  if (threads !== prev || threads !== config.threads || spinMs !== undefined) {
     pool?.close();
     pool = null;
     engine = null; // the next call builds an engine (shared or not) to match
@@ -57,12 +87,34 @@ export function setWasmThreads(threads: number, options: WasmThreadOptions = {})
 
 /**
  * The number of threads the WebAssembly kernels use: the count set (or the default), except where
- * worker threads are unavailable (a browser's main thread, a runtime without `node:worker_threads`
- * or `SharedArrayBuffer`), where every count runs on the calling thread and this says 1.
+ * worker threads are unavailable (a browser's main thread or a page that is not cross-origin
+ * isolated, a runtime without `SharedArrayBuffer` or workers), where every count runs on the calling
+ * thread and this says 1, and except when a worker failed to start, where it counts the threads
+ * still working (and a warning said why). {@link wasmThreadInfo} tells the reason.
  */
 export function wasmThreads(): number {
   if (config.threads === 0) config.threads = defaultThreads();
-  return config.threads > 1 && !threadsAvailable() ? 1 : config.threads;
+  if (config.threads > 1 && !threadsAvailable()) return 1;
+  return pool === null ? config.threads : Math.min(config.threads, 1 + pool.live);
+}
+
+/**
+ * The state of the WebAssembly thread pool: threads used and requested, workers started, chunks
+ * the workers ran, and why fewer threads than requested are used. Builds the engine and its pool
+ * (where WebAssembly SIMD runs) if they do not exist yet, so in a browser the workers start booting (asynchronously: poll
+ * `started`, awaiting between calls, to know they are up).
+ *
+ * @example
+ * sg.setWasmThreads(2);
+ * const info = sg.wasmThreadInfo();
+ * if (info.threads < info.requested) console.log(`one thread: ${info.reason}`);
+ */
+export function wasmThreadInfo(): WasmThreadInfo {
+  if (wasmSimdSupported()) getEngine(); // else the js kernels run, on this thread
+
+  const threads = wasmThreads();
+  const reason = config.threads > 1 ? threadSupport() ?? pool?.failure ?? null : null;
+  return { threads, requested: config.threads, started: pool?.started ?? 0, chunksByWorkers: chunksByWorkers(), reason };
 }
 
 /** Bytes of WebAssembly memory the backend holds (0 before first use); it only grows to a peak. */
@@ -80,6 +132,7 @@ export function getEngine(): Engine {
     const shared = typeof SharedArrayBuffer === 'function';
     engine = new Engine(shared);
     pool = shared && threads > 1 ? createPool(engine, threads - 1, config.spinMs) : null;
+    if (pool !== null) pool.workersOnly = config.workersOnly;
   }
   return engine;
 }
@@ -94,12 +147,14 @@ export function chunksByWorkers(): number {
 
 /**
  * For tests: when `on`, the caller of a pooled job runs none of its chunks and waits for the
- * workers to run them all (see `Pool.workersOnly`). Returns whether a pool exists to obey it.
+ * workers to run them all (see `Pool.workersOnly`); where workers boot on their own (Node) it first
+ * waits until they have started. Returns whether a pool exists to obey it.
  */
 export function setWorkersOnly(on: boolean): boolean {
   getEngine();
   if (pool === null) return false;
   pool.workersOnly = on;
+  if (on) pool.awaitStart();
   return true;
 }
 
