@@ -4,19 +4,25 @@
 // into packages/core/src/kernels/wasm/bytes.ts: the package then ships no extra file, and tests run
 // from sources without a build. A test recompiles and compares, so the committed bytes cannot drift.
 //
+// The jobs' arguments are described once, in scripts/wasm-schema.mjs: this script generates the
+// AssemblyScript constant of every argument slot (prepended to kernels.ts) and the typed job writers
+// of the JS side, packages/core/src/kernels/wasm/jobs.ts, so the two sides cannot disagree on a slot.
+//
 // The register-tiled micro-kernels are generated here rather than written by hand: AssemblyScript has
 // no macros, and an MR×NR tile unrolled by hand is error-prone to edit.
 //
-// Usage: node scripts/build-wasm.mjs            (writes bytes.ts)
-//        node scripts/build-wasm.mjs --check    (exits 1 if bytes.ts is stale)
+// Usage: node scripts/build-wasm.mjs            (writes bytes.ts and jobs.ts)
+//        node scripts/build-wasm.mjs --check    (exits 1 if either is stale)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
+import { JOB_WORDS, LAYOUTS, camel, opCodes, resolveJobs } from './wasm-schema.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sourcePath = resolve(root, 'packages/core/wasm/asc/kernels.ts');
 export const bytesPath = resolve(root, 'packages/core/src/kernels/wasm/bytes.ts');
+export const jobsPath = resolve(root, 'packages/core/src/kernels/wasm/jobs.ts');
 
 /**
  * Rows of the register tile. 2×16 keeps its 8 accumulators, 4 B vectors, the A splat and one product
@@ -34,10 +40,8 @@ export const MAX_PAGES = 32768;
  * threads' control words, the job descriptor, one scratch tile per thread, and where operands start.
  */
 export const LAYOUT = { CTRL: 1024, JOB: 2048, TMP: 4096, TMP_BYTES: 1024, HEAP: 65536 };
-/** Job codes of `runChunk`: what one chunk of a job computes (see kernels.ts). */
-export const OPS = { PACK: 0, ROWS: 1, CONV_FORWARD: 2, CONV_INPUT_GRAD: 3, CONV_WEIGHT_GRAD: 4, MAX_POOL_2X2: 5, RELU: 6, WINOGRAD: 7, COLS: 8,
-  CONV_FOLD_IM2COL: 20, CONV_FOLD_COL2IM: 21, DEPTHWISE_FORWARD: 22, DEPTHWISE_INPUT_GRAD: 23, DEPTHWISE_WEIGHT_GRAD: 24,
-  BATCH_NORM_FORWARD: 30, BATCH_NORM_BACKWARD: 31 };
+/** Job codes of `runChunk`: what one chunk of a job computes (see kernels.ts), from scripts/wasm-schema.mjs. */
+export const OPS = opCodes();
 
 /** AssemblyScript source of the `rows`×NR micro-kernel: `C[rows×NR] (+)= A[rows×kc]·Bpanel[kc×NR]`. */
 function microKernel(rows) {
@@ -68,6 +72,25 @@ function microKernel(rows) {
   return lines.join('\n');
 }
 
+/**
+ * The constants prepended to kernels.ts: tile and layout sizes, the op codes (`OP_CONV_FORWARD`) and
+ * the slot of every job argument (`CONV_OUT_H`, `CONV_FORWARD_X`; `JOB_OP` is the op code's).
+ */
+export function preamble() {
+  // A layout's constants come once, whichever ops share them (resolveJobs gives them the same slots).
+  const slots = new Map([['JOB_OP', 0]]);
+  for (const { fields } of resolveJobs()) for (const f of fields) slots.set(f.constant, f.slot);
+  return [
+    `const MR: i32 = ${MR};`,
+    `const NR: i32 = ${NR};`,
+    `const JOB: usize = ${LAYOUT.JOB};`,
+    `const TMP: usize = ${LAYOUT.TMP};`,
+    `const TMP_BYTES: usize = ${LAYOUT.TMP_BYTES};`,
+    ...Object.entries(OPS).map(([name, code]) => `const OP_${name}: i32 = ${code};`),
+    ...[...slots].map(([name, slot]) => `const ${name}: i32 = ${slot};`),
+  ].join('\n');
+}
+
 /** The full AssemblyScript source: constants, generated micro-kernels, then kernels.ts. */
 export function source() {
   const kernels = [];
@@ -77,15 +100,7 @@ export function source() {
     dispatch.push(`${r === MR ? '' : 'else '}if (mr == ${r}) mk${r}(a, ars, acs, b, c, ldc, kc, keep);`);
   }
   const body = readFileSync(sourcePath, 'utf8').replace('MK_DISPATCH', dispatch.join('\n  '));
-  const constants = [
-    `const MR: i32 = ${MR};`,
-    `const NR: i32 = ${NR};`,
-    `const JOB: usize = ${LAYOUT.JOB};`,
-    `const TMP: usize = ${LAYOUT.TMP};`,
-    `const TMP_BYTES: usize = ${LAYOUT.TMP_BYTES};`,
-    ...Object.entries(OPS).map(([name, code]) => `const OP_${name}: i32 = ${code};`),
-  ];
-  return [constants.join('\n'), ...kernels, body].join('\n\n');
+  return [preamble(), ...kernels, body].join('\n\n');
 }
 
 /** Compiles one variant: `shared` imports a shared memory (threads), otherwise a plain one. */
@@ -117,6 +132,78 @@ function literal(obj) {
   return `{ ${Object.entries(obj).map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
 }
 
+/** `PACK` → `PackArgs`, the layout `CONV` → `ConvArgs`. */
+function argsType(name) {
+  const c = camel(name);
+  return `${c[0].toUpperCase()}${c.slice(1)}Args`;
+}
+
+/** The TypeScript fields of an argument list: a doc comment and `readonly name: number | boolean`. */
+function tsFields(fields) {
+  return fields.map(({ name, kind, doc }) => {
+    const what = kind === 'ptr' ? `${doc.replace(/\.$/, '')} (byte address).` : doc;
+    return `  /** ${what} */\n  readonly ${name}: ${kind === 'flag' ? 'boolean' : 'number'};`;
+  });
+}
+
+/** Renders jobs.ts: an argument type and a writer per op, from scripts/wasm-schema.mjs. */
+export function renderJobs() {
+  const jobs = resolveJobs();
+  const out = [
+    '// Generated by scripts/build-wasm.mjs from scripts/wasm-schema.mjs — do not edit: change the schema and run `npm run build:wasm`.',
+    '/**',
+    ' * Typed writers of the WebAssembly job descriptor: one per op of `runChunk` (packages/core/wasm/asc/',
+    ' * kernels.ts), each taking every argument by name and writing it into the slot the module reads it',
+    ' * from. The slots are generated from the same schema as the module\'s constants, so callers never',
+    ' * name a slot, and a missing or misspelt argument is a type error.',
+    ' */',
+    '',
+    '/** Where a job is written: an engine\'s descriptor words (word 0 the op code, then the arguments). */',
+    'export interface JobTarget {',
+    '  /** The descriptor, at least {@link JOB_WORDS} long. */',
+    '  readonly job: Int32Array;',
+    '}',
+    '',
+    '/** Words of the job descriptor: the op code and up to this many minus one arguments. */',
+    `export const JOB_WORDS = ${JOB_WORDS};`,
+  ];
+  for (const [layout, { doc, args }] of Object.entries(LAYOUTS)) {
+    out.push('', `/** ${doc} */`, `export interface ${argsType(layout)} {`, ...tsFields(args.map(([name, kind, d]) => ({ name, kind, doc: d }))), '}');
+  }
+  for (const { op, code, doc, layout, fields } of jobs) {
+    const own = layout === undefined ? fields : fields.slice(LAYOUTS[layout].args.length);
+    const ext = layout === undefined ? '' : ` extends ${argsType(layout)}`;
+    out.push('', `/** The arguments of a ${op} job (op ${code}). ${doc} */`, `export interface ${argsType(op)}${ext} {`, ...tsFields(own), '}');
+  }
+  const write = ({ name, kind, slot }) => `  j[${slot}] = ${kind === 'flag' ? `a.${name} ? 1 : 0` : `a.${name}`};`;
+  // A layout's slots are written by one helper its ops share (the same slots for each).
+  for (const [layout] of Object.entries(LAYOUTS)) {
+    const { fields } = jobs.find((j) => j.layout === layout);
+    out.push(
+      '',
+      `/** Writes the ${layout} arguments every job of that layout starts with. */`,
+      `function write${argsType(layout)}(j: Int32Array, a: ${argsType(layout)}): void {`,
+      ...fields.slice(0, LAYOUTS[layout].args.length).map(write),
+      '}',
+    );
+  }
+  for (const { op, code, doc, layout, fields } of jobs) {
+    const shared = layout === undefined ? 0 : LAYOUTS[layout].args.length;
+    out.push(
+      '',
+      `/** Writes a ${op} job (op ${code}) into \`e\`'s descriptor, each argument into its slot. ${doc} */`,
+      `export function ${camel(op)}Job(e: JobTarget, a: ${argsType(op)}): void {`,
+      '  const j = e.job;',
+      `  j[0] = ${code};`,
+      ...(layout === undefined ? [] : [`  write${argsType(layout)}(j, a);`]),
+      ...fields.slice(shared).map(write),
+      '}',
+    );
+  }
+  out.push('');
+  return out.join('\n');
+}
+
 /** Compiles both variants and renders bytes.ts. */
 export async function render() {
   const plain = await compile(false);
@@ -142,12 +229,15 @@ export async function render() {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const text = await render();
+  const files = [[bytesPath, await render()], [jobsPath, renderJobs()]];
   if (process.argv.includes('--check')) {
-    const same = readFileSync(bytesPath, 'utf8') === text;
-    console.log(same ? 'bytes.ts is up to date' : 'bytes.ts is stale: run npm run build:wasm');
-    process.exit(same ? 0 : 1);
+    const stale = files.filter(([path, text]) => readFileSync(path, 'utf8') !== text).map(([path]) => path.slice(path.lastIndexOf('/') + 1));
+    // The first message is what the test of the committed bytes expects; it covers jobs.ts as well.
+    console.log(stale.length === 0 ? 'bytes.ts is up to date' : `${stale.join(' and ')} ${stale.length > 1 ? 'are' : 'is'} stale: run npm run build:wasm`);
+    process.exit(stale.length === 0 ? 0 : 1);
   }
-  writeFileSync(bytesPath, text);
-  console.log(`wrote ${bytesPath}`);
+  for (const [path, text] of files) {
+    writeFileSync(path, text);
+    console.log(`wrote ${path}`);
+  }
 }

@@ -10,17 +10,22 @@
  */
 import type { FloatArray, TypedArray } from '../dtype.js';
 
-/** `out[i] = x[i]` for x > 0, `slope·x[i]` otherwise. */
+/**
+ * `out[i] = x[i]` for x > 0, `slope·x[i]` otherwise. The sign of x is random half the time, so the
+ * factor is looked up (`[slope, 1][x > 0]`) rather than branched on; `x·1` is exactly `x`.
+ */
 export function leakyReluForward(x: TypedArray, out: FloatArray, slope: number): void {
+  const factor = new Float64Array([slope, 1]);
   for (let i = 0; i < out.length; i++) {
     const v = x[i];
-    out[i] = v > 0 ? v : slope * v;
+    out[i] = v * factor[+(v > 0)];
   }
 }
 
-/** Leaky ReLU's gradient: 1 for x > 0, `slope` otherwise (so at 0 too, as PyTorch). */
+/** Leaky ReLU's gradient: 1 for x > 0, `slope` otherwise (so at 0 too, as PyTorch); no branch. */
 export function leakyReluBackward(g: FloatArray, x: TypedArray, gx: FloatArray, slope: number): void {
-  for (let i = 0; i < gx.length; i++) gx[i] = x[i] > 0 ? g[i] : g[i] * slope;
+  const factor = new Float64Array([slope, 1]);
+  for (let i = 0; i < gx.length; i++) gx[i] = g[i] * factor[+(x[i] > 0)];
 }
 
 /** Logistic sigmoid of one number, without overflow for large |v|. */
@@ -211,8 +216,38 @@ export function siluBackward(g: FloatArray, x: TypedArray, gx: FloatArray): void
   }
 }
 
-/** Hardtanh: `x` clamped into `[lo, hi]`; NaN stays NaN. */
+/** The bits of `v` rounded to float32, as an int32. */
+function float32Bits(v: number): number {
+  BITS_F32[0] = v;
+  return BITS_I32[0];
+}
+const BITS_F32 = new Float32Array(1);
+const BITS_I32 = new Int32Array(BITS_F32.buffer);
+
+/** An int32 view of a float32 array's elements (same memory). */
+const int32View = (a: Float32Array): Int32Array => new Int32Array(a.buffer, a.byteOffset, a.length);
+
+/**
+ * Hardtanh: `x` clamped into `[lo, hi]`; NaN stays NaN. Inputs past the ends are about as common as
+ * inputs inside (ReLU6 after BatchNorm: half are negative), so a branch on them is mispredicted
+ * often, which costs several times the rest of the loop. The float32 loop therefore selects between
+ * the bit patterns of `x`, `lo` and `hi` with masks made from the comparisons (no branch); it stores
+ * exactly what the plain loop stores (`lo`, `hi` rounded to float32, or `x` itself).
+ */
 export function hardtanhForward(x: TypedArray, out: FloatArray, lo: number, hi: number): void {
+  if (x instanceof Float32Array && out instanceof Float32Array) {
+    const xi = int32View(x);
+    const oi = int32View(out);
+    const lb = float32Bits(lo);
+    const hb = float32Bits(hi);
+    for (let i = 0; i < oi.length; i++) {
+      const v = x[i];
+      const b = xi[i];
+      const r = b ^ ((b ^ lb) & -+(v < lo));
+      oi[i] = r ^ ((r ^ hb) & -+(v > hi));
+    }
+    return;
+  }
   for (let i = 0; i < out.length; i++) {
     const v = x[i];
     out[i] = v < lo ? lo : v > hi ? hi : v;
@@ -223,9 +258,19 @@ export function hardtanhForward(x: TypedArray, out: FloatArray, lo: number, hi: 
  * Hardtanh's gradient: `g` strictly inside `(lo, hi)`, 0 at and beyond both ends and for NaN.
  * PyTorch 1.13 answers differently for NaN in its scalar tail loop (g) and its vectorised main
  * loop (0); every element of a real tensor but the last few takes the vectorised one, so that is
- * the rule here.
+ * the rule here. As in the forward, the float32 loop masks the bits of `g` instead of branching
+ * (so +0 where masked, even for an infinite or NaN `g`, as the plain loop).
  */
 export function hardtanhBackward(g: FloatArray, x: TypedArray, gx: FloatArray, lo: number, hi: number): void {
+  if (g instanceof Float32Array && gx instanceof Float32Array) {
+    const gi = int32View(g);
+    const oi = int32View(gx);
+    for (let i = 0; i < oi.length; i++) {
+      const v = x[i];
+      oi[i] = gi[i] & -(+(v > lo) & +(v < hi));
+    }
+    return;
+  }
   for (let i = 0; i < gx.length; i++) {
     const v = x[i];
     gx[i] = v > lo && v < hi ? g[i] : 0;

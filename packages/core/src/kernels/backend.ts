@@ -2,6 +2,16 @@
  * The kernel interface: the few hot loops every op funnels into. Ops call `kernels().gemm(...)`, so a
  * faster backend (WebAssembly SIMD, threads) can be swapped in with {@link setKernels} without touching
  * ops or modules. The plain-TypeScript kernels are the reference and the fallback.
+ *
+ * What belongs in a kernel, so this stays one clear boundary:
+ * - plain functions over typed arrays plus plain numbers (sizes, offsets, flags): no Tensor, no
+ *   autograd, no shape inference or user-facing validation (the op checks its arguments first);
+ * - results written into arrays the caller allocated: a kernel allocates no tensors and keeps no
+ *   state between calls beyond reusable scratch (the wasm engine's memory);
+ * - deterministic: work is split into chunks fixed by the problem's shape, never by the thread count
+ *   or timing, and each element's arithmetic runs in a fixed order, so equal inputs give equal bits;
+ * - every fast kernel keeps the reference's contract and is tested equal to it; float64 inputs go to
+ *   the reference. WebAssembly job arguments are named in scripts/wasm-schema.mjs (never by slot).
  */
 import { conv2dBackward, conv2dForward } from './conv.js';
 import { gemm } from './gemm.js';

@@ -132,5 +132,5 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
       grads.push(new Tensor(gb, [c]));
     }
     return grads;
-  });
+  }, true); // fresh gradients: the engine hands them on (to .grad) without a copy
 }

@@ -172,7 +172,7 @@ function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometr
     const gb = bias?.requiresGrad ? (allocate(bias.dtype, bias.size) as FloatArray) : null;
     K.conv2dBackward(grad.data as FloatArray, x.data as FloatArray, g, weight.data as FloatArray, gx, gw, gb);
     return [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape), gb && new Tensor(gb, [g.outChannels])];
-  });
+  }, true); // fresh gradients: the engine hands them on (to .grad) without a copy
 }
 
 /**

@@ -97,5 +97,5 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       gb = new Tensor(d, [outF]);
     }
     return [gx, gw, gb];
-  });
+  }, true); // fresh gradients: the engine hands them on (to .grad) without a copy
 }

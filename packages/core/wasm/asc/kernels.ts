@@ -1,12 +1,17 @@
 // AssemblyScript source of the WebAssembly SIMD kernels. scripts/build-wasm.mjs compiles it after
-// prepending the constants (`MR`, `NR`, `JOB`, `TMP`, `TMP_BYTES`, the `OP_*` job codes) and the
-// generated register-tile micro-kernels `mk1 … mkMR`. No code here may allocate (no arrays, no
-// strings): the stub runtime would hand out memory that the JS side uses for operands.
+// prepending the constants (`MR`, `NR`, `JOB`, `TMP`, `TMP_BYTES`, the `OP_*` job codes, the slot of
+// every job argument) and the generated register-tile micro-kernels `mk1 … mkMR`. No code here may
+// allocate (no arrays, no strings): the stub runtime would hand out memory that the JS side uses for
+// operands.
 //
 // Every pointer is a byte address in linear memory and every matrix is row-major f32. The JS side
 // (src/kernels/wasm/) copies operands in, describes a job at `JOB` (an op code, then i32 arguments)
 // and has one or more threads call `runChunk(chunk, thread)` until every chunk of the job is done.
 // Chunks write disjoint outputs, so any thread may run any chunk.
+//
+// Job arguments are named in scripts/wasm-schema.mjs, which generates both the slot constants read
+// here (`arg(CONV_OUT_H)`: a shared layout's name, else `<OP>_<NAME>`) and the JS side's typed
+// writers (src/kernels/wasm/jobs.ts), so the two cannot disagree: never read an argument by number.
 //
 // Reproducibility: every element of C is computed by exactly one micro-kernel call chain, as
 // `acc = C or 0; for p in order: acc = acc + a·b` in f32 with separate mul and add (never a fused
@@ -22,7 +27,7 @@ import { batchNormBackwardChannels, batchNormForwardChannels } from './batchnorm
 /** Largest k block: a 16-wide B panel of KC rows (16 KB) stays in L1 while a block of A streams. */
 const KC: i32 = 256;
 
-/** The `i`-th i32 word of the job descriptor (word 0 is the op code). */
+/** The i32 word at slot `i` of the job descriptor (a generated constant: `JOB_OP`, `CONV_OUT_H`, …). */
 @inline
 function arg(i: i32): i32 {
   return load<i32>(JOB + (<usize>i << 2));
@@ -312,13 +317,11 @@ export function col2im(
 
 // ---- Convolution jobs --------------------------------------------------------------------------
 //
-// Arguments 1–16 describe the geometry: 1 N, 2 C, 3 H, 4 W, 5 O, 6 kH, 7 kW, 8 sH, 9 sW, 10 pt,
-// 11 pl, 12 outH, 13 outW, 14 dH, 15 dW, 16 groups; the op's own arguments follow from GEOM + 1.
+// Every conv job starts with the CONV layout of scripts/wasm-schema.mjs, the geometry (`CONV_BATCH`,
+// `CONV_CHANNELS`, … `CONV_GROUPS`), so the helpers below read it whichever conv op runs; the op's own
+// arguments follow (`CONV_FORWARD_X`, …).
 // Input channels [k·C/G, (k+1)·C/G) of group k feed its output channels [k·O/G, (k+1)·O/G), so a
 // group's rows of the columns (C/G·kH·kW of them) are contiguous, and so are its rows of the weight.
-
-/** The last geometry argument. */
-const GEOM: i32 = 16;
 
 /** Panels of `n` columns. */
 @inline
@@ -328,23 +331,23 @@ function panelsOf(n: i32): i32 {
 
 /** Image `img` of the job's input at `x` to columns at `cols`, rows `ld` floats apart. */
 function jobIm2col(x: usize, img: i32, cols: usize, ld: i32): void {
-  const C = arg(2), H = arg(3), W = arg(4);
-  im2colRows(x + ((<usize>img * <usize>C * <usize>H * <usize>W) << 2), C, H, W, arg(6), arg(7), arg(8), arg(9), arg(10), arg(11),
-    arg(12), arg(13), arg(14), arg(15), cols, ld);
+  const C = arg(CONV_CHANNELS), H = arg(CONV_HEIGHT), W = arg(CONV_WIDTH);
+  im2colRows(x + ((<usize>img * <usize>C * <usize>H * <usize>W) << 2), C, H, W, arg(CONV_K_H), arg(CONV_K_W), arg(CONV_STRIDE_H), arg(CONV_STRIDE_W), arg(CONV_PAD_TOP), arg(CONV_PAD_LEFT),
+    arg(CONV_OUT_H), arg(CONV_OUT_W), arg(CONV_DILATION_H), arg(CONV_DILATION_W), cols, ld);
 }
 
 /** Columns at `cols` (rows `ld` floats apart) added into image `img` of `x`, which is zeroed first. */
 function jobCol2im(cols: usize, ld: i32, x: usize, img: i32): void {
-  const C = arg(2), H = arg(3), W = arg(4);
+  const C = arg(CONV_CHANNELS), H = arg(CONV_HEIGHT), W = arg(CONV_WIDTH);
   const image = x + ((<usize>img * <usize>C * <usize>H * <usize>W) << 2);
   zeroBytes(image, (<usize>C * <usize>H * <usize>W) << 2);
-  col2imRows(cols, C, H, W, arg(6), arg(7), arg(8), arg(9), arg(10), arg(11), arg(12), arg(13), arg(14), arg(15), image, ld);
+  col2imRows(cols, C, H, W, arg(CONV_K_H), arg(CONV_K_W), arg(CONV_STRIDE_H), arg(CONV_STRIDE_W), arg(CONV_PAD_TOP), arg(CONV_PAD_LEFT), arg(CONV_OUT_H), arg(CONV_OUT_W), arg(CONV_DILATION_H), arg(CONV_DILATION_W), image, ld);
 }
 
 /** Rows of one group's columns: `C/G·kH·kW`. */
 @inline
 function groupRows(): i32 {
-  return arg(2) / arg(16) * arg(6) * arg(7);
+  return arg(CONV_CHANNELS) / arg(CONV_GROUPS) * arg(CONV_K_H) * arg(CONV_K_W);
 }
 
 /**
@@ -353,13 +356,13 @@ function groupRows(): i32 {
  * place, written straight into the output. Args: x, w, bias (0: none), out, scratch, its stride.
  */
 function convForwardImage(img: i32, thread: i32): void {
-  const O = arg(5), G = arg(16);
-  const L = arg(12) * arg(13);
+  const O = arg(CONV_OUT_CHANNELS), G = arg(CONV_GROUPS);
+  const L = arg(CONV_OUT_H) * arg(CONV_OUT_W);
   const kg = groupRows(), og = O / G;
-  const w = <usize>arg(GEOM + 2), bias = <usize>arg(GEOM + 3), out = <usize>arg(GEOM + 4);
-  const cols = <usize>arg(GEOM + 5) + <usize>thread * <usize>arg(GEOM + 6);
+  const w = <usize>arg(CONV_FORWARD_W), bias = <usize>arg(CONV_FORWARD_BIAS), out = <usize>arg(CONV_FORWARD_OUT);
+  const cols = <usize>arg(CONV_FORWARD_SCRATCH) + <usize>thread * <usize>arg(CONV_FORWARD_SCRATCH_STRIDE);
   const packed = cols + ((<usize>G * <usize>kg * <usize>L) << 2);
-  jobIm2col(<usize>arg(GEOM + 1), img, cols, L);
+  jobIm2col(<usize>arg(CONV_FORWARD_X), img, cols, L);
   const y = out + ((<usize>img * <usize>O * <usize>L) << 2);
   if (bias != 0) {
     for (let o = 0; o < O; o++) {
@@ -379,11 +382,11 @@ function convForwardImage(img: i32, thread: i32): void {
 
 /** `gx[n] = col2im(Wᵀ·g[n])` for image `n`, group by group, overwriting its gradient. Args: g, w, gx, scratch, its stride. */
 function convInputGradImage(img: i32, thread: i32): void {
-  const O = arg(5), G = arg(16);
-  const L = arg(12) * arg(13);
+  const O = arg(CONV_OUT_CHANNELS), G = arg(CONV_GROUPS);
+  const L = arg(CONV_OUT_H) * arg(CONV_OUT_W);
   const kg = groupRows(), og = O / G;
-  const g = <usize>arg(GEOM + 1), w = <usize>arg(GEOM + 2);
-  const gcols = <usize>arg(GEOM + 4) + <usize>thread * <usize>arg(GEOM + 5);
+  const g = <usize>arg(CONV_INPUT_GRAD_G), w = <usize>arg(CONV_INPUT_GRAD_W);
+  const gcols = <usize>arg(CONV_INPUT_GRAD_SCRATCH) + <usize>thread * <usize>arg(CONV_INPUT_GRAD_SCRATCH_STRIDE);
   const packed = gcols + ((<usize>G * <usize>kg * <usize>L) << 2);
   const gi = g + ((<usize>img * <usize>O * <usize>L) << 2);
   for (let k = 0; k < G; k++) {
@@ -391,7 +394,7 @@ function convInputGradImage(img: i32, thread: i32): void {
     gemmRows(true, kg, L, og, w + ((<usize>k * <usize>og * <usize>kg) << 2), packed, gcols + ((<usize>k * <usize>kg * <usize>L) << 2),
       <usize>L << 2, false, tmpOf(thread), 0, kg);
   }
-  jobCol2im(gcols, L, <usize>arg(GEOM + 3), img);
+  jobCol2im(gcols, L, <usize>arg(CONV_INPUT_GRAD_GX), img);
 }
 
 /**
@@ -402,14 +405,14 @@ function convInputGradImage(img: i32, thread: i32): void {
  * group, scratch, its stride.
  */
 function convWeightGradGroup(grp: i32, thread: i32): void {
-  const N = arg(1), O = arg(5), G = arg(16);
-  const L = arg(12) * arg(13);
+  const N = arg(CONV_BATCH), O = arg(CONV_OUT_CHANNELS), G = arg(CONV_GROUPS);
+  const L = arg(CONV_OUT_H) * arg(CONV_OUT_W);
   const kg = groupRows(), og = O / G;
-  const x = <usize>arg(GEOM + 1), g = <usize>arg(GEOM + 2);
-  const partial = arg(GEOM + 3) == 0 ? <usize>0 : <usize>arg(GEOM + 3) + <usize>grp * <usize>arg(GEOM + 4);
-  const bias = arg(GEOM + 5) == 0 ? <usize>0 : <usize>arg(GEOM + 5) + <usize>grp * <usize>arg(GEOM + 6);
-  const per = arg(GEOM + 7);
-  const cols = <usize>arg(GEOM + 8) + <usize>thread * <usize>arg(GEOM + 9);
+  const x = <usize>arg(CONV_WEIGHT_GRAD_X), g = <usize>arg(CONV_WEIGHT_GRAD_G);
+  const partial = arg(CONV_WEIGHT_GRAD_PARTIAL) == 0 ? <usize>0 : <usize>arg(CONV_WEIGHT_GRAD_PARTIAL) + <usize>grp * <usize>arg(CONV_WEIGHT_GRAD_PARTIAL_STRIDE);
+  const bias = arg(CONV_WEIGHT_GRAD_BIAS_PARTIAL) == 0 ? <usize>0 : <usize>arg(CONV_WEIGHT_GRAD_BIAS_PARTIAL) + <usize>grp * <usize>arg(CONV_WEIGHT_GRAD_BIAS_PARTIAL_STRIDE);
+  const per = arg(CONV_WEIGHT_GRAD_PER_GROUP);
+  const cols = <usize>arg(CONV_WEIGHT_GRAD_SCRATCH) + <usize>thread * <usize>arg(CONV_WEIGHT_GRAD_SCRATCH_STRIDE);
   const packed = cols + ((<usize>G * <usize>kg * <usize>L) << 2);
   const n0 = grp * per;
   const n1 = min(N, n0 + per);
@@ -475,14 +478,14 @@ export function convReduce(
 
 /** Image `img` to its columns of the batch's columns. Args: x, cols. */
 function convFoldIm2col(img: i32): void {
-  const L = arg(12) * arg(13);
-  jobIm2col(<usize>arg(GEOM + 1), img, <usize>arg(GEOM + 2) + ((<usize>img * <usize>L) << 2), arg(1) * L);
+  const L = arg(CONV_OUT_H) * arg(CONV_OUT_W);
+  jobIm2col(<usize>arg(CONV_FOLD_IM2COL_X), img, <usize>arg(CONV_FOLD_IM2COL_COLS) + ((<usize>img * <usize>L) << 2), arg(CONV_BATCH) * L);
 }
 
 /** Image `img`'s columns of the batch's column gradient back into its input gradient. Args: gcols, gx. */
 function convFoldCol2im(img: i32): void {
-  const L = arg(12) * arg(13);
-  jobCol2im(<usize>arg(GEOM + 1) + ((<usize>img * <usize>L) << 2), arg(1) * L, <usize>arg(GEOM + 2), img);
+  const L = arg(CONV_OUT_H) * arg(CONV_OUT_W);
+  jobCol2im(<usize>arg(CONV_FOLD_COL2IM_COLS) + ((<usize>img * <usize>L) << 2), arg(CONV_BATCH) * L, <usize>arg(CONV_FOLD_COL2IM_GX), img);
 }
 
 /**
@@ -506,7 +509,7 @@ export function convFold(batch: usize, folded: usize, N: i32, O: i32, L: i32, to
 // groups = C: output channel o = c·m + k (k < m, the channel multiplier) sees input channel c alone,
 // through its kH×kW filter. A GEMM per channel would have depth kH·kW and one row, so these work
 // directly on planes, four outputs to a vector: each plane is first copied into a zero-bordered one
-// (args GEOM + 7, GEOM + 8: `Hp × Wp`, sized by the JS side so every tap and the whole image lie
+// (arguments planeH, planeW: `Hp × Wp`, sized by the JS side so every tap and the whole image lie
 // inside), so no tap needs a bounds check. Every output element is one fixed chain of f32 adds (no
 // fused multiply-add), the same in a vector lane as in the scalar tail. 3×3 filters at column
 // stride 1 or 2 (nearly every depthwise layer) keep their nine weights in registers.
@@ -618,19 +621,19 @@ function correlatePlane3(
  * scratch, its stride, Hp, Wp, planes per chunk.
  */
 function depthwiseForward(chunk: i32, thread: i32): void {
-  const C = arg(2), H = arg(3), W = arg(4), O = arg(5), kH = arg(6), kW = arg(7);
-  const outH = arg(12), outW = arg(13);
-  const x = <usize>arg(GEOM + 1), w = <usize>arg(GEOM + 2), bias = <usize>arg(GEOM + 3), out = <usize>arg(GEOM + 4);
-  const pad = <usize>arg(GEOM + 5) + <usize>thread * <usize>arg(GEOM + 6);
-  const Hp = arg(GEOM + 7), Wp = arg(GEOM + 8), per = arg(GEOM + 9);
+  const C = arg(CONV_CHANNELS), H = arg(CONV_HEIGHT), W = arg(CONV_WIDTH), O = arg(CONV_OUT_CHANNELS), kH = arg(CONV_K_H), kW = arg(CONV_K_W);
+  const outH = arg(CONV_OUT_H), outW = arg(CONV_OUT_W);
+  const x = <usize>arg(DEPTHWISE_FORWARD_X), w = <usize>arg(DEPTHWISE_FORWARD_W), bias = <usize>arg(DEPTHWISE_FORWARD_BIAS), out = <usize>arg(DEPTHWISE_FORWARD_OUT);
+  const pad = <usize>arg(DEPTHWISE_FORWARD_SCRATCH) + <usize>thread * <usize>arg(DEPTHWISE_FORWARD_SCRATCH_STRIDE);
+  const Hp = arg(DEPTHWISE_FORWARD_PLANE_H), Wp = arg(DEPTHWISE_FORWARD_PLANE_W), per = arg(DEPTHWISE_FORWARD_PER_CHUNK);
   const m = O / C, kk = kH * kW, L = outH * outW;
-  const p1 = min(arg(1) * C, (chunk + 1) * per);
+  const p1 = min(arg(CONV_BATCH) * C, (chunk + 1) * per);
   for (let p = chunk * per; p < p1; p++) {
     const n = p / C, c = p - n * C;
-    padPlane(x + ((<usize>p * <usize>H * <usize>W) << 2), H, W, arg(10), arg(11), pad, Hp, Wp);
+    padPlane(x + ((<usize>p * <usize>H * <usize>W) << 2), H, W, arg(CONV_PAD_TOP), arg(CONV_PAD_LEFT), pad, Hp, Wp);
     for (let k = 0; k < m; k++) {
       const o = c * m + k;
-      correlatePlane(pad, Wp, arg(8), arg(9), arg(14), arg(15), kH, kW, w + ((<usize>o * <usize>kk) << 2), false, outH, outW,
+      correlatePlane(pad, Wp, arg(CONV_STRIDE_H), arg(CONV_STRIDE_W), arg(CONV_DILATION_H), arg(CONV_DILATION_W), kH, kW, w + ((<usize>o * <usize>kk) << 2), false, outH, outW,
         out + ((<usize>(n * O + o) * <usize>L) << 2), bias == 0 ? 0 : 1, bias == 0 ? 0 : load<f32>(bias + (<usize>o << 2)));
     }
   }
@@ -639,20 +642,20 @@ function depthwiseForward(chunk: i32, thread: i32): void {
 /**
  * Planes `(n, c)` of chunk `chunk` of the depthwise input gradient. At stride 1 it is the
  * correlation of each output gradient plane, zero-bordered by `(kH − 1)·dH` rows and `(kW − 1)·dW`
- * columns, with the rotated filter, summed over k = 0 … m − 1 (args GEOM + 7, GEOM + 8 then size that
+ * columns, with the rotated filter, summed over k = 0 … m − 1 (planeH, planeW then size that
  * bordered plane). At other strides every output gradient element, times each tap's weight, is
  * added where that tap read (k, then taps in row-major order, then outputs), on the zero-bordered
- * input plane, whose image part is then copied out. Args: g, w, gx, (unused), scratch, its stride,
- * Hp, Wp, planes per chunk.
+ * input plane, whose image part is then copied out. Args: g, w, gx, scratch, its stride, Hp, Wp,
+ * planes per chunk.
  */
 function depthwiseInputGrad(chunk: i32, thread: i32): void {
-  const C = arg(2), H = arg(3), W = arg(4), O = arg(5), kH = arg(6), kW = arg(7), sH = arg(8), sW = arg(9);
-  const pt = arg(10), pl = arg(11), outH = arg(12), outW = arg(13), dH = arg(14), dW = arg(15);
-  const g = <usize>arg(GEOM + 1), w = <usize>arg(GEOM + 2), gx = <usize>arg(GEOM + 3);
-  const pad = <usize>arg(GEOM + 5) + <usize>thread * <usize>arg(GEOM + 6);
-  const Hp = arg(GEOM + 7), Wp = arg(GEOM + 8), per = arg(GEOM + 9);
+  const C = arg(CONV_CHANNELS), H = arg(CONV_HEIGHT), W = arg(CONV_WIDTH), O = arg(CONV_OUT_CHANNELS), kH = arg(CONV_K_H), kW = arg(CONV_K_W), sH = arg(CONV_STRIDE_H), sW = arg(CONV_STRIDE_W);
+  const pt = arg(CONV_PAD_TOP), pl = arg(CONV_PAD_LEFT), outH = arg(CONV_OUT_H), outW = arg(CONV_OUT_W), dH = arg(CONV_DILATION_H), dW = arg(CONV_DILATION_W);
+  const g = <usize>arg(DEPTHWISE_INPUT_GRAD_G), w = <usize>arg(DEPTHWISE_INPUT_GRAD_W), gx = <usize>arg(DEPTHWISE_INPUT_GRAD_GX);
+  const pad = <usize>arg(DEPTHWISE_INPUT_GRAD_SCRATCH) + <usize>thread * <usize>arg(DEPTHWISE_INPUT_GRAD_SCRATCH_STRIDE);
+  const Hp = arg(DEPTHWISE_INPUT_GRAD_PLANE_H), Wp = arg(DEPTHWISE_INPUT_GRAD_PLANE_W), per = arg(DEPTHWISE_INPUT_GRAD_PER_CHUNK);
   const m = O / C, kk = kH * kW, L = outH * outW;
-  const p1 = min(arg(1) * C, (chunk + 1) * per);
+  const p1 = min(arg(CONV_BATCH) * C, (chunk + 1) * per);
   const gather = sH == 1 && sW == 1;
   for (let p = chunk * per; p < p1; p++) {
     const n = p / C, c = p - n * C;
@@ -791,11 +794,11 @@ function weightGradPlane3(src: usize, Wp: i32, sH: i32, sW: i32, dH: i32, dW: i3
  * gb, scratch, its stride, Hp, Wp, channels per chunk.
  */
 function depthwiseWeightGrad(chunk: i32, thread: i32): void {
-  const N = arg(1), C = arg(2), H = arg(3), W = arg(4), O = arg(5), kH = arg(6), kW = arg(7);
-  const outH = arg(12), outW = arg(13);
-  const x = <usize>arg(GEOM + 1), g = <usize>arg(GEOM + 2), gw = <usize>arg(GEOM + 3), gb = <usize>arg(GEOM + 4);
-  const pad = <usize>arg(GEOM + 5) + <usize>thread * <usize>arg(GEOM + 6);
-  const Hp = arg(GEOM + 7), Wp = arg(GEOM + 8), per = arg(GEOM + 9);
+  const N = arg(CONV_BATCH), C = arg(CONV_CHANNELS), H = arg(CONV_HEIGHT), W = arg(CONV_WIDTH), O = arg(CONV_OUT_CHANNELS), kH = arg(CONV_K_H), kW = arg(CONV_K_W);
+  const outH = arg(CONV_OUT_H), outW = arg(CONV_OUT_W);
+  const x = <usize>arg(DEPTHWISE_WEIGHT_GRAD_X), g = <usize>arg(DEPTHWISE_WEIGHT_GRAD_G), gw = <usize>arg(DEPTHWISE_WEIGHT_GRAD_GW), gb = <usize>arg(DEPTHWISE_WEIGHT_GRAD_GB);
+  const pad = <usize>arg(DEPTHWISE_WEIGHT_GRAD_SCRATCH) + <usize>thread * <usize>arg(DEPTHWISE_WEIGHT_GRAD_SCRATCH_STRIDE);
+  const Hp = arg(DEPTHWISE_WEIGHT_GRAD_PLANE_H), Wp = arg(DEPTHWISE_WEIGHT_GRAD_PLANE_W), per = arg(DEPTHWISE_WEIGHT_GRAD_PER_CHUNK);
   const m = O / C, kk = kH * kW, L = outH * outW;
   // After the plane (and 8 floats of slack): m·kk vector sums, then m f64 bias sums.
   const sums = pad + ((((<usize>Hp * <usize>Wp + 8) << 2) + 15) & ~<usize>15);
@@ -807,9 +810,9 @@ function depthwiseWeightGrad(chunk: i32, thread: i32): void {
       const gn = g + ((<usize>(n * O + c * m) * <usize>L) << 2);
       if (gb != 0) addPlaneSums(gn, m, L, biasSums);
       if (gw == 0) continue;
-      padPlane(x + ((<usize>(n * C + c) * <usize>H * <usize>W) << 2), H, W, arg(10), arg(11), pad, Hp, Wp);
+      padPlane(x + ((<usize>(n * C + c) * <usize>H * <usize>W) << 2), H, W, arg(CONV_PAD_TOP), arg(CONV_PAD_LEFT), pad, Hp, Wp);
       for (let k = 0; k < m; k++) {
-        weightGradPlane(pad, Wp, arg(8), arg(9), arg(14), arg(15), kH, kW, gn + ((<usize>k * <usize>L) << 2), outH, outW,
+        weightGradPlane(pad, Wp, arg(CONV_STRIDE_H), arg(CONV_STRIDE_W), arg(CONV_DILATION_H), arg(CONV_DILATION_W), kH, kW, gn + ((<usize>k * <usize>L) << 2), outH, outW,
           sums + ((<usize>(k * kk)) << 4));
       }
     }
@@ -1082,11 +1085,11 @@ export function winogradScratchFloats(cin: i32, cout: i32, outH: i32, outW: i32)
 
 /** Image `img` of a Winograd job: args 1 N, 2 cin, 3 H, 4 W, 5 pt, 6 pl, 7 U, 8 bias, 9 cout, 10 outH, 11 outW, 12 x, 13 out, 14 scratch, 15 stride. */
 function winogradJob(img: i32, thread: i32): void {
-  const cin = arg(2), H = arg(3), W = arg(4), cout = arg(9), outH = arg(10), outW = arg(11);
-  const x = <usize>arg(12) + ((<usize>img * <usize>cin * <usize>H * <usize>W) << 2);
-  const out = <usize>arg(13) + ((<usize>img * <usize>cout * <usize>outH * <usize>outW) << 2);
-  const scratch = <usize>arg(14) + <usize>thread * <usize>arg(15);
-  winogradImage(x, cin, H, W, arg(5), arg(6), <usize>arg(7), <usize>arg(8), cout, outH, outW, out, scratch, tmpOf(thread));
+  const cin = arg(WINOGRAD_IN_CHANNELS), H = arg(WINOGRAD_HEIGHT), W = arg(WINOGRAD_WIDTH), cout = arg(WINOGRAD_OUT_CHANNELS), outH = arg(WINOGRAD_OUT_H), outW = arg(WINOGRAD_OUT_W);
+  const x = <usize>arg(WINOGRAD_X) + ((<usize>img * <usize>cin * <usize>H * <usize>W) << 2);
+  const out = <usize>arg(WINOGRAD_OUT) + ((<usize>img * <usize>cout * <usize>outH * <usize>outW) << 2);
+  const scratch = <usize>arg(WINOGRAD_SCRATCH) + <usize>thread * <usize>arg(WINOGRAD_SCRATCH_STRIDE);
+  winogradImage(x, cin, H, W, arg(WINOGRAD_PAD_TOP), arg(WINOGRAD_PAD_LEFT), <usize>arg(WINOGRAD_FILTERS), <usize>arg(WINOGRAD_BIAS), cout, outH, outW, out, scratch, tmpOf(thread));
 }
 
 // ---- ReLU ---------------------------------------------------------------------------------------
@@ -1186,13 +1189,13 @@ function maxPool2x2Planes(x: usize, H: i32, W: i32, outH: i32, outW: i32, out: u
  * chunk, 11 scratch, 12 scratch bytes per thread.
  */
 function gemmColumns(chunk: i32, thread: i32): void {
-  const m = arg(3), n = arg(4), k = arg(5), per = arg(10);
+  const m = arg(COLS_M), n = arg(COLS_N), k = arg(COLS_K), per = arg(COLS_PER_CHUNK);
   const q0 = chunk * per;
   const q1 = min(panelsOf(n), q0 + per);
-  const packed = <usize>arg(11) + <usize>thread * <usize>arg(12);
-  packB(arg(2) != 0, n, k, <usize>arg(7), packed, q0, q0, q1);
+  const packed = <usize>arg(COLS_SCRATCH) + <usize>thread * <usize>arg(COLS_SCRATCH_STRIDE);
+  packB(arg(COLS_TRANS_B) != 0, n, k, <usize>arg(COLS_B), packed, q0, q0, q1);
   const j0 = q0 * NR;
-  gemmRows(arg(1) != 0, m, min(n, q1 * NR) - j0, k, <usize>arg(6), packed, <usize>arg(8) + (<usize>j0 << 2), <usize>n << 2, arg(9) != 0, tmpOf(thread), 0, m);
+  gemmRows(arg(COLS_TRANS_A) != 0, m, min(n, q1 * NR) - j0, k, <usize>arg(COLS_A), packed, <usize>arg(COLS_C) + (<usize>j0 << 2), <usize>n << 2, arg(COLS_ACCUMULATE) != 0, tmpOf(thread), 0, m);
 }
 
 /**
@@ -1200,17 +1203,17 @@ function gemmColumns(chunk: i32, thread: i32): void {
  * the scratch tile and regions). The JS side hands out each chunk exactly once.
  */
 export function runChunk(chunk: i32, thread: i32): void {
-  const op = arg(0);
+  const op = arg(JOB_OP);
   if (op == OP_PACK) {
     // tB, n, k, b, out, panels per chunk
-    const per = arg(6);
+    const per = arg(PACK_PER_CHUNK);
     const q0 = chunk * per;
-    packB(arg(1) != 0, arg(2), arg(3), <usize>arg(4), <usize>arg(5), 0, q0, min(panelsOf(arg(2)), q0 + per));
+    packB(arg(PACK_TRANS_B) != 0, arg(PACK_N), arg(PACK_K), <usize>arg(PACK_B), <usize>arg(PACK_OUT), 0, q0, min(panelsOf(arg(PACK_N)), q0 + per));
   } else if (op == OP_ROWS) {
     // tA, m, n, k, a, packed B, c, accumulate, rows per chunk
-    const per = arg(9);
+    const per = arg(ROWS_PER_CHUNK);
     const i0 = chunk * per;
-    gemmRows(arg(1) != 0, arg(2), arg(3), arg(4), <usize>arg(5), <usize>arg(6), <usize>arg(7), <usize>arg(3) << 2, arg(8) != 0, tmpOf(thread), i0, min(arg(2), i0 + per));
+    gemmRows(arg(ROWS_TRANS_A) != 0, arg(ROWS_M), arg(ROWS_N), arg(ROWS_K), <usize>arg(ROWS_A), <usize>arg(ROWS_PACKED), <usize>arg(ROWS_C), <usize>arg(ROWS_N) << 2, arg(ROWS_ACCUMULATE) != 0, tmpOf(thread), i0, min(arg(ROWS_M), i0 + per));
   } else if (op == OP_COLS) {
     gemmColumns(chunk, thread);
   } else if (op == OP_CONV_FORWARD) {
@@ -1233,24 +1236,24 @@ export function runChunk(chunk: i32, thread: i32): void {
     depthwiseWeightGrad(chunk, thread);
   } else if (op == OP_RELU) {
     // x, g (0 for the forward), out, n, elements per chunk
-    const per = arg(5);
+    const per = arg(RELU_PER_CHUNK);
     const e0 = chunk * per;
-    reluRange(<usize>arg(1), <usize>arg(2), <usize>arg(3), e0, min(arg(4), e0 + per));
+    reluRange(<usize>arg(RELU_X), <usize>arg(RELU_G), <usize>arg(RELU_OUT), e0, min(arg(RELU_N), e0 + per));
   } else if (op == OP_BATCH_NORM_FORWARD) {
     // x, out, n, c, s, stats, w, b, params, training, channels per chunk (see batchnorm.ts)
-    const per = arg(11);
+    const per = arg(BATCH_NORM_FORWARD_PER_CHUNK);
     const c0 = chunk * per;
-    batchNormForwardChannels(c0, min(arg(4), c0 + per), <usize>arg(1), <usize>arg(2), arg(3), arg(4), arg(5), <usize>arg(6), <usize>arg(7), <usize>arg(8), <usize>arg(9), arg(10) != 0);
+    batchNormForwardChannels(c0, min(arg(BATCH_NORM_FORWARD_C), c0 + per), <usize>arg(BATCH_NORM_FORWARD_X), <usize>arg(BATCH_NORM_FORWARD_OUT), arg(BATCH_NORM_FORWARD_N), arg(BATCH_NORM_FORWARD_C), arg(BATCH_NORM_FORWARD_S), <usize>arg(BATCH_NORM_FORWARD_STATS), <usize>arg(BATCH_NORM_FORWARD_WEIGHT), <usize>arg(BATCH_NORM_FORWARD_BIAS), <usize>arg(BATCH_NORM_FORWARD_PARAMS), arg(BATCH_NORM_FORWARD_TRAINING) != 0);
   } else if (op == OP_BATCH_NORM_BACKWARD) {
     // g, x, gx, n, c, s, stats, w, sums, training, channels per chunk (see batchnorm.ts)
-    const per = arg(11);
+    const per = arg(BATCH_NORM_BACKWARD_PER_CHUNK);
     const c0 = chunk * per;
-    batchNormBackwardChannels(c0, min(arg(5), c0 + per), <usize>arg(1), <usize>arg(2), <usize>arg(3), arg(4), arg(5), arg(6), <usize>arg(7), <usize>arg(8), <usize>arg(9), arg(10) != 0);
+    batchNormBackwardChannels(c0, min(arg(BATCH_NORM_BACKWARD_C), c0 + per), <usize>arg(BATCH_NORM_BACKWARD_G), <usize>arg(BATCH_NORM_BACKWARD_X), <usize>arg(BATCH_NORM_BACKWARD_GX), arg(BATCH_NORM_BACKWARD_N), arg(BATCH_NORM_BACKWARD_C), arg(BATCH_NORM_BACKWARD_S), <usize>arg(BATCH_NORM_BACKWARD_STATS), <usize>arg(BATCH_NORM_BACKWARD_WEIGHT), <usize>arg(BATCH_NORM_BACKWARD_SUMS), arg(BATCH_NORM_BACKWARD_TRAINING) != 0);
   } else if (op == OP_MAX_POOL_2X2) {
     // x, H, W, outH, outW, out, argmax, planes, planes per chunk
-    const per = arg(9);
+    const per = arg(MAX_POOL_2X2_PER_CHUNK);
     const p0 = chunk * per;
-    maxPool2x2Planes(<usize>arg(1), arg(2), arg(3), arg(4), arg(5), <usize>arg(6), <usize>arg(7), p0, min(arg(8), p0 + per));
+    maxPool2x2Planes(<usize>arg(MAX_POOL_2X2_X), arg(MAX_POOL_2X2_HEIGHT), arg(MAX_POOL_2X2_WIDTH), arg(MAX_POOL_2X2_OUT_H), arg(MAX_POOL_2X2_OUT_W), <usize>arg(MAX_POOL_2X2_OUT), <usize>arg(MAX_POOL_2X2_ARGMAX), p0, min(arg(MAX_POOL_2X2_PLANES), p0 + per));
   } else {
     unreachable();
   }

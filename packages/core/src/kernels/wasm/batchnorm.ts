@@ -7,8 +7,8 @@
  */
 import type { FloatArray } from '../../dtype.js';
 import { batchNormBackward as jsBackward, batchNormForward as jsForward } from '../batchnorm.js';
-import { OPS } from './bytes.js';
 import { type Engine, regions } from './engine.js';
+import { batchNormBackwardJob, batchNormForwardJob } from './jobs.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 
 /** Below this many elements the copies in and out cost more than they save. */
@@ -56,7 +56,7 @@ export function wasmBatchNormForward(
   const w = putOptional(e, wP, weight);
   const b = putOptional(e, bP, bias);
   const per = channelsPerChunk(c);
-  e.setJob(OPS.BATCH_NORM_FORWARD, [xP, oP, n, c, s, statsP, w, b, paramsP, training ? 1 : 0, per]);
+  batchNormForwardJob(e, { x: xP, out: oP, n, c, s, stats: statsP, weight: w, bias: b, params: paramsP, training, perChunk: per });
   execute(e, Math.ceil(c / per), 4 * size);
   e.get(oP, size, out, 0);
   if (training) {
@@ -89,7 +89,9 @@ export function wasmBatchNormBackward(
   stats.set(invstd, c);
   const w = putOptional(e, wP, weight);
   const per = channelsPerChunk(c);
-  e.setJob(OPS.BATCH_NORM_BACKWARD, [gP, xP, gx === null ? 0 : gxP, n, c, s, statsP, w, sumsP, training ? 1 : 0, per]);
+  batchNormBackwardJob(e, {
+    g: gP, x: xP, gx: gx === null ? 0 : gxP, n, c, s, stats: statsP, weight: w, sums: sumsP, training, perChunk: per,
+  });
   execute(e, Math.ceil(c / per), 6 * size);
   const sums = f64At(e, sumsP, 2 * c);
   sumGrad.set(sums.subarray(0, c));

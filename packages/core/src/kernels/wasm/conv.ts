@@ -19,8 +19,12 @@
  */
 import type { FloatArray } from '../../dtype.js';
 import { type ConvGeometry, conv2dBackward as jsConv2dBackward, conv2dForward as jsConv2dForward } from '../conv.js';
-import { OPS, TILE } from './bytes.js';
+import { TILE } from './bytes.js';
 import { align, type Engine, regions } from './engine.js';
+import {
+  colsJob, type ConvArgs, convFoldCol2imJob, convFoldIm2colJob, convForwardJob, convInputGradJob, convWeightGradJob,
+  depthwiseForwardJob, depthwiseInputGradJob, depthwiseWeightGradJob, packJob, rowsJob, winogradJob,
+} from './jobs.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 
 /**
@@ -66,9 +70,13 @@ function sizesOf(g: ConvGeometry): Sizes {
   };
 }
 
-/** The geometry as the module's job arguments 1–16 (see kernels.ts, "Convolution jobs"). */
-function geometryArgs(g: ConvGeometry, s: Sizes): number[] {
-  return [g.batch, g.channels, g.height, g.width, g.outChannels, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, s.dH, s.dW, s.groups];
+/** The geometry as the CONV arguments every conv job starts with (dilation and groups defaulted). */
+function geometryArgs(g: ConvGeometry, s: Sizes): ConvArgs {
+  return {
+    batch: g.batch, channels: g.channels, height: g.height, width: g.width, outChannels: g.outChannels, kH: g.kH, kW: g.kW,
+    strideH: g.strideH, strideW: g.strideW, padTop: g.padTop, padLeft: g.padLeft, outH: g.outH, outW: g.outW,
+    dilationH: s.dH, dilationW: s.dW, groups: s.groups,
+  };
 }
 
 /** Floats of `n` columns of `k` rows packed into whole panels. */
@@ -176,9 +184,12 @@ export function wasmConv2dForward(x: FloatArray, g: ConvGeometry, w: FloatArray,
   const biasP = bias === null ? 0 : bP;
   if (winograd) {
     e.exports.winogradFilters(wP, O, g.channels, 0, uP);
-    e.setJob(OPS.WINOGRAD, [g.batch, g.channels, g.height, g.width, g.padTop, g.padLeft, uP, biasP, O, g.outH, g.outW, xP, oP, sP, scratch]);
+    winogradJob(e, {
+      batch: g.batch, inChannels: g.channels, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft,
+      filters: uP, bias: biasP, outChannels: O, outH: g.outH, outW: g.outW, x: xP, out: oP, scratch: sP, scratchStride: scratch,
+    });
   } else {
-    e.setJob(OPS.CONV_FORWARD, [...geometryArgs(g, s), xP, wP, biasP, oP, sP, scratch]);
+    convForwardJob(e, { ...geometryArgs(g, s), x: xP, w: wP, bias: biasP, out: oP, scratch: sP, scratchStride: scratch });
   }
   execute(e, g.batch, flops);
   e.get(oP, g.batch * output, out as Float32Array, 0);
@@ -240,16 +251,23 @@ function imageBackward(
     e.put(wP, w32, 0, O * kg);
     if (winograd) {
       e.exports.winogradFilters(wP, O, g.channels, 1, uP);
-      e.setJob(OPS.WINOGRAD, [g.batch, O, g.outH, g.outW, 2 - g.padTop, 2 - g.padLeft, uP, 0, g.channels, g.height, g.width, gP, gxP, sP, scratch]);
+      // The correlation of the output gradient with the rotated filters, padded by 2 − padding.
+      winogradJob(e, {
+        batch: g.batch, inChannels: O, height: g.outH, width: g.outW, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft,
+        filters: uP, bias: 0, outChannels: g.channels, outH: g.height, outW: g.width, x: gP, out: gxP, scratch: sP, scratchStride: scratch,
+      });
     } else {
-      e.setJob(OPS.CONV_INPUT_GRAD, [...geom, gP, wP, gxP, sP, scratch]);
+      convInputGradJob(e, { ...geom, g: gP, w: wP, gx: gxP, scratch: sP, scratchStride: scratch });
     }
     execute(e, g.batch, flops);
     e.get(gxP, g.batch * image, gx32, 0);
   }
   if (gw32 === null && gb32 === null) return;
   if (gw32 !== null) e.put(xP, x32, 0, g.batch * image);
-  e.setJob(OPS.CONV_WEIGHT_GRAD, [...geom, xP, gP, gw32 === null ? 0 : pP, partial, gb32 === null ? 0 : pbP, biasPartial, per, sP, scratch]);
+  convWeightGradJob(e, {
+    ...geom, x: xP, g: gP, partial: gw32 === null ? 0 : pP, partialStride: partial, biasPartial: gb32 === null ? 0 : pbP,
+    biasPartialStride: biasPartial, perGroup: per, scratch: sP, scratchStride: scratch,
+  });
   execute(e, groups, gw32 === null ? 0 : flops);
   e.exports.convReduce(pP, partial, groups, kg, O, gw32 === null ? 0 : gwP, pbP, biasPartial, gb32 === null ? 0 : gbP);
   if (gw32 !== null) e.get(gwP, O * kg, gw32, 0);
@@ -271,19 +289,18 @@ function gemmJobs(
 ): void {
   const flops = 2 * m * n * k;
   const panels = Math.ceil(n / TILE.nr);
-  const [tA, tB, acc] = [transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0];
   if (panels >= COLUMN_PANELS) {
     const per = perChunk(panels, CHUNKS);
     const bytes = align(4 * per * TILE.nr * k);
-    e.setJob(OPS.COLS, [tA, tB, m, n, k, aP, bP, cP, acc, per, pP, bytes]);
+    colsJob(e, { transA, transB, m, n, k, a: aP, b: bP, c: cP, accumulate, perChunk: per, scratch: pP, scratchStride: bytes });
     execute(e, Math.ceil(panels / per), flops);
     return;
   }
   const pPer = perChunk(panels, CHUNKS);
-  e.setJob(OPS.PACK, [tB, n, k, bP, pP, pPer]);
+  packJob(e, { transB, n, k, b: bP, out: pP, perChunk: pPer });
   execute(e, Math.ceil(panels / pPer), flops);
   const rPer = perChunk(m, ROW_BLOCKS, TILE.mr);
-  e.setJob(OPS.ROWS, [tA, m, n, k, aP, pP, cP, acc, rPer]);
+  rowsJob(e, { transA, m, n, k, a: aP, packed: pP, c: cP, accumulate, perChunk: rPer });
   execute(e, Math.ceil(m / rPer), flops);
 }
 /** Panels from which the folded GEMMs split by columns rather than rows. */
@@ -308,7 +325,7 @@ function foldedForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Arr
   e.reserve(bytes);
   e.put(xP, x, 0, N * image);
   e.put(wP, w, 0, O * kg);
-  e.setJob(OPS.CONV_FOLD_IM2COL, [...geometryArgs(g, s), xP, cP]);
+  convFoldIm2colJob(e, { ...geometryArgs(g, s), x: xP, cols: cP });
   execute(e, N, flops);
   if (bias !== null) for (let o = 0; o < O; o++) e.f32.fill(bias[o], (yP >> 2) + o * NL, (yP >> 2) + (o + 1) * NL);
   for (let k = 0; k < s.groups; k++) {
@@ -347,13 +364,13 @@ function foldedBackward(
     for (let k = 0; k < s.groups; k++) {
       gemmJobs(e, true, false, kg, NL, og, wP + 4 * k * og * kg, fP + 4 * k * og * NL, cP + 4 * k * kg * NL, pP, false);
     }
-    e.setJob(OPS.CONV_FOLD_COL2IM, [...geom, cP, xP]);
+    convFoldCol2imJob(e, { ...geom, cols: cP, gx: xP });
     execute(e, N, flops);
     e.get(xP, N * image, gx, 0);
   }
   if (gw !== null) {
     e.put(xP, x, 0, N * image);
-    e.setJob(OPS.CONV_FOLD_IM2COL, [...geom, xP, cP]);
+    convFoldIm2colJob(e, { ...geom, x: xP, cols: cP });
     execute(e, N, flops);
     for (let k = 0; k < s.groups; k++) {
       gemmJobs(e, false, true, og, kg, NL, fP + 4 * k * og * NL, cP + 4 * k * kg * NL, gwP + 4 * k * og * kg, pP, false);
@@ -411,7 +428,9 @@ function depthwiseForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32
   e.put(wP, w, 0, O * s.kg);
   if (bias !== null) e.put(bP, bias, 0, O);
   const per = perChunk(N * C, CHUNKS);
-  e.setJob(OPS.DEPTHWISE_FORWARD, [...geometryArgs(g, s), xP, wP, bias === null ? 0 : bP, oP, sP, scratch, Hp, Wp, per]);
+  depthwiseForwardJob(e, {
+    ...geometryArgs(g, s), x: xP, w: wP, bias: bias === null ? 0 : bP, out: oP, scratch: sP, scratchStride: scratch, planeH: Hp, planeW: Wp, perChunk: per,
+  });
   execute(e, Math.ceil((N * C) / per), depthwiseWork(g, s));
   e.get(oP, N * s.output, out, 0);
 }
@@ -433,14 +452,16 @@ function depthwiseBackward(
   if (gx !== null) {
     e.put(wP, w, 0, O * s.kg);
     const per = perChunk(N * C, CHUNKS);
-    e.setJob(OPS.DEPTHWISE_INPUT_GRAD, [...geom, gP, wP, xP, 0, sP, scratch, Hg, Wg, per]);
+    depthwiseInputGradJob(e, { ...geom, g: gP, w: wP, gx: xP, scratch: sP, scratchStride: scratch, planeH: Hg, planeW: Wg, perChunk: per });
     execute(e, Math.ceil((N * C) / per), depthwiseWork(g, s));
     e.get(xP, N * s.image, gx, 0);
   }
   if (gw === null && gb === null) return;
   if (gw !== null) e.put(xP, x, 0, N * s.image);
   const per = perChunk(C, CHUNKS);
-  e.setJob(OPS.DEPTHWISE_WEIGHT_GRAD, [...geom, xP, gP, gw === null ? 0 : gwP, gb === null ? 0 : gbP, sP, scratch, Hp, Wp, per]);
+  depthwiseWeightGradJob(e, {
+    ...geom, x: xP, g: gP, gw: gw === null ? 0 : gwP, gb: gb === null ? 0 : gbP, scratch: sP, scratchStride: scratch, planeH: Hp, planeW: Wp, perChunk: per,
+  });
   execute(e, Math.ceil(C / per), gw === null ? 0 : depthwiseWork(g, s));
   if (gw !== null) e.get(gwP, O * s.kg, gw, 0);
   if (gb !== null) e.get(gbP, O, gb, 0);

@@ -6,8 +6,8 @@
  */
 import type { TypedArray } from '../../dtype.js';
 import { reluBackward as jsReluBackward, reluForward as jsReluForward } from '../elementwise.js';
-import { OPS } from './bytes.js';
 import { regions } from './engine.js';
+import { reluJob } from './jobs.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 
 /** Below this many elements the copies cost more than they save. */
@@ -18,7 +18,7 @@ function run(xP: number, gP: number, oP: number, n: number): void {
   const e = getEngine();
   // Chunks of whole SIMD vectors, so only the last chunk has a scalar tail.
   const per = perChunk(n, 4 * threadSlots(), 4);
-  e.setJob(OPS.RELU, [xP, gP, oP, n, per]);
+  reluJob(e, { x: xP, g: gP, out: oP, n, perChunk: per });
   execute(e, Math.ceil(n / per), n);
 }
 

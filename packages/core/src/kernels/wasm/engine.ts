@@ -6,6 +6,7 @@
  * stays flat after.
  */
 import { LAYOUT, MAX_PAGES, PLAIN } from './bytes.js';
+import { JOB_WORDS } from './jobs.js';
 import { ArgumentError } from '../../errors.js';
 
 /**
@@ -25,8 +26,6 @@ const EXPORTS = [
 export const HEAP: number = LAYOUT.HEAP;
 
 const PAGE = 65536;
-/** Words of the job descriptor: the op code and its arguments. */
-const JOB_WORDS = 32;
 const modules = new Map<boolean, WebAssembly.Module>();
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {
@@ -172,7 +171,10 @@ export class Engine {
   readonly exports: WasmExports;
   /** Float view of the whole memory, refreshed whenever the memory grows. */
   f32: Float32Array;
-  /** The job descriptor (op code, then arguments), refreshed whenever the memory grows. */
+  /**
+   * The job descriptor (op code, then arguments), refreshed whenever the memory grows. Kernels write
+   * it with the generated writers of jobs.ts (`convForwardJob(e, { ... })`), never by slot number.
+   */
   job: Int32Array;
 
   /** Instantiates the kernels over a fresh memory, shared if `shared`. */
@@ -204,7 +206,10 @@ export class Engine {
     }
   }
 
-  /** Writes the job descriptor: `op`, then its integer arguments. */
+  /**
+   * Writes a raw job descriptor: `op`, then `args` from slot 1. Only for tests of the module's own
+   * checks (an unknown op traps); kernels use the typed writers of jobs.ts, which name every slot.
+   */
   setJob(op: number, args: readonly number[]): void {
     const job = this.job;
     job[0] = op;

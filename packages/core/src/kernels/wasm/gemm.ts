@@ -6,8 +6,9 @@
 import type { FloatArray } from '../../dtype.js';
 import { gemm as jsGemm } from '../gemm.js';
 import { col2im as jsCol2im, im2col as jsIm2col } from '../im2col.js';
-import { OPS, TILE } from './bytes.js';
+import { TILE } from './bytes.js';
 import { align, regions } from './engine.js';
+import { colsJob, packJob, rowsJob } from './jobs.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 
 /** Chunks per thread a parallel job is cut into, so a thread that starts late still gets a share. */
@@ -51,16 +52,15 @@ export function wasmGemm(
   e.put(bP, b as Float32Array, bOff, k * n);
   if (accumulate) e.put(cP, c as Float32Array, cOff, m * n);
   const flops = 2 * m * n * k;
-  const [tA, tB, acc] = [transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0];
   if (byColumns) {
-    e.setJob(OPS.COLS, [tA, tB, m, n, k, aP, bP, cP, acc, per, pP, align(packedBytes)]);
+    colsJob(e, { transA, transB, m, n, k, a: aP, b: bP, c: cP, accumulate, perChunk: per, scratch: pP, scratchStride: align(packedBytes) });
     execute(e, Math.ceil(panels / per), flops);
   } else {
     const pPer = perChunk(panels, chunks);
-    e.setJob(OPS.PACK, [tB, n, k, bP, pP, pPer]);
+    packJob(e, { transB, n, k, b: bP, out: pP, perChunk: pPer });
     execute(e, Math.ceil(panels / pPer), flops);
     const rPer = perChunk(m, chunks, TILE.mr);
-    e.setJob(OPS.ROWS, [tA, m, n, k, aP, pP, cP, acc, rPer]);
+    rowsJob(e, { transA, m, n, k, a: aP, packed: pP, c: cP, accumulate, perChunk: rPer });
     execute(e, Math.ceil(m / rPer), flops);
   }
   e.get(cP, m * n, c as Float32Array, cOff);

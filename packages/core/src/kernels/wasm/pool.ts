@@ -5,8 +5,8 @@
  */
 import type { FloatArray } from '../../dtype.js';
 import { type PoolGeometry, maxPool2dForward as jsMaxPool2dForward } from '../pool.js';
-import { OPS } from './bytes.js';
 import { regions } from './engine.js';
+import { maxPool2x2Job } from './jobs.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 
 /** Max pooling forward in WebAssembly; same contract as the reference {@link jsMaxPool2dForward}. */
@@ -23,7 +23,7 @@ export function wasmMaxPool2dForward(x: FloatArray, g: PoolGeometry, out: FloatA
   e.reserve(bytes);
   e.put(xP, x, 0, size);
   const per = perChunk(g.planes, 4 * threadSlots());
-  e.setJob(OPS.MAX_POOL_2X2, [xP, g.height, g.width, g.outH, g.outW, oP, aP, g.planes, per]);
+  maxPool2x2Job(e, { x: xP, height: g.height, width: g.width, outH: g.outH, outW: g.outW, out: oP, argmax: aP, planes: g.planes, perChunk: per });
   // Pooling moves memory rather than computing: count each input element as one "flop".
   execute(e, Math.ceil(g.planes / per), size);
   e.get(oP, count, out, 0);
