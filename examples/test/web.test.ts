@@ -7,10 +7,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '@simplegrad/core';
-import { BatchNorm2d, Linear, saveSafetensors, safetensorsMetadata } from '@simplegrad/nn';
+import { saveSafetensors, safetensorsMetadata } from '@simplegrad/nn';
 import { accuracyAxis } from '../web/src/chart.js';
 import { digitFromDrawing } from '../web/src/session.js';
-import { ImageModel, prepareImage, recalibrateBatchNorm } from '../web/src/images-session.js';
+import { ImageModel, prepareImage } from '../web/src/images-session.js';
 // @ts-expect-error: the demo server is plain JavaScript without types
 import { byteRange } from '../web/server.mjs';
 
@@ -106,19 +106,6 @@ test('ImageModel.load refuses safetensors without the demo\'s metadata; a run ab
   for await (const e of m.train(xs, xs.map((_, i) => i % 3), { epochs: 3, batchSize: 4, lr: 1e-3, seed: 0, augment: false }, stop.signal)) last.push(e);
   assert.equal(last.map((e) => e.type), ['done']);   // aborted before the first batch
   assert.ok(last[0].type === 'done' && last[0].aborted && last[0].steps === 0);
-});
-
-test('recalibrateBatchNorm: running statistics become the batch statistics of the given data; momentum and mode are restored', () => {
-  sg.manualSeed(0);
-  const bn = new BatchNorm2d(2);
-  bn.eval();
-  const x = sg.normal([8, 2, 3, 3], { mean: 3, std: 2 });
-  recalibrateBatchNorm(bn, [{ x, y: sg.zeros([8]) }]);
-  const mean = sg.mean(x.permute([1, 0, 2, 3]).reshape([2, -1]), 1);
-  for (let c = 0; c < 2; c++) assert.ok(Math.abs(bn.runningMean!.data[c] - mean.data[c]) < 1e-5, `channel ${c} mean`);
-  assert.is(bn.momentum, 0.1);
-  assert.is(bn.training, false);
-  recalibrateBatchNorm(new Linear(2, 2), []);   // no BatchNorm: nothing to do
 });
 
 test.run();

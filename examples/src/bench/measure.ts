@@ -126,7 +126,7 @@ export interface Allocations {
 
 /**
  * Counts the float32/float64/int32 arrays (and their bytes) that `steps` calls of `step` construct,
- * per call: `new Float32Array(n)` and friends, and copies by `slice`. Works by wrapping the global
+ * per call: `new Float32Array(n)` and friends (not views over an existing buffer), and copies by `slice`. Works by wrapping the global
  * constructors in counting proxies (`instanceof` keeps working through them) and the typed arrays'
  * `slice` for the duration, which deoptimises the code it touches: never time while counting.
  */
@@ -146,7 +146,8 @@ export function countAllocations(step: () => void, steps: number): Allocations {
     g[n] = new Proxy(originals[i], {
       construct(target, args, newTarget) {
         const a = Reflect.construct(target, args, newTarget) as ArrayBufferView;
-        count(a);
+        // A view over an existing buffer allocates no memory: not counted.
+        if (!(args[0] instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && args[0] instanceof SharedArrayBuffer))) count(a);
         return a;
       },
     });

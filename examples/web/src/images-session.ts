@@ -14,7 +14,7 @@ import {
   safetensorsMetadata, saveSafetensors,
 } from '@simplegrad/nn';
 import { Adam } from '@simplegrad/optim';
-import { evaluate, fitEvents, predict } from '@simplegrad/train';
+import { evaluate, fitEvents, predict, updateBatchNormStats } from '@simplegrad/train';
 
 /** The two networks offered: MobileNetV2 at width 0.35, or a 3-block CNN (about 24 k parameters). */
 export type Arch = 'mobilenet' | 'cnn';
@@ -65,28 +65,6 @@ export function prepareImage(image: Tensor, size: number): Tensor {
 /** RGB `[3, H, W]` in [0, 1] from RGBA pixels (canvas, ImageData). */
 export const rgb = (pixels: PixelsLike): Tensor => fromPixels(pixels, { channels: 3 });
 
-/**
- * "Precise BatchNorm": re-estimates every BatchNorm's running statistics from `batches` under the
- * current weights (a cumulative average, momentum null, in train mode without a graph). After a
- * few dozen fast Adam steps the running averages (momentum 0.1) still describe older weights, and
- * a deep net's eval-mode predictions (MobileNetV2's) collapse to one class; this fixes that.
- */
-export function recalibrateBatchNorm(model: Module, batches: Iterable<Batch>): void {
-  const norms = [...model.modules()].filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
-  if (norms.length === 0) return;
-  const momenta = norms.map((b) => b.momentum);
-  const wasTraining = model.training;
-  model.train();
-  // `momentum` is read-only for users; this is the one place that needs a cumulative average.
-  const writable = norms as unknown as { momentum: number | null; resetRunningStats(): void }[];
-  for (const b of writable) { b.resetRunningStats(); b.momentum = null; }
-  try {
-    noGrad(() => { for (const { x } of batches) model.forward(x); });
-  } finally {
-    writable.forEach((b, i) => { b.momentum = momenta[i]; });
-    if (!wasTraining) model.eval();
-  }
-}
 
 /** The training events the page draws. */
 export type TrainEvent =
@@ -157,11 +135,11 @@ export class ImageModel {
           accuracy: e.logs.accuracy, samplesPerSec: samples / (trainMs / 1000),
         };
       } else if (e.type === 'epochEnd') {
-        recalibrateBatchNorm(this.model, cleanLoader);
+        updateBatchNormStats(this.model, cleanLoader);
         const { accuracy } = await evaluate(this.model, cleanLoader);
         yield { type: 'epoch', epoch: e.logs.epoch, step, loss: e.logs.loss, accuracy: e.logs.accuracy, cleanAccuracy: accuracy };
       } else if (e.type === 'trainEnd') {
-        if (e.history.stopped !== 'completed') recalibrateBatchNorm(this.model, cleanLoader); // stopped mid-epoch
+        if (e.history.stopped !== 'completed') updateBatchNormStats(this.model, cleanLoader); // stopped mid-epoch
         yield { type: 'done', aborted: e.history.stopped === 'aborted', steps: step, samples, trainSeconds: trainMs / 1000, samplesPerSec: trainMs > 0 ? samples / (trainMs / 1000) : 0 };
       }
       // Time from here until the next batch event is training; what the consumer does meanwhile is not.

@@ -27,3 +27,4 @@ export {
   saveToIndexedDB, loadFromIndexedDB, listIndexedDB, deleteFromIndexedDB, loadFromUrl, downloadBytes, StorageError,
   type IndexedDBOptions, type StoredEntry, type LoadFromUrlOptions,
 } from './storage.js';
+export { updateBatchNormStats } from './batchnorm-stats.js';

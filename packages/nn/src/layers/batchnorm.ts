@@ -3,7 +3,7 @@
  * PyTorch exactly: the biased batch variance normalises, the unbiased one (× n / (n − 1)) enters the
  * running average, and `momentum: null` gives a cumulative average.
  */
-import { ArgumentError, ShapeError, batchNorm, checkBoolean, checkFinite, fmtShape, ones, optionNames, zeros, checkInteger } from '@simplegrad/core';
+import { ArgumentError, ShapeError, batchNorm, checkBoolean, checkFinite, fmtShape, fmtValue, ones, optionNames, zeros, checkInteger } from '@simplegrad/core';
 import type { Tensor } from '@simplegrad/core';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
@@ -35,8 +35,7 @@ abstract class BatchNorm extends Module {
   readonly numFeatures: number;
   /** Added to the variance. */
   readonly eps: number;
-  /** Weight of each new batch in the running averages, or null for a cumulative average. */
-  readonly momentum: number | null;
+  private momentumValue: number | null = 0.1;
   /** Whether weight and bias exist. */
   readonly affine: boolean;
   /** Whether running statistics are kept. */
@@ -45,6 +44,21 @@ abstract class BatchNorm extends Module {
   weight: Parameter | null;
   /** Per-channel shift `[C]` (null unless affine). */
   bias: Parameter | null;
+
+  /**
+   * Weight of each new batch in the running averages, or null for a cumulative average. Settable,
+   * as in PyTorch (re-estimating statistics after training sets it to null for a while).
+   */
+  get momentum(): number | null {
+    return this.momentumValue;
+  }
+
+  set momentum(value: number | null) {
+    if (value !== null && !(typeof value === 'number' && value >= 0 && value <= 1)) {
+      throw new ArgumentError(this.layer, `momentum must be in [0, 1] or null, got ${fmtValue(value)}`);
+    }
+    this.momentumValue = value;
+  }
 
   /**
    * @param layer class name for messages; @param ndims the accepted input ranks, described by
@@ -64,9 +78,6 @@ abstract class BatchNorm extends Module {
     this.eps = checkFinite(layer, 'eps', opts.eps ?? 1e-5);
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     if (!(this.eps > 0)) throw new ArgumentError(layer, `eps must be positive, got ${this.eps}`);
-    if (this.momentum !== null && !(this.momentum >= 0 && this.momentum <= 1)) {
-      throw new ArgumentError(layer, `momentum must be in [0, 1] or null, got ${this.momentum}`);
-    }
     this.affine = checkBoolean(layer, 'affine', opts.affine ?? true);
     this.trackRunningStats = checkBoolean(layer, 'trackRunningStats', opts.trackRunningStats ?? true);
     this.weight = this.affine ? emptyParameter([numFeatures], opts) : null;
