@@ -13,7 +13,8 @@
  * (a CPU profile of a few steps of workload ID, top self time), --allocs ID (typed arrays allocated
  * per step of workload ID).
  */
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as sg from '@simplegrad/core';
 import { BUDGETS, type Budget, W2_GEMMS, countAllocations, gemmGflops, parallelCapacity, settle, timeMs } from './bench/measure.js';
@@ -115,7 +116,8 @@ async function inspectWorkload(profileId: string | undefined, allocsId: string |
     const step = simplegradStep(modelWorkload(profileId));
     step();
     step();
-    const file = `${profileId.replace(/[^A-Za-z0-9-]/g, '_')}.cpuprofile`;
+    // Into the temp directory, so that a profile never lands in the checkout.
+    const file = join(tmpdir(), `${profileId.replace(/[^A-Za-z0-9-]/g, '_')}.cpuprofile`);
     console.log(`${profileId}: ${await profileSteps(step, 3, file)}`);
   }
   // After the profile: counting swaps the typed-array constructors, which deoptimises what it touches.

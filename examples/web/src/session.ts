@@ -44,7 +44,8 @@ export async function loadMnist(files: IdxFiles): Promise<MnistData> {
 
 /**
  * Switches the kernels: `'auto'` takes WebAssembly SIMD where the module validates, else the
- * TypeScript reference. `threads` caps the WebAssembly threads (Node only; browsers run one).
+ * TypeScript reference. `threads` caps the WebAssembly threads (in a browser, more than one only in a
+ * worker of a cross-origin-isolated page, which the demo is; the results are the same bits either way).
  */
 export function selectBackend(choice: BackendChoice, threads?: number): BackendName {
   const name: BackendName = choice === 'auto' ? (wasmSimdSupported() ? 'wasm' : 'js') : choice;

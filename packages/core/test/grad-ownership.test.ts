@@ -115,4 +115,28 @@ test('conv2d and batchNorm parameter gradients (taken over) equal a second run\'
   assert.equal(run(), first);
 });
 
+test('gradients computed in lent buffers (relu6, batchNorm) equal the unlent ones bit for bit, on both backends', () => {
+  for (const backend of ['js', 'wasm'] as sg.BackendName[]) {
+    const prev = sg.useBackend(backend);
+    try {
+      sg.manualSeed(11);
+      const x = sg.normal([4, 8, 32, 32], { requiresGrad: true });   // above the wasm kernels' size floor
+      const gamma = sg.normal([8], { requiresGrad: true });
+      const beta = sg.normal([8], { requiresGrad: true });
+      const r = sg.normal([4, 8, 32, 32]);
+      const run = (): number[][] => {
+        x.grad = gamma.grad = beta.grad = null;
+        // relu6 hands batchNorm a fresh gradient, which batchNorm computes its input gradient in.
+        sg.relu6(sg.batchNorm(sg.relu6(x.mul(2)), null, null, { weight: gamma, bias: beta, training: true })).mul(r).sum().backward();
+        return [x, gamma, beta].map((t) => Array.from(t.grad!.data));
+      };
+      const lent = run();
+      const plain = sg.detectAnomaly(run);   // anomaly mode lends nothing
+      assert.equal(lent, plain, backend);
+    } finally {
+      sg.setKernels(prev);
+    }
+  }
+});
+
 test.run();

@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { resolveObjectURL } from 'node:buffer';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import * as sg from '../src/index.js';
+import { LAYOUT } from '../src/kernels/wasm/bytes.js';
 import { Engine } from '../src/kernels/wasm/engine.js';
 import { chunksByWorkers, execute, getEngine, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
 import {
@@ -315,6 +316,10 @@ test('where a pool cannot run, wasmThreads() is 1 and wasmThreadInfo() says why'
 test('setWasmThreads rejects unknown options and a non-boolean workersOnly', () => {
   throwsWith(() => sg.setWasmThreads(2, { workers: 2 } as never), sg.ArgumentError, "setWasmThreads: unknown option 'workers' (known: minFlops, spinMs, workersOnly)");
   throwsWith(() => sg.setWasmThreads(2, { workersOnly: 1 } as never), sg.ArgumentError, /^setWasmThreads: workersOnly must be true or false, got 1/);
+});
+
+test('the control block (256 words with its two message slots) fits between LAYOUT.CTRL and the job descriptor', () => {
+  assert.ok(LAYOUT.JOB - LAYOUT.CTRL >= 4 * 256, `${LAYOUT.JOB - LAYOUT.CTRL} bytes`);
 });
 
 test('the worker program is plain JavaScript for both runtimes (no import, no TypeScript)', () => {

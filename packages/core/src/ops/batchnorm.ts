@@ -115,10 +115,12 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   }
 
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  return record('batchNorm', new Tensor(out, x.shape), inputs, (grad) => {
+  return record('batchNorm', new Tensor(out, x.shape), inputs, (grad, gradOwned) => {
     const sumGrad = new Float64Array(c);
     const sumGradCentered = new Float64Array(c);
-    const gx = x.requiresGrad ? (allocate(x.dtype, x.size) as FloatArray) : null;
+    // The kernels read all of grad (the sums) before writing gx, and then grad[i] before gx[i], so a
+    // lent grad buffer (see record) can take the input gradient.
+    const gx = !x.requiresGrad ? null : gradOwned ? (grad.data as FloatArray) : (allocate(x.dtype, x.size) as FloatArray);
     kernels().batchNormBackward(grad.data as FloatArray, xd, n, c, s, mean, invstd, w, training, sumGrad, sumGradCentered, gx);
     const grads: (Tensor | null)[] = [gx === null ? null : new Tensor(gx, x.shape)];
     if (weight !== null) {

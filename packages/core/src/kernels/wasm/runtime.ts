@@ -173,7 +173,7 @@ export function perChunk(count: number, chunks: number, unit = 1): number {
 }
 
 /**
- * Runs chunks `0 … total − 1` of the job described on `e` (see `Engine.setJob`): on the pool when
+ * Runs chunks `0 … total − 1` of the job described on `e` (written by a generated writer of `jobs.ts`): on the pool when
  * it exists, there is more than one chunk (and no more than the claim word holds) and the job is
  * worth `flops` ≥ `minFlops`, else in order on this thread.
  */
