@@ -23,13 +23,11 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, FLAGS, checks, expect } from './check-harness.mjs';
 import { parseArgs } from 'node:util';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WEB = join(ROOT, 'examples', 'web');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-// TOOLCHAIN.md §8: no sandbox (containers), no GPU, and nothing that phones home.
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 /** The reduced run: 640 images × 2 epochs = 20 steps of 64, live accuracy every 5 steps. */
 const REDUCED = { limit: 640, epochs: 2, batch: 64, seed: 0, testLimit: 500, evalEvery: 5, evalLimit: 200, backend: 'wasm' };
 const ACCURACY_FLOOR = 0.5; // chance is 0.1; this run reaches about 0.7 (measured in Node)
@@ -43,29 +41,10 @@ const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
 if (args.only !== undefined && args.only !== 'mnist' && args.only !== 'images') throw new Error(`--only must be mnist or images, got '${args.only}'`);
 const runMnist = args.only !== 'images', runImages = args.only !== 'mnist';
 
-const results = [];
-/** Records one named check: `fn` throws (or returns a rejected promise) to fail it. */
-async function check(name, fn) {
-  try {
-    await fn();
-    results.push(true);
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    results.push(false);
-    console.log(`FAIL ${name}\n     ${e instanceof Error ? e.message : e}`);
-  }
-}
-function expect(cond, message) {
-  if (!cond) throw new Error(message);
-}
+const { check, fail, finish, results } = checks();
 const query = (o) => `?${new URLSearchParams(Object.entries(o).map(([k, v]) => [k, String(v)]))}`;
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
-function finish() {
-  const passed = results.filter(Boolean).length;
-  console.log(`${passed} passed, ${results.length - passed} failed`);
-  process.exit(passed === results.length && passed > 0 ? 0 : 1);
-}
 
 /** Newest modification time of the files under `dir` (recursively). */
 function newest(dir) {
@@ -117,8 +96,7 @@ const context = await chromium.launchPersistentContext(profile, { executablePath
 // A hung page must not hang CI: after WATCHDOG_MS everything is closed and the run fails.
 const WATCHDOG_MS = 360_000;
 setTimeout(async () => {
-  console.log(`FAIL the whole browser test finished within ${s(WATCHDOG_MS)}`);
-  results.push(false);
+  fail(`the whole browser test finished within ${s(WATCHDOG_MS)}`);
   await context.close().catch(() => {});
   await server.close();
   rmSync(profile, { recursive: true, force: true });

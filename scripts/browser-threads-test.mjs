@@ -18,32 +18,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, FLAGS, checks, expect } from './check-harness.mjs';
 import { parseArgs } from 'node:util';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 
-const results = [];
-async function check(name, fn) {
-  try {
-    await fn();
-    results.push(true);
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    results.push(false);
-    console.log(`FAIL ${name}\n     ${e instanceof Error ? e.message : e}`);
-  }
-}
-function expect(cond, message) {
-  if (!cond) throw new Error(message);
-}
-function finish() {
-  const passed = results.filter(Boolean).length;
-  console.log(`${passed} passed, ${results.length - passed} failed`);
-  process.exit(passed === results.length && passed > 0 ? 0 : 1);
-}
+const { check, fail, finish, results } = checks();
 
 const dist = ['core', 'nn', 'optim'].map((p) => join(ROOT, 'packages', p, 'dist', 'index.mjs'));
 await check('the packages\' dist builds exist (else run `npm run build`)', () => {
@@ -83,8 +64,7 @@ const profile = mkdtempSync(join(tmpdir(), 'simplegrad-chromium-'));
 const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
 const WATCHDOG_MS = 300_000;
 setTimeout(async () => {
-  console.log(`FAIL the threads browser test finished within ${WATCHDOG_MS / 1000} s`);
-  results.push(false);
+  fail(`the threads browser test finished within ${WATCHDOG_MS / 1000} s`);
   await context.close().catch(() => {});
   await server.close();
   rmSync(profile, { recursive: true, force: true });

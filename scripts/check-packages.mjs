@@ -22,28 +22,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, FLAGS, checks, expect } from './check-harness.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'node_modules', '.bin');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const keep = process.argv.includes('--keep');
 const t0 = performance.now();
 
-const results = [];
-async function check(name, fn) {
-  try {
-    const note = await fn();
-    results.push(true);
-    console.log(`ok   ${name}${note ? ` (${note})` : ''}`);
-  } catch (e) {
-    results.push(false);
-    console.log(`FAIL ${name}\n     ${String(e instanceof Error ? e.message : e).replace(/\n/g, '\n     ')}`);
-  }
-}
-function expect(cond, message) {
-  if (!cond) throw new Error(message);
-}
+const { check, results } = checks();
 /** Runs a command; returns stdout, throws with its output on a non-zero exit. */
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000, ...opts, env: { ...process.env, NO_COLOR: '1', ...opts.env } });
