@@ -6,7 +6,7 @@
  */
 import { type Tensor, defaultGenerator, manualSeed, noGrad, softmax, stack } from '@simplegrad/core';
 import {
-  type Batch, DataLoader, type Dataset, type PixelsLike, centerCrop, colorJitter, compose, fromPixels, normalize, randomHorizontalFlip,
+  type Batch, DataLoader, type Dataset, centerCrop, colorJitter, compose, normalize, randomHorizontalFlip,
   randomResizedCrop, resize, withTransform,
 } from '@simplegrad/datasets';
 import {
@@ -61,9 +61,6 @@ export function prepareImage(image: Tensor, size: number): Tensor {
   // Neither transform draws a random number; they take a generator only to be Transforms.
   return compose([resize(size), centerCrop(size)])(image, defaultGenerator());
 }
-
-/** RGB `[3, H, W]` in [0, 1] from RGBA pixels (canvas, ImageData). */
-export const rgb = (pixels: PixelsLike): Tensor => fromPixels(pixels, { channels: 3 });
 
 
 /** The training events the page draws. */

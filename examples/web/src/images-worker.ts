@@ -3,10 +3,10 @@
  * and queries the model (images-session.ts) and keeps it in IndexedDB, all off the main thread.
  * IndexedDB is reached from here directly: @simplegrad/train's storage works in workers.
  */
-import { type Tensor, interpolate, useBackend, wasmSimdSupported } from '@simplegrad/core';
-import { decodeImage } from '@simplegrad/datasets';
+import { type Tensor, adaptiveAvgPool2d, useBackend, wasmSimdSupported } from '@simplegrad/core';
+import { decodeImageAsync } from '@simplegrad/datasets';
 import { deleteFromIndexedDB, listIndexedDB, loadFromIndexedDB, saveToIndexedDB } from '@simplegrad/train';
-import { ImageModel, prepareImage, rgb } from './images-session.js';
+import { ImageModel, prepareImage } from './images-session.js';
 import type { ImagesApi, ImagesCall, ImagesMessage } from './images-protocol.js';
 
 /** Where both demos keep their models. */
@@ -23,32 +23,18 @@ let controller: AbortController | null = null;
 
 const post = (m: ImagesMessage, transfer: Transferable[] = []): void => self.postMessage(m, { transfer });
 
-/** The browser's own decoder (every format it reads), scaled down while drawing; null where it cannot. */
-async function decodeInBrowser(bytes: ArrayBuffer): Promise<Tensor | null> {
-  if (typeof createImageBitmap !== 'function' || typeof OffscreenCanvas !== 'function') return null;
-  let bitmap: ImageBitmap;
-  try {
-    bitmap = await createImageBitmap(new Blob([bytes]));
-  } catch {
-    return null; // not an image the browser reads: decodeImage gets its turn
-  }
-  const k = Math.min(1, KEEP_EDGE / Math.min(bitmap.width, bitmap.height));
-  const w = Math.max(1, Math.round(bitmap.width * k)), h = Math.max(1, Math.round(bitmap.height * k));
-  const ctx = new OffscreenCanvas(w, h).getContext('2d')!;
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(bitmap, 0, 0, w, h);
-  bitmap.close();
-  return rgb(ctx.getImageData(0, 0, w, h));
-}
-
-/** Decoded with @simplegrad/datasets' pure-JS PNG/JPEG decoder, then scaled down like the browser path. */
-function decodeInJs(bytes: ArrayBuffer): Tensor {
-  const x = decodeImage(new Uint8Array(bytes), { channels: 3 });
+/**
+ * Decoded by the browser where it can (every format it reads), else by the pure-JS PNG/JPEG
+ * decoders, then reduced to at most KEEP_EDGE pixels on the shorter edge by averaging whole areas
+ * (adaptive average pooling: a box filter, so a large photo does not alias).
+ */
+async function decode(bytes: ArrayBuffer): Promise<Tensor> {
+  const x = await decodeImageAsync(new Uint8Array(bytes), { channels: 3 });
   const [, h, w] = x.shape;
   const k = KEEP_EDGE / Math.min(h, w);
   if (k >= 1) return x;
   const size: [number, number] = [Math.max(1, Math.round(h * k)), Math.max(1, Math.round(w * k))];
-  return interpolate(x.reshape([1, ...x.shape]), { size, mode: 'bilinear' }).reshape([3, ...size]);
+  return adaptiveAvgPool2d(x, size);
 }
 
 function current(): ImageModel {
@@ -64,7 +50,7 @@ function kept(id: number): Tensor {
 
 const api: { [K in keyof ImagesApi]: (...args: Parameters<ImagesApi[K]>) => ReturnType<ImagesApi[K]> | Promise<ReturnType<ImagesApi[K]>> } = {
   async decode(bytes) {
-    const x = (await decodeInBrowser(bytes)) ?? decodeInJs(bytes);
+    const x = await decode(bytes);
     const id = nextId++;
     images.set(id, x);
     return { id, width: x.shape[2], height: x.shape[1] };

@@ -214,3 +214,55 @@ export function fromPixels(pixels: PixelsLike, options: FromPixelsOptions = {}):
   }
   return toPlanar({ width, height, channels: 4, data, scale: 255 }, channels);
 }
+
+/** The browser APIs {@link decodeImageAsync} uses, when the runtime has them. */
+interface BrowserDecoder {
+  createImageBitmap(blob: Blob, options: object): Promise<{ readonly width: number; readonly height: number; close(): void }>;
+  OffscreenCanvas: new (w: number, h: number) => { getContext(kind: '2d'): { drawImage(img: unknown, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): PixelsLike } | null };
+}
+
+function browserDecoder(): BrowserDecoder | null {
+  const g = globalThis as Partial<BrowserDecoder> & { Blob?: unknown };
+  return typeof g.createImageBitmap === 'function' && typeof g.OffscreenCanvas === 'function' && typeof g.Blob === 'function' ? (g as BrowserDecoder) : null;
+}
+
+/**
+ * Like {@link decodeImage}, but with the browser's own decoder where there is one (pages and
+ * workers: `createImageBitmap` + `OffscreenCanvas`, so WebP, GIF, AVIF... work too, without
+ * colour-space conversion or premultiplied alpha), and `decodeImage` elsewhere (Node, or bytes the
+ * browser cannot read). The browser path gives RGBA pixels, so `channels` defaults to 3 there.
+ *
+ * *Shape*: bytes → `[C, H, W]`.
+ *
+ * @example
+ * const x = await decodeImageAsync(new Uint8Array(await file.arrayBuffer()), { channels: 3 });
+ */
+export async function decodeImageAsync(bytes: Uint8Array, options: DecodeImageOptions = {}): Promise<Tensor> {
+  checkKnownOptions('decodeImageAsync', options, DECODE_KEYS);
+  checkChannels('decodeImageAsync', options.channels);
+  const browser = browserDecoder();
+  if (browser !== null && bytes instanceof Uint8Array) {
+    let bitmap;
+    try {
+      // A copy: Blob refuses views of shared memory.
+      bitmap = await browser.createImageBitmap(new Blob([bytes.slice()]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+    } catch {
+      bitmap = null;   // not a format the browser reads: the pure-JS decoders get their turn (and name the problem)
+    }
+    if (bitmap !== null) {
+      const { width, height } = bitmap;
+      if (width * height > (options.maxPixels ?? DEFAULT_MAX_PIXELS)) {
+        bitmap.close();
+        throw new ImageError('decodeImageAsync', `image of ${width}x${height} pixels exceeds maxPixels ${options.maxPixels ?? DEFAULT_MAX_PIXELS}`);
+      }
+      const ctx = new browser.OffscreenCanvas(width, height).getContext('2d');
+      if (ctx !== null) {
+        ctx.drawImage(bitmap, 0, 0);
+        bitmap.close();
+        return fromPixels(ctx.getImageData(0, 0, width, height), { channels: options.channels ?? 3 });
+      }
+      bitmap.close();
+    }
+  }
+  return decodeImage(bytes, options);
+}

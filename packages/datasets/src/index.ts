@@ -24,7 +24,7 @@ export {
 } from './mnist.js';
 export { ImageError } from './errors.js';
 export {
-  decodeImage, fromPixels, type DecodeImageOptions, type FromPixelsOptions, type ImageChannels, type PixelsLike,
+  decodeImage, decodeImageAsync, fromPixels, type DecodeImageOptions, type FromPixelsOptions, type ImageChannels, type PixelsLike,
 } from './image.js';
 export {
   cifar10, cifar10FromBytes, cifar10FileNames, CIFAR10_CLASSES, type Cifar10Options, type CifarFileSource,

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { encode as encodePng } from 'fast-png';
 import { ArgumentError } from '@simplegrad/core';
-import { ImageError, decodeImage, fromPixels } from '../src/index.js';
+import { ImageError, decodeImage, decodeImageAsync, fromPixels } from '../src/index.js';
 import { throwsWith } from './throws.js';
 
 const DIR = new URL('../../../tools/fixtures/images/', import.meta.url);
@@ -129,6 +129,62 @@ test('fromPixels: RGBA bytes (ImageData-like) to [C, H, W] in [0, 1]; RGB by def
   throwsWith(() => fromPixels({ data, width: 2, height: 2 }), ArgumentError, 'fromPixels: expected width · height · 4 RGBA bytes, got 12 bytes for 2x2');
   throwsWith(() => fromPixels({ data: [1, 2, 3, 4] as unknown as Uint8Array, width: 1, height: 1 }), ArgumentError, 'pixels.data must be a Uint8Array');
   throwsWith(() => fromPixels({ data, width: 3, height: 1 }, { channels: 3, alpha: true } as object), ArgumentError, "fromPixels: unknown option 'alpha' (known: channels)");
+});
+
+/** Installs a fake browser decoder (createImageBitmap + OffscreenCanvas) for the duration of `fn`. */
+async function withFakeBrowser(opts: { fails?: boolean; noContext?: boolean; size?: [number, number] }, fn: (calls: string[]) => Promise<void>): Promise<void> {
+  const g = globalThis as Record<string, unknown>;
+  const saved = { createImageBitmap: g.createImageBitmap, OffscreenCanvas: g.OffscreenCanvas };
+  const calls: string[] = [];
+  const [width, height] = opts.size ?? [2, 1];
+  g.createImageBitmap = async (blob: Blob, options: object) => {
+    calls.push(`bitmap ${blob.size} ${JSON.stringify(options)}`);
+    if (opts.fails) throw new Error('The source image could not be decoded.');
+    return { width, height, close: () => calls.push('close') };
+  };
+  g.OffscreenCanvas = class {
+    constructor(w: number, h: number) { calls.push(`canvas ${w}x${h}`); }
+    getContext() {
+      return opts.noContext ? null : {
+        drawImage: () => calls.push('draw'),
+        getImageData: (_x: number, _y: number, w: number, h: number) => ({ width: w, height: h, data: new Uint8ClampedArray(w * h * 4).fill(255) }),
+      };
+    }
+  };
+  try {
+    await fn(calls);
+  } finally {
+    Object.assign(g, saved);
+  }
+}
+
+test('decodeImageAsync: the browser decoder where there is one (raw pixels, RGB by default), decodeImage otherwise', async () => {
+  const png = file('rgb8.png');
+  assert.equal(Array.from((await decodeImageAsync(png)).data), Array.from(decodeImage(png).data), 'Node: the pure-JS decoders');
+  await withFakeBrowser({}, async (calls) => {
+    const x = await decodeImageAsync(png);
+    assert.equal(x.shape, [3, 1, 2]);
+    assert.ok(Array.from(x.data).every((v) => v === 1));
+    assert.equal(calls, [`bitmap ${png.length} {"colorSpaceConversion":"none","premultiplyAlpha":"none"}`, 'canvas 2x1', 'draw', 'close']);
+    assert.equal((await decodeImageAsync(png, { channels: 4 })).shape, [4, 1, 2]);
+  });
+  await withFakeBrowser({ fails: true }, async () => {
+    const x = await decodeImageAsync(png);
+    assert.equal(x.shape, [3, 5, 7], 'a format the browser refuses falls back to decodeImage');
+  });
+  await withFakeBrowser({ noContext: true }, async (calls) => {
+    assert.equal((await decodeImageAsync(png)).shape, [3, 5, 7]);
+    assert.ok(calls.includes('close'));
+  });
+  await withFakeBrowser({ size: [100, 100] }, async (calls) => {
+    let error: unknown;
+    await decodeImageAsync(png, { maxPixels: 50 }).catch((e: unknown) => { error = e; });
+    throwsWith(() => { throw error; }, ImageError, 'decodeImageAsync: image of 100x100 pixels exceeds maxPixels 50');
+    assert.ok(calls.includes('close'), 'the bitmap is released');
+  });
+  let error: unknown;
+  await decodeImageAsync(png, { channel: 3 } as object).catch((e: unknown) => { error = e; });
+  throwsWith(() => { throw error; }, ArgumentError, "decodeImageAsync: unknown option 'channel' (known: channels, maxPixels)");
 });
 
 test.run();
