@@ -53,6 +53,7 @@ abstract class BatchNorm extends Module {
     return this.momentumValue;
   }
 
+  /** Sets the momentum: a number in [0, 1], or null for a cumulative average (validated). */
   set momentum(value: number | null) {
     if (value !== null && !(typeof value === 'number' && value >= 0 && value <= 1)) {
       throw new ArgumentError(this.layer, `momentum must be in [0, 1] or null, got ${fmtValue(value)}`);
