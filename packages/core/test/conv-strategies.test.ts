@@ -9,25 +9,7 @@ import * as sg from '../src/index.js';
 import type { ConvGeometry } from '../src/kernels/conv.js';
 import { type ConvStrategy, forceConvStrategy } from '../src/kernels/wasm/conv.js';
 import { chunksByWorkers, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
-
-const EPS32 = 2 ** -24;
-
-/** Seeded float32 data in [-1, 1). */
-function rand(n: number, seed: number): Float32Array {
-  sg.manualSeed(seed);
-  return sg.uniform([n], { low: -1, high: 1 }).data as Float32Array;
-}
-
-/** Asserts |actual − exact| ≤ 2·k·ε·bound + 1e-30 elementwise (`bound` = Σ|terms| per element). */
-function assertRounding(actual: ArrayLike<number>, exact: ArrayLike<number>, bound: ArrayLike<number>, k: number, what: string): void {
-  assert.is(actual.length, exact.length, `${what}: length`);
-  for (let i = 0; i < exact.length; i++) {
-    const tol = 2 * Math.max(k, 1) * EPS32 * bound[i] + 1e-30;
-    if (!(Math.abs(actual[i] - exact[i]) <= tol)) {
-      assert.unreachable(`${what}: element ${i} is ${actual[i]}, exact ${exact[i]} (tolerance ${tol.toExponential(2)})`);
-    }
-  }
-}
+import { assertRounding, rand } from './rounding.js';
 
 interface Case {
   what: string; N: number; C: number; H: number; W: number; O: number; k: [number, number];

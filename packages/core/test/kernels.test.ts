@@ -10,26 +10,9 @@ import {
   type PoolGeometry, avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward,
 } from '../src/kernels/pool.js';
 import { binaryBroadcast, reluBackward, reluForward } from '../src/kernels/elementwise.js';
+import { EPS32, assertRounding, rand } from './rounding.js';
 
-const EPS32 = 2 ** -24;
 const backends: sg.Kernels[] = [sg.jsKernels, sg.wasmKernels];
-
-/** Seeded float32 data in [-1, 1). */
-function rand(n: number, seed: number): Float32Array {
-  sg.manualSeed(seed);
-  return sg.uniform([n], { low: -1, high: 1 }).data as Float32Array;
-}
-
-/** Asserts |actual − exact| ≤ 2·k·ε·bound + 1e-30 elementwise (`bound` = Σ|terms| per element). */
-function assertRounding(actual: ArrayLike<number>, exact: ArrayLike<number>, bound: ArrayLike<number>, k: number, what: string): void {
-  assert.is(actual.length, exact.length, `${what}: length`);
-  for (let i = 0; i < exact.length; i++) {
-    const tol = 2 * Math.max(k, 1) * EPS32 * bound[i] + 1e-30;
-    if (!(Math.abs(actual[i] - exact[i]) <= tol)) {
-      assert.unreachable(`${what}: element ${i} is ${actual[i]}, exact ${exact[i]} (tolerance ${tol.toExponential(2)})`);
-    }
-  }
-}
 
 // ---- GEMM -----------------------------------------------------------------------------------------
 

@@ -9,14 +9,9 @@ import * as sg from '../src/index.js';
 import type { ConvGeometry } from '../src/kernels/conv.js';
 import { chunksByWorkers, execute, getEngine, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
 import { createPool, defaultThreads, threadsAvailable } from '../src/kernels/wasm/threads.js';
+import { rand } from './rounding.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-
-/** Seeded float32 data in [-1, 1). */
-function rand(n: number, seed: number): Float32Array {
-  sg.manualSeed(seed);
-  return sg.uniform([n], { low: -1, high: 1 }).data as Float32Array;
-}
 
 /** The bit patterns of float32 values, so comparisons see -0 and NaN payloads. */
 const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
