@@ -50,6 +50,12 @@ const SCRATCH = [
   ['scratchStride', 'int', 'Bytes between two threads\' scratch regions.'],
 ];
 
+/** The zero-bordered copy of one plane that the depthwise kernels work on, in their scratch. */
+const DEPTHWISE_PLANE = [
+  ['planeH', 'int', 'Rows of the zero-bordered plane in the scratch.'],
+  ['planeW', 'int', 'Columns of the zero-bordered plane in the scratch.'],
+];
+
 /** The job ops of `runChunk`, by name: code, optional shared layout, then the op's own arguments. */
 export const JOBS = {
   PACK: {
@@ -208,8 +214,7 @@ export const JOBS = {
       ['bias', 'ptr', 'The bias, 0 for none.'],
       ['out', 'ptr', 'The output.'],
       ...SCRATCH,
-      ['planeH', 'int', 'Rows of the zero-bordered plane in the scratch.'],
-      ['planeW', 'int', 'Columns of the zero-bordered plane in the scratch.'],
+      ...DEPTHWISE_PLANE,
       ['perChunk', 'int', 'Planes per chunk.'],
     ],
   },
@@ -222,8 +227,7 @@ export const JOBS = {
       ['w', 'ptr', 'The weight.'],
       ['gx', 'ptr', 'The input gradient.'],
       ...SCRATCH,
-      ['planeH', 'int', 'Rows of the zero-bordered plane in the scratch.'],
-      ['planeW', 'int', 'Columns of the zero-bordered plane in the scratch.'],
+      ...DEPTHWISE_PLANE,
       ['perChunk', 'int', 'Planes per chunk.'],
     ],
   },
@@ -237,8 +241,7 @@ export const JOBS = {
       ['gw', 'ptr', 'The weight gradient, 0 to skip it.'],
       ['gb', 'ptr', 'The bias gradient, 0 to skip it.'],
       ...SCRATCH,
-      ['planeH', 'int', 'Rows of the zero-bordered plane in the scratch.'],
-      ['planeW', 'int', 'Columns of the zero-bordered plane in the scratch.'],
+      ...DEPTHWISE_PLANE,
       ['perChunk', 'int', 'Channels per chunk.'],
     ],
   },

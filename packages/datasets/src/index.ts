@@ -19,7 +19,7 @@ export {
   TensorDataset, DataLoader, normalize,
 } from './data.js';
 export {
-  mnist, fashionMnist, mnistFileNames, MnistDataset, MNIST_CLASSES, FASHION_MNIST_CLASSES,
+  mnist, fashionMnist, fetchBytes, mnistFileNames, MnistDataset, MNIST_CLASSES, FASHION_MNIST_CLASSES,
   type MnistOptions, type MnistSource, type MnistSplit, type IdxSource, type FetchLike, type FetchResponseLike,
 } from './mnist.js';
 export { ImageError } from './errors.js';

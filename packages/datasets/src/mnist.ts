@@ -158,15 +158,25 @@ export function joinUrl(base: string | URL, file: string): string {
   return base.endsWith('/') ? base + file : `${base}/${file}`;
 }
 
-/** Downloads `url` with `fetchFn`; a network failure or an HTTP error is a {@link DatasetError} naming the URL. */
-export async function fetchBytes(op: string, url: string, fetchFn: FetchLike): Promise<Uint8Array> {
+/**
+ * Downloads `url` with `fetchFn` as bytes. A network failure or an HTTP error status is thrown as
+ * `makeError(op, message)` naming the URL and the status: a {@link DatasetError} by default, so each
+ * package reports it under its own error type.
+ *
+ * @example
+ * const bytes = await fetchBytes('myLoader', 'https://example.org/data.bin', fetch);
+ */
+export async function fetchBytes(
+  op: string, url: string, fetchFn: FetchLike,
+  makeError: (op: string, message: string) => Error = (o, m) => new DatasetError(o, m),
+): Promise<Uint8Array> {
   let res: FetchResponseLike;
   try {
     res = await fetchFn(url);
   } catch (e) {
-    throw new DatasetError(op, `could not fetch ${url}: ${(e as Error).message}`);
+    throw makeError(op, `could not fetch ${url}: ${(e as Error).message}`);
   }
-  if (!res.ok) throw new DatasetError(op, `fetching ${url} failed with HTTP ${res.status} ${res.statusText}`.trimEnd());
+  if (!res.ok) throw makeError(op, `fetching ${url} failed with HTTP ${res.status} ${res.statusText}`.trimEnd());
   return new Uint8Array(await res.arrayBuffer());
 }
 

@@ -228,6 +228,8 @@ export function imageFolder(options: ImageFolderOptions): ImageFolderDataset {
   checkKnownOptions('imageFolder', options, ['dir', 'transform', 'channels', 'seed', 'generator']);
   const { dir, transform, channels = 3 } = options;
   if (typeof dir !== 'string') throw new ArgumentError('imageFolder', 'dir must be a directory path');
+  // Checked here, not at the first get(): a bad value must fail where it was written.
+  if (channels !== 1 && channels !== 3 && channels !== 4) throw new ArgumentError('imageFolder', `channels must be 1, 3 or 4, got ${JSON.stringify(channels)}`);
   if (transform !== undefined && typeof transform !== 'function') throw new ArgumentError('imageFolder', 'transform must be a function (x, generator) => Tensor');
   if (options.seed !== undefined && options.generator !== undefined) throw new ArgumentError('imageFolder', 'give either seed or generator, not both');
   let entries;

@@ -146,6 +146,7 @@ test("imageFolder: torchvision's layout, sorted classes and files (nested too), 
   throwsWith(() => imageFolder({ dir, transfrom: resize(2) } as never), ArgumentError, "imageFolder: unknown option 'transfrom'");
   throwsWith(() => imageFolder({ dir, seed: 1, generator: new Generator(1) }), ArgumentError, 'give either seed or generator, not both');
   throwsWith(() => imageFolder({ dir: 5 } as never), ArgumentError, 'imageFolder: dir must be a directory path');
+  throwsWith(() => imageFolder({ dir, channels: 2 as never }), ArgumentError, 'imageFolder: channels must be 1, 3 or 4, got 2');
   throwsWith(() => imageFolder({ dir, transform: 5 } as never), ArgumentError, 'imageFolder: transform must be a function');
 }));
 

@@ -165,6 +165,7 @@ export function checkpoint(options: CheckpointOptions): Callbacks {
   const every = options.everyEpochs ?? 1;
   if (!Number.isInteger(every) || every < 1) throw new ArgumentError('checkpoint', `everyEpochs must be a positive integer, got ${every}`);
   const { monitor, save } = options;
+  if (options.mode !== undefined && monitor === undefined) throw new ArgumentError('checkpoint', 'mode applies to a monitored log: pass monitor too (e.g. { monitor: \'valLoss\', mode: \'min\' })');
   const mode = options.mode ?? (monitor !== undefined && /loss/i.test(monitor) ? 'min' : 'max');
   if (mode !== 'min' && mode !== 'max') throw new ArgumentError('checkpoint', `mode must be 'min' or 'max', got ${JSON.stringify(mode)}`);
   let best = mode === 'min' ? Infinity : -Infinity;

@@ -8,7 +8,7 @@
  * `info` (size and save time), so listing never reads the checkpoints themselves.
  */
 import { ArgumentError, SimplegradError, checkKnownOptions, fmtValue } from '@simplegrad/core';
-import type { FetchLike } from '@simplegrad/datasets';
+import { type FetchLike, fetchBytes } from '@simplegrad/datasets';
 
 /**
  * Storage could not do what was asked: no IndexedDB here, a failed IndexedDB request (e.g. quota),
@@ -192,14 +192,7 @@ export async function loadFromUrl(url: string, options: LoadFromUrlOptions = {})
   if (typeof url !== 'string' || url.length === 0) throw new ArgumentError(op, `url must be a non-empty string, got ${fmtValue(url)}`);
   const fetchFn = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
   if (typeof fetchFn !== 'function') throw new ArgumentError(op, 'no fetch function here; pass options.fetch');
-  let res;
-  try {
-    res = await fetchFn(url);
-  } catch (e) {
-    throw new StorageError(op, `could not fetch ${url}: ${(e as Error).message}`);
-  }
-  if (!res.ok) throw new StorageError(op, `fetching ${url} failed with HTTP ${res.status} ${res.statusText}`.trimEnd());
-  return new Uint8Array(await res.arrayBuffer());
+  return fetchBytes(op, url, fetchFn, (o, m) => new StorageError(o, m));
 }
 
 /**

@@ -230,7 +230,8 @@ test('more argument checks: callbacks, earlyStopping, checkpoint, evaluate', asy
   throwsWith(() => earlyStopping({ mode: 'up' as never }), sg.ArgumentError, "earlyStopping: mode must be 'min' or 'max', got \"up\"");
   throwsWith(() => earlyStopping({ minDelta: Number.NaN }), sg.ArgumentError, 'earlyStopping: minDelta must be a finite number, got NaN');
   throwsWith(() => checkpoint({ save: () => {}, serialize: 3 as never }), sg.ArgumentError, 'checkpoint: serialize must be a function');
-  throwsWith(() => checkpoint({ save: () => {}, mode: 'up' as never }), sg.ArgumentError, "checkpoint: mode must be 'min' or 'max'");
+  throwsWith(() => checkpoint({ save: () => {}, monitor: 'valLoss', mode: 'up' as never }), sg.ArgumentError, "checkpoint: mode must be 'min' or 'max'");
+  throwsWith(() => checkpoint({ save: () => {}, mode: 'min' }), sg.ArgumentError, 'checkpoint: mode applies to a monitored log: pass monitor too');
   await rejectsWith(evaluate({} as never, val), sg.ArgumentError, 'evaluate: model must be a Module');
   await rejectsWith(evaluate(model, null as never), sg.ArgumentError, 'evaluate: loader must be an iterable');
   await rejectsWith(evaluate(model, val, { yieldEveryMs: -2 }), sg.ArgumentError, 'evaluate: yieldEveryMs must be a non-negative number, got -2');

@@ -155,13 +155,3 @@ export function globalMaxPool(x: FloatArray, planes: number, n: number, out: Flo
     argmax[p] = at;
   }
 }
-
-/** Routes each output gradient to its bin's winner (`gx` pre-zeroed; winners of several bins sum). */
-export function adaptiveMaxPool2dBackward(grad: FloatArray, argmax: Int32Array, g: AdaptivePoolGeometry, gx: FloatArray): void {
-  const perPlane = g.outH * g.outW;
-  const size = g.height * g.width;
-  for (let p = 0; p < g.planes; p++) {
-    const base = p * perPlane;
-    for (let k = 0; k < perPlane; k++) gx[p * size + argmax[base + k]] += grad[base + k];
-  }
-}

@@ -11,9 +11,10 @@ import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
 import { checkPair, fmtValue, checkFloat } from '../check.js';
 import {
-  type AdaptivePoolGeometry, adaptiveAvgPool2dBackward, adaptiveAvgPool2dForward, adaptiveMaxPool2dBackward,
+  type AdaptivePoolGeometry, adaptiveAvgPool2dBackward, adaptiveAvgPool2dForward,
   adaptiveMaxPool2dForward,
 } from '../kernels/adaptive-pool.js';
+import { maxPool2dBackward } from '../kernels/pool.js';
 
 /**
  * An adaptive pooling output size: a number (square), or `[h, w]` where `null` keeps that input
@@ -84,7 +85,7 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
   adaptiveMaxPool2dForward(x.data as FloatArray, geom, out, argmax);
   return record('adaptiveMaxPool2d', new Tensor(out, outShape), [x], (g) => {
     const gx = allocate(g.dtype, x.size) as FloatArray;
-    adaptiveMaxPool2dBackward(g.data as FloatArray, argmax, geom, gx);
+    maxPool2dBackward(g.data as FloatArray, argmax, geom, gx);
     return [new Tensor(gx, x.shape)];
   });
 }
