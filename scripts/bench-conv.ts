@@ -3,9 +3,10 @@
 // threads. A measurement script, not a test: wall-clock numbers vary with the machine and its load.
 //
 // Usage: node --conditions=@simplegrad/source --import tsx scripts/bench-conv.ts [--reps 3] [--warmup 20] [--only substring] [--json out.json]
-//        [--strategy image|folded|winograd] (forces that strategy wherever it applies)
+//        [--strategy image|folded|winograd|dense] (forces that strategy wherever it applies) [--batch N] (default 32)
 //        --crossover [--threads 1]: each pass (forward, input gradient, weight+bias gradient) under each
 //        strategy, interleaved, best of --reps, on 3×3 and 1×1 convolutions over growing maps
+//        --dense [--threads 1]: folded against dense per pass on the 1×1 and 2×2 maps, at batches 32, 8 and 2
 import { writeFileSync } from 'node:fs';
 import * as sg from '../packages/core/src/index.js';
 import type { ConvGeometry } from '../packages/core/src/kernels/conv.js';
@@ -13,7 +14,7 @@ import { type ConvStrategy, forceConvStrategy } from '../packages/core/src/kerne
 
 interface Shape { name: string; C: number; H: number; O: number; k: number; s: number; p: number; groups?: number }
 
-const N = 32;
+const N = Number(process.argv.includes('--batch') ? process.argv[process.argv.indexOf('--batch') + 1] : 32);
 const shapes: Shape[] = [
   { name: 'issue 512→512 3×3 @1×1', C: 512, H: 1, O: 512, k: 3, s: 1, p: 1 },
   { name: 'issue dw144 3×3 @8×8', C: 144, H: 8, O: 144, k: 3, s: 1, p: 1, groups: 144 },
@@ -114,10 +115,10 @@ function time(sh: Shape): number {
 function crossover(): void {
   sg.setWasmThreads(Number(opt('--threads') ?? 1));
   const K = sg.wasmKernels;
-  const strategies: ConvStrategy[] = ['image', 'folded', 'winograd'];
+  const strategies: ConvStrategy[] = ['image', 'folded', 'winograd', 'dense'];
   console.log('shape'.padEnd(30), 'pass'.padEnd(8), strategies.map((s) => s.padStart(9)).join(' '));
-  for (const [C, O, k] of [[64, 64, 3], [128, 128, 3], [16, 32, 3], [256, 256, 1], [32, 64, 1]]) {
-    for (const H of [2, 4, 6, 8, 10, 12, 16]) {
+  for (const [C, O, k] of [[512, 512, 3], [256, 256, 3], [64, 64, 3], [128, 128, 3], [16, 32, 3], [256, 256, 1], [32, 64, 1]]) {
+    for (const H of [1, 2, 3, 4, 6, 8, 10, 12, 16]) {
       const p = (k - 1) / 2;
       const g: ConvGeometry = { batch: N, channels: C, height: H, width: H, outChannels: O, kH: k, kW: k, strideH: 1, strideW: 1, padTop: p, padLeft: p, outH: H, outW: H };
       const x = rand(N * C * H * H), w = rand(O * C * k * k), b = rand(O), gy = rand(N * O * H * H);
@@ -146,6 +147,47 @@ function crossover(): void {
 }
 if (argv.includes('--crossover')) {
   crossover();
+  process.exit(0);
+}
+
+/** Best of 3 interleaved runs of each pass, folded against dense, on the small maps where dense may win. */
+function denseCrossover(): void {
+  sg.setWasmThreads(Number(opt('--threads') ?? 1));
+  const K = sg.wasmKernels;
+  console.log('shape'.padEnd(20), 'pass: forward, input, weight (ms) folded | dense');
+  for (const batch of [32, 8, 2]) {
+    for (const [C, H, s] of [[512, 1, 1], [256, 2, 1], [256, 2, 2], [128, 2, 1], [64, 2, 1]]) {
+      const oh = Math.floor((H + 2 - 3) / s) + 1;
+      const g: ConvGeometry = {
+        batch, channels: C, height: H, width: H, outChannels: C, kH: 3, kW: 3, strideH: s, strideW: s, padTop: 1, padLeft: 1, outH: oh, outW: oh,
+      };
+      const x = rand(batch * C * H * H), w = rand(C * C * 9), gy = rand(batch * C * oh * oh);
+      const y = new Float32Array(gy.length), gx = new Float32Array(x.length), gw = new Float32Array(w.length);
+      const passes = [
+        () => K.conv2dForward(x, g, w, null, y),
+        () => K.conv2dBackward(gy, x, g, w, gx, null, null),
+        () => K.conv2dBackward(gy, x, g, w, null, gw, null),
+      ];
+      const best: Record<string, number[]> = { folded: [Infinity, Infinity, Infinity], dense: [Infinity, Infinity, Infinity] };
+      for (let r = 0; r <= reps; r++) {
+        for (const how of ['folded', 'dense'] as const) {
+          forceConvStrategy(how);
+          passes.forEach((run, i) => {
+            run();
+            const t0 = performance.now();
+            for (let k = 0; k < 5; k++) run();
+            if (r > 0) best[how][i] = Math.min(best[how][i], (performance.now() - t0) / 5);
+          });
+        }
+      }
+      const fmt = (v: number[]): string => v.map((t) => t.toFixed(2)).join(' ');
+      console.log(`N${batch} ${C}@${H}×${H} s${s}`.padEnd(20), fmt(best.folded), '|', fmt(best.dense));
+    }
+  }
+  forceConvStrategy(null);
+}
+if (argv.includes('--dense')) {
+  denseCrossover();
   process.exit(0);
 }
 

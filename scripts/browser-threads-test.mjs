@@ -10,7 +10,7 @@
  *   - the page's main thread, which may not block, reports one thread and why;
  *   - the same page served without COOP/COEP reports one thread in its worker, and why.
  * Then (unless --quick) it prints Chromium's samples/s for W2 (Adam step, batch 64) and ResNet-18
- * (SGD-momentum step, batch 8, 32×32) on one and two threads: measured, not asserted (a shared
+ * (SGD-momentum step, batch 32, 32×32, as `npm run bench`) on one and two threads: measured, not asserted (a shared
  * machine's load moves them). The last line is `N passed, N failed`; the exit code is non-zero on
  * any failure.
  */

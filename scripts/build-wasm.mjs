@@ -120,7 +120,8 @@ async function compile(shared) {
     ...(shared ? { sharedMemory: true, maximumMemory: MAX_PAGES } : {}),
   };
   // Kernels in files of their own (imported by kernels.ts) compile as they are.
-  const result = await asc.compileString({ 'kernels.ts': source(), 'batchnorm.ts': readFileSync(resolve(dirname(sourcePath), 'batchnorm.ts'), 'utf8') }, options);
+  const own = (file) => readFileSync(resolve(dirname(sourcePath), file), 'utf8');
+  const result = await asc.compileString({ 'kernels.ts': source(), 'batchnorm.ts': own('batchnorm.ts'), 'optim.ts': own('optim.ts'), 'dense.ts': own('dense.ts'), 'pool.ts': own('pool.ts') }, options);
   if (result.error || !result.binary) {
     throw new Error(`build-wasm: AssemblyScript failed\n${result.stderr.toString()}\n${result.error ?? ''}`);
   }

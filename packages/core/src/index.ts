@@ -52,6 +52,7 @@ export * from './ops/interpolate.js';
 export * from './ops/norm.js';
 export * from './ops/batchnorm.js';
 export { type Kernels, jsKernels, kernels, setKernels } from './kernels/backend.js';
+export type { AdamStepConstants } from './kernels/optim.js';
 export { type BackendName, useBackend } from './kernels/backend.js';
 export {
   wasmKernels, wasmSimdSupported, setWasmThreads, wasmThreads, wasmMemoryBytes, type WasmThreadOptions,

@@ -7,8 +7,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import type { ConvGeometry } from '../src/kernels/conv.js';
-import { type ConvStrategy, forceConvStrategy } from '../src/kernels/wasm/conv.js';
+import { type ConvStrategy, convStrategyRuns, forceConvStrategy } from '../src/kernels/wasm/conv.js';
 import { chunksByWorkers, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
+import { forceWinogradBatched } from '../src/kernels/wasm/winograd.js';
 import { assertRounding, rand } from './rounding.js';
 
 interface Case {
@@ -30,6 +31,8 @@ function geometry(c: Case): ConvGeometry {
 
 const cases: Case[] = [
   { what: '1×1 map (ResNet-18 layer 4)', N: 5, C: 6, H: 1, W: 1, O: 7, k: [3, 3], pad: [1, 1, 1, 1] },
+  { what: '2×2 map (ResNet-18 layer 3)', N: 4, C: 5, H: 2, W: 2, O: 6, k: [3, 3], pad: [1, 1, 1, 1] },
+  { what: '3×2 map, stride 2×1, dilation 1×2, uneven padding', N: 3, C: 4, H: 3, W: 2, O: 5, k: [3, 3], s: [2, 1], pad: [1, 1, 2, 0], d: [1, 2] },
   { what: 'odd sizes, 3×2 kernel, uneven padding', N: 3, C: 5, H: 7, W: 9, O: 6, k: [3, 2], pad: [1, 0, 2, 1] },
   { what: 'stride 2', N: 4, C: 3, H: 13, W: 11, O: 5, k: [3, 3], s: [2, 2], pad: [1, 1, 1, 1] },
   { what: 'map over 8×8 (per image by default)', N: 2, C: 3, H: 12, W: 11, O: 5, k: [3, 3], pad: [1, 1, 1, 1] },
@@ -73,7 +76,7 @@ function exact(c: Case, g: ConvGeometry, x: Float32Array, w: Float32Array, bias:
   return { out, outB, gx, gxB, gw, gwB, gb, gbB, depth: { out: cg * kH * kW + 1, gx: og * kH * kW, gw: c.N * len } };
 }
 
-const strategies: (ConvStrategy | null)[] = [null, 'image', 'folded'];
+const strategies: (ConvStrategy | null)[] = [null, 'image', 'folded', 'dense', 'winograd'];
 
 for (const c of cases) {
   const g = geometry(c);
@@ -140,6 +143,35 @@ test('forcing Winograd computes its shapes as Winograd (as chosen by default on 
   }
 });
 
+test('Winograd over the whole batch gives the same bits as Winograd per image (forward and input gradient; odd sizes, uneven padding, bias)', () => {
+  const prev = forceConvStrategy('winograd');
+  const prevBatched = forceWinogradBatched(null);
+  try {
+    for (const c of [
+      { what: '', N: 5, C: 8, H: 4, W: 4, O: 12, k: [3, 3], pad: [1, 1, 1, 1] },
+      { what: '', N: 3, C: 9, H: 7, W: 5, O: 8, k: [3, 3], pad: [1, 0, 2, 1] },
+      { what: '', N: 2, C: 16, H: 8, W: 8, O: 10, k: [3, 3], pad: [1, 1, 1, 1] },
+      { what: '', N: 4, C: 8, H: 1, W: 1, O: 8, k: [3, 3], pad: [1, 1, 1, 1] },
+    ] satisfies Case[]) {
+      const g = geometry(c);
+      const x = rand(c.N * c.C * c.H * c.W, 61), w = rand(c.O * c.C * 9, 62), b = rand(c.O, 63), grad = rand(c.N * c.O * g.outH * g.outW, 64);
+      const run = (batched: boolean): number[][] => {
+        forceWinogradBatched(batched);
+        const [y, gx] = [new Float32Array(grad.length), new Float32Array(x.length)];
+        sg.wasmKernels.conv2dForward(x, g, w, b, y);
+        sg.wasmKernels.conv2dBackward(grad, x, g, w, gx, null, null);
+        return [bits(y), bits(gx)];
+      };
+      const before = convStrategyRuns().winograd;
+      assert.equal(run(true), run(false), `x=[${c.N},${c.C},${c.H},${c.W}]`);
+      assert.equal(convStrategyRuns().winograd - before, 4, 'both passes ran as Winograd, twice');
+    }
+  } finally {
+    forceConvStrategy(prev);
+    forceWinogradBatched(prevBatched);
+  }
+});
+
 /** Every pass of the new paths on shapes with enough chunks to be shared between threads. */
 function workload(): Float32Array[] {
   const out: Float32Array[] = [];
@@ -151,6 +183,11 @@ function workload(): Float32Array[] {
     [{ what: '', N: 6, C: 8, H: 9, W: 7, O: 12, k: [3, 3], s: [2, 1], pad: [2, 2, 2, 2], d: [2, 1], groups: 2 }, 'image'],
     [{ what: '', N: 5, C: 24, H: 9, W: 9, O: 48, k: [3, 3], pad: [1, 1, 1, 1], groups: 24 }, null],
     [{ what: '', N: 5, C: 24, H: 9, W: 9, O: 24, k: [3, 3], s: [2, 2], pad: [1, 1, 1, 1], groups: 24 }, null],
+    // Winograd over the whole batch (an 8×8 map: 16 tiles an image).
+    [{ what: '', N: 6, C: 8, H: 8, W: 8, O: 12, k: [3, 3], pad: [1, 1, 1, 1] }, 'winograd'],
+    // Dense: by default on a 2×2 map (forward and input gradient), and forced with stride and dilation.
+    [{ what: '', N: 20, C: 16, H: 2, W: 2, O: 24, k: [3, 3], pad: [1, 1, 1, 1] }, null],
+    [{ what: '', N: 6, C: 8, H: 3, W: 2, O: 12, k: [3, 3], s: [2, 1], pad: [1, 1, 2, 0], d: [1, 2] }, 'dense'],
   ];
   for (const [c, how] of shapes) {
     const g = geometry(c);
@@ -170,9 +207,51 @@ function workload(): Float32Array[] {
   return out;
 }
 
+test('the dense and batched Winograd strategies are chosen by shape: dense on 1×1 and 2×2 maps, Winograd on 4×4 ones, of a big enough batch', () => {
+  const prev = forceConvStrategy(null);
+  try {
+    // The strategy each pass (forward, input gradient, weight gradient) took.
+    const passes = (c: Case): ConvStrategy[] => {
+      const g = geometry(c);
+      const x = rand(c.N * c.C * c.H * c.W, 51), w = rand(c.O * c.C * 9, 52), grad = rand(c.N * c.O * g.outH * g.outW, 53);
+      const took = (run: () => void): ConvStrategy => {
+        const before = convStrategyRuns();
+        run();
+        const after = convStrategyRuns();
+        const changed = (Object.keys(after) as ConvStrategy[]).filter((k) => after[k] !== before[k]);
+        assert.equal(changed.length, 1);
+        return changed[0];
+      };
+      return [
+        took(() => sg.wasmKernels.conv2dForward(x, g, w, null, new Float32Array(grad.length))),
+        took(() => sg.wasmKernels.conv2dBackward(grad, x, g, w, new Float32Array(x.length), null, null)),
+        took(() => sg.wasmKernels.conv2dBackward(grad, x, g, w, null, new Float32Array(w.length), null)),
+      ];
+    };
+    const map1: Case = { what: '', N: 32, C: 8, H: 1, W: 1, O: 8, k: [3, 3], pad: [1, 1, 1, 1] };
+    const map2: Case = { what: '', N: 32, C: 8, H: 2, W: 2, O: 8, k: [3, 3], pad: [1, 1, 1, 1] };
+    assert.equal(passes(map1), ['dense', 'dense', 'dense']);
+    assert.equal(passes(map2), ['dense', 'dense', 'dense']);
+    // Too few images to pay for writing D: 8·(9 − 4) products saved per element of D against 10·4.
+    assert.equal(passes({ ...map2, N: 9 }), ['dense', 'dense', 'dense']);
+    assert.equal(passes({ ...map2, N: 8 }), ['folded', 'folded', 'folded']);
+    assert.equal(passes({ ...map1, N: 2 }), ['dense', 'dense', 'dense']);
+    assert.equal(passes({ ...map1, N: 1 }), ['folded', 'folded', 'folded']);
+    // 4×4 maps: Winograd over the batch for the forward pass and input gradient from 32 tiles (8 images).
+    const map4: Case = { what: '', N: 8, C: 8, H: 4, W: 4, O: 8, k: [3, 3], pad: [1, 1, 1, 1] };
+    assert.equal(passes(map4), ['winograd', 'winograd', 'folded']);
+    assert.equal(passes({ ...map4, N: 7 }), ['folded', 'folded', 'folded']);
+    // Grouped: never dense (nor when forced).
+    forceConvStrategy('dense');
+    assert.equal(passes({ ...map1, C: 8, O: 8, groups: 2 } as Case).includes('dense'), false);
+  } finally {
+    forceConvStrategy(prev);
+  }
+});
+
 const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
-test('one and two threads give identical bits for the folded, grouped, dilated and depthwise convolutions (forward and all gradients)', () => {
+test('one and two threads give identical bits for the folded, dense, grouped, dilated and depthwise convolutions (forward and all gradients)', () => {
   const prev = sg.setWasmThreads(1);
   try {
     const one = workload().map(bits);

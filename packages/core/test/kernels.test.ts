@@ -493,14 +493,33 @@ for (const K of backends) {
     });
   }
 
-  test(`${K.name} maxPool2dForward in float64 and with other windows falls back to the reference`, () => {
+  // Any window, stride and padding: ResNet's 3×3 stride-2 stem pooling, overlapping and clipped windows.
+  const windows: [number, number, number, number, number, number, number, number, number][] = [
+    // planes, H, W, kH, kW, sH, sW, padH, padW
+    [6, 16, 16, 3, 3, 2, 2, 1, 1], [3, 7, 9, 3, 2, 1, 2, 1, 0], [2, 5, 5, 5, 5, 1, 1, 2, 2], [4, 11, 6, 2, 3, 3, 1, 0, 1], [1, 1, 1, 1, 1, 1, 1, 0, 0],
+  ];
+  for (const [planes, H, W, kH, kW, sH, sW, padH, padW] of windows) {
+    const outH = Math.floor((H + 2 * padH - kH) / sH) + 1, outW = Math.floor((W + 2 * padW - kW) / sW) + 1;
+    test(`${K.name} maxPool2dForward ${kH}×${kW} stride ${sH}×${sW} padding ${padH}×${padW} x=[${planes},${H},${W}] equals the reference bit for bit (ties, NaN, −∞)`, () => {
+      const x = rand(planes * H * W, H * 31 + W);
+      for (let i = 0; i + 1 < x.length; i += 7) x[i + 1] = x[i]; // ties
+      for (let i = 3; i < x.length; i += 23) x[i] = NaN;
+      for (let i = 2; i + 1 < x.length; i += 37) x[i + 1] = x[i] = NaN; // two NaN in a window: which one wins matters to the gradient
+      for (let i = 6; i < x.length; i += 19) x[i] = -Infinity;
+      if (x.length >= 4) x.fill(-Infinity, 0, 3);
+      const g: PoolGeometry = { planes, height: H, width: W, kH, kW, strideH: sH, strideW: sW, padH, padW, outH, outW };
+      const count = planes * outH * outW;
+      const [out, arg, refOut, refArg] = [new Float32Array(count), new Int32Array(count), new Float32Array(count), new Int32Array(count)];
+      K.maxPool2dForward(x, g, out, arg);
+      maxPool2dForward(x, g, refOut, refArg);
+      assert.equal(Array.from(arg), Array.from(refArg));
+      assert.equal(Array.from(out), Array.from(refOut));
+    });
+  }
+
+  test(`${K.name} maxPool2dForward in float64 falls back to the reference`, () => {
     const x = rand(2 * 7 * 7, 3);
-    const g: PoolGeometry = { planes: 2, height: 7, width: 7, kH: 3, kW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, outH: 4, outW: 4 };
-    const [out, arg, refOut, refArg] = [new Float32Array(32), new Int32Array(32), new Float32Array(32), new Int32Array(32)];
-    K.maxPool2dForward(x, g, out, arg);
-    maxPool2dForward(x, g, refOut, refArg);
-    assert.equal([Array.from(out), Array.from(arg)], [Array.from(refOut), Array.from(refArg)]);
-    const g2: PoolGeometry = { ...g, kH: 2, kW: 2, padH: 0, padW: 0, outH: 3, outW: 3 };
+    const g2: PoolGeometry = { planes: 2, height: 7, width: 7, kH: 2, kW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, outH: 3, outW: 3 };
     const x64 = Float64Array.from(x);
     const [o64, a64, r64, ra64] = [new Float64Array(18), new Int32Array(18), new Float64Array(18), new Int32Array(18)];
     K.maxPool2dForward(x64, g2, o64, a64);

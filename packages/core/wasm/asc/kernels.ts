@@ -23,6 +23,9 @@
 // which thread ran which chunk: one and two threads give identical bits.
 
 import { batchNormBackwardChannels, batchNormForwardChannels } from './batchnorm';
+import { adamRange, sgdMomentumRange } from './optim';
+import { denseSumTapsRows, denseWriteRows } from './dense';
+import { maxPoolPlanes } from './pool';
 
 /** Largest k block: a 16-wide B panel of KC rows (16 KB) stays in L1 while a block of A streams. */
 const KC: i32 = 256;
@@ -1092,6 +1095,99 @@ function winogradJob(img: i32, thread: i32): void {
   winogradImage(x, cin, H, W, arg(WINOGRAD_PAD_TOP), arg(WINOGRAD_PAD_LEFT), <usize>arg(WINOGRAD_FILTERS), <usize>arg(WINOGRAD_BIAS), cout, outH, outW, out, scratch, tmpOf(thread));
 }
 
+// ---- Winograd over the whole batch --------------------------------------------------------------
+//
+// On small maps a Winograd pass per image is a set of GEMMs only a few tiles wide (a 4×4 map has 4
+// tiles), far too narrow for the 16-wide panels. Here the batch's tiles are columns of one matrix
+// per ξ: the input transform writes every image's tiles side by side (chunk: an image), the 16
+// products are GEMMs over all of them (chunk: a ξ and a block of output channels), and the output
+// transform reads them back (chunk: an image). Tile t of image n is column n·T + t (T tiles an
+// image); every step is the per-image pass's arithmetic on the same values in the same order, so
+// the results are the same bits.
+
+/**
+ * The input transform V = Bᵀ·d·B of one tile, its 4×4 patch at row y0, column x0 of the
+ * zero-bordered plane `plane` (row length Wp), into column t of the packed V (one value per ξ): the
+ * same operations as {@link inputTiles4}, one tile at a time, for tile rows narrower than four.
+ */
+@inline
+function inputTile1(plane: usize, Wp: i32, y0: i32, x0: i32, V: usize, vStride: usize, cin: i32, c: i32, t: i32): void {
+  const w4 = <usize>Wp << 2;
+  const r0 = plane + ((<usize>(y0 * Wp + x0)) << 2);
+  const d0 = v128.load(r0), d1 = v128.load(r0 + w4), d2 = v128.load(r0 + 2 * w4), d3 = v128.load(r0 + 3 * w4);
+  const at = V + ((<usize>((t >> 4) * cin + c) * <usize>NR + <usize>(t & 15)) << 2);
+  inputRow1(f32x4.sub(d0, d2), at, vStride);
+  inputRow1(f32x4.add(d1, d2), at + 4 * vStride, vStride);
+  inputRow1(f32x4.sub(d2, d1), at + 8 * vStride, vStride);
+  inputRow1(f32x4.sub(d1, d3), at + 12 * vStride, vStride);
+}
+
+/** Row e (a vector over the patch's columns) times B: `[e0 − e2, e1 + e2, e2 − e1, e1 − e3]` at four ξ, `vStride` apart. */
+@inline
+function inputRow1(e: v128, at: usize, vStride: usize): void {
+  const x = v128.shuffle<f32>(e, e, 0, 1, 2, 1);
+  const y = v128.shuffle<f32>(e, e, 2, 2, 1, 3);
+  const v = v128.shuffle<f32>(f32x4.sub(x, y), f32x4.add(x, y), 0, 5, 2, 3);
+  store<f32>(at, f32x4.extract_lane(v, 0));
+  store<f32>(at + vStride, f32x4.extract_lane(v, 1));
+  store<f32>(at + 2 * vStride, f32x4.extract_lane(v, 2));
+  store<f32>(at + 3 * vStride, f32x4.extract_lane(v, 3));
+}
+
+/** Image `img` of the batch's input transform (WINOGRAD_INPUT): its tiles into columns img·T … of V. */
+function winogradInputImage(img: i32, thread: i32): void {
+  const cin = arg(WINOGRAD_INPUT_IN_CHANNELS), H = arg(WINOGRAD_INPUT_HEIGHT), W = arg(WINOGRAD_INPUT_WIDTH);
+  const outH = arg(WINOGRAD_INPUT_OUT_H), outW = arg(WINOGRAD_INPUT_OUT_W);
+  const tH = (outH + 1) >> 1, tW = (outW + 1) >> 1, T = tH * tW;
+  const Hp = 2 * tH + 2, Wp = 2 * tW + 2;
+  const x = <usize>arg(WINOGRAD_INPUT_X) + ((<usize>img * <usize>cin * <usize>H * <usize>W) << 2);
+  const V = <usize>arg(WINOGRAD_INPUT_V);
+  const vStride = <usize>arg(WINOGRAD_INPUT_V_STRIDE);
+  const plane = <usize>arg(WINOGRAD_INPUT_SCRATCH) + <usize>thread * <usize>arg(WINOGRAD_INPUT_SCRATCH_STRIDE);
+  const pt = arg(WINOGRAD_INPUT_PAD_TOP), pl = arg(WINOGRAD_INPUT_PAD_LEFT);
+  for (let c = 0; c < cin; c++) {
+    padPlane(x + ((<usize>c * <usize>H * <usize>W) << 2), H, W, pt, pl, plane, Hp, Wp);
+    for (let ty = 0; ty < tH; ty++) {
+      for (let tx = 0; tx < tW; tx++) inputTile1(plane, Wp, 2 * ty, 2 * tx, V, vStride, cin, c, img * T + ty * tW + tx);
+    }
+  }
+}
+
+/** Chunk `chunk` of the 16 products (WINOGRAD_PRODUCTS): ξ = ⌊chunk / blocks⌋, a block of output channels. */
+function winogradProducts(chunk: i32, thread: i32): void {
+  const blocks = arg(WINOGRAD_PRODUCTS_ROW_BLOCKS);
+  const xi = chunk / blocks;
+  const per = arg(WINOGRAD_PRODUCTS_ROWS_PER_CHUNK);
+  const cout = arg(WINOGRAD_PRODUCTS_OUT_CHANNELS), cin = arg(WINOGRAD_PRODUCTS_IN_CHANNELS), cols = arg(WINOGRAD_PRODUCTS_COLUMNS);
+  const i0 = (chunk - xi * blocks) * per;
+  const U = <usize>arg(WINOGRAD_PRODUCTS_FILTERS) + ((<usize>xi * <usize>cout * <usize>cin) << 2);
+  const V = <usize>arg(WINOGRAD_PRODUCTS_V) + <usize>xi * <usize>arg(WINOGRAD_PRODUCTS_V_STRIDE);
+  const M = <usize>arg(WINOGRAD_PRODUCTS_M) + <usize>xi * <usize>arg(WINOGRAD_PRODUCTS_M_STRIDE);
+  gemmRows(false, cout, cols, cin, U, V, M, <usize>cols << 2, false, tmpOf(thread), i0, min(cout, i0 + per));
+}
+
+/** Image `img` of the batch's output transform (WINOGRAD_OUTPUT): Y = Aᵀ·m·A (+ bias) of its tiles. */
+function winogradOutputImage(img: i32): void {
+  const cout = arg(WINOGRAD_OUTPUT_OUT_CHANNELS), outH = arg(WINOGRAD_OUTPUT_OUT_H), outW = arg(WINOGRAD_OUTPUT_OUT_W);
+  const cols = arg(WINOGRAD_OUTPUT_COLUMNS);
+  const tH = (outH + 1) >> 1, tW = (outW + 1) >> 1, T = tH * tW;
+  const bias = <usize>arg(WINOGRAD_OUTPUT_BIAS);
+  const M = <usize>arg(WINOGRAD_OUTPUT_M);
+  const mStride = <usize>arg(WINOGRAD_OUTPUT_M_STRIDE);
+  const out = <usize>arg(WINOGRAD_OUTPUT_OUT) + ((<usize>img * <usize>cout * <usize>outH * <usize>outW) << 2);
+  for (let co = 0; co < cout; co++) {
+    const bv = f32x4.splat(bias == 0 ? <f32>0 : load<f32>(bias + (<usize>co << 2)));
+    const mo = M + ((<usize>co * <usize>cols + <usize>(img * T)) << 2);
+    const yo = out + ((<usize>co * <usize>outH * <usize>outW) << 2);
+    for (let r = 0; r < tH; r++) {
+      const oy = 2 * r;
+      for (let tx = 0; tx < tW; tx += 4) {
+        outputTiles4(mo + ((<usize>(r * tW + tx)) << 2), mStride, bv, yo + ((<usize>(oy * outW + 2 * tx)) << 2), outW, oy + 1 < outH, min(8, outW - 2 * tx));
+      }
+    }
+  }
+}
+
 // ---- ReLU ---------------------------------------------------------------------------------------
 
 /**
@@ -1254,6 +1350,34 @@ export function runChunk(chunk: i32, thread: i32): void {
     const per = arg(MAX_POOL_2X2_PER_CHUNK);
     const p0 = chunk * per;
     maxPool2x2Planes(<usize>arg(MAX_POOL_2X2_X), arg(MAX_POOL_2X2_HEIGHT), arg(MAX_POOL_2X2_WIDTH), arg(MAX_POOL_2X2_OUT_H), arg(MAX_POOL_2X2_OUT_W), <usize>arg(MAX_POOL_2X2_OUT), <usize>arg(MAX_POOL_2X2_ARGMAX), p0, min(arg(MAX_POOL_2X2_PLANES), p0 + per));
+  } else if (op == OP_SGD_MOMENTUM) {
+    // x, g, buf, params, n, elements per chunk (see optim.ts)
+    const per = arg(SGD_MOMENTUM_PER_CHUNK);
+    const i0 = chunk * per;
+    sgdMomentumRange(<usize>arg(SGD_MOMENTUM_X), <usize>arg(SGD_MOMENTUM_G), <usize>arg(SGD_MOMENTUM_BUF), <usize>arg(SGD_MOMENTUM_PARAMS), i0, min(arg(SGD_MOMENTUM_N), i0 + per));
+  } else if (op == OP_ADAM) {
+    // x, g, m, v, params, decoupled, l2, n, elements per chunk (see optim.ts)
+    const per = arg(ADAM_PER_CHUNK);
+    const i0 = chunk * per;
+    adamRange(<usize>arg(ADAM_X), <usize>arg(ADAM_G), <usize>arg(ADAM_M), <usize>arg(ADAM_V), <usize>arg(ADAM_PARAMS), arg(ADAM_DECOUPLED) != 0, arg(ADAM_L2) != 0, i0, min(arg(ADAM_N), i0 + per));
+  } else if (op == OP_WINOGRAD_INPUT) {
+    winogradInputImage(chunk, thread);
+  } else if (op == OP_WINOGRAD_PRODUCTS) {
+    winogradProducts(chunk, thread);
+  } else if (op == OP_WINOGRAD_OUTPUT) {
+    winogradOutputImage(chunk);
+  } else if (op == OP_MAX_POOL) {
+    const per = arg(MAX_POOL_PER_CHUNK);
+    const p0 = chunk * per;
+    maxPoolPlanes(<usize>arg(MAX_POOL_X), arg(MAX_POOL_HEIGHT), arg(MAX_POOL_WIDTH), arg(MAX_POOL_K_H), arg(MAX_POOL_K_W), arg(MAX_POOL_STRIDE_H), arg(MAX_POOL_STRIDE_W), arg(MAX_POOL_PAD_H), arg(MAX_POOL_PAD_W), arg(MAX_POOL_OUT_H), arg(MAX_POOL_OUT_W), <usize>arg(MAX_POOL_OUT), <usize>arg(MAX_POOL_ARGMAX), p0, min(arg(MAX_POOL_PLANES), p0 + per));
+  } else if (op == OP_DENSE_WRITE) {
+    const per = arg(DENSE_WRITE_PER_CHUNK);
+    const o0 = chunk * per;
+    denseWriteRows(<usize>arg(DENSE_WRITE_W), <usize>arg(DENSE_WRITE_TAP_TABLE), <usize>arg(DENSE_WRITE_D), o0, min(arg(DENSE_WRITE_OUT_CHANNELS), o0 + per), arg(DENSE_WRITE_CHANNELS), arg(DENSE_WRITE_KERNEL_TAPS), arg(DENSE_WRITE_POSITIONS), arg(DENSE_WRITE_INPUTS));
+  } else if (op == OP_DENSE_SUM_TAPS) {
+    const per = arg(DENSE_SUM_TAPS_PER_CHUNK);
+    const o0 = chunk * per;
+    denseSumTapsRows(<usize>arg(DENSE_SUM_TAPS_GD), <usize>arg(DENSE_SUM_TAPS_PAIRS), <usize>arg(DENSE_SUM_TAPS_GW), o0, min(arg(DENSE_SUM_TAPS_OUT_CHANNELS), o0 + per), arg(DENSE_SUM_TAPS_CHANNELS), arg(DENSE_SUM_TAPS_KERNEL_TAPS), arg(DENSE_SUM_TAPS_INPUTS));
   } else {
     unreachable();
   }

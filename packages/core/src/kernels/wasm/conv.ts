@@ -5,6 +5,8 @@
  * col2im never leave the module. The strategy is picked by shape, per pass:
  *
  * - depthwise (groups = C > 1, any channel multiplier): direct SIMD loops over planes, no GEMM;
+ * - dense: on maps smaller than the filter, the convolution as one matrix over the whole image, so
+ *   no GEMM multiplies the padding (see conv-dense.ts);
  * - folded: the whole batch's columns side by side, one GEMM per pass (and group) over `N·outH·outW`
  *   columns, for small maps where a GEMM per image cannot fill the 16-wide panels;
  * - Winograd F(2×2, 3×3) for 3×3 stride-1 undilated ungrouped convolutions with enough channels on
@@ -20,10 +22,13 @@
 import type { FloatArray } from '../../dtype.js';
 import { type ConvGeometry, conv2dBackward as jsConv2dBackward, conv2dForward as jsConv2dForward } from '../conv.js';
 import { TILE } from './bytes.js';
-import { align, type Engine, regions } from './engine.js';
+import { align, regions } from './engine.js';
+import { CHUNKS, gemmJobs, gemmScratch, packed } from './gemm-jobs.js';
+import { denseApplies, denseBackward, denseForward, denseWins } from './conv-dense.js';
+import { winogradBatch, winogradBatchBytes, winogradBatched, winogradBeatsFolding } from './winograd.js';
 import {
-  colsJob, type ConvArgs, convFoldCol2imJob, convFoldIm2colJob, convForwardJob, convInputGradJob, convWeightGradJob,
-  depthwiseForwardJob, depthwiseInputGradJob, depthwiseWeightGradJob, packJob, rowsJob, winogradJob,
+  type ConvArgs, convFoldCol2imJob, convFoldIm2colJob, convForwardJob, convInputGradJob, convWeightGradJob,
+  depthwiseForwardJob, depthwiseInputGradJob, depthwiseWeightGradJob, winogradJob,
 } from './jobs.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 
@@ -33,11 +38,8 @@ import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
  */
 const WEIGHT_GROUPS = 16;
 
-/** Chunks the folded GEMMs and the depthwise passes are cut into: a constant of the problem, not of the threads. */
-const CHUNKS = 64;
-
 /** How a pass of a convolution is computed; see the module comment. */
-export type ConvStrategy = 'image' | 'folded' | 'winograd';
+export type ConvStrategy = 'image' | 'folded' | 'winograd' | 'dense';
 
 let forced: ConvStrategy | null = null;
 
@@ -79,11 +81,6 @@ function geometryArgs(g: ConvGeometry, s: Sizes): ConvArgs {
   };
 }
 
-/** Floats of `n` columns of `k` rows packed into whole panels. */
-function packed(n: number, k: number): number {
-  return Math.ceil(n / TILE.nr) * TILE.nr * k;
-}
-
 function isF32(x: FloatArray | null): boolean {
   return x === null || x instanceof Float32Array;
 }
@@ -108,7 +105,8 @@ function winogradShape(g: ConvGeometry, s: Sizes): boolean {
  *   15.2 / 1.7 / 16.5, weight gradient 21.2 / 1.5; 256→256 1×1: weight gradient 9.9 / 0.7);
  * - 4×4 (16 outputs, one full panel per image): forward and input gradient even between image and
  *   folded (64→64: 1.40 / 1.52 / 2.29), weight gradient still folded (64→64: 2.6 / 1.6; 128→128:
- *   30.9 / 12.0; 256→256 1×1: 9.4 / 2.4), and Winograd's 2×2 tiles lose on such maps;
+ *   30.9 / 12.0; 256→256 1×1: 9.4 / 2.4); Winograd per image loses on such maps, but over a batch
+ *   of enough tiles it beats folding (see winograd.ts);
  * - 6×6 and 8×8: Winograd wins the forward pass and input gradient (64→64 at 6×6: 7.7 / 7.8 / 2.4).
  *   A weight gradient per image is a GEMM only `outH·outW` deep per image, so folding still wins it
  *   for big filters (64→64: 13.4 / 9.5 at 8×8 and 5.3 / 3.4 at 6×6; 144→144: 54.8 / 45.7; 256→256
@@ -146,11 +144,26 @@ function winogradInputGrad(g: ConvGeometry, s: Sizes): boolean {
   return winogradShape(g, s) && g.outChannels >= 4 && g.channels >= 8 && g.padTop <= 2 && g.padLeft <= 2;
 }
 
-/** The strategy of a pass: forced (where it applies), else folded on maps up to `maxLen` outputs, Winograd where it wins, else per image. */
-function strategy(g: ConvGeometry, s: Sizes, winograd: boolean, maxLen: number = TILE.nr): ConvStrategy {
-  if (forced !== null) return forced === 'winograd' && !winograd ? 'image' : forced;
-  if (foldShape(g, s, maxLen)) return 'folded';
-  return winograd ? 'winograd' : 'image';
+/**
+ * The strategy of a pass: forced (where it applies), else dense on maps smaller than the filter,
+ * folded on maps up to `maxLen` outputs unless Winograd over the batch beats it there (see
+ * winograd.ts), Winograd where it applies, else per image.
+ */
+function strategy(g: ConvGeometry, s: Sizes, winograd: boolean, dense: boolean, maxLen: number = TILE.nr): ConvStrategy {
+  const how: ConvStrategy = forced !== null
+    ? ((forced === 'winograd' && !winograd) || (forced === 'dense' && !denseApplies(g)) ? 'image' : forced)
+    : dense ? 'dense'
+      : winograd && (!foldShape(g, s, maxLen) || winogradBeatsFolding(g.batch, g.outH, g.outW)) ? 'winograd'
+        : foldShape(g, s, maxLen) ? 'folded' : 'image';
+  runs[how]++;
+  return how;
+}
+
+const runs: Record<ConvStrategy, number> = { image: 0, folded: 0, winograd: 0, dense: 0 };
+
+/** How many passes (forward, input gradient, weight gradient) each strategy has computed so far: for tests and measurements. */
+export function convStrategyRuns(): Readonly<Record<ConvStrategy, number>> {
+  return { ...runs };
 }
 
 /** Forward convolution in WebAssembly; same contract as the reference {@link jsConv2dForward}. */
@@ -164,9 +177,17 @@ export function wasmConv2dForward(x: FloatArray, g: ConvGeometry, w: FloatArray,
     depthwiseForward(x as Float32Array, g, s, w as Float32Array, bias as Float32Array | null, out as Float32Array);
     return;
   }
-  const how = strategy(g, s, winogradForward(g, s));
+  const how = strategy(g, s, winogradForward(g, s), denseWins(g));
+  if (how === 'dense') {
+    denseForward(x as Float32Array, g, w as Float32Array, bias as Float32Array | null, out as Float32Array);
+    return;
+  }
   if (how === 'folded') {
     foldedForward(x as Float32Array, g, s, w as Float32Array, bias as Float32Array | null, out as Float32Array);
+    return;
+  }
+  if (how === 'winograd' && winogradBatched(g.batch, g.channels, g.outChannels, g.outH, g.outW)) {
+    batchedForward(x as Float32Array, g, w as Float32Array, bias as Float32Array | null, out as Float32Array);
     return;
   }
   const e = getEngine();
@@ -213,13 +234,58 @@ export function wasmConv2dBackward(
   }
   // The input gradient and the weight and bias gradients each take their own strategy.
   if (gx32 !== null) {
-    const how = strategy(g, s, winogradInputGrad(g, s));
-    if (how === 'folded') foldedBackward(grad32, x32, g, s, w32, gx32, null, null);
+    const how = strategy(g, s, winogradInputGrad(g, s), denseWins(g));
+    if (how === 'dense') denseBackward(grad32, x32, g, w32, gx32, null, null);
+    else if (how === 'folded') foldedBackward(grad32, x32, g, s, w32, gx32, null, null);
+    else if (how === 'winograd' && winogradBatched(g.batch, g.outChannels, g.channels, g.height, g.width)) batchedInputGrad(grad32, g, w32, gx32);
     else imageBackward(grad32, x32, g, s, w32, gx32, null, null, how === 'winograd');
   }
   if (gw32 === null && gb32 === null) return;
-  if (strategy(g, s, false, s.kg * s.og >= FOLD_WEIGHT_SIZE ? 64 : TILE.nr) === 'folded') foldedBackward(grad32, x32, g, s, w32, null, gw32, gb32);
+  const how = strategy(g, s, false, denseWins(g), s.kg * s.og >= FOLD_WEIGHT_SIZE ? 64 : TILE.nr);
+  if (how === 'dense') denseBackward(grad32, x32, g, w32, null, gw32, gb32);
+  else if (how === 'folded') foldedBackward(grad32, x32, g, s, w32, null, gw32, gb32);
   else imageBackward(grad32, x32, g, s, w32, null, gw32, gb32, false);
+}
+
+/** The forward pass as Winograd over the whole batch (see winograd.ts). */
+function batchedForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null, out: Float32Array): void {
+  const e = getEngine();
+  const [N, C, O] = [g.batch, g.channels, g.outChannels];
+  const threads = threadSlots();
+  const [xP, wP, uP, bP, oP, sP, bytes] = regions(
+    4 * N * C * g.height * g.width, 4 * O * C * 9, 64 * O * C, 4 * O, 4 * N * O * g.outH * g.outW,
+    winogradBatchBytes(N, C, O, g.outH, g.outW, threads),
+  );
+  e.reserve(bytes);
+  e.put(xP, x, 0, N * C * g.height * g.width);
+  e.put(wP, w, 0, O * C * 9);
+  if (bias !== null) e.put(bP, bias, 0, O);
+  e.exports.winogradFilters(wP, O, C, 0, uP);
+  winogradBatch(e, {
+    batch: N, cin: C, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft, filters: uP, bias: bias === null ? 0 : bP,
+    cout: O, outH: g.outH, outW: g.outW, x: xP, out: oP, scratch: sP,
+  }, threads);
+  e.get(oP, N * O * g.outH * g.outW, out, 0);
+}
+
+/** The input gradient as Winograd over the whole batch: the output gradient correlated with the rotated filters, padded by 2 − padding. */
+function batchedInputGrad(grad: Float32Array, g: ConvGeometry, w: Float32Array, gx: Float32Array): void {
+  const e = getEngine();
+  const [N, C, O] = [g.batch, g.channels, g.outChannels];
+  const threads = threadSlots();
+  const [gP, wP, uP, xP, sP, bytes] = regions(
+    4 * N * O * g.outH * g.outW, 4 * O * C * 9, 64 * O * C, 4 * N * C * g.height * g.width,
+    winogradBatchBytes(N, O, C, g.height, g.width, threads),
+  );
+  e.reserve(bytes);
+  e.put(gP, grad, 0, N * O * g.outH * g.outW);
+  e.put(wP, w, 0, O * C * 9);
+  e.exports.winogradFilters(wP, O, C, 1, uP);
+  winogradBatch(e, {
+    batch: N, cin: O, height: g.outH, width: g.outW, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft, filters: uP, bias: 0,
+    cout: C, outH: g.height, outW: g.width, x: gP, out: xP, scratch: sP,
+  }, threads);
+  e.get(xP, N * C * g.height * g.width, gx, 0);
 }
 
 /** The gradients per image (the input's optionally as Winograd); see {@link wasmConv2dBackward}. */
@@ -275,45 +341,6 @@ function imageBackward(
 }
 
 // ---- The batch folded into one GEMM --------------------------------------------------------------
-
-/**
- * `C[m×n] (+)= op(A)·op(B)` on operands already in memory (`ldc` = n), on the generic GEMM jobs. With
- * enough 16-wide panels (a forward pass over a few 8×8 maps, any weight gradient) each chunk packs
- * its own panels of op(B) and computes those columns for every row, so op(B) is read once in all;
- * with few (the batch's columns of 1×1 maps), op(B) is packed first and C computed in a few blocks of
- * rows, each of which reads the small packed op(B) again (many small row blocks would read it as
- * many times: 64 blocks made 512→512 on 1×1 maps 1.5× slower). Chunks are fixed by the shape.
- */
-function gemmJobs(
-  e: Engine, transA: boolean, transB: boolean, m: number, n: number, k: number, aP: number, bP: number, cP: number, pP: number, accumulate: boolean,
-): void {
-  const flops = 2 * m * n * k;
-  const panels = Math.ceil(n / TILE.nr);
-  if (panels >= COLUMN_PANELS) {
-    const per = perChunk(panels, CHUNKS);
-    const bytes = align(4 * per * TILE.nr * k);
-    colsJob(e, { transA, transB, m, n, k, a: aP, b: bP, c: cP, accumulate, perChunk: per, scratch: pP, scratchStride: bytes });
-    execute(e, Math.ceil(panels / per), flops);
-    return;
-  }
-  const pPer = perChunk(panels, CHUNKS);
-  packJob(e, { transB, n, k, b: bP, out: pP, perChunk: pPer });
-  execute(e, Math.ceil(panels / pPer), flops);
-  const rPer = perChunk(m, ROW_BLOCKS, TILE.mr);
-  rowsJob(e, { transA, m, n, k, a: aP, packed: pP, c: cP, accumulate, perChunk: rPer });
-  execute(e, Math.ceil(m / rPer), flops);
-}
-/** Panels from which the folded GEMMs split by columns rather than rows. */
-const COLUMN_PANELS = 8;
-/** Row blocks of a folded GEMM with few panels. */
-const ROW_BLOCKS = 8;
-
-/** Floats of the packed operand {@link gemmJobs} needs per thread (`threads` of them by columns, one shared by rows). */
-function gemmScratch(n: number, k: number, threads: number): number {
-  const panels = Math.ceil(n / TILE.nr);
-  if (panels < COLUMN_PANELS) return packed(n, k);
-  return threads * align(4 * perChunk(panels, CHUNKS) * TILE.nr * k) / 4;
-}
 
 /** The forward pass with the batch folded: columns `[C·kH·kW, N·L]`, `Y = W·cols` per group into `[O, N·L]`, then unfolded. */
 function foldedForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null, out: Float32Array): void {

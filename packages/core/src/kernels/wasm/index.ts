@@ -4,7 +4,7 @@
  * tile), SIMD im2col/col2im with fused zero padding, batched convolutions that keep every
  * intermediate inside the module (strategy by shape: the batch folded into one GEMM on small maps,
  * Winograd F(2×2, 3×3) for 3×3 stride-1 ones, direct depthwise loops; see conv.ts), 2×2 max pooling
- * and ReLU, on one or more threads (see runtime.ts and threads.ts).
+ * and ReLU, batch normalisation and the optimizers' update loops, on one or more threads (see runtime.ts and threads.ts).
  *
  * Float64 operands (gradient checks) go to the reference kernels. Results are bit-identical for
  * every thread count (see packages/core/wasm/asc/kernels.ts).
@@ -15,6 +15,7 @@ import { wasmCol2im, wasmGemm, wasmIm2col } from './gemm.js';
 import { wasmMaxPool2dForward } from './pool.js';
 import { wasmReluBackward, wasmReluForward } from './elementwise.js';
 import { wasmBatchNormBackward, wasmBatchNormForward } from './batchnorm.js';
+import { wasmAdamStep, wasmSgdMomentumStep } from './optim.js';
 
 export { wasmSimdSupported } from './engine.js';
 export { type WasmThreadInfo, type WasmThreadOptions, setWasmThreads, wasmMemoryBytes, wasmThreadInfo, wasmThreads } from './runtime.js';
@@ -29,4 +30,5 @@ export const wasmKernels: Kernels = {
   conv2dForward: wasmConv2dForward, conv2dBackward: wasmConv2dBackward, maxPool2dForward: wasmMaxPool2dForward,
   reluForward: wasmReluForward, reluBackward: wasmReluBackward,
   batchNormForward: wasmBatchNormForward, batchNormBackward: wasmBatchNormBackward,
+  sgdMomentumStep: wasmSgdMomentumStep, adamStep: wasmAdamStep,
 };

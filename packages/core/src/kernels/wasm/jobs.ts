@@ -371,6 +371,192 @@ export interface BatchNormBackwardArgs {
   readonly perChunk: number;
 }
 
+/** The arguments of a SGD_MOMENTUM job (op 40). SGD with momentum, in place on x and buf, a chunk of elements each (see optim.ts). */
+export interface SgdMomentumArgs {
+  /** The parameter (byte address). */
+  readonly x: number;
+  /** Its gradient (byte address). */
+  readonly g: number;
+  /** The momentum buffer (byte address). */
+  readonly buf: number;
+  /** f64 `[lr, momentum, keep]` (byte address). */
+  readonly params: number;
+  /** Elements. */
+  readonly n: number;
+  /** Elements per chunk (a multiple of 4). */
+  readonly perChunk: number;
+}
+
+/** The arguments of a ADAM job (op 41). An Adam/AdamW step, in place on x, m and v, a chunk of elements each (see optim.ts). */
+export interface AdamArgs {
+  /** The parameter (byte address). */
+  readonly x: number;
+  /** Its gradient (byte address). */
+  readonly g: number;
+  /** The first moment (byte address). */
+  readonly m: number;
+  /** The second moment (byte address). */
+  readonly v: number;
+  /** f64 `[beta1, beta2, 1 − beta1, 1 − beta2, eps, weightDecay, shrink, stepSize, biasCorrection2Sqrt]` (byte address). */
+  readonly params: number;
+  /** AdamW: shrink x first. */
+  readonly decoupled: boolean;
+  /** Adam's L2 penalty: add weightDecay·x to the gradient. */
+  readonly l2: boolean;
+  /** Elements. */
+  readonly n: number;
+  /** Elements per chunk (a multiple of 4). */
+  readonly perChunk: number;
+}
+
+/** The arguments of a WINOGRAD_INPUT job (op 53). The batch's Winograd input transform, an image per chunk: its tiles into columns n·T … of the packed V. */
+export interface WinogradInputArgs {
+  /** Input channels. */
+  readonly inChannels: number;
+  /** Input rows. */
+  readonly height: number;
+  /** Input columns. */
+  readonly width: number;
+  /** Zero rows above the input. */
+  readonly padTop: number;
+  /** Zero columns left of the input. */
+  readonly padLeft: number;
+  /** Output rows. */
+  readonly outH: number;
+  /** Output columns. */
+  readonly outW: number;
+  /** The input (byte address). */
+  readonly x: number;
+  /** The packed V, 16 regions of `[panels, inChannels, 16]` floats (byte address). */
+  readonly v: number;
+  /** Bytes between the regions of V. */
+  readonly vStride: number;
+  /** The threads' scratch regions (byte address). */
+  readonly scratch: number;
+  /** Bytes between two threads' scratch regions. */
+  readonly scratchStride: number;
+}
+
+/** The arguments of a WINOGRAD_PRODUCTS job (op 54). The batch's 16 Winograd products M = U·V, a ξ and a block of output channels per chunk. */
+export interface WinogradProductsArgs {
+  /** Input channels (the GEMMs' depth). */
+  readonly inChannels: number;
+  /** Output channels (their rows). */
+  readonly outChannels: number;
+  /** Columns of V and M: the batch's tiles and 3 spare, in whole panels. */
+  readonly columns: number;
+  /** U, the filters transformed by `winogradFilters` (byte address). */
+  readonly filters: number;
+  /** The packed V (byte address). */
+  readonly v: number;
+  /** Bytes between the regions of V. */
+  readonly vStride: number;
+  /** M, 16 regions of `[outChannels, columns]` floats (byte address). */
+  readonly m: number;
+  /** Bytes between the regions of M. */
+  readonly mStride: number;
+  /** Output channels per chunk. */
+  readonly rowsPerChunk: number;
+  /** Chunks per ξ. */
+  readonly rowBlocks: number;
+}
+
+/** The arguments of a WINOGRAD_OUTPUT job (op 55). The batch's Winograd output transform (+ bias), an image per chunk. */
+export interface WinogradOutputArgs {
+  /** Output channels. */
+  readonly outChannels: number;
+  /** Output rows. */
+  readonly outH: number;
+  /** Output columns. */
+  readonly outW: number;
+  /** Columns of M. */
+  readonly columns: number;
+  /** The bias, 0 for none (byte address). */
+  readonly bias: number;
+  /** M (byte address). */
+  readonly m: number;
+  /** Bytes between the regions of M. */
+  readonly mStride: number;
+  /** The output (overwritten) (byte address). */
+  readonly out: number;
+}
+
+/** The arguments of a MAX_POOL job (op 52). Max pooling with any window, stride and padding, a chunk of planes each (see pool.ts). */
+export interface MaxPoolArgs {
+  /** The input planes (byte address). */
+  readonly x: number;
+  /** Input rows. */
+  readonly height: number;
+  /** Input columns. */
+  readonly width: number;
+  /** Window rows. */
+  readonly kH: number;
+  /** Window columns. */
+  readonly kW: number;
+  /** Row stride. */
+  readonly strideH: number;
+  /** Column stride. */
+  readonly strideW: number;
+  /** Implicit padding above and below. */
+  readonly padH: number;
+  /** Implicit padding left and right. */
+  readonly padW: number;
+  /** Output rows. */
+  readonly outH: number;
+  /** Output columns. */
+  readonly outW: number;
+  /** The output planes (byte address). */
+  readonly out: number;
+  /** The winners' positions (i32) (byte address). */
+  readonly argmax: number;
+  /** Planes in all. */
+  readonly planes: number;
+  /** Planes per chunk. */
+  readonly perChunk: number;
+}
+
+/** The arguments of a DENSE_WRITE job (op 50). The dense convolution's matrix D from the weight, a chunk of output channels each (see dense.ts). */
+export interface DenseWriteArgs {
+  /** The weight, f32 `[O, C, kk]` (byte address). */
+  readonly w: number;
+  /** i32 `[L, HW]`: the tap joining output position p to input position q, or −1 (byte address). */
+  readonly tapTable: number;
+  /** D, f32 `[O·L, C·HW]` (byte address). */
+  readonly d: number;
+  /** Output channels O. */
+  readonly outChannels: number;
+  /** Input channels C. */
+  readonly channels: number;
+  /** Taps of the filter, kk = kH·kW. */
+  readonly kernelTaps: number;
+  /** Output positions L. */
+  readonly positions: number;
+  /** Input positions HW. */
+  readonly inputs: number;
+  /** Output channels per chunk. */
+  readonly perChunk: number;
+}
+
+/** The arguments of a DENSE_SUM_TAPS job (op 51). The dense convolution's weight gradient from D's, a chunk of output channels each (see dense.ts). */
+export interface DenseSumTapsArgs {
+  /** D's gradient in tap-friendly order, f32 `[L·O, HW·C]` (byte address). */
+  readonly gd: number;
+  /** i32: the number U of taps with pairs, U of (tap, end of its pairs), then the offset `p·O·HW·C + q·C` of each pair (byte address). */
+  readonly pairs: number;
+  /** The weight gradient, f32 `[O, C, kk]` (byte address). */
+  readonly gw: number;
+  /** Output channels O. */
+  readonly outChannels: number;
+  /** Input channels C. */
+  readonly channels: number;
+  /** Taps of the filter, kk = kH·kW. */
+  readonly kernelTaps: number;
+  /** Input positions HW. */
+  readonly inputs: number;
+  /** Output channels per chunk. */
+  readonly perChunk: number;
+}
+
 /** Writes the CONV arguments every job of that layout starts with. */
 function writeConvArgs(j: Int32Array, a: ConvArgs): void {
   j[1] = a.batch;
@@ -621,4 +807,129 @@ export function batchNormBackwardJob(e: JobTarget, a: BatchNormBackwardArgs): vo
   j[9] = a.sums;
   j[10] = a.training ? 1 : 0;
   j[11] = a.perChunk;
+}
+
+/** Writes a SGD_MOMENTUM job (op 40) into `e`'s descriptor, each argument into its slot. SGD with momentum, in place on x and buf, a chunk of elements each (see optim.ts). */
+export function sgdMomentumJob(e: JobTarget, a: SgdMomentumArgs): void {
+  const j = e.job;
+  j[0] = 40;
+  j[1] = a.x;
+  j[2] = a.g;
+  j[3] = a.buf;
+  j[4] = a.params;
+  j[5] = a.n;
+  j[6] = a.perChunk;
+}
+
+/** Writes a ADAM job (op 41) into `e`'s descriptor, each argument into its slot. An Adam/AdamW step, in place on x, m and v, a chunk of elements each (see optim.ts). */
+export function adamJob(e: JobTarget, a: AdamArgs): void {
+  const j = e.job;
+  j[0] = 41;
+  j[1] = a.x;
+  j[2] = a.g;
+  j[3] = a.m;
+  j[4] = a.v;
+  j[5] = a.params;
+  j[6] = a.decoupled ? 1 : 0;
+  j[7] = a.l2 ? 1 : 0;
+  j[8] = a.n;
+  j[9] = a.perChunk;
+}
+
+/** Writes a WINOGRAD_INPUT job (op 53) into `e`'s descriptor, each argument into its slot. The batch's Winograd input transform, an image per chunk: its tiles into columns n·T … of the packed V. */
+export function winogradInputJob(e: JobTarget, a: WinogradInputArgs): void {
+  const j = e.job;
+  j[0] = 53;
+  j[1] = a.inChannels;
+  j[2] = a.height;
+  j[3] = a.width;
+  j[4] = a.padTop;
+  j[5] = a.padLeft;
+  j[6] = a.outH;
+  j[7] = a.outW;
+  j[8] = a.x;
+  j[9] = a.v;
+  j[10] = a.vStride;
+  j[11] = a.scratch;
+  j[12] = a.scratchStride;
+}
+
+/** Writes a WINOGRAD_PRODUCTS job (op 54) into `e`'s descriptor, each argument into its slot. The batch's 16 Winograd products M = U·V, a ξ and a block of output channels per chunk. */
+export function winogradProductsJob(e: JobTarget, a: WinogradProductsArgs): void {
+  const j = e.job;
+  j[0] = 54;
+  j[1] = a.inChannels;
+  j[2] = a.outChannels;
+  j[3] = a.columns;
+  j[4] = a.filters;
+  j[5] = a.v;
+  j[6] = a.vStride;
+  j[7] = a.m;
+  j[8] = a.mStride;
+  j[9] = a.rowsPerChunk;
+  j[10] = a.rowBlocks;
+}
+
+/** Writes a WINOGRAD_OUTPUT job (op 55) into `e`'s descriptor, each argument into its slot. The batch's Winograd output transform (+ bias), an image per chunk. */
+export function winogradOutputJob(e: JobTarget, a: WinogradOutputArgs): void {
+  const j = e.job;
+  j[0] = 55;
+  j[1] = a.outChannels;
+  j[2] = a.outH;
+  j[3] = a.outW;
+  j[4] = a.columns;
+  j[5] = a.bias;
+  j[6] = a.m;
+  j[7] = a.mStride;
+  j[8] = a.out;
+}
+
+/** Writes a MAX_POOL job (op 52) into `e`'s descriptor, each argument into its slot. Max pooling with any window, stride and padding, a chunk of planes each (see pool.ts). */
+export function maxPoolJob(e: JobTarget, a: MaxPoolArgs): void {
+  const j = e.job;
+  j[0] = 52;
+  j[1] = a.x;
+  j[2] = a.height;
+  j[3] = a.width;
+  j[4] = a.kH;
+  j[5] = a.kW;
+  j[6] = a.strideH;
+  j[7] = a.strideW;
+  j[8] = a.padH;
+  j[9] = a.padW;
+  j[10] = a.outH;
+  j[11] = a.outW;
+  j[12] = a.out;
+  j[13] = a.argmax;
+  j[14] = a.planes;
+  j[15] = a.perChunk;
+}
+
+/** Writes a DENSE_WRITE job (op 50) into `e`'s descriptor, each argument into its slot. The dense convolution's matrix D from the weight, a chunk of output channels each (see dense.ts). */
+export function denseWriteJob(e: JobTarget, a: DenseWriteArgs): void {
+  const j = e.job;
+  j[0] = 50;
+  j[1] = a.w;
+  j[2] = a.tapTable;
+  j[3] = a.d;
+  j[4] = a.outChannels;
+  j[5] = a.channels;
+  j[6] = a.kernelTaps;
+  j[7] = a.positions;
+  j[8] = a.inputs;
+  j[9] = a.perChunk;
+}
+
+/** Writes a DENSE_SUM_TAPS job (op 51) into `e`'s descriptor, each argument into its slot. The dense convolution's weight gradient from D's, a chunk of output channels each (see dense.ts). */
+export function denseSumTapsJob(e: JobTarget, a: DenseSumTapsArgs): void {
+  const j = e.job;
+  j[0] = 51;
+  j[1] = a.gd;
+  j[2] = a.pairs;
+  j[3] = a.gw;
+  j[4] = a.outChannels;
+  j[5] = a.channels;
+  j[6] = a.kernelTaps;
+  j[7] = a.inputs;
+  j[8] = a.perChunk;
 }

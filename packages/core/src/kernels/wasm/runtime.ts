@@ -1,6 +1,7 @@
 /**
  * The WebAssembly backend's state: the engine (module instance and memory), the worker pool and the
- * threading options, and {@link execute}, which runs a job's chunks on one or more threads.
+ * threading options, and {@link execute}, which runs a job's chunks on one or more threads (and
+ * {@link begin}, the same in two halves, so the caller can copy while the workers compute).
  */
 import { ArgumentError } from '../../errors.js';
 import { checkBoolean, checkKnownOptions } from '../../check.js';
@@ -172,16 +173,59 @@ export function perChunk(count: number, chunks: number, unit = 1): number {
   return Math.max(1, Math.ceil(units / Math.min(chunks, MAX_CHUNKS))) * unit;
 }
 
+/** The pool for a job of `total` chunks worth `flops`, or null to run it on this thread: more than one chunk, no more than the claim word holds, and enough work. */
+function pooled(total: number, flops: number): Pool | null {
+  return pool !== null && total > 1 && total <= MAX_CHUNKS && flops >= config.minFlops ? pool : null;
+}
+
 /**
  * Runs chunks `0 … total − 1` of the job described on `e` (written by a generated writer of `jobs.ts`): on the pool when
  * it exists, there is more than one chunk (and no more than the claim word holds) and the job is
  * worth `flops` ≥ `minFlops`, else in order on this thread.
  */
 export function execute(e: Engine, total: number, flops: number): void {
-  if (pool !== null && total > 1 && total <= MAX_CHUNKS && flops >= config.minFlops) {
-    pool.run(total);
+  const p = pooled(total, flops);
+  if (p !== null) {
+    p.run(total);
     return;
   }
   const run = e.exports.runChunk;
   for (let c = 0; c < total; c++) run(c, 0);
+}
+
+/**
+ * {@link execute} in two halves, so the caller can work while the workers compute: where `execute`
+ * would use the pool, starts the job (the workers begin on its chunks, the caller takes none yet)
+ * and returns the finisher, which makes the caller run the chunks left, waits for all and throws a
+ * chunk's failure; elsewhere nothing starts and the finisher runs every chunk in order on this
+ * thread (the same results, without the overlap). Call the finisher exactly once, before any other
+ * job. The rule between the two: do not write the job descriptor (no job writer of `jobs.ts`) or
+ * the memory the live job reads, nor touch the memory it writes, before calling the finisher;
+ * other regions are the caller's (e.g. to copy the next operands in while this job runs).
+ *
+ * @example
+ * sgdMomentumJob(e, { x: xA, g: gA, buf: bA, params, n, perChunk });
+ * const finish = begin(e, chunks, flops);
+ * e.put(xB, x, at, len); // region B: not the live job's
+ * finish();
+ */
+export function begin(e: Engine, total: number, flops: number): () => void {
+  const p = pooled(total, flops);
+  if (p !== null) {
+    p.start(total);
+    return () => p.finish();
+  }
+  return () => {
+    const run = e.exports.runChunk;
+    for (let c = 0; c < total; c++) run(c, 0);
+  };
+}
+
+/**
+ * Whether {@link begin} would start a job of `total` chunks worth `flops` on the pool, so that the
+ * caller's work before the finisher overlaps it (else the finisher runs it all on this thread, and
+ * a caller may prefer an order that suits one thread).
+ */
+export function overlaps(total: number, flops: number): boolean {
+  return pooled(total, flops) !== null;
 }

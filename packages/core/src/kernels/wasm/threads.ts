@@ -11,7 +11,9 @@
  * its result (see packages/core/wasm/asc/kernels.ts).
  *
  * Hand-over costs no `postMessage` and no allocation: an idle worker spins on the job counter for a
- * moment (so back-to-back jobs start within a microsecond), then sleeps in `Atomics.wait`.
+ * moment (so back-to-back jobs start within a microsecond), then sleeps in `Atomics.wait`. A job
+ * can also be started and finished apart ({@link Pool.start}, {@link Pool.finish}): the workers
+ * compute while the caller does other work, such as copying the next job's operands in.
  *
  * One worker program ({@link WORKER_SOURCE}) runs in both kinds of worker: Node `worker_threads`
  * (started from the inlined source with `eval: true` and given the module and memory as
@@ -267,6 +269,8 @@ export class Pool {
   private errored = 0;
   private errorMessage: string | null = null;
   private warned = false;
+  /** Chunks of the live job (between {@link start} and {@link finish}), else null. */
+  private pending: number | null = null;
   /**
    * For tests: once a worker has started, the caller claims no chunk and waits for the workers to
    * run them all, so a test can know that work was split across threads by waiting for it, not by
@@ -344,18 +348,50 @@ export class Pool {
 
   /**
    * Runs chunks `0 … total − 1` of the job at `LAYOUT.JOB` on the caller and the workers, and
-   * returns when all are done; throws if one failed, with the worker's reason.
+   * returns when all are done; throws if one failed, with the worker's reason. {@link start}
+   * then {@link finish}.
    */
   run(total: number): void {
+    this.start(total);
+    this.finish();
+  }
+
+  /**
+   * Publishes the job at `LAYOUT.JOB` (chunks `0 … total − 1`) and wakes the workers, who start
+   * claiming chunks; the caller claims none yet and may do other work until {@link finish}. Until
+   * then the job is live: the caller must not write its descriptor or the memory its chunks read,
+   * must not touch the memory they write, and must not start another job (which throws).
+   *
+   * Why the workers see everything written before: the descriptor and the job's inputs are plain
+   * stores made before the atomic bump of the job counter (and the claim word's store), which a
+   * worker reads atomically before it reads them. Memory the live job does not touch stays the
+   * caller's to read and write.
+   */
+  start(total: number): void {
+    if (this.pending !== null) throw new Error(`simplegrad wasm: a job of ${total} chunks started while one of ${this.pending} is still running`);
     this.checkHealth();
     const ctrl = this.ctrl;
-    const run = this.engine.exports.runChunk;
     Atomics.store(ctrl, DONE, 0);
     Atomics.store(ctrl, FAILED, 0);
     Atomics.store(ctrl, JOB_MSG, 0);
     Atomics.store(ctrl, CLAIM, total << 16);
+    this.pending = total;
     Atomics.add(ctrl, SEQ, 1);
     Atomics.notify(ctrl, SEQ);
+  }
+
+  /**
+   * Ends the job {@link start} published: the caller claims and runs the chunks left (none when
+   * {@link workersOnly} and a worker has started), waits until every chunk is done, and throws if
+   * one failed (its own failure as it is, a worker's with the worker's reason). Afterwards the
+   * workers' writes are visible to the caller (it saw their atomic count of finished chunks), and
+   * the descriptor and the job's memory are the caller's again.
+   */
+  finish(): void {
+    const total = this.pending;
+    if (total === null) throw new Error('simplegrad wasm: no job is running');
+    const ctrl = this.ctrl;
+    const run = this.engine.exports.runChunk;
     let failure: unknown = null;
     const stepAside = this.workersOnly && this.started > 0;
     while (!stepAside) {
@@ -375,8 +411,14 @@ export class Pool {
     for (let done = Atomics.load(ctrl, DONE); done < total; done = Atomics.load(ctrl, DONE)) {
       if (++spins > 4096) Atomics.wait(ctrl, DONE, done, 1);
     }
+    this.pending = null;
     if (failure !== null) throw failure;
     if (Atomics.load(ctrl, FAILED) !== 0) throw new Error(`simplegrad wasm: ${this.message(JOB_MSG) || 'a worker failed its chunk of the job'}`);
+  }
+
+  /** Chunks of the job that is live (started, not yet finished), or 0. */
+  get running(): number {
+    return this.pending ?? 0;
   }
 
   /** How many chunks the workers (not the caller) have run since the pool started. */

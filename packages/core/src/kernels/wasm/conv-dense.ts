@@ -1,0 +1,211 @@
+/**
+ * The dense strategy of the WebAssembly convolution, for maps smaller than the filter: the whole
+ * convolution as one matrix `D[O·L, C·H·W]` (L = outH·outW) with `D[o·L + p, c·H·W + q] = w[o, c, i, j]`
+ * for the tap (i, j) through which output position p reads input position q, or 0 when none does.
+ * Then the forward pass is one GEMM `out[N, O·L] = x[N, C·H·W] · Dᵀ` (x and out in their own layouts,
+ * no columns, no folding), the input gradient `gx = grad · D`, and the weight gradient `gD = gradᵀ · x`
+ * summed back over the (p, q) pairs of each tap.
+ *
+ * Why: on a map no bigger than the filter, most of im2col's columns are padding. ResNet-18 on 32×32
+ * images ends on 2×2 and 1×1 maps, where a 3×3 filter (padding 1) has 4 of its 9 taps on the image
+ * for each output, and 1 of 9 on a 1×1 map: the folded GEMM multiplies 2.25× and 9× more zeros than
+ * products. D has exactly the products (`H·W` per output and input channel instead of `kH·kW`), so
+ * the GEMMs shrink by `kH·kW / (H·W)`, at the price of writing D, which costs a fraction of a GEMM
+ * over a batch (see {@link denseWins}).
+ *
+ * Ungrouped convolutions only (a grouped one would make D block-diagonal). Results are
+ * thread-independent: every job (writing D, the GEMMs, summing the weight gradient per tap in f64,
+ * packages/core/wasm/asc/dense.ts) is chunked by the shape, each chunk in a fixed order.
+ */
+import { type ConvGeometry, conv2dBackward as jsConv2dBackward } from '../conv.js';
+import { type Engine, regions } from './engine.js';
+import { CHUNKS, gemmJobs, gemmScratch } from './gemm-jobs.js';
+import { denseSumTapsJob, denseWriteJob } from './jobs.js';
+import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
+
+/** The most floats D may take (16 MB): beyond it the maps are no longer small. */
+const MAX_DENSE = 1 << 22;
+
+/**
+ * What writing D costs against the GEMM products it saves, measured per pass (`scripts/bench-conv.ts
+ * --dense`, one thread, ms folded / dense for the forward pass, input gradient and weight gradient):
+ *
+ * - 32 images: 512→512 on 1×1 5.8 / 1.8, 9.4 / 1.7, 6.2 / 1.8; 256→256 on 2×2 5.4 / 3.2, 7.7 / 4.0,
+ *   5.3 / 3.1; 64→64 on 2×2 0.46 / 0.17, 0.44 / 0.17, 0.46 / 0.20;
+ * - 8 images: 512→512 on 1×1 3.4 / 1.4, 3.6 / 1.3, 2.8 / 1.4; 256→256 on 2×2 1.27 / 1.65,
+ *   1.64 / 1.71, 1.48 / 1.31; 128→128 on 2×2 0.40 / 0.42, 0.40 / 0.41, 0.40 / 0.33;
+ * - 2 images: 512→512 on 1×1 3.6 / 1.7, 5.1 / 1.3, 2.7 / 1.3; 256→256 on 2×2 0.69 / 1.27,
+ *   0.78 / 1.24, 0.54 / 0.86.
+ *
+ * So a pass goes dense when the products saved per element of D, `N·(kH·kW − H·W)`, exceed
+ * `WRITE_COST·H·W`: 1×1 maps from 2 images, 2×2 maps under a 3×3 filter from 9.
+ */
+const WRITE_COST = 10;
+
+/** Whether the dense strategy can compute the convolution at all (ungrouped). */
+export function denseApplies(g: ConvGeometry): boolean {
+  return (g.groups ?? 1) === 1;
+}
+
+/** Whether the dense strategy beats the folded GEMM: the map is smaller than the filter by enough for the batch, and D is small. */
+export function denseWins(g: ConvGeometry): boolean {
+  const hw = g.height * g.width;
+  return denseApplies(g) && g.batch * (g.kH * g.kW - hw) > WRITE_COST * hw
+    && g.outChannels * g.outH * g.outW * g.channels * hw <= MAX_DENSE;
+}
+
+/**
+ * The tap through which each output position reads each input position: `(i·kW + j)` at
+ * `[p·H·W + q]` (p = oy·outW + ox, q = r·W + s), or −1 where none does (`r = oy·sH + i·dH − padTop`,
+ * likewise s).
+ */
+function tapsOf(g: ConvGeometry): Int32Array {
+  const { height: H, width: W, kH, kW, outH, outW } = g;
+  const [dH, dW] = [g.dilationH ?? 1, g.dilationW ?? 1];
+  const t = new Int32Array(outH * outW * H * W).fill(-1);
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      const p = oy * outW + ox;
+      for (let i = 0; i < kH; i++) {
+        const r = oy * g.strideH + i * dH - g.padTop;
+        if (r < 0 || r >= H) continue;
+        for (let j = 0; j < kW; j++) {
+          const s = ox * g.strideW + j * dW - g.padLeft;
+          if (s >= 0 && s < W) t[(p * H + r) * W + s] = i * kW + j;
+        }
+      }
+    }
+  }
+  return t;
+}
+
+/** Output channels per chunk of the D jobs: a constant of the problem, never of the threads. */
+function channelsPerChunk(O: number): number {
+  return perChunk(O, CHUNKS);
+}
+
+/** Puts an i32 table at byte address `at`. */
+function putInts(e: Engine, at: number, table: Int32Array): void {
+  new Int32Array(e.memory.buffer, at, table.length).set(table);
+}
+
+/**
+ * The pairs (p, q) each tap joins, for summing the weight gradient: the number U of taps that join
+ * any, U of (tap, end of its pairs), then the pairs' offsets `p·O·HW·C + q·C` into D's gradient in
+ * tap-friendly order, tap by tap, in order of p then q. On a 1×1 map only the centre tap of a 3×3
+ * filter joins a pair.
+ */
+function pairsOf(g: ConvGeometry, taps: Int32Array): Int32Array {
+  const HW = g.height * g.width;
+  const byTap: number[][] = Array.from({ length: g.kH * g.kW }, () => []);
+  taps.forEach((t, pq) => {
+    if (t >= 0) byTap[t].push(Math.floor(pq / HW) * g.outChannels * HW * g.channels + (pq % HW) * g.channels);
+  });
+  const head: number[] = [];
+  const offsets: number[] = [];
+  byTap.forEach((list, t) => {
+    if (list.length === 0) return;
+    offsets.push(...list);
+    head.push(t, offsets.length);
+  });
+  return Int32Array.from([head.length / 2, ...head, ...offsets]);
+}
+
+/**
+ * Puts `src` (`[N, rows, cols]`) at byte address `at` as `[N, cols, rows]`: the output gradient with
+ * its positions outermost (`[N, L·O]`), the input likewise (`[N, HW·C]`), so that D's gradient comes
+ * out of the GEMM in the order the tap sums read (see dense.ts). A plain copy when either is 1.
+ */
+function putTransposed(e: Engine, at: number, src: Float32Array, n: number, rows: number, cols: number): void {
+  if (rows === 1 || cols === 1) {
+    e.put(at, src, 0, n * rows * cols);
+    return;
+  }
+  const f = e.f32;
+  const size = rows * cols;
+  for (let i = 0, base = at >> 2; i < n; i++, base += size) {
+    const s0 = i * size;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) f[base + c * rows + r] = src[s0 + r * cols + c];
+    }
+  }
+}
+
+/** Writes D (see the module comment) at byte address `dP` from the weight at `wP`, the tap table at `tP`. */
+function writeDense(e: Engine, g: ConvGeometry, wP: number, tP: number, dP: number): void {
+  const O = g.outChannels;
+  const per = channelsPerChunk(O);
+  denseWriteJob(e, {
+    w: wP, tapTable: tP, d: dP, outChannels: O, channels: g.channels, kernelTaps: g.kH * g.kW,
+    positions: g.outH * g.outW, inputs: g.height * g.width, perChunk: per,
+  });
+  execute(e, Math.ceil(O / per), 2 * O * g.outH * g.outW * g.channels * g.height * g.width);
+}
+
+/** Forward convolution, dense; same contract as the reference (see conv.ts). */
+export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null, out: Float32Array): void {
+  const e = getEngine();
+  const { batch: N, outChannels: O } = g;
+  const L = g.outH * g.outW;
+  const CHW = g.channels * g.height * g.width;
+  const [xP, wP, tP, dP, oP, pP, bytes] = regions(
+    4 * N * CHW, 4 * w.length, 4 * L * g.height * g.width, 4 * O * L * CHW, 4 * N * O * L, 4 * gemmScratch(O * L, CHW, threadSlots()),
+  );
+  e.reserve(bytes);
+  e.put(xP, x, 0, N * CHW);
+  e.put(wP, w, 0, w.length);
+  putInts(e, tP, tapsOf(g));
+  writeDense(e, g, wP, tP, dP);
+  if (bias !== null) {
+    for (let n = 0; n < N; n++) {
+      for (let o = 0; o < O; o++) {
+        const at = (oP >> 2) + (n * O + o) * L;
+        e.f32.fill(bias[o], at, at + L);
+      }
+    }
+  }
+  gemmJobs(e, false, true, N, O * L, CHW, xP, dP, oP, pP, bias !== null);
+  e.get(oP, N * O * L, out, 0);
+}
+
+/** The gradients, dense; same contract as the reference (see conv.ts). */
+export function denseBackward(
+  grad: Float32Array, x: Float32Array, g: ConvGeometry, w: Float32Array,
+  gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
+): void {
+  if (gb !== null) jsConv2dBackward(grad, x, g, w, null, null, gb);
+  if (gx === null && gw === null) return;
+  const e = getEngine();
+  const { batch: N, outChannels: O } = g;
+  const L = g.outH * g.outW;
+  const CHW = g.channels * g.height * g.width;
+  const threads = threadSlots();
+  const taps = tapsOf(g);
+  const [gP, xP, wP, tP, dP, pP, bytes] = regions(
+    4 * N * O * L, 4 * N * CHW, 4 * w.length, 4 * (1 + 2 * g.kH * g.kW + taps.length), 4 * O * L * CHW,
+    4 * Math.max(gemmScratch(CHW, O * L, threads), gemmScratch(CHW, N, threads)),
+  );
+  e.reserve(bytes);
+  if (gx !== null) {
+    e.put(gP, grad, 0, N * O * L);
+    e.put(wP, w, 0, w.length);
+    putInts(e, tP, taps);
+    writeDense(e, g, wP, tP, dP);
+    gemmJobs(e, false, false, N, CHW, O * L, gP, dP, xP, pP, false);
+    e.get(xP, N * CHW, gx, 0);
+  }
+  if (gw !== null) {
+    putTransposed(e, gP, grad, N, O, L);
+    putTransposed(e, xP, x, N, g.channels, g.height * g.width);
+    gemmJobs(e, true, false, O * L, CHW, N, gP, xP, dP, pP, false);
+    // The weight gradient goes where the weight was.
+    putInts(e, tP, pairsOf(g, taps));
+    const per = channelsPerChunk(O);
+    denseSumTapsJob(e, {
+      gd: dP, pairs: tP, gw: wP, outChannels: O, channels: g.channels, kernelTaps: g.kH * g.kW,
+      inputs: g.height * g.width, perChunk: per,
+    });
+    execute(e, Math.ceil(O / per), 2 * O * L * CHW);
+    e.get(wP, w.length, gw, 0);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Winograd F(2×2, 3×3) over the whole batch, for small maps (packages/core/wasm/asc/kernels.ts,
+ * "Winograd over the whole batch"): the per-image pass (conv.ts) computes its 16 products as GEMMs
+ * only as wide as one image's tiles, which on an 8×8 map is one 16-wide panel and on a 4×4 map a
+ * quarter of one. Here the batch's tiles are the columns of one GEMM per ξ: an input transform job
+ * (a chunk per image), the 16 products (a chunk per ξ and block of output channels), an output
+ * transform job (a chunk per image). Each tile goes through the same arithmetic as per image, so the
+ * results are the same bits, on any number of threads.
+ */
+import { TILE } from './bytes.js';
+import { align, type Engine } from './engine.js';
+import { winogradInputJob, winogradOutputJob, winogradProductsJob } from './jobs.js';
+import { execute, perChunk } from './runtime.js';
+
+/** Output channels per chunk of the products, so that 16 ξ × blocks give every thread several chunks. */
+const ROW_BLOCKS = 4;
+
+/**
+ * The most tiles an image may have for the batched pass: up to 6×6 output maps. Measured (one thread,
+ * 32 images, 3×3 padding 1, ms forward / input gradient): 128→128 on 4×4 folded 5.5 / 6.7, per image
+ * 9.0 / 8.2, batched 3.5 / 3.2; 256→256 on 4×4 20.3 / 24.1, 40.9 / 41.8, 14.2 / 13.6; 64→64 on 6×6
+ * per image 2.5 / 2.4, batched 1.7 / 1.6; on 8×8 (16 tiles an image, a whole panel) the two are even
+ * (64→64: 2.6 / 2.6 and 2.7 / 2.9) and 32→32 runs better per image (0.79 against 0.95).
+ */
+const MAX_TILES = 9;
+
+/** The most bytes the batch's transformed inputs and products may take together. */
+const MAX_BYTES = 64 * 1024 * 1024;
+
+/** The per-ξ stride of V or M: as the per-image pass's `spread`, so the 16 regions start in different L1 sets. */
+function spread(bytes: number): number {
+  return ((bytes + 4095) & ~4095) + 64;
+}
+
+/** The sizes of one batched pass. */
+interface Layout {
+  /** Columns of V and M: every tile of the batch and 3 spare (the output transform reads groups of four), in whole panels. */
+  columns: number;
+  vStride: number;
+  mStride: number;
+  /** Bytes of one thread's zero-bordered plane. */
+  plane: number;
+  /** Bytes of the whole scratch: V, M, then a plane per thread. */
+  bytes: number;
+}
+
+function layoutOf(batch: number, cin: number, cout: number, outH: number, outW: number, threads: number): Layout {
+  const tH = (outH + 1) >> 1;
+  const tW = (outW + 1) >> 1;
+  const columns = Math.ceil((batch * tH * tW + 3) / TILE.nr) * TILE.nr;
+  const vStride = spread(4 * cin * columns);
+  const mStride = spread(4 * cout * columns);
+  // The plane's rows are read 4 floats at a time from column 2·tx: 2·tW + 2 columns hold them all.
+  const plane = align(4 * (2 * tH + 2) * (2 * tW + 2));
+  return { columns, vStride, mStride, plane, bytes: 16 * (vStride + mStride) + threads * plane };
+}
+
+let batching: boolean | null = null;
+
+/**
+ * For tests: runs every Winograd pass batched (`true`) or per image (`false`), or restores the
+ * choice by size (`null`); returns the previous setting.
+ */
+export function forceWinogradBatched(on: boolean | null): boolean | null {
+  const prev = batching;
+  batching = on;
+  return prev;
+}
+
+/** Whether a Winograd pass over `batch` images of `outH × outW` outputs runs batched: small maps, and the scratch bounded. */
+export function winogradBatched(batch: number, cin: number, cout: number, outH: number, outW: number): boolean {
+  if (batching !== null) return batching;
+  const tiles = ((outH + 1) >> 1) * ((outW + 1) >> 1);
+  return tiles <= MAX_TILES && layoutOf(batch, cin, cout, outH, outW, 1).bytes <= MAX_BYTES;
+}
+
+/**
+ * Whether Winograd over the batch beats folding on a map small enough to fold (conv.ts): from 2×2
+ * tiles an image (3×3 and 4×4 maps) and 32 tiles in all. Measured (one thread, ms forward / input
+ * gradient, folded against batched Winograd, which includes transforming the filters): 8 images
+ * 128→128 on 4×4 2.16 / 2.09 against 1.86 / 1.97, 64→64 0.58 / 0.55 against 0.50 / 0.45; 2 images
+ * 0.54 / 0.55 against 0.87 / 0.83; on 2×2 and 1×1 maps (one tile an image) the filters' transform
+ * alone outweighs the products (8 images 256→256 on 2×2: 1.95 / 2.40 against 4.15 / 4.78).
+ */
+export function winogradBeatsFolding(batch: number, outH: number, outW: number): boolean {
+  const tiles = ((outH + 1) >> 1) * ((outW + 1) >> 1);
+  return tiles >= 4 && batch * tiles >= 32;
+}
+
+/** Scratch bytes {@link winogradBatch} needs from its `scratch` address on. */
+export function winogradBatchBytes(batch: number, cin: number, cout: number, outH: number, outW: number, threads: number): number {
+  return layoutOf(batch, cin, cout, outH, outW, threads).bytes;
+}
+
+/** The correlation the batched pass computes, with every operand already in the module's memory (byte addresses). */
+export interface WinogradPass {
+  batch: number; cin: number; height: number; width: number; padTop: number; padLeft: number;
+  /** The filters transformed by `winogradFilters` (`[16, cout, cin]`). */ filters: number;
+  /** The bias (`[cout]`), 0 for none. */ bias: number;
+  cout: number; outH: number; outW: number;
+  /** `[batch, cin, height, width]`. */ x: number;
+  /** `[batch, cout, outH, outW]`, overwritten. */ out: number;
+  /** {@link winogradBatchBytes} of scratch. */ scratch: number;
+}
+
+/**
+ * `out[n, co] = bias[co] + Σ_ci Σ_ij g[co, ci, i, j] · x[n, ci, oy + i − padTop, ox + j − padLeft]`
+ * for the whole batch (zero outside the input), as the three jobs described in the module comment.
+ * `threads` must be the thread slots the scratch was sized for.
+ */
+export function winogradBatch(e: Engine, p: WinogradPass, threads: number): void {
+  const L = layoutOf(p.batch, p.cin, p.cout, p.outH, p.outW, threads);
+  const v = p.scratch;
+  const m = v + 16 * L.vStride;
+  const planes = m + 16 * L.mStride;
+  // The spare columns are zeroed, so the GEMMs never read stale lanes.
+  const tiles = p.batch * ((p.outH + 1) >> 1) * ((p.outW + 1) >> 1);
+  for (let xi = 0; xi < 16; xi++) {
+    for (let t = tiles; t < L.columns; t++) {
+      for (let c = 0, at = (v + xi * L.vStride) / 4 + (t >> 4) * p.cin * TILE.nr + (t & 15); c < p.cin; c++, at += TILE.nr) e.f32[at] = 0;
+    }
+  }
+  const flops = 2 * p.batch * p.cout * p.cin * p.outH * p.outW * 9;
+  winogradInputJob(e, {
+    inChannels: p.cin, height: p.height, width: p.width, padTop: p.padTop, padLeft: p.padLeft, outH: p.outH, outW: p.outW,
+    x: p.x, v, vStride: L.vStride, scratch: planes, scratchStride: L.plane,
+  });
+  execute(e, p.batch, flops);
+  const rowsPerChunk = perChunk(p.cout, ROW_BLOCKS, TILE.mr);
+  const rowBlocks = Math.ceil(p.cout / rowsPerChunk);
+  winogradProductsJob(e, {
+    inChannels: p.cin, outChannels: p.cout, columns: L.columns, filters: p.filters, v, vStride: L.vStride, m, mStride: L.mStride,
+    rowsPerChunk, rowBlocks,
+  });
+  execute(e, 16 * rowBlocks, flops);
+  winogradOutputJob(e, {
+    outChannels: p.cout, outH: p.outH, outW: p.outW, columns: L.columns, bias: p.bias, m, mStride: L.mStride, out: p.out,
+  });
+  execute(e, p.batch, flops);
+}
