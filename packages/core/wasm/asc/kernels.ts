@@ -851,16 +851,17 @@ function depthwiseWeightGrad(chunk: i32, thread: i32): void {
 const WINOGRAD_TILES: i32 = 512;
 
 /**
- * The filters transformed for Winograd: `U[ξ][co][ci] = (G·g·Gᵀ)[ξ]` for the 3×3 filter `g` of output
- * channel `co` and input channel `ci`, with `w` stored `[O, C, 3, 3]`. Unflipped, `co` is `o` and `ci`
+ * The filters of weight rows `o0 ≤ o < o1` transformed for Winograd (a WINOGRAD_FILTERS chunk):
+ * `U[ξ][co][ci] = (G·g·Gᵀ)[ξ]` for the 3×3 filter `g` of output channel `co` and input channel `ci`,
+ * with `w` stored `[O, C, 3, 3]`. Unflipped, `co` is `o` and `ci`
  * is `c`; flipped (for the input gradient), `co` is `c`, `ci` is `o` and `g` is `w[o][c]` rotated by
  * 180°.
  */
-export function winogradFilters(w: usize, O: i32, C: i32, flip: bool, U: usize): void {
+function winogradFilters(w: usize, O: i32, C: i32, flip: bool, U: usize, o0: i32, o1: i32): void {
   const cout = flip ? C : O;
   const cin = flip ? O : C;
   const plane = (<usize>cout * <usize>cin) << 2;
-  for (let o = 0; o < O; o++) {
+  for (let o = o0; o < o1; o++) {
     for (let c = 0; c < C; c++) {
       const src = w + ((<usize>(o * C + c) * 9) << 2);
       // g[i][j], rotated by 180° when flipped.
@@ -1360,6 +1361,11 @@ export function runChunk(chunk: i32, thread: i32): void {
     const per = arg(ADAM_PER_CHUNK);
     const i0 = chunk * per;
     adamRange(<usize>arg(ADAM_X), <usize>arg(ADAM_G), <usize>arg(ADAM_M), <usize>arg(ADAM_V), <usize>arg(ADAM_PARAMS), arg(ADAM_DECOUPLED) != 0, arg(ADAM_L2) != 0, i0, min(arg(ADAM_N), i0 + per));
+  } else if (op == OP_WINOGRAD_FILTERS) {
+    const per = arg(WINOGRAD_FILTERS_PER_CHUNK);
+    const o0 = chunk * per;
+    const O = arg(WINOGRAD_FILTERS_WEIGHT_ROWS);
+    winogradFilters(<usize>arg(WINOGRAD_FILTERS_W), O, arg(WINOGRAD_FILTERS_WEIGHT_COLUMNS), arg(WINOGRAD_FILTERS_FLIP) != 0, <usize>arg(WINOGRAD_FILTERS_FILTERS), o0, min(O, o0 + per));
   } else if (op == OP_WINOGRAD_INPUT) {
     winogradInputImage(chunk, thread);
   } else if (op == OP_WINOGRAD_PRODUCTS) {

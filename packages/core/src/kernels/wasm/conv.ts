@@ -25,7 +25,7 @@ import { TILE } from './bytes.js';
 import { align, regions } from './engine.js';
 import { CHUNKS, gemmJobs, gemmScratch, packed } from './gemm-jobs.js';
 import { denseApplies, denseBackward, denseForward, denseWins } from './conv-dense.js';
-import { winogradBatch, winogradBatchBytes, winogradBatched, winogradBeatsFolding } from './winograd.js';
+import { transformFilters, winogradBatch, winogradBatchBytes, winogradBatched, winogradBeatsFolding } from './winograd.js';
 import {
   type ConvArgs, convFoldCol2imJob, convFoldIm2colJob, convForwardJob, convInputGradJob, convWeightGradJob,
   depthwiseForwardJob, depthwiseInputGradJob, depthwiseWeightGradJob, winogradJob,
@@ -204,7 +204,7 @@ export function wasmConv2dForward(x: FloatArray, g: ConvGeometry, w: FloatArray,
   if (bias !== null) e.put(bP, bias as Float32Array, 0, O);
   const biasP = bias === null ? 0 : bP;
   if (winograd) {
-    e.exports.winogradFilters(wP, O, g.channels, 0, uP);
+    transformFilters(e, wP, O, g.channels, false, uP);
     winogradJob(e, {
       batch: g.batch, inChannels: g.channels, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft,
       filters: uP, bias: biasP, outChannels: O, outH: g.outH, outW: g.outW, x: xP, out: oP, scratch: sP, scratchStride: scratch,
@@ -260,7 +260,7 @@ function batchedForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias:
   e.put(xP, x, 0, N * C * g.height * g.width);
   e.put(wP, w, 0, O * C * 9);
   if (bias !== null) e.put(bP, bias, 0, O);
-  e.exports.winogradFilters(wP, O, C, 0, uP);
+  transformFilters(e, wP, O, C, false, uP);
   winogradBatch(e, {
     batch: N, cin: C, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft, filters: uP, bias: bias === null ? 0 : bP,
     cout: O, outH: g.outH, outW: g.outW, x: xP, out: oP, scratch: sP,
@@ -280,7 +280,7 @@ function batchedInputGrad(grad: Float32Array, g: ConvGeometry, w: Float32Array, 
   e.reserve(bytes);
   e.put(gP, grad, 0, N * O * g.outH * g.outW);
   e.put(wP, w, 0, O * C * 9);
-  e.exports.winogradFilters(wP, O, C, 1, uP);
+  transformFilters(e, wP, O, C, true, uP);
   winogradBatch(e, {
     batch: N, cin: O, height: g.outH, width: g.outW, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft, filters: uP, bias: 0,
     cout: C, outH: g.height, outW: g.width, x: gP, out: xP, scratch: sP,
@@ -316,7 +316,7 @@ function imageBackward(
   if (gx32 !== null) {
     e.put(wP, w32, 0, O * kg);
     if (winograd) {
-      e.exports.winogradFilters(wP, O, g.channels, 1, uP);
+      transformFilters(e, wP, O, g.channels, true, uP);
       // The correlation of the output gradient with the rotated filters, padded by 2 − padding.
       winogradJob(e, {
         batch: g.batch, inChannels: O, height: g.outH, width: g.outW, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft,

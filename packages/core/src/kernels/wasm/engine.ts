@@ -14,12 +14,12 @@ import { ArgumentError } from '../../errors.js';
  * pointers are byte addresses, flags are 0/1; all but `winogradScratchFloats` return nothing.
  */
 export type WasmExports = Record<
-  'im2col' | 'col2im' | 'runChunk' | 'convReduce' | 'winogradFilters' | 'winogradScratchFloats' | 'convFold',
+  'im2col' | 'col2im' | 'runChunk' | 'convReduce' | 'winogradScratchFloats' | 'convFold',
   (...args: number[]) => number
 >;
 
 const EXPORTS = [
-  'im2col', 'col2im', 'runChunk', 'convReduce', 'winogradFilters', 'winogradScratchFloats', 'convFold',
+  'im2col', 'col2im', 'runChunk', 'convReduce', 'winogradScratchFloats', 'convFold',
 ] as const satisfies readonly (keyof WasmExports)[];
 
 /** Where the scratch regions for operands start; below it live the control words, the job and the tiles. */

@@ -191,7 +191,7 @@ export interface WinogradArgs {
   readonly padTop: number;
   /** Zero columns left of the input. */
   readonly padLeft: number;
-  /** The filters transformed by `winogradFilters` (byte address). */
+  /** The filters transformed by WINOGRAD_FILTERS (byte address). */
   readonly filters: number;
   /** The bias, 0 for none (byte address). */
   readonly bias: number;
@@ -409,6 +409,22 @@ export interface AdamArgs {
   readonly perChunk: number;
 }
 
+/** The arguments of a WINOGRAD_FILTERS job (op 56). The 3×3 filters transformed for Winograd, a chunk of weight rows each. */
+export interface WinogradFiltersArgs {
+  /** The weight `[O, C, 3, 3]` (byte address). */
+  readonly w: number;
+  /** O. */
+  readonly weightRows: number;
+  /** C. */
+  readonly weightColumns: number;
+  /** For the input gradient: the filters rotated by 180°, input and output channels swapped. */
+  readonly flip: boolean;
+  /** U, `[16, cout, cin]` (overwritten) (byte address). */
+  readonly filters: number;
+  /** Weight rows per chunk. */
+  readonly perChunk: number;
+}
+
 /** The arguments of a WINOGRAD_INPUT job (op 53). The batch's Winograd input transform, an image per chunk: its tiles into columns n·T … of the packed V. */
 export interface WinogradInputArgs {
   /** Input channels. */
@@ -445,7 +461,7 @@ export interface WinogradProductsArgs {
   readonly outChannels: number;
   /** Columns of V and M: the batch's tiles and 3 spare, in whole panels. */
   readonly columns: number;
-  /** U, the filters transformed by `winogradFilters` (byte address). */
+  /** U, the filters transformed by WINOGRAD_FILTERS (byte address). */
   readonly filters: number;
   /** The packed V (byte address). */
   readonly v: number;
@@ -517,9 +533,9 @@ export interface MaxPoolArgs {
 
 /** The arguments of a DENSE_WRITE job (op 50). The dense convolution's matrix D from the weight, a chunk of output channels each (see dense.ts). */
 export interface DenseWriteArgs {
-  /** The weight, f32 `[O, C, kk]` (byte address). */
+  /** The weight's used taps, f32 `[O, C, U]` (byte address). */
   readonly w: number;
-  /** i32 `[L, HW]`: the tap joining output position p to input position q, or −1 (byte address). */
+  /** i32 `[L, HW]`: the used tap joining output position p to input position q, or −1 (byte address). */
   readonly tapTable: number;
   /** D, f32 `[O·L, C·HW]` (byte address). */
   readonly d: number;
@@ -527,7 +543,7 @@ export interface DenseWriteArgs {
   readonly outChannels: number;
   /** Input channels C. */
   readonly channels: number;
-  /** Taps of the filter, kk = kH·kW. */
+  /** Used taps U of the filter. */
   readonly kernelTaps: number;
   /** Output positions L. */
   readonly positions: number;
@@ -541,15 +557,15 @@ export interface DenseWriteArgs {
 export interface DenseSumTapsArgs {
   /** D's gradient in tap-friendly order, f32 `[L·O, HW·C]` (byte address). */
   readonly gd: number;
-  /** i32: the number U of taps with pairs, U of (tap, end of its pairs), then the offset `p·O·HW·C + q·C` of each pair (byte address). */
+  /** i32: U, U of (used tap, end of its pairs), then the offset `p·O·HW·C + q·C` of each pair (byte address). */
   readonly pairs: number;
-  /** The weight gradient, f32 `[O, C, kk]` (byte address). */
+  /** The used taps' weight gradient, f32 `[O, C, U]` (byte address). */
   readonly gw: number;
   /** Output channels O. */
   readonly outChannels: number;
   /** Input channels C. */
   readonly channels: number;
-  /** Taps of the filter, kk = kH·kW. */
+  /** Used taps U of the filter. */
   readonly kernelTaps: number;
   /** Input positions HW. */
   readonly inputs: number;
@@ -834,6 +850,18 @@ export function adamJob(e: JobTarget, a: AdamArgs): void {
   j[7] = a.l2 ? 1 : 0;
   j[8] = a.n;
   j[9] = a.perChunk;
+}
+
+/** Writes a WINOGRAD_FILTERS job (op 56) into `e`'s descriptor, each argument into its slot. The 3×3 filters transformed for Winograd, a chunk of weight rows each. */
+export function winogradFiltersJob(e: JobTarget, a: WinogradFiltersArgs): void {
+  const j = e.job;
+  j[0] = 56;
+  j[1] = a.w;
+  j[2] = a.weightRows;
+  j[3] = a.weightColumns;
+  j[4] = a.flip ? 1 : 0;
+  j[5] = a.filters;
+  j[6] = a.perChunk;
 }
 
 /** Writes a WINOGRAD_INPUT job (op 53) into `e`'s descriptor, each argument into its slot. The batch's Winograd input transform, an image per chunk: its tiles into columns n·T … of the packed V. */

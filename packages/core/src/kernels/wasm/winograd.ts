@@ -9,7 +9,8 @@
  */
 import { TILE } from './bytes.js';
 import { align, type Engine } from './engine.js';
-import { winogradInputJob, winogradOutputJob, winogradProductsJob } from './jobs.js';
+import { CHUNKS } from './gemm-jobs.js';
+import { winogradFiltersJob, winogradInputJob, winogradOutputJob, winogradProductsJob } from './jobs.js';
 import { execute, perChunk } from './runtime.js';
 
 /** Output channels per chunk of the products, so that 16 ξ × blocks give every thread several chunks. */
@@ -92,10 +93,22 @@ export function winogradBatchBytes(batch: number, cin: number, cout: number, out
   return layoutOf(batch, cin, cout, outH, outW, threads).bytes;
 }
 
+/**
+ * Transforms the 3×3 filters of the weight at `wP` (`[O, C, 3, 3]`) for Winograd into `uP`
+ * (`[16, cout, cin]`; `flip`: rotated, for the input gradient), split by weight rows over the threads.
+ */
+export function transformFilters(e: Engine, wP: number, O: number, C: number, flip: boolean, uP: number): void {
+  const per = perChunk(O, CHUNKS);
+  winogradFiltersJob(e, { w: wP, weightRows: O, weightColumns: C, flip, filters: uP, perChunk: per });
+  // About 80 ns a filter on one thread (16 outputs of about 40 flops, scattered over 16 planes):
+  // worth splitting from a few hundred filters.
+  execute(e, Math.ceil(O / per), 2000 * O * C);
+}
+
 /** The correlation the batched pass computes, with every operand already in the module's memory (byte addresses). */
 export interface WinogradPass {
   batch: number; cin: number; height: number; width: number; padTop: number; padLeft: number;
-  /** The filters transformed by `winogradFilters` (`[16, cout, cin]`). */ filters: number;
+  /** The filters transformed by {@link transformFilters} (`[16, cout, cin]`). */ filters: number;
   /** The bias (`[cout]`), 0 for none. */ bias: number;
   cout: number; outH: number; outW: number;
   /** `[batch, cin, height, width]`. */ x: number;
