@@ -2,8 +2,7 @@
 import type { AdamStepConstants, FloatArray } from '@simplegrad/core';
 import { ArgumentError, kernels } from '@simplegrad/core';
 import { checkBoolean, checkKnownOptions, checkNonNegative, checkUnitInterval, fmtValue, optionNames } from '@simplegrad/core';
-import { Optimizer, type ParamGroup, type ParamsInput, type StateReader, groupSuffix, zerosLike } from './optimizer.js';
-import { isFloat } from './sgd.js';
+import { Optimizer, type ParamGroup, type ParamsInput, type StateReader, groupSuffix, isFloat, zerosLike } from './optimizer.js';
 
 /** Options of {@link Adam} and {@link AdamW}. Every one can also be set per parameter group. */
 export interface AdamOptions {

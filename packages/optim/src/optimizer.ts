@@ -75,6 +75,11 @@ export function groupSuffix(index: number | null): string {
   return index === null ? '' : ` (param group ${index})`;
 }
 
+/** Whether a gradient's data is a float array, as the optimizer kernels take (it is unless set by hand to an int tensor). */
+export function isFloat(g: ArrayLike<number>): g is FloatArray {
+  return g instanceof Float32Array || g instanceof Float64Array;
+}
+
 /** A zero-filled buffer of the same dtype and length as `x` (torch's `zeros_like`). */
 export function zerosLike(x: FloatArray): FloatArray {
   return x instanceof Float64Array ? new Float64Array(x.length) : new Float32Array(x.length);

@@ -2,7 +2,7 @@
 import type { FloatArray } from '@simplegrad/core';
 import { ArgumentError, kernels } from '@simplegrad/core';
 import { checkBoolean, checkFinite, checkKnownOptions, checkNonNegative, optionNames } from '@simplegrad/core';
-import { Optimizer, type ParamGroup, type ParamsInput, type StateReader, groupSuffix, zerosLike } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamsInput, type StateReader, groupSuffix, isFloat, zerosLike } from './optimizer.js';
 
 /** Options of {@link SGD}. Every one can also be set per parameter group. */
 export interface SGDOptions {
@@ -129,9 +129,4 @@ function sgdStep(x: FloatArray, g: ArrayLike<number>, buf: FloatArray | null, fi
     }
     x[i] -= lr * d;
   }
-}
-
-/** Whether a gradient's data is a float array, as the optimizer kernels take (it is unless set by hand to an int tensor). */
-export function isFloat(g: ArrayLike<number>): g is FloatArray {
-  return g instanceof Float32Array || g instanceof Float64Array;
 }

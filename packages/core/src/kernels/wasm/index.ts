@@ -2,9 +2,11 @@
  * The WebAssembly SIMD kernel backend: the same {@link Kernels} as the plain-TypeScript reference,
  * computed by a BLIS-style GEMM (B packed into 16-wide panels, A read in place, a 2×16 register
  * tile), SIMD im2col/col2im with fused zero padding, batched convolutions that keep every
- * intermediate inside the module (strategy by shape: the batch folded into one GEMM on small maps,
- * Winograd F(2×2, 3×3) for 3×3 stride-1 ones, direct depthwise loops; see conv.ts), 2×2 max pooling
- * and ReLU, batch normalisation and the optimizers' update loops, on one or more threads (see runtime.ts and threads.ts).
+ * intermediate inside the module (strategy by shape: dense matrices on maps smaller than the
+ * filter, the batch folded into one GEMM on small maps, Winograd F(2×2, 3×3) for 3×3 stride-1 ones
+ * (over the whole batch on small maps), direct depthwise loops; see conv.ts), max pooling, ReLU,
+ * batch normalisation and the optimizers' updates (bit-identical to the reference loops), on one or
+ * more threads (see runtime.ts and threads.ts).
  *
  * Float64 operands (gradient checks) go to the reference kernels. Results are bit-identical for
  * every thread count (see packages/core/wasm/asc/kernels.ts).
