@@ -254,7 +254,13 @@ function im2colRows(
           if (sW == 1) {
             copyBytes(dst + head, src, <usize>(ox1 - ox0) << 2);
           } else {
-            for (let ox = ox0; ox < ox1; ox++) {
+            let ox = ox0;
+            // Stride 2 (ResNet's 7×7 stem, every downsampling conv): four outputs per shuffle of two
+            // loads; the second load may read one float past the last tap, inside the memory.
+            if (sW == 2) {
+              for (; ox + 3 < ox1; ox += 4) v128.store(dst + (<usize>ox << 2), evens(src + ((<usize>((ox - ox0) * 2)) << 2)));
+            }
+            for (; ox < ox1; ox++) {
               store<f32>(dst + (<usize>ox << 2), load<f32>(src + ((<usize>((ox - ox0) * sW)) << 2)));
             }
           }
