@@ -30,6 +30,8 @@ const USAGE = `usage: npm run bench [-- flags]    (npm run bench:peers adds Tens
   --no-gemm      skip the GEMM GFLOP/s table
   --no-js        skip the plain-JS reference backend (slow on ResNet-18 and MobileNetV2)
   --no-tfjs      with --peers: PyTorch only (TF.js is installed into bench/peers on first use)
+  --rounds N     with --peers: N rounds of simplegrad then PyTorch, each cell the median of its rounds
+                 (a shared machine's speed drifts over minutes; alternating keeps the ratios fair)
   --memory N     train W2 for N steps and report resident and wasm memory before and after
   --memory-on ID the model workload --memory trains instead of W2 (e.g. ResNet-18)
   --profile ID   CPU-profile 3 steps of workload ID (wasm, 2 threads) and print the top self time
@@ -71,6 +73,20 @@ function benchSimplegrad(specs: WorkloadSpec[], budget: Budget, configs: Config[
     }
   }
   return cells;
+}
+
+/** One cell per workload and configuration: the median time of its rounds (a cell with no time keeps its note). */
+function medianCells(runs: Cell[]): Cell[] {
+  const groups = new Map<string, Cell[]>();
+  for (const c of runs) {
+    const key = `${c.workload}\u0000${c.config}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  return [...groups.values()].map((group) => {
+    const times = group.map((c) => c.ms).filter((ms): ms is number => ms !== null).sort((a, b) => a - b);
+    if (times.length === 0) return group[0];
+    return { ...group[0], ms: times.length % 2 === 1 ? times[times.length >> 1] : (times[times.length / 2 - 1] + times[times.length / 2]) / 2 };
+  });
 }
 
 /** GFLOP/s of each configuration's GEMM on the W2 shapes. */
@@ -141,6 +157,7 @@ async function main(): Promise<void> {
       'memory-on': { type: 'string', default: 'W2' },
       'no-js': { type: 'boolean', default: false },
       'no-tfjs': { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '1' },
       profile: { type: 'string' },
       allocs: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -166,19 +183,27 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   const chosen = values['no-js'] ? CONFIGS.filter((c) => c.backend !== 'js') : CONFIGS;
-  const cells = benchSimplegrad(specs, budget, chosen);
-  const configs = chosen.map((c) => c.label);
-  if (values.peers) {
-    const peers = runPeers(specs, values.quick, !values['no-tfjs']);
-    cells.push(...peers.cells);
-    configs.push(...peers.configs);
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`bench: --rounds must be a positive integer, got ${values.rounds}`);
+  const runs: Cell[] = [];
+  const configs = new Set(chosen.map((c) => c.label));
+  for (let r = 0; r < (values.peers ? rounds : 1); r++) {
+    if (rounds > 1) process.stderr.write(`round ${r + 1} of ${rounds}\n`);
+    runs.push(...benchSimplegrad(specs, budget, chosen));
+    if (values.peers) {
+      // TF.js is 10–500× slower than the others: its first round is enough.
+      const peers = runPeers(specs, values.quick, values['no-tfjs'] ? 'off' : r === 0 ? 'run' : 'ran');
+      runs.push(...peers.cells);
+      for (const c of peers.configs) configs.add(c);
+    }
   }
-  console.log(resultsTable(specs, configs, cells));
+  const cells = medianCells(runs);
+  console.log(resultsTable(specs, [...configs], cells));
   if (values.peers) {
     const pairs: [string, string][] = [
       ['wasm 1t', 'tfjs cpu'], ['wasm 1t', 'tfjs wasm 1t'], ['wasm 2t', 'tfjs wasm 2t'], ['wasm 1t', 'torch 1t'], ['wasm 2t', 'torch 2t'],
     ];
-    console.log(`\nsimplegrad's speed-up (peer time / simplegrad time; > 1 means simplegrad is faster)\n${ratioTable(specs, pairs.filter(([, p]) => configs.includes(p)), cells)}`);
+    console.log(`\nsimplegrad's speed-up (peer time / simplegrad time; > 1 means simplegrad is faster)\n${ratioTable(specs, pairs.filter(([, p]) => configs.has(p)), cells)}`);
   }
   if (!values['no-gemm']) console.log(`\n${benchGemm(budget)}`);
   if (values.memory) console.log(`\n${benchMemory(Number(values.memory), values['memory-on'])}`);

@@ -52,24 +52,25 @@ function torchAvailable(): boolean {
 }
 
 /**
- * Runs the peers on `specs` and returns their cells and column labels (TF.js only if `withTfjs`).
- * TF.js's wasm backend runs single-threaded: its threaded build is disabled in Node (tfjs issue 3830).
+ * Runs the peers on `specs` and returns their cells and column labels: TF.js when `tfjs` is `'run'`
+ * (not when `'off'`, nor when `'ran'` in an earlier round), then PyTorch. TF.js's wasm backend runs
+ * single-threaded: its threaded build is disabled in Node (tfjs issue 3830).
  */
-export function runPeers(specs: WorkloadSpec[], quick: boolean, withTfjs = true): { cells: Cell[]; configs: string[] } {
+export function runPeers(specs: WorkloadSpec[], quick: boolean, tfjs: 'run' | 'off' | 'ran' = 'run'): { cells: Cell[]; configs: string[] } {
   const input = { specs, budget: quick ? BUDGETS.quick : BUDGETS.full };
   const cells: Cell[] = [];
   const configs: string[] = [];
-  const tfjs = withTfjs ? prepareTfjs() : null;
-  if (tfjs !== null) {
+  const bundle = tfjs === 'run' ? prepareTfjs() : null;
+  if (bundle !== null) {
     const wasmDir = `${dir}node_modules/@tensorflow/tfjs-backend-wasm/dist`;
     for (const [label, backend] of [['tfjs cpu', 'cpu'], ['tfjs wasm 1t', 'wasm']]) {
-      cells.push(...runJsonLines(label, process.execPath, [tfjs, '--backend', backend, '--threads', '1', '--wasm-dir', wasmDir], input));
+      cells.push(...runJsonLines(label, process.execPath, [bundle, '--backend', backend, '--threads', '1', '--wasm-dir', wasmDir], input));
       configs.push(label);
     }
     configs.push('tfjs wasm 2t');
     for (const s of specs) cells.push({ workload: s.id, config: 'tfjs wasm 2t', ms: null, note: 'TF.js disables its threaded wasm build in Node (tfjs issue 3830)' });
-  } else {
-    process.stderr.write(withTfjs ? '  TensorFlow.js could not be installed or bundled: skipped\n' : '  TensorFlow.js: skipped (--no-tfjs)\n');
+  } else if (tfjs !== 'ran') {
+    process.stderr.write(tfjs === 'run' ? '  TensorFlow.js could not be installed or bundled: skipped\n' : '  TensorFlow.js: skipped (--no-tfjs)\n');
   }
   if (torchAvailable()) {
     for (const threads of [1, 2]) {
