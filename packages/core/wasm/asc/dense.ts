@@ -1,12 +1,11 @@
 // The dense convolution's two gathers (AssemblyScript), for src/kernels/wasm/conv-dense.ts; imported
 // by kernels.ts, whose runChunk runs them over a range of output channels. D is the convolution as
-// one matrix `[O·L, C·HW]` (L output positions, HW input positions). The weight comes with the U taps
-// of the filter that join any output to any input (`[O, C, U]`: all kH·kW of them on a 2×2 map, the
-// centre alone on a 1×1 one); `taps` is i32 `[L, HW]`: the used tap through which output position p
-// reads input position q, or −1. Each output channel's rows are written (or summed) by one thread in
-// a fixed order: results do not depend on the thread count.
+// one matrix `[O·L, C·HW]` (L output positions, HW input positions); `taps` is i32 `[L, HW]`: the
+// tap `i·kW + j` through which output position p reads input position q, or −1. Each output
+// channel's rows are written (or summed) by one thread in a fixed order: results do not depend on
+// the thread count.
 
-/** Rows `o0·L ≤ row < o1·L` of D from the weight's used taps `w` (f32 `[O, C, kk]`, kk = U). */
+/** Rows `o0·L ≤ row < o1·L` of D from the weight `w` (f32 `[O, C, kk]`). */
 export function denseWriteRows(w: usize, taps: usize, d: usize, o0: i32, o1: i32, C: i32, kk: i32, L: i32, HW: i32): void {
   let at = d + ((<usize>o0 * <usize>L * <usize>C * <usize>HW) << 2);
   for (let o = o0; o < o1; o++) {
@@ -26,18 +25,19 @@ export function denseWriteRows(w: usize, taps: usize, d: usize, o0: i32, o1: i32
 }
 
 /**
- * Output channels `o0 ≤ o < o1` of the used taps' weight gradient (`gw`, f32 `[O, C, kk]`, kk = U)
- * from D's gradient in tap-friendly order, `gd[p·O + o, q·C + c]` (f32 `[L·O, HW·C]`, from the
- * transposed operands, so that one pair (p, q) reads a contiguous run over c): `gw[o, c, t] =
- * Σ gd[p·O + o, q·C + c]` over the pairs (p, q) that tap t joins, in their order in `pairs` (by p,
- * then q), four channels per SIMD step, summed in f32. `pairs` is i32: U, then U of (tap, end of its
- * pairs), then each pair's offset `p·O·HW·C + q·C`; every used tap joins at least one pair.
+ * Output channels `o0 ≤ o < o1` of the weight gradient from D's gradient in tap-friendly order,
+ * `gd[p·O + o, q·C + c]` (f32 `[L·O, HW·C]`, from the transposed operands, so that one pair (p, q)
+ * reads a contiguous run over c): `gw[o, c, t] = Σ gd[p·O + o, q·C + c]` over the pairs (p, q) that
+ * tap t joins, in their order in `pairs` (by p, then q), four channels per SIMD step, summed in f32;
+ * taps that join no pair (off the map for every output) get 0. `pairs` is i32: the number U of taps
+ * with pairs, U of (tap, end of its pairs), then each pair's offset `p·O·HW·C + q·C`.
  */
 export function denseSumTapsRows(gd: usize, pairs: usize, gw: usize, o0: i32, o1: i32, C: i32, kk: i32, HW: i32): void {
   const used = load<i32>(pairs);
   const offsets = pairs + ((<usize>(1 + 2 * used)) << 2);
   const rowFloats = <usize>C * <usize>kk;
   const kk4 = <usize>kk << 2;
+  memory.fill(gw + ((<usize>o0 * rowFloats) << 2), 0, (<usize>(o1 - o0) * rowFloats) << 2);
   for (let o = o0; o < o1; o++) {
     const base = gd + ((<usize>o * <usize>HW * <usize>C) << 2);
     const out = gw + ((<usize>o * rowFloats) << 2);

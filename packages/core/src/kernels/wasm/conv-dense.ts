@@ -55,15 +55,14 @@ export function denseWins(g: ConvGeometry): boolean {
 }
 
 /**
- * The taps of the filter that join some output to some input (`used`, ascending: on a 1×1 map only
- * the centre of a 3×3 filter), and through which of them each output position reads each input
- * position: the index into `used` at `[p·H·W + q]` (p = oy·outW + ox, q = r·W + s), or −1 where none
- * does (`r = oy·sH + i·dH − padTop`, likewise s). The kernels see the weight with its used taps only.
+ * The tap through which each output position reads each input position: `(i·kW + j)` at
+ * `[p·H·W + q]` (p = oy·outW + ox, q = r·W + s), or −1 where none does (`r = oy·sH + i·dH − padTop`,
+ * likewise s).
  */
-function tapsOf(g: ConvGeometry): { used: number[]; table: Int32Array } {
+function tapsOf(g: ConvGeometry): Int32Array {
   const { height: H, width: W, kH, kW, outH, outW } = g;
   const [dH, dW] = [g.dilationH ?? 1, g.dilationW ?? 1];
-  const table = new Int32Array(outH * outW * H * W).fill(-1);
+  const t = new Int32Array(outH * outW * H * W).fill(-1);
   for (let oy = 0; oy < outH; oy++) {
     for (let ox = 0; ox < outW; ox++) {
       const p = oy * outW + ox;
@@ -72,43 +71,12 @@ function tapsOf(g: ConvGeometry): { used: number[]; table: Int32Array } {
         if (r < 0 || r >= H) continue;
         for (let j = 0; j < kW; j++) {
           const s = ox * g.strideW + j * dW - g.padLeft;
-          if (s >= 0 && s < W) table[(p * H + r) * W + s] = i * kW + j;
+          if (s >= 0 && s < W) t[(p * H + r) * W + s] = i * kW + j;
         }
       }
     }
   }
-  const used = [...new Set(table.filter((t) => t >= 0))].sort((a, b) => a - b);
-  const index = new Map(used.map((t, u) => [t, u]));
-  return { used, table: table.map((t) => (t < 0 ? -1 : index.get(t)!)) };
-}
-
-/** Puts the weight's used taps (`[O, C, used]`) at byte address `wP`: all of it when every tap is used. */
-function putWeight(e: Engine, g: ConvGeometry, w: Float32Array, used: readonly number[], wP: number): void {
-  const kk = g.kH * g.kW;
-  if (used.length === kk) {
-    e.put(wP, w, 0, w.length);
-    return;
-  }
-  const f = e.f32;
-  const U = used.length;
-  for (let oc = 0, at = wP >> 2; oc < g.outChannels * g.channels; oc++) {
-    for (let u = 0; u < U; u++) f[at++] = w[oc * kk + used[u]];
-  }
-}
-
-/** Gets the weight gradient of the used taps (`[O, C, used]` at `gP`) into `gw`, the other taps 0. */
-function getWeightGrad(e: Engine, g: ConvGeometry, used: readonly number[], gP: number, gw: Float32Array): void {
-  const kk = g.kH * g.kW;
-  if (used.length === kk) {
-    e.get(gP, gw.length, gw, 0);
-    return;
-  }
-  gw.fill(0);
-  const f = e.f32;
-  const U = used.length;
-  for (let oc = 0, at = gP >> 2; oc < g.outChannels * g.channels; oc++) {
-    for (let u = 0; u < U; u++) gw[oc * kk + used[u]] = f[at++];
-  }
+  return t;
 }
 
 /** Output channels per chunk of the D jobs: a constant of the problem, never of the threads. */
@@ -122,23 +90,25 @@ function putInts(e: Engine, at: number, table: Int32Array): void {
 }
 
 /**
- * The pairs (p, q) each used tap joins, for summing the weight gradient: the number U of used taps,
- * U of (tap, end of its pairs), then the pairs' offsets `p·O·HW·C + q·C` into D's gradient in
- * tap-friendly order, tap by tap, in order of p then q.
+ * The pairs (p, q) each tap joins, for summing the weight gradient: the number U of taps that join
+ * any, U of (tap, end of its pairs), then the pairs' offsets `p·O·HW·C + q·C` into D's gradient in
+ * tap-friendly order, tap by tap, in order of p then q. On a 1×1 map only the centre tap of a 3×3
+ * filter joins a pair.
  */
-function pairsOf(g: ConvGeometry, table: Int32Array, used: readonly number[]): Int32Array {
+function pairsOf(g: ConvGeometry, taps: Int32Array): Int32Array {
   const HW = g.height * g.width;
-  const byTap: number[][] = used.map(() => []);
-  table.forEach((u, pq) => {
-    if (u >= 0) byTap[u].push(Math.floor(pq / HW) * g.outChannels * HW * g.channels + (pq % HW) * g.channels);
+  const byTap: number[][] = Array.from({ length: g.kH * g.kW }, () => []);
+  taps.forEach((t, pq) => {
+    if (t >= 0) byTap[t].push(Math.floor(pq / HW) * g.outChannels * HW * g.channels + (pq % HW) * g.channels);
   });
   const head: number[] = [];
   const offsets: number[] = [];
-  byTap.forEach((list, u) => {
+  byTap.forEach((list, t) => {
+    if (list.length === 0) return;
     offsets.push(...list);
-    head.push(u, offsets.length);
+    head.push(t, offsets.length);
   });
-  return Int32Array.from([used.length, ...head, ...offsets]);
+  return Int32Array.from([head.length / 2, ...head, ...offsets]);
 }
 
 /**
@@ -161,12 +131,12 @@ function putTransposed(e: Engine, at: number, src: Float32Array, n: number, rows
   }
 }
 
-/** Writes D (see the module comment) at byte address `dP` from the weight's `taps` used taps at `wP`, the tap table at `tP`. */
-function writeDense(e: Engine, g: ConvGeometry, wP: number, tP: number, taps: number, dP: number): void {
+/** Writes D (see the module comment) at byte address `dP` from the weight at `wP`, the tap table at `tP`. */
+function writeDense(e: Engine, g: ConvGeometry, wP: number, tP: number, dP: number): void {
   const O = g.outChannels;
   const per = channelsPerChunk(O);
   denseWriteJob(e, {
-    w: wP, tapTable: tP, d: dP, outChannels: O, channels: g.channels, kernelTaps: taps,
+    w: wP, tapTable: tP, d: dP, outChannels: O, channels: g.channels, kernelTaps: g.kH * g.kW,
     positions: g.outH * g.outW, inputs: g.height * g.width, perChunk: per,
   });
   execute(e, Math.ceil(O / per), 2 * O * g.outH * g.outW * g.channels * g.height * g.width);
@@ -183,10 +153,9 @@ export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, 
   );
   e.reserve(bytes);
   e.put(xP, x, 0, N * CHW);
-  const { used, table } = tapsOf(g);
-  putWeight(e, g, w, used, wP);
-  putInts(e, tP, table);
-  writeDense(e, g, wP, tP, used.length, dP);
+  e.put(wP, w, 0, w.length);
+  putInts(e, tP, tapsOf(g));
+  writeDense(e, g, wP, tP, dP);
   if (bias !== null) {
     for (let n = 0; n < N; n++) {
       for (let o = 0; o < O; o++) {
@@ -211,17 +180,17 @@ export function denseBackward(
   const L = g.outH * g.outW;
   const CHW = g.channels * g.height * g.width;
   const threads = threadSlots();
-  const { used, table } = tapsOf(g);
+  const taps = tapsOf(g);
   const [gP, xP, wP, tP, dP, pP, bytes] = regions(
-    4 * N * O * L, 4 * N * CHW, 4 * w.length, 4 * (1 + 2 * used.length + table.length), 4 * O * L * CHW,
+    4 * N * O * L, 4 * N * CHW, 4 * w.length, 4 * (1 + 2 * g.kH * g.kW + taps.length), 4 * O * L * CHW,
     4 * Math.max(gemmScratch(CHW, O * L, threads), gemmScratch(CHW, N, threads)),
   );
   e.reserve(bytes);
   if (gx !== null) {
     e.put(gP, grad, 0, N * O * L);
-    putWeight(e, g, w, used, wP);
-    putInts(e, tP, table);
-    writeDense(e, g, wP, tP, used.length, dP);
+    e.put(wP, w, 0, w.length);
+    putInts(e, tP, taps);
+    writeDense(e, g, wP, tP, dP);
     gemmJobs(e, false, false, N, CHW, O * L, gP, dP, xP, pP, false);
     e.get(xP, N * CHW, gx, 0);
   }
@@ -229,14 +198,14 @@ export function denseBackward(
     putTransposed(e, gP, grad, N, O, L);
     putTransposed(e, xP, x, N, g.channels, g.height * g.width);
     gemmJobs(e, true, false, O * L, CHW, N, gP, xP, dP, pP, false);
-    // The used taps' weight gradient goes where the weight was.
-    putInts(e, tP, pairsOf(g, table, used));
+    // The weight gradient goes where the weight was.
+    putInts(e, tP, pairsOf(g, taps));
     const per = channelsPerChunk(O);
     denseSumTapsJob(e, {
-      gd: dP, pairs: tP, gw: wP, outChannels: O, channels: g.channels, kernelTaps: used.length,
+      gd: dP, pairs: tP, gw: wP, outChannels: O, channels: g.channels, kernelTaps: g.kH * g.kW,
       inputs: g.height * g.width, perChunk: per,
     });
     execute(e, Math.ceil(O / per), 2 * O * L * CHW);
-    getWeightGrad(e, g, used, wP, gw);
+    e.get(wP, w.length, gw, 0);
   }
 }

@@ -533,9 +533,9 @@ export interface MaxPoolArgs {
 
 /** The arguments of a DENSE_WRITE job (op 50). The dense convolution's matrix D from the weight, a chunk of output channels each (see dense.ts). */
 export interface DenseWriteArgs {
-  /** The weight's used taps, f32 `[O, C, U]` (byte address). */
+  /** The weight, f32 `[O, C, kk]` (byte address). */
   readonly w: number;
-  /** i32 `[L, HW]`: the used tap joining output position p to input position q, or −1 (byte address). */
+  /** i32 `[L, HW]`: the tap joining output position p to input position q, or −1 (byte address). */
   readonly tapTable: number;
   /** D, f32 `[O·L, C·HW]` (byte address). */
   readonly d: number;
@@ -543,7 +543,7 @@ export interface DenseWriteArgs {
   readonly outChannels: number;
   /** Input channels C. */
   readonly channels: number;
-  /** Used taps U of the filter. */
+  /** Taps of the filter, kk = kH·kW. */
   readonly kernelTaps: number;
   /** Output positions L. */
   readonly positions: number;
@@ -557,15 +557,15 @@ export interface DenseWriteArgs {
 export interface DenseSumTapsArgs {
   /** D's gradient in tap-friendly order, f32 `[L·O, HW·C]` (byte address). */
   readonly gd: number;
-  /** i32: U, U of (used tap, end of its pairs), then the offset `p·O·HW·C + q·C` of each pair (byte address). */
+  /** i32: the number U of taps with pairs, U of (tap, end of its pairs), then the offset `p·O·HW·C + q·C` of each pair (byte address). */
   readonly pairs: number;
-  /** The used taps' weight gradient, f32 `[O, C, U]` (byte address). */
+  /** The weight gradient, f32 `[O, C, kk]` (byte address). */
   readonly gw: number;
   /** Output channels O. */
   readonly outChannels: number;
   /** Input channels C. */
   readonly channels: number;
-  /** Used taps U of the filter. */
+  /** Taps of the filter, kk = kH·kW. */
   readonly kernelTaps: number;
   /** Input positions HW. */
   readonly inputs: number;
