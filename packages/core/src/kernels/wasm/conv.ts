@@ -9,9 +9,9 @@
  *   no GEMM multiplies the padding (see conv-dense.ts);
  * - folded: the whole batch's columns side by side, one GEMM per pass (and group) over `N·outH·outW`
  *   columns, for small maps where a GEMM per image cannot fill the 16-wide panels;
- * - Winograd F(2×2, 3×3) for 3×3 stride-1 undilated ungrouped convolutions with enough channels on
- *   maps big enough for it (the forward pass and the input gradient, a correlation of the output
- *   gradient with the rotated filters);
+ * - Winograd F(2×2, 3×3) for 3×3 stride-1 undilated ungrouped convolutions with enough channels
+ *   (the forward pass and the input gradient, a correlation of the output gradient with the rotated
+ *   filters): per image on big maps, over the whole batch on maps up to 6×6 (see winograd.ts);
  * - per image: im2col and one GEMM per image and group, a chunk per image (per fixed group of images
  *   for the weight gradient, a sum over the batch).
  *
