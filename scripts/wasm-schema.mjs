@@ -365,6 +365,19 @@ export const JOBS = {
       ['out', 'ptr', 'The output (overwritten).'],
     ],
   },
+  HARDTANH: {
+    code: 57,
+    doc: 'Hardtanh (`x` clamped into `[lo, hi]`), or its gradient `g · (lo < x < hi)`, a chunk of elements each.',
+    args: [
+      ['x', 'ptr', 'The input.'],
+      ['g', 'ptr', 'The output gradient, 0 for the forward pass.'],
+      ['out', 'ptr', 'The output.'],
+      ['loBits', 'int', 'The lower bound as its float32 bit pattern.'],
+      ['hiBits', 'int', 'The upper bound as its float32 bit pattern.'],
+      ['n', 'int', 'Elements.'],
+      ['perChunk', 'int', 'Elements per chunk (a multiple of 4).'],
+    ],
+  },
   MAX_POOL: {
     code: 52,
     doc: 'Max pooling with any window, stride and padding, a chunk of planes each (see pool.ts).',

@@ -11,6 +11,7 @@ import {
 } from '../src/kernels/pool.js';
 import { binaryBroadcast, reluBackward, reluForward } from '../src/kernels/elementwise.js';
 import { EPS32, assertRounding, rand } from './rounding.js';
+import { chunksByWorkers, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
 
 const backends: sg.Kernels[] = [sg.jsKernels, sg.wasmKernels];
 
@@ -557,6 +558,54 @@ for (const K of backends) {
     assert.ok(gx.every((v, i) => v === (x[i] > 0 ? 3 : 0)));
   });
 }
+
+const u32 = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+for (const K of backends) {
+  // ReLU6's bounds, hardtanh's defaults, and bounds that are not float32 values (which take the reference).
+  for (const [lo, hi] of [[0, 6], [-1, 1], [0.1, 0.7]]) {
+    for (const n of [7, (1 << 14) + 3, 100003]) {
+      test(`${K.name} hardtanhForward and hardtanhBackward [${lo}, ${hi}] on ${n} elements give the reference's bits (the bounds, just past them, ±0, NaN, ±∞)`, () => {
+        const x = rand(n, n + 7).map((v) => v * 8);
+        const g = rand(n, n + 8);
+        const specials = [0, -0, NaN, Infinity, -Infinity, lo, hi, Math.fround(lo), Math.fround(hi), Math.fround(lo) - 1e-7, Math.fround(hi) + 1e-6];
+        for (let i = 0; i < n; i += 11) x[i] = specials[(i / 11) % specials.length];
+        g[n - 1] = NaN;
+        g[n - 2] = -Infinity;
+        const [out, ref, gx, refGx] = [new Float32Array(n), new Float32Array(n), new Float32Array(n).fill(NaN), new Float32Array(n)];
+        K.hardtanhForward(x, out, lo, hi);
+        sg.jsKernels.hardtanhForward(x, ref, lo, hi);
+        K.hardtanhBackward(g, x, gx, lo, hi);
+        sg.jsKernels.hardtanhBackward(g, x, refGx, lo, hi);
+        assert.equal(u32(out), u32(ref));
+        assert.equal(u32(gx), u32(refGx));
+      });
+    }
+  }
+}
+
+test('hardtanh in wasm gives the same bits on one and two threads (workers forced to run the chunks)', () => {
+  const n = 100003;
+  const x = rand(n, 91).map((v) => v * 8), g = rand(n, 92);
+  const run = (): number[][] => {
+    const [out, gx] = [new Float32Array(n), new Float32Array(n)];
+    sg.wasmKernels.hardtanhForward(x, out, 0, 6);
+    sg.wasmKernels.hardtanhBackward(g, x, gx, 0, 6);
+    return [u32(out), u32(gx)];
+  };
+  const prev = sg.setWasmThreads(1);
+  try {
+    const one = run();
+    sg.setWasmThreads(2, { minFlops: 0 });
+    assert.ok(setWorkersOnly(true), 'a pool exists');
+    const before = chunksByWorkers();
+    assert.equal(run(), one);
+    assert.ok(chunksByWorkers() > before, 'the workers ran the chunks');
+  } finally {
+    setWorkersOnly(false);
+    sg.setWasmThreads(prev, { minFlops: 2e6 });
+  }
+});
 
 test('binaryBroadcast over [2,3,4]: scalar to shape (filled rows), row vector, column vector', () => {
   const shape = [2, 3, 4];

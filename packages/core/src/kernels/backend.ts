@@ -20,6 +20,7 @@ import { maxPool2dForward } from './pool.js';
 import { reluBackward, reluForward } from './elementwise.js';
 import { batchNormBackward, batchNormForward } from './batchnorm.js';
 import { adamStep, sgdMomentumStep } from './optim.js';
+import { hardtanhBackward, hardtanhForward } from './activation.js';
 import { wasmKernels, wasmSimdSupported } from './wasm/index.js';
 import { ArgumentError } from '../errors.js';
 
@@ -51,12 +52,16 @@ export interface Kernels {
   readonly sgdMomentumStep: typeof sgdMomentumStep;
   /** An Adam/AdamW step, in place: see the reference {@link adamStep}. */
   readonly adamStep: typeof adamStep;
+  /** Hardtanh (and ReLU6): see the reference {@link hardtanhForward}. */
+  readonly hardtanhForward: typeof hardtanhForward;
+  /** Its gradient: see the reference {@link hardtanhBackward}. */
+  readonly hardtanhBackward: typeof hardtanhBackward;
 }
 
 /** The plain-TypeScript reference kernels. */
 export const jsKernels: Kernels = {
   name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, maxPool2dForward, reluForward, reluBackward,
-  batchNormForward, batchNormBackward, sgdMomentumStep, adamStep,
+  batchNormForward, batchNormBackward, sgdMomentumStep, adamStep, hardtanhForward, hardtanhBackward,
 };
 
 // The fastest kernels the runtime supports are the default: WebAssembly SIMD where it exists (Node

@@ -135,7 +135,7 @@ export function hardtanh(x: Tensor, opts: HardtanhOptions = {}): Tensor {
 
 /** Hardtanh's kernels, shared with relu6 (PyTorch's relu6 is hardtanh(0, 6), kinks included). */
 function clampLinear(op: string, x: Tensor, lo: number, hi: number): Tensor {
-  return unary(op, x, (xd, out) => K.hardtanhForward(xd, out, lo, hi), (g, xd, _y, gx) => K.hardtanhBackward(g, xd, gx, lo, hi));
+  return unary(op, x, (xd, out) => kernels().hardtanhForward(xd, out, lo, hi), (g, xd, _y, gx) => kernels().hardtanhBackward(g, xd, gx, lo, hi));
 }
 
 /**

@@ -1228,6 +1228,42 @@ function reluRange(x: usize, g: usize, out: usize, e0: i32, e1: i32): void {
   }
 }
 
+/**
+ * Elements `e0 ≤ e < e1` of hardtanh, `x` clamped into `[lo, hi]` (the bounds' f32 bit patterns):
+ * `lo` where `x < lo`, `hi` where `x > hi`, else `x` itself (NaN stays NaN), as the reference's
+ * float32 loop selects bit patterns; or, when `g` is non-zero, its gradient: `g` where `lo < x < hi`,
+ * +0 elsewhere (the reference masks the bits of `g` the same way).
+ */
+function hardtanhRange(x: usize, g: usize, out: usize, loBits: i32, hiBits: i32, e0: i32, e1: i32): void {
+  const lo = reinterpret<f32>(loBits), hi = reinterpret<f32>(hiBits);
+  const lv = f32x4.splat(lo), hv = f32x4.splat(hi);
+  let e = e0;
+  if (g == 0) {
+    for (; e + 3 < e1; e += 4) {
+      const o = <usize>e << 2;
+      const v = v128.load(x + o);
+      const r = v128.bitselect(lv, v, f32x4.lt(v, lv));
+      v128.store(out + o, v128.bitselect(hv, r, f32x4.gt(v, hv)));
+    }
+    for (; e < e1; e++) {
+      const o = <usize>e << 2;
+      const v = load<f32>(x + o);
+      store<f32>(out + o, v < lo ? lo : v > hi ? hi : v);
+    }
+    return;
+  }
+  for (; e + 3 < e1; e += 4) {
+    const o = <usize>e << 2;
+    const v = v128.load(x + o);
+    v128.store(out + o, v128.and(v128.load(g + o), v128.and(f32x4.gt(v, lv), f32x4.lt(v, hv))));
+  }
+  for (; e < e1; e++) {
+    const o = <usize>e << 2;
+    const v = load<f32>(x + o);
+    store<i32>(out + o, v > lo && v < hi ? load<i32>(g + o) : 0);
+  }
+}
+
 // ---- Pooling ------------------------------------------------------------------------------------
 
 /**
@@ -1378,6 +1414,10 @@ export function runChunk(chunk: i32, thread: i32): void {
     winogradProducts(chunk, thread);
   } else if (op == OP_WINOGRAD_OUTPUT) {
     winogradOutputImage(chunk);
+  } else if (op == OP_HARDTANH) {
+    const per = arg(HARDTANH_PER_CHUNK);
+    const e0 = chunk * per;
+    hardtanhRange(<usize>arg(HARDTANH_X), <usize>arg(HARDTANH_G), <usize>arg(HARDTANH_OUT), arg(HARDTANH_LO_BITS), arg(HARDTANH_HI_BITS), e0, min(arg(HARDTANH_N), e0 + per));
   } else if (op == OP_MAX_POOL) {
     const per = arg(MAX_POOL_PER_CHUNK);
     const p0 = chunk * per;

@@ -4,7 +4,7 @@
  * tile), SIMD im2col/col2im with fused zero padding, batched convolutions that keep every
  * intermediate inside the module (strategy by shape: dense matrices on maps smaller than the
  * filter, the batch folded into one GEMM on small maps, Winograd F(2×2, 3×3) for 3×3 stride-1 ones
- * (over the whole batch on small maps), direct depthwise loops; see conv.ts), max pooling, ReLU,
+ * (over the whole batch on small maps), direct depthwise loops; see conv.ts), max pooling, ReLU and ReLU6,
  * batch normalisation and the optimizers' updates (bit-identical to the reference loops), on one or
  * more threads (see runtime.ts and threads.ts).
  *
@@ -15,7 +15,7 @@ import type { Kernels } from '../backend.js';
 import { wasmConv2dBackward, wasmConv2dForward } from './conv.js';
 import { wasmCol2im, wasmGemm, wasmIm2col } from './gemm.js';
 import { wasmMaxPool2dForward } from './pool.js';
-import { wasmReluBackward, wasmReluForward } from './elementwise.js';
+import { wasmHardtanhBackward, wasmHardtanhForward, wasmReluBackward, wasmReluForward } from './elementwise.js';
 import { wasmBatchNormBackward, wasmBatchNormForward } from './batchnorm.js';
 import { wasmAdamStep, wasmSgdMomentumStep } from './optim.js';
 
@@ -33,4 +33,5 @@ export const wasmKernels: Kernels = {
   reluForward: wasmReluForward, reluBackward: wasmReluBackward,
   batchNormForward: wasmBatchNormForward, batchNormBackward: wasmBatchNormBackward,
   sgdMomentumStep: wasmSgdMomentumStep, adamStep: wasmAdamStep,
+  hardtanhForward: wasmHardtanhForward, hardtanhBackward: wasmHardtanhBackward,
 };

@@ -497,6 +497,24 @@ export interface WinogradOutputArgs {
   readonly out: number;
 }
 
+/** The arguments of a HARDTANH job (op 57). Hardtanh (`x` clamped into `[lo, hi]`), or its gradient `g · (lo < x < hi)`, a chunk of elements each. */
+export interface HardtanhArgs {
+  /** The input (byte address). */
+  readonly x: number;
+  /** The output gradient, 0 for the forward pass (byte address). */
+  readonly g: number;
+  /** The output (byte address). */
+  readonly out: number;
+  /** The lower bound as its float32 bit pattern. */
+  readonly loBits: number;
+  /** The upper bound as its float32 bit pattern. */
+  readonly hiBits: number;
+  /** Elements. */
+  readonly n: number;
+  /** Elements per chunk (a multiple of 4). */
+  readonly perChunk: number;
+}
+
 /** The arguments of a MAX_POOL job (op 52). Max pooling with any window, stride and padding, a chunk of planes each (see pool.ts). */
 export interface MaxPoolArgs {
   /** The input planes (byte address). */
@@ -910,6 +928,19 @@ export function winogradOutputJob(e: JobTarget, a: WinogradOutputArgs): void {
   j[6] = a.m;
   j[7] = a.mStride;
   j[8] = a.out;
+}
+
+/** Writes a HARDTANH job (op 57) into `e`'s descriptor, each argument into its slot. Hardtanh (`x` clamped into `[lo, hi]`), or its gradient `g · (lo < x < hi)`, a chunk of elements each. */
+export function hardtanhJob(e: JobTarget, a: HardtanhArgs): void {
+  const j = e.job;
+  j[0] = 57;
+  j[1] = a.x;
+  j[2] = a.g;
+  j[3] = a.out;
+  j[4] = a.loBits;
+  j[5] = a.hiBits;
+  j[6] = a.n;
+  j[7] = a.perChunk;
 }
 
 /** Writes a MAX_POOL job (op 52) into `e`'s descriptor, each argument into its slot. Max pooling with any window, stride and padding, a chunk of planes each (see pool.ts). */
