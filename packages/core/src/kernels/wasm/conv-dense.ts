@@ -14,7 +14,7 @@
  * over a batch (see {@link denseWins}).
  *
  * Ungrouped convolutions only (a grouped one would make D block-diagonal). Results are
- * thread-independent: every job (writing D, the GEMMs, summing the weight gradient per tap in f64,
+ * thread-independent: every job (writing D, the GEMMs, summing the weight gradient per tap in f32,
  * packages/core/wasm/asc/dense.ts) is chunked by the shape, each chunk in a fixed order.
  */
 import { type ConvGeometry, conv2dBackward as jsConv2dBackward } from '../conv.js';
