@@ -14,7 +14,6 @@ import { type ConvStrategy, forceConvStrategy } from '../packages/core/src/kerne
 
 interface Shape { name: string; C: number; H: number; O: number; k: number; s: number; p: number; groups?: number }
 
-const N = Number(process.argv.includes('--batch') ? process.argv[process.argv.indexOf('--batch') + 1] : 32);
 const shapes: Shape[] = [
   { name: 'issue 512→512 3×3 @1×1', C: 512, H: 1, O: 512, k: 3, s: 1, p: 1 },
   { name: 'issue dw144 3×3 @8×8', C: 144, H: 8, O: 144, k: 3, s: 1, p: 1, groups: 144 },
@@ -64,14 +63,27 @@ const shapes: Shape[] = [
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
   const i = argv.indexOf(name);
+  if (i >= 0 && (argv[i + 1] === undefined || argv[i + 1].startsWith('--'))) throw new Error(`bench-conv: ${name} needs a value`);
   return i < 0 ? undefined : argv[i + 1];
 };
-const reps = Number(opt('--reps') ?? 3);
-const WARMUP = Number(opt('--warmup') ?? 20);
+/** A positive integer option, or an error naming it (a typo would otherwise measure something else). */
+const count = (name: string, fallback: number): number => {
+  const v = Number(opt(name) ?? fallback);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`bench-conv: ${name} must be a positive integer, got ${opt(name)}`);
+  return v;
+};
+const N = count('--batch', 32);
+const reps = count('--reps', 3);
+const WARMUP = count('--warmup', 20);
 const only = opt('--only');
 const jsonPath = opt('--json');
-const forcedStrategy = opt('--strategy') as ConvStrategy | undefined;
-if (forcedStrategy !== undefined) forceConvStrategy(forcedStrategy);
+const STRATEGIES: readonly ConvStrategy[] = ['image', 'folded', 'winograd', 'dense'];
+const forcedStrategy = opt('--strategy');
+if (forcedStrategy !== undefined) {
+  const known = STRATEGIES.find((st) => st === forcedStrategy);
+  if (known === undefined) throw new Error(`bench-conv: --strategy must be one of ${STRATEGIES.join(', ')}, got ${forcedStrategy}`);
+  forceConvStrategy(known);
+}
 
 function rand(n: number): Float32Array {
   const a = new Float32Array(n);
@@ -115,7 +127,7 @@ function time(sh: Shape): number {
 function crossover(): void {
   sg.setWasmThreads(Number(opt('--threads') ?? 1));
   const K = sg.wasmKernels;
-  const strategies: ConvStrategy[] = ['image', 'folded', 'winograd', 'dense'];
+  const strategies = STRATEGIES;
   console.log('shape'.padEnd(30), 'pass'.padEnd(8), strategies.map((s) => s.padStart(9)).join(' '));
   for (const [C, O, k] of [[512, 512, 3], [256, 256, 3], [64, 64, 3], [128, 128, 3], [16, 32, 3], [256, 256, 1], [32, 64, 1]]) {
     for (const H of [1, 2, 3, 4, 6, 8, 10, 12, 16]) {

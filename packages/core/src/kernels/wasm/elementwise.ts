@@ -8,21 +8,35 @@
 import type { FloatArray, TypedArray } from '../../dtype.js';
 import { hardtanhBackward as jsHardtanhBackward, hardtanhForward as jsHardtanhForward } from '../activation.js';
 import { reluBackward as jsReluBackward, reluForward as jsReluForward } from '../elementwise.js';
-import { regions } from './engine.js';
+import { type Engine, regions } from './engine.js';
 import { hardtanhJob, reluJob } from './jobs.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 
 /** Below this many elements the copies cost more than they save. */
 const MIN_ELEMENTS = 1 << 14;
 
-/** Runs the RELU job over `n` elements already in memory at `xP` (and `gP`, 0 for the forward) into `oP`. */
-function run(xP: number, gP: number, oP: number, n: number): void {
+/** Writes a pointwise job (RELU or HARDTANH) over `x` (and `g`, 0 for a forward pass) into `out`, `perChunk` elements a chunk. */
+type PointwiseJob = (e: Engine, x: number, g: number, out: number, n: number, perChunk: number) => void;
+
+/**
+ * Runs a pointwise job on `x` (and the gradient `g`, or null for a forward pass) into `out`, all
+ * float32 of one length: copied in, split into chunks of whole SIMD vectors (so only the last chunk
+ * has a scalar tail) over the threads, copied out.
+ */
+function pointwise(x: Float32Array, g: Float32Array | null, out: Float32Array, job: PointwiseJob): void {
   const e = getEngine();
-  // Chunks of whole SIMD vectors, so only the last chunk has a scalar tail.
+  const n = x.length;
+  const [xP, gP, oP, bytes] = regions(4 * n, g === null ? 0 : 4 * n, 4 * n);
+  e.reserve(bytes);
+  e.put(xP, x, 0, n);
+  if (g !== null) e.put(gP, g, 0, n);
   const per = perChunk(n, 4 * threadSlots(), 4);
-  reluJob(e, { x: xP, g: gP, out: oP, n, perChunk: per });
+  job(e, xP, g === null ? 0 : gP, oP, n, per);
   execute(e, Math.ceil(n / per), n);
+  e.get(oP, n, out, 0);
 }
+
+const relu: PointwiseJob = (e, x, g, out, n, perChunk) => reluJob(e, { x, g, out, n, perChunk });
 
 /** `out = max(x, 0)` in WebAssembly; same contract as the reference {@link jsReluForward}. */
 export function wasmReluForward(x: TypedArray, out: TypedArray): void {
@@ -30,13 +44,7 @@ export function wasmReluForward(x: TypedArray, out: TypedArray): void {
     jsReluForward(x, out);
     return;
   }
-  const e = getEngine();
-  const n = x.length;
-  const [xP, oP, bytes] = regions(4 * n, 4 * n);
-  e.reserve(bytes);
-  e.put(xP, x, 0, n);
-  run(xP, 0, oP, n);
-  e.get(oP, n, out, 0);
+  pointwise(x, null, out, relu);
 }
 
 /** `gx = grad · (x > 0)` in WebAssembly; same contract as the reference {@link jsReluBackward}. */
@@ -45,14 +53,7 @@ export function wasmReluBackward(grad: TypedArray, x: TypedArray, gx: TypedArray
     jsReluBackward(grad, x, gx);
     return;
   }
-  const e = getEngine();
-  const n = x.length;
-  const [xP, gP, oP, bytes] = regions(4 * n, 4 * n, 4 * n);
-  e.reserve(bytes);
-  e.put(xP, x, 0, n);
-  e.put(gP, grad, 0, n);
-  run(xP, gP, oP, n);
-  e.get(oP, n, gx, 0);
+  pointwise(x, grad, gx, relu);
 }
 
 const BITS_F32 = new Float32Array(1);
@@ -64,12 +65,11 @@ function exactBits(v: number): number | null {
   return BITS_F32[0] === v ? BITS_I32[0] : null;
 }
 
-/** Runs the HARDTANH job over `n` elements at `xP` (and `gP`, 0 for the forward) into `oP`. */
-function runHardtanh(xP: number, gP: number, oP: number, n: number, loBits: number, hiBits: number): void {
-  const e = getEngine();
-  const per = perChunk(n, 4 * threadSlots(), 4);
-  hardtanhJob(e, { x: xP, g: gP, out: oP, loBits, hiBits, n, perChunk: per });
-  execute(e, Math.ceil(n / per), n);
+/** The HARDTANH job for bounds `[lo, hi]`, or null when either is not a float32 value. */
+function hardtanh(lo: number, hi: number): PointwiseJob | null {
+  const [loBits, hiBits] = [exactBits(lo), exactBits(hi)];
+  if (loBits === null || hiBits === null) return null;
+  return (e, x, g, out, n, perChunk) => hardtanhJob(e, { x, g, out, loBits, hiBits, n, perChunk });
 }
 
 /**
@@ -77,33 +77,20 @@ function runHardtanh(xP: number, gP: number, oP: number, n: number, loBits: numb
  * that are not float32 values (a `minVal` of 0.1) go to the reference, which compares in float64.
  */
 export function wasmHardtanhForward(x: TypedArray, out: FloatArray, lo: number, hi: number): void {
-  const [lb, hb] = [exactBits(lo), exactBits(hi)];
-  if (!(x instanceof Float32Array) || !(out instanceof Float32Array) || x.length < MIN_ELEMENTS || lb === null || hb === null) {
+  const job = hardtanh(lo, hi);
+  if (!(x instanceof Float32Array) || !(out instanceof Float32Array) || x.length < MIN_ELEMENTS || job === null) {
     jsHardtanhForward(x, out, lo, hi);
     return;
   }
-  const e = getEngine();
-  const n = x.length;
-  const [xP, oP, bytes] = regions(4 * n, 4 * n);
-  e.reserve(bytes);
-  e.put(xP, x, 0, n);
-  runHardtanh(xP, 0, oP, n, lb, hb);
-  e.get(oP, n, out, 0);
+  pointwise(x, null, out, job);
 }
 
 /** Hardtanh's gradient in WebAssembly; same contract and bits as the reference {@link jsHardtanhBackward}. */
 export function wasmHardtanhBackward(g: FloatArray, x: TypedArray, gx: FloatArray, lo: number, hi: number): void {
-  const [lb, hb] = [exactBits(lo), exactBits(hi)];
-  if (!(g instanceof Float32Array) || !(x instanceof Float32Array) || !(gx instanceof Float32Array) || x.length < MIN_ELEMENTS || lb === null || hb === null) {
+  const job = hardtanh(lo, hi);
+  if (!(g instanceof Float32Array) || !(x instanceof Float32Array) || !(gx instanceof Float32Array) || x.length < MIN_ELEMENTS || job === null) {
     jsHardtanhBackward(g, x, gx, lo, hi);
     return;
   }
-  const e = getEngine();
-  const n = x.length;
-  const [xP, gP, oP, bytes] = regions(4 * n, 4 * n, 4 * n);
-  e.reserve(bytes);
-  e.put(xP, x, 0, n);
-  e.put(gP, g, 0, n);
-  runHardtanh(xP, gP, oP, n, lb, hb);
-  e.get(oP, n, gx, 0);
+  pointwise(x, g, gx, job);
 }

@@ -1,7 +1,8 @@
 /**
- * GEMMs on operands already in the module's memory, for the convolution strategies that keep their
- * intermediates inside it (conv.ts, conv-dense.ts): the generic column and row jobs of the GEMM,
- * chunked by the shape alone, so results never depend on the thread count.
+ * GEMMs on operands already in the module's memory: the generic column and row jobs of the GEMM
+ * (for wasmGemm, gemm.ts) and their choice for the convolution strategies that keep their
+ * intermediates inside the module (conv.ts, conv-dense.ts), chunked by the shape
+ * alone, so results never depend on the thread count.
  */
 import { TILE } from './bytes.js';
 import { align, type Engine } from './engine.js';
@@ -16,6 +17,34 @@ export function packed(n: number, k: number): number {
   return Math.ceil(n / TILE.nr) * TILE.nr * k;
 }
 
+/** The operands of a GEMM already in memory: `C[m×n] (+)= op(A)·op(B)`, byte addresses, `ldc` = n. */
+export interface GemmOperands {
+  transA: boolean; transB: boolean; m: number; n: number; k: number; a: number; b: number; c: number; accumulate: boolean;
+}
+
+/**
+ * The GEMM split by columns: each chunk packs its own `per` panels of op(B) into its thread's
+ * scratch (`scratch + thread·stride`, `stride` bytes ≥ the packed panels) and computes those
+ * columns of C for every row, so the job needs no barrier.
+ */
+export function gemmByColumns(e: Engine, g: GemmOperands, per: number, scratch: number, stride: number): void {
+  const panels = Math.ceil(g.n / TILE.nr);
+  colsJob(e, { ...g, perChunk: per, scratch, scratchStride: stride });
+  execute(e, Math.ceil(panels / per), 2 * g.m * g.n * g.k);
+}
+
+/**
+ * The GEMM for a narrow C: op(B) packed first into `packed` (`panelsPer` panels a chunk), then C
+ * computed in blocks of `rowsPer` rows, each reading the whole packed op(B).
+ */
+export function gemmByRows(e: Engine, g: GemmOperands, packed: number, panelsPer: number, rowsPer: number): void {
+  const flops = 2 * g.m * g.n * g.k;
+  packJob(e, { transB: g.transB, n: g.n, k: g.k, b: g.b, out: packed, perChunk: panelsPer });
+  execute(e, Math.ceil(Math.ceil(g.n / TILE.nr) / panelsPer), flops);
+  rowsJob(e, { transA: g.transA, m: g.m, n: g.n, k: g.k, a: g.a, packed, c: g.c, accumulate: g.accumulate, perChunk: rowsPer });
+  execute(e, Math.ceil(g.m / rowsPer), flops);
+}
+
 /**
  * `C[m×n] (+)= op(A)·op(B)` on operands already in memory (`ldc` = n), on the generic GEMM jobs. With
  * enough 16-wide panels (a forward pass over a few 8×8 maps, any weight gradient) each chunk packs
@@ -27,21 +56,14 @@ export function packed(n: number, k: number): number {
 export function gemmJobs(
   e: Engine, transA: boolean, transB: boolean, m: number, n: number, k: number, aP: number, bP: number, cP: number, pP: number, accumulate: boolean,
 ): void {
-  const flops = 2 * m * n * k;
+  const g: GemmOperands = { transA, transB, m, n, k, a: aP, b: bP, c: cP, accumulate };
   const panels = Math.ceil(n / TILE.nr);
   if (panels >= COLUMN_PANELS) {
     const per = perChunk(panels, CHUNKS);
-    const bytes = align(4 * per * TILE.nr * k);
-    colsJob(e, { transA, transB, m, n, k, a: aP, b: bP, c: cP, accumulate, perChunk: per, scratch: pP, scratchStride: bytes });
-    execute(e, Math.ceil(panels / per), flops);
+    gemmByColumns(e, g, per, pP, align(4 * per * TILE.nr * k));
     return;
   }
-  const pPer = perChunk(panels, CHUNKS);
-  packJob(e, { transB, n, k, b: bP, out: pP, perChunk: pPer });
-  execute(e, Math.ceil(panels / pPer), flops);
-  const rPer = perChunk(m, ROW_BLOCKS, TILE.mr);
-  rowsJob(e, { transA, m, n, k, a: aP, packed: pP, c: cP, accumulate, perChunk: rPer });
-  execute(e, Math.ceil(m / rPer), flops);
+  gemmByRows(e, g, pP, perChunk(panels, CHUNKS), perChunk(m, ROW_BLOCKS, TILE.mr));
 }
 /** Panels from which the folded GEMMs split by columns rather than rows. */
 const COLUMN_PANELS = 8;

@@ -8,8 +8,8 @@ import { gemm as jsGemm } from '../gemm.js';
 import { col2im as jsCol2im, im2col as jsIm2col } from '../im2col.js';
 import { TILE } from './bytes.js';
 import { align, regions } from './engine.js';
-import { colsJob, packJob, rowsJob } from './jobs.js';
-import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
+import { type GemmOperands, gemmByColumns, gemmByRows } from './gemm-jobs.js';
+import { getEngine, perChunk, threadSlots } from './runtime.js';
 
 /** Chunks per thread a parallel job is cut into, so a thread that starts late still gets a share. */
 const CHUNKS_PER_THREAD = 4;
@@ -51,18 +51,9 @@ export function wasmGemm(
   e.put(aP, a as Float32Array, aOff, m * k);
   e.put(bP, b as Float32Array, bOff, k * n);
   if (accumulate) e.put(cP, c as Float32Array, cOff, m * n);
-  const flops = 2 * m * n * k;
-  if (byColumns) {
-    colsJob(e, { transA, transB, m, n, k, a: aP, b: bP, c: cP, accumulate, perChunk: per, scratch: pP, scratchStride: align(packedBytes) });
-    execute(e, Math.ceil(panels / per), flops);
-  } else {
-    const pPer = perChunk(panels, chunks);
-    packJob(e, { transB, n, k, b: bP, out: pP, perChunk: pPer });
-    execute(e, Math.ceil(panels / pPer), flops);
-    const rPer = perChunk(m, chunks, TILE.mr);
-    rowsJob(e, { transA, m, n, k, a: aP, packed: pP, c: cP, accumulate, perChunk: rPer });
-    execute(e, Math.ceil(m / rPer), flops);
-  }
+  const g: GemmOperands = { transA, transB, m, n, k, a: aP, b: bP, c: cP, accumulate };
+  if (byColumns) gemmByColumns(e, g, per, pP, align(packedBytes));
+  else gemmByRows(e, g, pP, perChunk(panels, chunks), perChunk(m, chunks, TILE.mr));
   e.get(cP, m * n, c as Float32Array, cOff);
 }
 
