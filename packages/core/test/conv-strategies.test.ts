@@ -9,7 +9,7 @@ import * as sg from '../src/index.js';
 import type { ConvGeometry } from '../src/kernels/conv.js';
 import { type ConvStrategy, convStrategyRuns, forceConvStrategy } from '../src/kernels/wasm/conv.js';
 import { chunksByWorkers, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
-import { forceWinogradBatched } from '../src/kernels/wasm/winograd.js';
+import { forceWinogradBatched, forceWinogradGroup } from '../src/kernels/wasm/winograd.js';
 import { assertRounding, rand } from './rounding.js';
 
 interface Case {
@@ -172,10 +172,41 @@ test('Winograd over the whole batch gives the same bits as Winograd per image (f
   }
 });
 
+test('the Winograd weight gradient in groups of 1, 2 and 3 images and by size: within float32 rounding of the exact sums (odd sizes, uneven padding, channels past a 16-wide panel)', () => {
+  const prev = forceConvStrategy('winograd');
+  try {
+    for (const c of [
+      { what: '', N: 5, C: 17, H: 7, W: 6, O: 20, k: [3, 3], pad: [1, 0, 2, 1] },
+      { what: '', N: 4, C: 3, H: 2, W: 9, O: 5, k: [3, 3], pad: [2, 2, 0, 1] },
+      { what: '', N: 3, C: 8, H: 11, W: 11, O: 6, k: [3, 3] },
+    ] satisfies Case[]) {
+      const g = geometry(c);
+      const x = rand(c.N * c.C * c.H * c.W, 71), w = rand(c.O * c.C * 9, 72), b = rand(c.O, 73), grad = rand(c.N * c.O * g.outH * g.outW, 74);
+      const e = exact(c, g, x, w, b, grad);
+      for (const images of [1, 2, 3, null]) {
+        const prevGroup = forceWinogradGroup(images);
+        try {
+          const [gw, gb] = [new Float32Array(w.length).fill(NaN), new Float32Array(c.O).fill(NaN)];
+          const before = convStrategyRuns().winograd;
+          sg.wasmKernels.conv2dBackward(grad, x, g, w, null, gw, gb);
+          assert.equal(convStrategyRuns().winograd - before, 1, 'the weight gradient ran as Winograd');
+          const what = `x=[${c.N},${c.C},${c.H},${c.W}] O=${c.O}, ${images ?? 'by size'} images a group`;
+          assertRounding(gw, e.gw, e.gwB, e.depth.gw, `weight gradient, ${what}`);
+          assertRounding(gb, e.gb, e.gbB, e.depth.gw, `bias gradient, ${what}`);
+        } finally {
+          forceWinogradGroup(prevGroup);
+        }
+      }
+    }
+  } finally {
+    forceConvStrategy(prev);
+  }
+});
+
 /** Every pass of the new paths on shapes with enough chunks to be shared between threads. */
 function workload(): Float32Array[] {
   const out: Float32Array[] = [];
-  const shapes: [Case, ConvStrategy | null][] = [
+  const shapes: [Case, ConvStrategy | 'group of 2' | null][] = [
     // Folded GEMMs in row blocks (few panels), then split by panels (N·outH·outW = 192 columns).
     [{ what: '', N: 9, C: 12, H: 3, W: 3, O: 40, k: [3, 3], pad: [1, 1, 1, 1] }, 'folded'],
     [{ what: '', N: 12, C: 16, H: 4, W: 4, O: 24, k: [3, 3], pad: [1, 1, 1, 1] }, null],
@@ -185,6 +216,9 @@ function workload(): Float32Array[] {
     [{ what: '', N: 5, C: 24, H: 9, W: 9, O: 24, k: [3, 3], s: [2, 2], pad: [1, 1, 1, 1], groups: 24 }, null],
     // Winograd over the whole batch (an 8×8 map: 16 tiles an image).
     [{ what: '', N: 6, C: 8, H: 8, W: 8, O: 12, k: [3, 3], pad: [1, 1, 1, 1] }, 'winograd'],
+    // The Winograd weight gradient by default (16 channels), and in groups of 2 images (accumulating).
+    [{ what: '', N: 5, C: 16, H: 10, W: 9, O: 20, k: [3, 3], pad: [1, 1, 0, 1] }, null],
+    [{ what: '', N: 5, C: 16, H: 10, W: 9, O: 20, k: [3, 3], pad: [1, 1, 0, 1] }, 'group of 2'],
     // Dense: by default on a 2×2 map (forward and input gradient), and forced with stride and dilation.
     [{ what: '', N: 20, C: 16, H: 2, W: 2, O: 24, k: [3, 3], pad: [1, 1, 1, 1] }, null],
     [{ what: '', N: 6, C: 8, H: 3, W: 2, O: 12, k: [3, 3], s: [2, 1], pad: [1, 1, 2, 0], d: [1, 2] }, 'dense'],
@@ -195,19 +229,21 @@ function workload(): Float32Array[] {
     const x = rand(c.N * c.C * c.H * c.W, 41), w = rand(c.O * rows, 42), b = rand(c.O, 43);
     const y = new Float32Array(c.N * c.O * g.outH * g.outW);
     const [gx, gw, gb] = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(c.O)];
-    const prev = forceConvStrategy(how);
+    const prev = forceConvStrategy(how === 'group of 2' ? null : how);
+    const prevGroup = forceWinogradGroup(how === 'group of 2' ? 2 : null);
     try {
       sg.wasmKernels.conv2dForward(x, g, w, b, y);
       sg.wasmKernels.conv2dBackward(y, x, g, w, gx, gw, gb);
     } finally {
       forceConvStrategy(prev);
+      forceWinogradGroup(prevGroup);
     }
     out.push(y, gx, gw, gb);
   }
   return out;
 }
 
-test('the dense and batched Winograd strategies are chosen by shape: dense on 1×1 and 2×2 maps, Winograd on 4×4 ones, of a big enough batch', () => {
+test('the dense and batched Winograd strategies are chosen by shape: dense on 1×1 and 2×2 maps, Winograd on 4×4 ones, of a big enough batch, and Winograd weight gradients from 16 channels', () => {
   const prev = forceConvStrategy(null);
   try {
     // The strategy each pass (forward, input gradient, weight gradient) took.
@@ -241,6 +277,14 @@ test('the dense and batched Winograd strategies are chosen by shape: dense on 1�
     const map4: Case = { what: '', N: 8, C: 8, H: 4, W: 4, O: 8, k: [3, 3], pad: [1, 1, 1, 1] };
     assert.equal(passes(map4), ['winograd', 'winograd', 'folded']);
     assert.equal(passes({ ...map4, N: 7 }), ['folded', 'folded', 'folded']);
+    // The weight gradient as Winograd from 16 channels on both sides and 32 outputs in all, on any map
+    // (after dense); per image or folded below.
+    const wide: Case = { what: '', N: 2, C: 16, H: 4, W: 4, O: 16, k: [3, 3], pad: [1, 1, 1, 1] };
+    assert.equal(passes(wide), ['folded', 'folded', 'winograd']);
+    assert.equal(passes({ ...wide, H: 12, W: 12 }), ['winograd', 'winograd', 'winograd']);
+    assert.equal(passes({ ...wide, N: 1 }), ['folded', 'folded', 'folded']);
+    assert.equal(passes({ ...wide, C: 15 }), ['folded', 'folded', 'folded']);
+    assert.equal(passes({ ...wide, N: 32, H: 2, W: 2 }), ['dense', 'dense', 'dense']);
     // Grouped: never dense (nor when forced).
     forceConvStrategy('dense');
     assert.equal(passes({ ...map1, C: 8, O: 8, groups: 2 } as Case).includes('dense'), false);

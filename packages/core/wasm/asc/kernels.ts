@@ -927,11 +927,39 @@ function storeTiles(v: usize, cin: i32, c: i32, t: i32, x: v128): void {
 }
 
 /**
- * The input transform V = Bᵀ·d·B of four horizontally adjacent tiles at once (their 4×4 patches start
- * at columns x0, x0 + 2, x0 + 4, x0 + 6 of rows y0 … y0 + 3, all inside the plane).
+ * Stores the values of the first `count` of tiles `t … t + 3` of channel `c` into the layout the
+ * Winograd weight gradient multiplies by (packed panels of channels over `tiles` rows, one row a
+ * tile): lane `c & 15` of row `t + lane` of panel `c >> 4`.
  */
 @inline
-function inputTiles4(plane: usize, W: i32, y0: i32, x0: i32, V: usize, vStride: usize, cin: i32, c: i32, t: i32): void {
+function storeByChannel(v: usize, tiles: i32, c: i32, t: i32, count: i32, x: v128): void {
+  const at = v + ((<usize>((c >> 4) * tiles + t) * <usize>NR + <usize>(c & 15)) << 2);
+  store<f32>(at, f32x4.extract_lane(x, 0));
+  if (count > 1) store<f32>(at + (<usize>NR << 2), f32x4.extract_lane(x, 1));
+  if (count > 2) store<f32>(at + (<usize>NR << 3), f32x4.extract_lane(x, 2));
+  if (count > 3) store<f32>(at + <usize>NR * 12, f32x4.extract_lane(x, 3));
+}
+
+/**
+ * Stores a ξ's values of four tiles: in the forward layout ({@link storeTiles}, `rows` = the input
+ * channels) or, `byChannel`, in the weight gradient's ({@link storeByChannel}, `rows` = the tiles,
+ * only the first `count`). Inlined with a constant `byChannel`, so each caller keeps one store.
+ */
+@inline
+function storeXi(byChannel: bool, v: usize, rows: i32, c: i32, t: i32, count: i32, x: v128): void {
+  if (byChannel) storeByChannel(v, rows, c, t, count, x);
+  else storeTiles(v, rows, c, t, x);
+}
+
+/**
+ * The input transform V = Bᵀ·d·B of four horizontally adjacent tiles at once (their 4×4 patches start
+ * at columns x0, x0 + 2, x0 + 4, x0 + 6 of rows y0 … y0 + 3, all inside the plane), stored by
+ * {@link storeXi} (`count` of the four, in the weight gradient's layout).
+ */
+@inline
+function inputTiles4(
+  plane: usize, W: i32, y0: i32, x0: i32, V: usize, vStride: usize, rows: i32, c: i32, t: i32, byChannel: bool, count: i32,
+): void {
   const w4 = <usize>W << 2;
   const r0 = plane + ((<usize>(y0 * W + x0)) << 2), r1 = r0 + w4, r2 = r1 + w4, r3 = r2 + w4;
   const d00 = evens(r0), d01 = odds(r0), d02 = evens(r0 + 8), d03 = odds(r0 + 8);
@@ -942,14 +970,15 @@ function inputTiles4(plane: usize, W: i32, y0: i32, x0: i32, V: usize, vStride: 
   const e10 = f32x4.add(d10, d20), e11 = f32x4.add(d11, d21), e12 = f32x4.add(d12, d22), e13 = f32x4.add(d13, d23);
   const e20 = f32x4.sub(d20, d10), e21 = f32x4.sub(d21, d11), e22 = f32x4.sub(d22, d12), e23 = f32x4.sub(d23, d13);
   const e30 = f32x4.sub(d10, d30), e31 = f32x4.sub(d11, d31), e32 = f32x4.sub(d12, d32), e33 = f32x4.sub(d13, d33);
-  storeTiles(V, cin, c, t, f32x4.sub(e00, e02)); storeTiles(V + vStride, cin, c, t, f32x4.add(e01, e02));
-  storeTiles(V + 2 * vStride, cin, c, t, f32x4.sub(e02, e01)); storeTiles(V + 3 * vStride, cin, c, t, f32x4.sub(e01, e03));
-  storeTiles(V + 4 * vStride, cin, c, t, f32x4.sub(e10, e12)); storeTiles(V + 5 * vStride, cin, c, t, f32x4.add(e11, e12));
-  storeTiles(V + 6 * vStride, cin, c, t, f32x4.sub(e12, e11)); storeTiles(V + 7 * vStride, cin, c, t, f32x4.sub(e11, e13));
-  storeTiles(V + 8 * vStride, cin, c, t, f32x4.sub(e20, e22)); storeTiles(V + 9 * vStride, cin, c, t, f32x4.add(e21, e22));
-  storeTiles(V + 10 * vStride, cin, c, t, f32x4.sub(e22, e21)); storeTiles(V + 11 * vStride, cin, c, t, f32x4.sub(e21, e23));
-  storeTiles(V + 12 * vStride, cin, c, t, f32x4.sub(e30, e32)); storeTiles(V + 13 * vStride, cin, c, t, f32x4.add(e31, e32));
-  storeTiles(V + 14 * vStride, cin, c, t, f32x4.sub(e32, e31)); storeTiles(V + 15 * vStride, cin, c, t, f32x4.sub(e31, e33));
+  const b = byChannel, n = count;
+  storeXi(b, V, rows, c, t, n, f32x4.sub(e00, e02)); storeXi(b, V + vStride, rows, c, t, n, f32x4.add(e01, e02));
+  storeXi(b, V + 2 * vStride, rows, c, t, n, f32x4.sub(e02, e01)); storeXi(b, V + 3 * vStride, rows, c, t, n, f32x4.sub(e01, e03));
+  storeXi(b, V + 4 * vStride, rows, c, t, n, f32x4.sub(e10, e12)); storeXi(b, V + 5 * vStride, rows, c, t, n, f32x4.add(e11, e12));
+  storeXi(b, V + 6 * vStride, rows, c, t, n, f32x4.sub(e12, e11)); storeXi(b, V + 7 * vStride, rows, c, t, n, f32x4.sub(e11, e13));
+  storeXi(b, V + 8 * vStride, rows, c, t, n, f32x4.sub(e20, e22)); storeXi(b, V + 9 * vStride, rows, c, t, n, f32x4.add(e21, e22));
+  storeXi(b, V + 10 * vStride, rows, c, t, n, f32x4.sub(e22, e21)); storeXi(b, V + 11 * vStride, rows, c, t, n, f32x4.sub(e21, e23));
+  storeXi(b, V + 12 * vStride, rows, c, t, n, f32x4.sub(e30, e32)); storeXi(b, V + 13 * vStride, rows, c, t, n, f32x4.add(e31, e32));
+  storeXi(b, V + 14 * vStride, rows, c, t, n, f32x4.sub(e32, e31)); storeXi(b, V + 15 * vStride, rows, c, t, n, f32x4.sub(e31, e33));
 }
 
 /**
@@ -1048,7 +1077,7 @@ function winogradImage(
     for (let c = 0; c < cin; c++) {
       padPlane(x + ((<usize>c * <usize>H * <usize>W) << 2), H, W, pt - 2 * ty0, pl, plane, 2 * rows + 2, Wp);
       for (let r = 0; r < rows; r++) {
-        for (let tx = 0; tx < tW; tx += 4) inputTiles4(plane, Wp, 2 * r, 2 * tx, V, vStride, cin, c, r * tW + tx);
+        for (let tx = 0; tx < tW; tx += 4) inputTiles4(plane, Wp, 2 * r, 2 * tx, V, vStride, cin, c, r * tW + tx, false, 4);
       }
     }
     // The 16 products.
@@ -1160,17 +1189,20 @@ function winogradInputImage(img: i32, thread: i32): void {
   }
 }
 
-/** Chunk `chunk` of the 16 products (WINOGRAD_PRODUCTS): ξ = ⌊chunk / blocks⌋, a block of output channels. */
+/**
+ * Chunk `chunk` of the 16 products (WINOGRAD_PRODUCTS): ξ = ⌊chunk / blocks⌋, a block of output
+ * channels. The forward passes' `M = U·V`; the weight gradient's `Ŭ (+)= M′·V′` (see below).
+ */
 function winogradProducts(chunk: i32, thread: i32): void {
   const blocks = arg(WINOGRAD_PRODUCTS_ROW_BLOCKS);
   const xi = chunk / blocks;
   const per = arg(WINOGRAD_PRODUCTS_ROWS_PER_CHUNK);
   const cout = arg(WINOGRAD_PRODUCTS_OUT_CHANNELS), cin = arg(WINOGRAD_PRODUCTS_IN_CHANNELS), cols = arg(WINOGRAD_PRODUCTS_COLUMNS);
   const i0 = (chunk - xi * blocks) * per;
-  const U = <usize>arg(WINOGRAD_PRODUCTS_FILTERS) + ((<usize>xi * <usize>cout * <usize>cin) << 2);
+  const U = <usize>arg(WINOGRAD_PRODUCTS_FILTERS) + <usize>xi * <usize>arg(WINOGRAD_PRODUCTS_FILTERS_STRIDE);
   const V = <usize>arg(WINOGRAD_PRODUCTS_V) + <usize>xi * <usize>arg(WINOGRAD_PRODUCTS_V_STRIDE);
   const M = <usize>arg(WINOGRAD_PRODUCTS_M) + <usize>xi * <usize>arg(WINOGRAD_PRODUCTS_M_STRIDE);
-  gemmRows(false, cout, cols, cin, U, V, M, <usize>cols << 2, false, tmpOf(thread), i0, min(cout, i0 + per));
+  gemmRows(false, cout, cols, cin, U, V, M, <usize>cols << 2, arg(WINOGRAD_PRODUCTS_ACCUMULATE) != 0, tmpOf(thread), i0, min(cout, i0 + per));
 }
 
 /** Image `img` of the batch's output transform (WINOGRAD_OUTPUT): Y = Aᵀ·m·A (+ bias) of its tiles. */
@@ -1193,6 +1225,142 @@ function winogradOutputImage(img: i32): void {
       }
     }
   }
+}
+
+// ---- Winograd weight gradient ---------------------------------------------------------------------
+//
+// The forward pass computes each output tile as Y = Aᵀ·[U ⊙ V]·A with U = G·g·Gᵀ and V = Bᵀ·d·B,
+// so by the chain rule the filter's gradient is Gᵀ·[Σ_tiles (A·dY·Aᵀ) ⊙ V]·G: per ξ, a sum over
+// every tile of the batch of the transformed output gradient M′ = A·dY·Aᵀ times the transformed
+// input V, i.e. one GEMM `Ŭ_ξ[O×C] = M′_ξ[O×T]·V_ξᵀ` whose depth is the tiles (2.25× fewer
+// multiplications than the direct `dY·colsᵀ`). The batch is taken in fixed groups of images (a
+// function of the shape): the transforms of a group (a chunk per image), its 16 products (a chunk per
+// ξ and block of output channels, accumulating into Ŭ in group order), then the inverse filter
+// transform (a chunk per block of output channels). Tiles reaching past an odd output size see a
+// zero gradient there, as the forward pass never wrote those outputs.
+
+/**
+ * M′ = A·dY·Aᵀ of four horizontally adjacent tiles of one output channel's gradient, from the
+ * zero-bordered plane `plane` (row length W): tile k's 2×2 gradient is at rows y0, y0 + 1, columns
+ * x0 + 2k, x0 + 2k + 1. The first `count` tiles' values go to `m` (the first tile's column in M′_0),
+ * one ξ region `mStride` bytes apart.
+ */
+@inline
+function gradTiles4(plane: usize, W: i32, y0: i32, x0: i32, m: usize, mStride: usize, count: i32): void {
+  const r0 = plane + ((<usize>(y0 * W + x0)) << 2), r1 = r0 + (<usize>W << 2);
+  const a = evens(r0), b = odds(r0), c = evens(r1), d = odds(r1);
+  // A·dY: rows (a, b), (a + c, b + d), (a − c, b − d), (−c, −d); each row (p, q)·Aᵀ = (p, p + q, p − q, −q).
+  gradRow4(a, b, m, mStride, count);
+  gradRow4(f32x4.add(a, c), f32x4.add(b, d), m + 4 * mStride, mStride, count);
+  gradRow4(f32x4.sub(a, c), f32x4.sub(b, d), m + 8 * mStride, mStride, count);
+  gradRow4(f32x4.neg(c), f32x4.neg(d), m + 12 * mStride, mStride, count);
+}
+
+/** A row (p, q) of A·dY times Aᵀ: `p, p + q, p − q, −q` at four ξ regions, the first `count` lanes. */
+@inline
+function gradRow4(p: v128, q: v128, m: usize, mStride: usize, count: i32): void {
+  storeLanes(m, p, count);
+  storeLanes(m + mStride, f32x4.add(p, q), count);
+  storeLanes(m + 2 * mStride, f32x4.sub(p, q), count);
+  storeLanes(m + 3 * mStride, f32x4.neg(q), count);
+}
+
+/** The first `count` lanes of `x` at `at` (one vector store when all four). */
+@inline
+function storeLanes(at: usize, x: v128, count: i32): void {
+  if (count >= 4) {
+    v128.store(at, x);
+    return;
+  }
+  store<f32>(at, f32x4.extract_lane(x, 0));
+  if (count > 1) store<f32>(at, f32x4.extract_lane(x, 1), 4);
+  if (count > 2) store<f32>(at, f32x4.extract_lane(x, 2), 8);
+}
+
+/**
+ * Image `first + chunk` of a group (WINOGRAD_GRAD_TILES): its tiles' V (packed by channel panels,
+ * rows `chunk·T …` of the group's `tiles`, the lanes past the last channel zeroed) and M′ (rows of
+ * output channels, columns `chunk·T …`), and the sums of its gradient planes in f64 for the bias.
+ */
+function winogradGradTiles(chunk: i32, thread: i32): void {
+  const C = arg(WINOGRAD_GRAD_TILES_IN_CHANNELS), H = arg(WINOGRAD_GRAD_TILES_HEIGHT), W = arg(WINOGRAD_GRAD_TILES_WIDTH);
+  const O = arg(WINOGRAD_GRAD_TILES_OUT_CHANNELS), outH = arg(WINOGRAD_GRAD_TILES_OUT_H), outW = arg(WINOGRAD_GRAD_TILES_OUT_W);
+  const tiles = arg(WINOGRAD_GRAD_TILES_TILES);
+  const img = arg(WINOGRAD_GRAD_TILES_FIRST) + chunk;
+  const tH = (outH + 1) >> 1, tW = (outW + 1) >> 1, tW4 = (tW + 3) & ~3;
+  const t0 = chunk * tH * tW;
+  const V = <usize>arg(WINOGRAD_GRAD_TILES_V), vStride = <usize>arg(WINOGRAD_GRAD_TILES_V_STRIDE);
+  const M = <usize>arg(WINOGRAD_GRAD_TILES_M), mStride = <usize>arg(WINOGRAD_GRAD_TILES_M_STRIDE);
+  const plane = <usize>arg(WINOGRAD_GRAD_TILES_SCRATCH) + <usize>thread * <usize>arg(WINOGRAD_GRAD_TILES_SCRATCH_STRIDE);
+  const x = <usize>arg(WINOGRAD_GRAD_TILES_X) + ((<usize>img * <usize>C * <usize>H * <usize>W) << 2);
+  const Hp = 2 * tH + 2, Wp = 2 * tW4 + 2;
+  for (let c = 0; c < C; c++) {
+    padPlane(x + ((<usize>c * <usize>H * <usize>W) << 2), H, W, arg(WINOGRAD_GRAD_TILES_PAD_TOP), arg(WINOGRAD_GRAD_TILES_PAD_LEFT), plane, Hp, Wp);
+    for (let ty = 0; ty < tH; ty++) {
+      for (let tx = 0; tx < tW; tx += 4) inputTiles4(plane, Wp, 2 * ty, 2 * tx, V, vStride, tiles, c, t0 + ty * tW + tx, true, min(4, tW - tx));
+    }
+  }
+  for (let c = C; c < panelsOf(C) * NR; c++) {
+    for (let t = t0; t < t0 + tH * tW; t++) {
+      const at = V + ((<usize>((c >> 4) * tiles + t) * <usize>NR + <usize>(c & 15)) << 2);
+      for (let xi = 0; xi < 16; xi++) store<f32>(at + <usize>xi * vStride, 0);
+    }
+  }
+  const g = <usize>arg(WINOGRAD_GRAD_TILES_GRAD) + ((<usize>img * <usize>O * <usize>outH * <usize>outW) << 2);
+  const sums = <usize>arg(WINOGRAD_GRAD_TILES_BIAS_SUMS);
+  for (let o = 0; o < O; o++) {
+    const go = g + ((<usize>o * <usize>outH * <usize>outW) << 2);
+    padPlane(go, outH, outW, 0, 0, plane, 2 * tH, 2 * tW4);
+    const row = M + ((<usize>o * <usize>tiles + <usize>t0) << 2);
+    for (let ty = 0; ty < tH; ty++) {
+      for (let tx = 0; tx < tW; tx += 4) gradTiles4(plane, 2 * tW4, 2 * ty, 2 * tx, row + ((<usize>(ty * tW + tx)) << 2), mStride, min(4, tW - tx));
+    }
+    if (sums != 0) {
+      let s: f64 = 0;
+      for (let i = 0; i < outH * outW; i++) s += <f64>load<f32>(go + (<usize>i << 2));
+      store<f64>(sums + ((<usize>img * <usize>O + <usize>o) << 3), s);
+    }
+  }
+}
+
+/**
+ * Output channels `o0 ≤ o < o1` of the weight gradient from Ŭ (WINOGRAD_WEIGHT_OUTPUT):
+ * `gw[o, c] = Gᵀ·Ŭ[·, o, c]·G`, a 3×3 filter from the 16 ξ, overwriting `gw` (`[O, C, 3, 3]`).
+ */
+function winogradWeightOutput(U: usize, uStride: usize, O: i32, C: i32, gw: usize, o0: i32, o1: i32): void {
+  const h = f32x4.splat(0.5);
+  for (let o = o0; o < o1; o++) {
+    for (let c = 0; c < C; c++) {
+      const at = U + ((<usize>(o * C + c)) << 2);
+      const r0 = xiRow(at, uStride, 0), r1 = xiRow(at, uStride, 4), r2 = xiRow(at, uStride, 8), r3 = xiRow(at, uStride, 12);
+      // Gᵀ·X for X's rows r0 … r3: rows r0 + ½(r1 + r2), ½(r1 − r2), ½(r1 + r2) + r3.
+      const s = f32x4.mul(h, f32x4.add(r1, r2));
+      const dst = gw + ((<usize>(o * C + c) * 9) << 2);
+      filterRow(dst, f32x4.add(r0, s));
+      filterRow(dst + 12, f32x4.mul(h, f32x4.sub(r1, r2)));
+      filterRow(dst + 24, f32x4.add(s, r3));
+    }
+  }
+}
+
+/** Row `(x0, x1, x2, x3)` of Gᵀ·X times G: `x0 + ½(x1 + x2), ½(x1 − x2), ½(x1 + x2) + x3` at `dst`. */
+@inline
+function filterRow(dst: usize, y: v128): void {
+  const x0 = f32x4.extract_lane(y, 0), x1 = f32x4.extract_lane(y, 1), x2 = f32x4.extract_lane(y, 2), x3 = f32x4.extract_lane(y, 3);
+  const s = <f32>0.5 * (x1 + x2);
+  store<f32>(dst, x0 + s);
+  store<f32>(dst, <f32>0.5 * (x1 - x2), 4);
+  store<f32>(dst, s + x3, 8);
+}
+
+/** ξ `xi … xi + 3` of one filter's Ŭ (regions `uStride` bytes apart from `at`) as a vector. */
+@inline
+function xiRow(at: usize, uStride: usize, xi: i32): v128 {
+  const p = at + <usize>xi * uStride;
+  let v = f32x4.splat(load<f32>(p));
+  v = f32x4.replace_lane(v, 1, load<f32>(p + uStride));
+  v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * uStride));
+  return f32x4.replace_lane(v, 3, load<f32>(p + 3 * uStride));
 }
 
 // ---- ReLU ---------------------------------------------------------------------------------------
@@ -1414,6 +1582,13 @@ export function runChunk(chunk: i32, thread: i32): void {
     winogradProducts(chunk, thread);
   } else if (op == OP_WINOGRAD_OUTPUT) {
     winogradOutputImage(chunk);
+  } else if (op == OP_WINOGRAD_GRAD_TILES) {
+    winogradGradTiles(chunk, thread);
+  } else if (op == OP_WINOGRAD_WEIGHT_OUTPUT) {
+    const per = arg(WINOGRAD_WEIGHT_OUTPUT_PER_CHUNK);
+    const o0 = chunk * per;
+    const O = arg(WINOGRAD_WEIGHT_OUTPUT_OUT_CHANNELS);
+    winogradWeightOutput(<usize>arg(WINOGRAD_WEIGHT_OUTPUT_U), <usize>arg(WINOGRAD_WEIGHT_OUTPUT_U_STRIDE), O, arg(WINOGRAD_WEIGHT_OUTPUT_IN_CHANNELS), <usize>arg(WINOGRAD_WEIGHT_OUTPUT_GW), o0, min(O, o0 + per));
   } else if (op == OP_HARDTANH) {
     const per = arg(HARDTANH_PER_CHUNK);
     const e0 = chunk * per;

@@ -461,8 +461,10 @@ export interface WinogradProductsArgs {
   readonly outChannels: number;
   /** Columns of V and M: the batch's tiles and 3 spare, in whole panels. */
   readonly columns: number;
-  /** U, the filters transformed by WINOGRAD_FILTERS (byte address). */
+  /** U, the filters transformed by WINOGRAD_FILTERS (for the weight gradient: M′) (byte address). */
   readonly filters: number;
+  /** Bytes between the regions of U (`4·outChannels·inChannels` for the filters). */
+  readonly filtersStride: number;
   /** The packed V (byte address). */
   readonly v: number;
   /** Bytes between the regions of V. */
@@ -471,10 +473,70 @@ export interface WinogradProductsArgs {
   readonly m: number;
   /** Bytes between the regions of M. */
   readonly mStride: number;
+  /** Add into M (the weight gradient's later groups) rather than overwrite it. */
+  readonly accumulate: boolean;
   /** Output channels per chunk. */
   readonly rowsPerChunk: number;
   /** Chunks per ξ. */
   readonly rowBlocks: number;
+}
+
+/** The arguments of a WINOGRAD_GRAD_TILES job (op 58). The Winograd weight gradient's transforms of a group of images, an image per chunk: V by channel panels, M′ = A·dY·Aᵀ, and the bias sums. */
+export interface WinogradGradTilesArgs {
+  /** Input channels C. */
+  readonly inChannels: number;
+  /** Input rows. */
+  readonly height: number;
+  /** Input columns. */
+  readonly width: number;
+  /** Zero rows above the input. */
+  readonly padTop: number;
+  /** Zero columns left of the input. */
+  readonly padLeft: number;
+  /** Output channels O. */
+  readonly outChannels: number;
+  /** Output rows. */
+  readonly outH: number;
+  /** Output columns. */
+  readonly outW: number;
+  /** The group's first image (chunk k is image first + k). */
+  readonly first: number;
+  /** Tiles of the group (the products' depth): its images × tiles an image. */
+  readonly tiles: number;
+  /** The input `[N, C, H, W]` (byte address). */
+  readonly x: number;
+  /** The output gradient `[N, O, outH, outW]` (byte address). */
+  readonly grad: number;
+  /** V, 16 regions of `[⌈C/16⌉, tiles, 16]` floats (byte address). */
+  readonly v: number;
+  /** Bytes between the regions of V. */
+  readonly vStride: number;
+  /** M′, 16 regions of `[O, tiles]` floats (byte address). */
+  readonly m: number;
+  /** Bytes between the regions of M′. */
+  readonly mStride: number;
+  /** f64 `[N, O]`: each image's gradient plane sums, 0 for none (byte address). */
+  readonly biasSums: number;
+  /** The threads' scratch regions (byte address). */
+  readonly scratch: number;
+  /** Bytes between two threads' scratch regions. */
+  readonly scratchStride: number;
+}
+
+/** The arguments of a WINOGRAD_WEIGHT_OUTPUT job (op 59). The Winograd weight gradient from Ŭ: `gw[o, c] = Gᵀ·Ŭ[·, o, c]·G`, a block of output channels per chunk. */
+export interface WinogradWeightOutputArgs {
+  /** Ŭ, 16 regions of `[O, C]` floats (byte address). */
+  readonly u: number;
+  /** Bytes between the regions of Ŭ. */
+  readonly uStride: number;
+  /** O. */
+  readonly outChannels: number;
+  /** C. */
+  readonly inChannels: number;
+  /** The weight gradient `[O, C, 3, 3]` (overwritten) (byte address). */
+  readonly gw: number;
+  /** Output channels per chunk. */
+  readonly perChunk: number;
 }
 
 /** The arguments of a WINOGRAD_OUTPUT job (op 55). The batch's Winograd output transform (+ bias), an image per chunk. */
@@ -908,12 +970,51 @@ export function winogradProductsJob(e: JobTarget, a: WinogradProductsArgs): void
   j[2] = a.outChannels;
   j[3] = a.columns;
   j[4] = a.filters;
-  j[5] = a.v;
-  j[6] = a.vStride;
-  j[7] = a.m;
-  j[8] = a.mStride;
-  j[9] = a.rowsPerChunk;
-  j[10] = a.rowBlocks;
+  j[5] = a.filtersStride;
+  j[6] = a.v;
+  j[7] = a.vStride;
+  j[8] = a.m;
+  j[9] = a.mStride;
+  j[10] = a.accumulate ? 1 : 0;
+  j[11] = a.rowsPerChunk;
+  j[12] = a.rowBlocks;
+}
+
+/** Writes a WINOGRAD_GRAD_TILES job (op 58) into `e`'s descriptor, each argument into its slot. The Winograd weight gradient's transforms of a group of images, an image per chunk: V by channel panels, M′ = A·dY·Aᵀ, and the bias sums. */
+export function winogradGradTilesJob(e: JobTarget, a: WinogradGradTilesArgs): void {
+  const j = e.job;
+  j[0] = 58;
+  j[1] = a.inChannels;
+  j[2] = a.height;
+  j[3] = a.width;
+  j[4] = a.padTop;
+  j[5] = a.padLeft;
+  j[6] = a.outChannels;
+  j[7] = a.outH;
+  j[8] = a.outW;
+  j[9] = a.first;
+  j[10] = a.tiles;
+  j[11] = a.x;
+  j[12] = a.grad;
+  j[13] = a.v;
+  j[14] = a.vStride;
+  j[15] = a.m;
+  j[16] = a.mStride;
+  j[17] = a.biasSums;
+  j[18] = a.scratch;
+  j[19] = a.scratchStride;
+}
+
+/** Writes a WINOGRAD_WEIGHT_OUTPUT job (op 59) into `e`'s descriptor, each argument into its slot. The Winograd weight gradient from Ŭ: `gw[o, c] = Gᵀ·Ŭ[·, o, c]·G`, a block of output channels per chunk. */
+export function winogradWeightOutputJob(e: JobTarget, a: WinogradWeightOutputArgs): void {
+  const j = e.job;
+  j[0] = 59;
+  j[1] = a.u;
+  j[2] = a.uStride;
+  j[3] = a.outChannels;
+  j[4] = a.inChannels;
+  j[5] = a.gw;
+  j[6] = a.perChunk;
 }
 
 /** Writes a WINOGRAD_OUTPUT job (op 55) into `e`'s descriptor, each argument into its slot. The batch's Winograd output transform (+ bias), an image per chunk. */

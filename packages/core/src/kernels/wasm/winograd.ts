@@ -10,7 +10,9 @@
 import { TILE } from './bytes.js';
 import { align, type Engine } from './engine.js';
 import { CHUNKS } from './gemm-jobs.js';
-import { winogradFiltersJob, winogradInputJob, winogradOutputJob, winogradProductsJob } from './jobs.js';
+import {
+  winogradFiltersJob, winogradGradTilesJob, winogradInputJob, winogradOutputJob, winogradProductsJob, winogradWeightOutputJob,
+} from './jobs.js';
 import { execute, perChunk } from './runtime.js';
 
 /** Output channels per chunk of the products, so that 16 ξ × blocks give every thread several chunks. */
@@ -142,12 +144,111 @@ export function winogradBatch(e: Engine, p: WinogradPass, threads: number): void
   const rowsPerChunk = perChunk(p.cout, ROW_BLOCKS, TILE.mr);
   const rowBlocks = Math.ceil(p.cout / rowsPerChunk);
   winogradProductsJob(e, {
-    inChannels: p.cin, outChannels: p.cout, columns: L.columns, filters: p.filters, v, vStride: L.vStride, m, mStride: L.mStride,
-    rowsPerChunk, rowBlocks,
+    inChannels: p.cin, outChannels: p.cout, columns: L.columns, filters: p.filters, filtersStride: 4 * p.cout * p.cin,
+    v, vStride: L.vStride, m, mStride: L.mStride, accumulate: false, rowsPerChunk, rowBlocks,
   });
   execute(e, 16 * rowBlocks, flops);
   winogradOutputJob(e, {
     outChannels: p.cout, outH: p.outH, outW: p.outW, columns: L.columns, bias: p.bias, m, mStride: L.mStride, out: p.out,
   });
   execute(e, p.batch, flops);
+}
+
+// ---- The weight gradient ----------------------------------------------------------------------------
+
+/** The most bytes a group's transformed inputs and output gradients (V and M′) may take. */
+const GROUP_BYTES = 8 * 1024 * 1024;
+
+/** The sizes of a Winograd weight gradient: images per group, and its scratch. */
+interface WeightLayout {
+  /** Images per group (the last may hold fewer): a function of the shape alone. */
+  perGroup: number;
+  /** Tiles an image. */
+  tiles: number;
+  uStride: number;
+  vStride: number;
+  mStride: number;
+  /** Bytes of one thread's zero-bordered plane. */
+  plane: number;
+  /** Bytes of Ŭ, V, M′, then a plane per thread. */
+  bytes: number;
+}
+
+let groupImages: number | null = null;
+
+/**
+ * For tests: makes the Winograd weight gradient take `images` images per group (so small problems
+ * run several groups), or restores the choice by size with `null`; returns the previous setting.
+ */
+export function forceWinogradGroup(images: number | null): number | null {
+  const prev = groupImages;
+  groupImages = images;
+  return prev;
+}
+
+function weightLayoutOf(batch: number, cin: number, cout: number, outH: number, outW: number, threads: number): WeightLayout {
+  const tH = (outH + 1) >> 1;
+  const tW = (outW + 1) >> 1;
+  const tW4 = (tW + 3) & ~3;
+  const tiles = tH * tW;
+  const lanes = Math.ceil(cin / TILE.nr) * TILE.nr;
+  // As many whole images as fit the budget (deeper GEMMs), then evened out over the groups.
+  const most = groupImages ?? Math.max(1, Math.floor(GROUP_BYTES / (64 * tiles * (lanes + cout))));
+  const groups = Math.ceil(batch / Math.min(most, batch));
+  const perGroup = Math.ceil(batch / groups);
+  const uStride = spread(4 * cout * cin);
+  const vStride = spread(4 * lanes * perGroup * tiles);
+  const mStride = spread(4 * cout * perGroup * tiles);
+  const plane = align(4 * (2 * tH + 2) * (2 * tW4 + 2));
+  return { perGroup, tiles, uStride, vStride, mStride, plane, bytes: 16 * (uStride + vStride + mStride) + threads * plane };
+}
+
+/** Scratch bytes {@link winogradWeightGrad} needs from its `scratch` address on. */
+export function winogradWeightBytes(batch: number, cin: number, cout: number, outH: number, outW: number, threads: number): number {
+  return weightLayoutOf(batch, cin, cout, outH, outW, threads).bytes;
+}
+
+/** The weight gradient a Winograd pass computes, every operand already in the module's memory (byte addresses). */
+export interface WinogradWeightPass {
+  batch: number; cin: number; height: number; width: number; padTop: number; padLeft: number; cout: number; outH: number; outW: number;
+  /** `[batch, cin, height, width]`. */ x: number;
+  /** The output gradient `[batch, cout, outH, outW]`. */ grad: number;
+  /** `[cout, cin, 3, 3]`, overwritten. */ gw: number;
+  /** f64 `[batch, cout]` for each image's gradient sums (the bias gradient), 0 for none. */ biasSums: number;
+  /** {@link winogradWeightBytes} of scratch. */ scratch: number;
+}
+
+/**
+ * `gw[co, ci, i, j] = Σ_n Σ_{oy, ox} grad[n, co, oy, ox] · x[n, ci, oy + i − padTop, ox + j − padLeft]`
+ * (zero outside the input) as Winograd F(2×2, 3×3): see "Winograd weight gradient" in kernels.ts.
+ * Per group of images, in order: the transforms (a chunk per image), then the 16 products added into
+ * Ŭ; finally Ŭ transformed back. `threads` must be the thread slots the scratch was sized for.
+ */
+export function winogradWeightGrad(e: Engine, p: WinogradWeightPass, threads: number): void {
+  const L = weightLayoutOf(p.batch, p.cin, p.cout, p.outH, p.outW, threads);
+  const u = p.scratch;
+  const v = u + 16 * L.uStride;
+  const m = v + 16 * L.vStride;
+  const planes = m + 16 * L.mStride;
+  const rowsPerChunk = perChunk(p.cout, ROW_BLOCKS, TILE.mr);
+  const rowBlocks = Math.ceil(p.cout / rowsPerChunk);
+  for (let first = 0; first < p.batch; first += L.perGroup) {
+    const images = Math.min(L.perGroup, p.batch - first);
+    const tiles = images * L.tiles;
+    const flops = 2 * images * p.cout * p.cin * p.outH * p.outW * 9;
+    winogradGradTilesJob(e, {
+      inChannels: p.cin, height: p.height, width: p.width, padTop: p.padTop, padLeft: p.padLeft, outChannels: p.cout,
+      outH: p.outH, outW: p.outW, first, tiles, x: p.x, grad: p.grad, v, vStride: L.vStride, m, mStride: L.mStride,
+      biasSums: p.biasSums, scratch: planes, scratchStride: L.plane,
+    });
+    execute(e, images, flops);
+    winogradProductsJob(e, {
+      inChannels: tiles, outChannels: p.cout, columns: p.cin, filters: m, filtersStride: L.mStride, v, vStride: L.vStride,
+      m: u, mStride: L.uStride, accumulate: first > 0, rowsPerChunk, rowBlocks,
+    });
+    execute(e, 16 * rowBlocks, flops);
+  }
+  const per = perChunk(p.cout, CHUNKS);
+  winogradWeightOutputJob(e, { u, uStride: L.uStride, outChannels: p.cout, inChannels: p.cin, gw: p.gw, perChunk: per });
+  execute(e, Math.ceil(p.cout / per), 2000 * p.cout * p.cin);
 }
