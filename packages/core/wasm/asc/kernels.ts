@@ -927,39 +927,11 @@ function storeTiles(v: usize, cin: i32, c: i32, t: i32, x: v128): void {
 }
 
 /**
- * Stores the values of the first `count` of tiles `t … t + 3` of channel `c` into the layout the
- * Winograd weight gradient multiplies by (packed panels of channels over `tiles` rows, one row a
- * tile): lane `c & 15` of row `t + lane` of panel `c >> 4`.
- */
-@inline
-function storeByChannel(v: usize, tiles: i32, c: i32, t: i32, count: i32, x: v128): void {
-  const at = v + ((<usize>((c >> 4) * tiles + t) * <usize>NR + <usize>(c & 15)) << 2);
-  store<f32>(at, f32x4.extract_lane(x, 0));
-  if (count > 1) store<f32>(at + (<usize>NR << 2), f32x4.extract_lane(x, 1));
-  if (count > 2) store<f32>(at + (<usize>NR << 3), f32x4.extract_lane(x, 2));
-  if (count > 3) store<f32>(at + <usize>NR * 12, f32x4.extract_lane(x, 3));
-}
-
-/**
- * Stores a ξ's values of four tiles: in the forward layout ({@link storeTiles}, `rows` = the input
- * channels) or, `byChannel`, in the weight gradient's ({@link storeByChannel}, `rows` = the tiles,
- * only the first `count`). Inlined with a constant `byChannel`, so each caller keeps one store.
- */
-@inline
-function storeXi(byChannel: bool, v: usize, rows: i32, c: i32, t: i32, count: i32, x: v128): void {
-  if (byChannel) storeByChannel(v, rows, c, t, count, x);
-  else storeTiles(v, rows, c, t, x);
-}
-
-/**
  * The input transform V = Bᵀ·d·B of four horizontally adjacent tiles at once (their 4×4 patches start
- * at columns x0, x0 + 2, x0 + 4, x0 + 6 of rows y0 … y0 + 3, all inside the plane), stored by
- * {@link storeXi} (`count` of the four, in the weight gradient's layout).
+ * at columns x0, x0 + 2, x0 + 4, x0 + 6 of rows y0 … y0 + 3, all inside the plane).
  */
 @inline
-function inputTiles4(
-  plane: usize, W: i32, y0: i32, x0: i32, V: usize, vStride: usize, rows: i32, c: i32, t: i32, byChannel: bool, count: i32,
-): void {
+function inputTiles4(plane: usize, W: i32, y0: i32, x0: i32, V: usize, vStride: usize, cin: i32, c: i32, t: i32): void {
   const w4 = <usize>W << 2;
   const r0 = plane + ((<usize>(y0 * W + x0)) << 2), r1 = r0 + w4, r2 = r1 + w4, r3 = r2 + w4;
   const d00 = evens(r0), d01 = odds(r0), d02 = evens(r0 + 8), d03 = odds(r0 + 8);
@@ -970,15 +942,14 @@ function inputTiles4(
   const e10 = f32x4.add(d10, d20), e11 = f32x4.add(d11, d21), e12 = f32x4.add(d12, d22), e13 = f32x4.add(d13, d23);
   const e20 = f32x4.sub(d20, d10), e21 = f32x4.sub(d21, d11), e22 = f32x4.sub(d22, d12), e23 = f32x4.sub(d23, d13);
   const e30 = f32x4.sub(d10, d30), e31 = f32x4.sub(d11, d31), e32 = f32x4.sub(d12, d32), e33 = f32x4.sub(d13, d33);
-  const b = byChannel, n = count;
-  storeXi(b, V, rows, c, t, n, f32x4.sub(e00, e02)); storeXi(b, V + vStride, rows, c, t, n, f32x4.add(e01, e02));
-  storeXi(b, V + 2 * vStride, rows, c, t, n, f32x4.sub(e02, e01)); storeXi(b, V + 3 * vStride, rows, c, t, n, f32x4.sub(e01, e03));
-  storeXi(b, V + 4 * vStride, rows, c, t, n, f32x4.sub(e10, e12)); storeXi(b, V + 5 * vStride, rows, c, t, n, f32x4.add(e11, e12));
-  storeXi(b, V + 6 * vStride, rows, c, t, n, f32x4.sub(e12, e11)); storeXi(b, V + 7 * vStride, rows, c, t, n, f32x4.sub(e11, e13));
-  storeXi(b, V + 8 * vStride, rows, c, t, n, f32x4.sub(e20, e22)); storeXi(b, V + 9 * vStride, rows, c, t, n, f32x4.add(e21, e22));
-  storeXi(b, V + 10 * vStride, rows, c, t, n, f32x4.sub(e22, e21)); storeXi(b, V + 11 * vStride, rows, c, t, n, f32x4.sub(e21, e23));
-  storeXi(b, V + 12 * vStride, rows, c, t, n, f32x4.sub(e30, e32)); storeXi(b, V + 13 * vStride, rows, c, t, n, f32x4.add(e31, e32));
-  storeXi(b, V + 14 * vStride, rows, c, t, n, f32x4.sub(e32, e31)); storeXi(b, V + 15 * vStride, rows, c, t, n, f32x4.sub(e31, e33));
+  storeTiles(V, cin, c, t, f32x4.sub(e00, e02)); storeTiles(V + vStride, cin, c, t, f32x4.add(e01, e02));
+  storeTiles(V + 2 * vStride, cin, c, t, f32x4.sub(e02, e01)); storeTiles(V + 3 * vStride, cin, c, t, f32x4.sub(e01, e03));
+  storeTiles(V + 4 * vStride, cin, c, t, f32x4.sub(e10, e12)); storeTiles(V + 5 * vStride, cin, c, t, f32x4.add(e11, e12));
+  storeTiles(V + 6 * vStride, cin, c, t, f32x4.sub(e12, e11)); storeTiles(V + 7 * vStride, cin, c, t, f32x4.sub(e11, e13));
+  storeTiles(V + 8 * vStride, cin, c, t, f32x4.sub(e20, e22)); storeTiles(V + 9 * vStride, cin, c, t, f32x4.add(e21, e22));
+  storeTiles(V + 10 * vStride, cin, c, t, f32x4.sub(e22, e21)); storeTiles(V + 11 * vStride, cin, c, t, f32x4.sub(e21, e23));
+  storeTiles(V + 12 * vStride, cin, c, t, f32x4.sub(e30, e32)); storeTiles(V + 13 * vStride, cin, c, t, f32x4.add(e31, e32));
+  storeTiles(V + 14 * vStride, cin, c, t, f32x4.sub(e32, e31)); storeTiles(V + 15 * vStride, cin, c, t, f32x4.sub(e31, e33));
 }
 
 /**
@@ -1077,7 +1048,7 @@ function winogradImage(
     for (let c = 0; c < cin; c++) {
       padPlane(x + ((<usize>c * <usize>H * <usize>W) << 2), H, W, pt - 2 * ty0, pl, plane, 2 * rows + 2, Wp);
       for (let r = 0; r < rows; r++) {
-        for (let tx = 0; tx < tW; tx += 4) inputTiles4(plane, Wp, 2 * r, 2 * tx, V, vStride, cin, c, r * tW + tx, false, 4);
+        for (let tx = 0; tx < tW; tx += 4) inputTiles4(plane, Wp, 2 * r, 2 * tx, V, vStride, cin, c, r * tW + tx);
       }
     }
     // The 16 products.
@@ -1278,9 +1249,74 @@ function storeLanes(at: usize, x: v128, count: i32): void {
 }
 
 /**
+ * Four channels of one image interleaved into a zero-bordered plane of vectors (`Hp × Wp`, lane k
+ * = channel c0 + k, zero past the last channel `C`): `x`'s row y, column x lands at row y + pt,
+ * column x + pl, clipped to the plane.
+ */
+function interleave4(x: usize, C: i32, H: i32, W: i32, c0: i32, pt: i32, pl: i32, P: usize, Hp: i32, Wp: i32): void {
+  zeroBytes(P, (<usize>Hp * <usize>Wp) << 4);
+  const x0 = max(0, -pl), x1 = min(W, Wp - pl);
+  for (let k = 0; k < min(4, C - c0); k++) {
+    const src = x + ((<usize>(c0 + k) * <usize>H * <usize>W) << 2);
+    for (let y = max(0, -pt); y < H && y + pt < Hp; y++) {
+      const from = src + ((<usize>(y * W)) << 2);
+      const to = P + ((<usize>((y + pt) * Wp + pl)) << 4) + (<usize>k << 2);
+      for (let xx = x0; xx < x1; xx++) store<f32>(to + (<usize>xx << 4), load<f32>(from + (<usize>xx << 2)));
+    }
+  }
+}
+
+/**
+ * The input transform V = Bᵀ·d·B of one tile for four channels at once (lanes), its 4×4 patch at
+ * row y0, column x0 of the interleaved plane `P` (row length Wp vectors): ξ = 4i + j goes to
+ * `at + ξ·vStride`. The same operations as {@link inputTiles4}.
+ */
+@inline
+function inputTileChannels4(P: usize, Wp: i32, y0: i32, x0: i32, at: usize, vStride: usize): void {
+  const w16 = <usize>Wp << 4;
+  const r0 = P + ((<usize>(y0 * Wp + x0)) << 4), r1 = r0 + w16, r2 = r1 + w16, r3 = r2 + w16;
+  const d00 = v128.load(r0), d01 = v128.load(r0, 16), d02 = v128.load(r0, 32), d03 = v128.load(r0, 48);
+  const d10 = v128.load(r1), d11 = v128.load(r1, 16), d12 = v128.load(r1, 32), d13 = v128.load(r1, 48);
+  const d20 = v128.load(r2), d21 = v128.load(r2, 16), d22 = v128.load(r2, 32), d23 = v128.load(r2, 48);
+  const d30 = v128.load(r3), d31 = v128.load(r3, 16), d32 = v128.load(r3, 32), d33 = v128.load(r3, 48);
+  const e00 = f32x4.sub(d00, d20), e01 = f32x4.sub(d01, d21), e02 = f32x4.sub(d02, d22), e03 = f32x4.sub(d03, d23);
+  const e10 = f32x4.add(d10, d20), e11 = f32x4.add(d11, d21), e12 = f32x4.add(d12, d22), e13 = f32x4.add(d13, d23);
+  const e20 = f32x4.sub(d20, d10), e21 = f32x4.sub(d21, d11), e22 = f32x4.sub(d22, d12), e23 = f32x4.sub(d23, d13);
+  const e30 = f32x4.sub(d10, d30), e31 = f32x4.sub(d11, d31), e32 = f32x4.sub(d12, d32), e33 = f32x4.sub(d13, d33);
+  v128.store(at, f32x4.sub(e00, e02)); v128.store(at + vStride, f32x4.add(e01, e02));
+  v128.store(at + 2 * vStride, f32x4.sub(e02, e01)); v128.store(at + 3 * vStride, f32x4.sub(e01, e03));
+  v128.store(at + 4 * vStride, f32x4.sub(e10, e12)); v128.store(at + 5 * vStride, f32x4.add(e11, e12));
+  v128.store(at + 6 * vStride, f32x4.sub(e12, e11)); v128.store(at + 7 * vStride, f32x4.sub(e11, e13));
+  v128.store(at + 8 * vStride, f32x4.sub(e20, e22)); v128.store(at + 9 * vStride, f32x4.add(e21, e22));
+  v128.store(at + 10 * vStride, f32x4.sub(e22, e21)); v128.store(at + 11 * vStride, f32x4.sub(e21, e23));
+  v128.store(at + 12 * vStride, f32x4.sub(e30, e32)); v128.store(at + 13 * vStride, f32x4.add(e31, e32));
+  v128.store(at + 14 * vStride, f32x4.sub(e32, e31)); v128.store(at + 15 * vStride, f32x4.sub(e31, e33));
+}
+
+/**
+ * `Σ p[0 … n)` in f64 as four interleaved partial sums (elements 4j + k into the k-th), added as
+ * `(s0 + s1) + (s2 + s3)`, then the tail in order: the bias sums of the Winograd weight gradient
+ * (src/kernels/wasm/conv.ts repeats the same operations for a bias gradient alone).
+ */
+@inline
+function planeSum(p: usize, n: i32): f64 {
+  let a = f64x2.splat(0), b = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(p + (<usize>i << 2));
+    a = f64x2.add(a, f64x2.promote_low_f32x4(v));
+    b = f64x2.add(b, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+  }
+  let s = (f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1)) + (f64x2.extract_lane(b, 0) + f64x2.extract_lane(b, 1));
+  for (; i < n; i++) s += <f64>load<f32>(p + (<usize>i << 2));
+  return s;
+}
+
+/**
  * Image `first + chunk` of a group (WINOGRAD_GRAD_TILES): its tiles' V (packed by channel panels,
- * rows `chunk·T …` of the group's `tiles`, the lanes past the last channel zeroed) and M′ (rows of
- * output channels, columns `chunk·T …`), and the sums of its gradient planes in f64 for the bias.
+ * rows `chunk·T …` of the group's `tiles`, four channels a pass through an interleaved plane; the
+ * lanes past the last channel zero), M′ (rows of output channels, columns `chunk·T …`), and the f64
+ * sums of its gradient planes for the bias ({@link planeSum}).
  */
 function winogradGradTiles(chunk: i32, thread: i32): void {
   const C = arg(WINOGRAD_GRAD_TILES_IN_CHANNELS), H = arg(WINOGRAD_GRAD_TILES_HEIGHT), W = arg(WINOGRAD_GRAD_TILES_WIDTH);
@@ -1293,17 +1329,19 @@ function winogradGradTiles(chunk: i32, thread: i32): void {
   const M = <usize>arg(WINOGRAD_GRAD_TILES_M), mStride = <usize>arg(WINOGRAD_GRAD_TILES_M_STRIDE);
   const plane = <usize>arg(WINOGRAD_GRAD_TILES_SCRATCH) + <usize>thread * <usize>arg(WINOGRAD_GRAD_TILES_SCRATCH_STRIDE);
   const x = <usize>arg(WINOGRAD_GRAD_TILES_X) + ((<usize>img * <usize>C * <usize>H * <usize>W) << 2);
-  const Hp = 2 * tH + 2, Wp = 2 * tW4 + 2;
-  for (let c = 0; c < C; c++) {
-    padPlane(x + ((<usize>c * <usize>H * <usize>W) << 2), H, W, arg(WINOGRAD_GRAD_TILES_PAD_TOP), arg(WINOGRAD_GRAD_TILES_PAD_LEFT), plane, Hp, Wp);
-    for (let ty = 0; ty < tH; ty++) {
-      for (let tx = 0; tx < tW; tx += 4) inputTiles4(plane, Wp, 2 * ty, 2 * tx, V, vStride, tiles, c, t0 + ty * tW + tx, true, min(4, tW - tx));
+  const Hp = 2 * tH + 2, Wp = 2 * tW + 2;
+  const zero = f32x4.splat(0);
+  for (let c0 = 0; c0 < panelsOf(C) * NR; c0 += 4) {
+    const row = V + ((<usize>((c0 >> 4) * tiles + t0) * <usize>NR + <usize>(c0 & 15)) << 2);
+    if (c0 >= C) {
+      for (let t = 0; t < tH * tW; t++) {
+        for (let xi = 0; xi < 16; xi++) v128.store(row + (<usize>t << 6) + <usize>xi * vStride, zero);
+      }
+      continue;
     }
-  }
-  for (let c = C; c < panelsOf(C) * NR; c++) {
-    for (let t = t0; t < t0 + tH * tW; t++) {
-      const at = V + ((<usize>((c >> 4) * tiles + t) * <usize>NR + <usize>(c & 15)) << 2);
-      for (let xi = 0; xi < 16; xi++) store<f32>(at + <usize>xi * vStride, 0);
+    interleave4(x, C, H, W, c0, arg(WINOGRAD_GRAD_TILES_PAD_TOP), arg(WINOGRAD_GRAD_TILES_PAD_LEFT), plane, Hp, Wp);
+    for (let ty = 0; ty < tH; ty++) {
+      for (let tx = 0; tx < tW; tx++) inputTileChannels4(plane, Wp, 2 * ty, 2 * tx, row + (<usize>(ty * tW + tx) << 6), vStride);
     }
   }
   const g = <usize>arg(WINOGRAD_GRAD_TILES_GRAD) + ((<usize>img * <usize>O * <usize>outH * <usize>outW) << 2);
@@ -1311,15 +1349,11 @@ function winogradGradTiles(chunk: i32, thread: i32): void {
   for (let o = 0; o < O; o++) {
     const go = g + ((<usize>o * <usize>outH * <usize>outW) << 2);
     padPlane(go, outH, outW, 0, 0, plane, 2 * tH, 2 * tW4);
-    const row = M + ((<usize>o * <usize>tiles + <usize>t0) << 2);
+    const mo = M + ((<usize>o * <usize>tiles + <usize>t0) << 2);
     for (let ty = 0; ty < tH; ty++) {
-      for (let tx = 0; tx < tW; tx += 4) gradTiles4(plane, 2 * tW4, 2 * ty, 2 * tx, row + ((<usize>(ty * tW + tx)) << 2), mStride, min(4, tW - tx));
+      for (let tx = 0; tx < tW; tx += 4) gradTiles4(plane, 2 * tW4, 2 * ty, 2 * tx, mo + ((<usize>(ty * tW + tx)) << 2), mStride, min(4, tW - tx));
     }
-    if (sums != 0) {
-      let s: f64 = 0;
-      for (let i = 0; i < outH * outW; i++) s += <f64>load<f32>(go + (<usize>i << 2));
-      store<f64>(sums + ((<usize>img * <usize>O + <usize>o) << 3), s);
-    }
+    if (sums != 0) store<f64>(sums + ((<usize>img * <usize>O + <usize>o) << 3), planeSum(go, outH * outW));
   }
 }
 

@@ -299,10 +299,21 @@ function winogradWeightBackward(grad: Float32Array, x: Float32Array, g: ConvGeom
   biasFromSums(N, O, gb, (n, o) => sums[n * O + o]);
 }
 
-/** `Σ grad[at … at + count)` in f64, in order: the sum the Winograd weight job computes per plane. */
+/**
+ * `Σ grad[at … at + count)` in f64 with the operations of the Winograd weight job's `planeSum`
+ * (kernels.ts): four interleaved partial sums, added as `(s0 + s1) + (s2 + s3)`, then the tail.
+ */
 function planeSum(grad: Float32Array, at: number, count: number): number {
-  let s = 0;
-  for (let i = at; i < at + count; i++) s += grad[i];
+  let [s0, s1, s2, s3] = [0, 0, 0, 0];
+  let i = at;
+  for (const end = at + (count & ~3); i < end; i += 4) {
+    s0 += grad[i];
+    s1 += grad[i + 1];
+    s2 += grad[i + 2];
+    s3 += grad[i + 3];
+  }
+  let s = (s0 + s1) + (s2 + s3);
+  for (; i < at + count; i++) s += grad[i];
   return s;
 }
 

@@ -37,6 +37,7 @@ const SEQ = 0; // bumped once per job; idle workers wait on it
 const EXIT = 1; // set to stop the workers
 const STARTED = 2; // workers that have instantiated the module and entered their loop
 const DEAD = 3; // workers that could not instantiate the module
+const PAGES = 4; // the memory's size in pages when the live job was published (see the worker's refresh)
 const CLAIM = 16; // total << 16 | next chunk
 const DONE = 32; // chunks finished
 const FAILED = 48; // a chunk threw
@@ -86,6 +87,12 @@ function main(data) {
   Atomics.add(ctrl, ${STARTED}, 1);
   Atomics.notify(ctrl, ${STARTED});
   const op = new Int32Array(memory.buffer, ${LAYOUT.JOB}, 1);
+  // The pages this worker's view of the memory was last refreshed at. A shared memory grown by
+  // another thread can reach this thread's instance late (V8 refreshes it on an interrupt, and an
+  // object received while the memory grew can start stale): a chunk's bulk copy past the stale end
+  // would trap. grow(0) refreshes this thread's view at once, so before a chunk of a job published
+  // at more pages than it last saw, the worker refreshes.
+  let pages = 0;
   let seen = 0;
   for (;;) {
     let spins = 0, t0 = 0;
@@ -103,6 +110,11 @@ function main(data) {
       if (next >= total) break;
       if (Atomics.compareExchange(ctrl, ${CLAIM}, w, w + 1) !== w) continue;
       try {
+        const p = Atomics.load(ctrl, ${PAGES});
+        if (p !== pages) {
+          memory.grow(0);
+          pages = p;
+        }
         run(next, thread);
       } catch (e) {
         note(${JOB_MSG}, 'worker ' + thread + ' failed chunk ' + next + ' of op ' + op[0] + ': ' + describe(e));
@@ -374,6 +386,7 @@ export class Pool {
     Atomics.store(ctrl, DONE, 0);
     Atomics.store(ctrl, FAILED, 0);
     Atomics.store(ctrl, JOB_MSG, 0);
+    Atomics.store(ctrl, PAGES, this.engine.byteLength >>> 16);
     Atomics.store(ctrl, CLAIM, total << 16);
     this.pending = total;
     Atomics.add(ctrl, SEQ, 1);

@@ -199,7 +199,8 @@ function weightLayoutOf(batch: number, cin: number, cout: number, outH: number, 
   const uStride = spread(4 * cout * cin);
   const vStride = spread(4 * lanes * perGroup * tiles);
   const mStride = spread(4 * cout * perGroup * tiles);
-  const plane = align(4 * (2 * tH + 2) * (2 * tW4 + 2));
+  // Four channels' interleaved input plane, or (smaller) one output channel's gradient plane.
+  const plane = align(Math.max(16 * (2 * tH + 2) * (2 * tW + 2), 4 * 2 * tH * 2 * tW4));
   return { perGroup, tiles, uStride, vStride, mStride, plane, bytes: 16 * (uStride + vStride + mStride) + threads * plane };
 }
 
