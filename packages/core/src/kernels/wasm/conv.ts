@@ -149,8 +149,8 @@ function winogradInputGrad(g: ConvGeometry, s: Sizes): boolean {
 
 /**
  * Whether the weight gradient runs as Winograd (see winograd.ts): 2.25× fewer multiplications, in
- * GEMMs `[O × tiles]·[tiles × C]` whose depth is the batch's tiles. Measured (ms, one thread, 3×3
- * padding 1, per image / folded / Winograd): at 32 images it wins on every map from 16 channels on
+ * GEMMs `[O × tiles]·[tiles × C]` whose depth is the batch's tiles. Measured (`scripts/bench-conv.ts
+ * --crossover [--batch 2]`; ms, one thread, 3×3 padding 1, per image / folded / Winograd): at 32 images it wins on every map from 16 channels on
  * both sides (32→64 on 24×24: 20.3 / 23.5 / 13.7; 64→64 on 8×8: 5.8 / 5.2 / 2.6, on 2×2: 1.64 /
  * 0.47 / 0.28; 128→128 on 4×4: 11.3 / 4.9 / 2.3) and is even or loses below (8→16 on 16×16: 0.79 /
  * 1.14 / 1.15); at 2 images it needs 32 outputs (128→128 on 3×3: 0.58 / 0.24 / 0.33, on 4×4: 0.69 /
@@ -278,7 +278,8 @@ export function wasmConv2dBackward(
 function winogradWeightBackward(grad: Float32Array, x: Float32Array, g: ConvGeometry, gw: Float32Array | null, gb: Float32Array | null): void {
   const [N, C, O, L] = [g.batch, g.channels, g.outChannels, g.outH * g.outW];
   if (gw === null) {
-    if (gb !== null) biasFromSums(N, O, gb, (n, o) => planeSum(grad, (n * O + o) * L, L));
+    // Only the bias gradient asked for (wasmConv2dBackward returns earlier when neither is).
+    biasFromSums(N, O, gb as Float32Array, (n, o) => planeSum(grad, (n * O + o) * L, L));
     return;
   }
   const e = getEngine();
