@@ -10,7 +10,7 @@
  * Flags: --quick (short budgets), --only W2,W4 (workload ids or prefixes), --peers, --no-tfjs (peers
  * without TF.js), --no-gemm, --no-js (skip the plain-JS reference backend), --memory N (train W2, or the workload named by
  * --memory-on, for N steps and report the resident and wasm memory before and after), --profile ID
- * (a CPU profile of a few steps of workload ID, top self time), --allocs ID (typed arrays allocated
+ * (a CPU profile of about a second of steps of workload ID after warm-up, top self time), --allocs ID (typed arrays allocated
  * per step of workload ID).
  */
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -34,7 +34,8 @@ const USAGE = `usage: npm run bench [-- flags]    (npm run bench:peers adds Tens
                  (a shared machine's speed drifts over minutes; alternating keeps the ratios fair)
   --memory N     train W2 for N steps and report resident and wasm memory before and after
   --memory-on ID the model workload --memory trains instead of W2 (e.g. ResNet-18)
-  --profile ID   CPU-profile 3 steps of workload ID (wasm, 2 threads) and print the top self time
+  --profile ID   CPU-profile about a second of steps of workload ID (wasm, 2 threads, after a second of
+                 warm-up) and print the top self time
   --allocs ID    count the typed arrays (and bytes) one step of workload ID allocates`;
 
 /** A simplegrad configuration: backend and thread count. */
@@ -125,16 +126,26 @@ function modelWorkload(id: string): WorkloadSpec {
   return spec;
 }
 
-/** --profile and --allocs: a CPU profile and the allocations of a few steps, after 2 warm-up steps. */
+/**
+ * --profile and --allocs: a CPU profile of about a second of steps (at least 3) after about a second
+ * of warm-up (at least 2 steps: V8 optimises a small model's JavaScript and the workers' WebAssembly
+ * only after many calls, so a profile of the first steps shows the compilers, not the step), and the
+ * allocations of a step.
+ */
 async function inspectWorkload(profileId: string | undefined, allocsId: string | undefined): Promise<void> {
   use({ label: 'wasm 2t', backend: 'wasm', threads: 2 });
   if (profileId !== undefined) {
     const step = simplegradStep(modelWorkload(profileId));
-    step();
-    step();
+    let steps = 0;
+    const t0 = performance.now();
+    while (steps < 2 || performance.now() - t0 < 1000) {
+      step();
+      steps++;
+    }
+    const perStep = (performance.now() - t0) / steps;
     // Into the temp directory, so that a profile never lands in the checkout.
     const file = join(tmpdir(), `${profileId.replace(/[^A-Za-z0-9-]/g, '_')}.cpuprofile`);
-    console.log(`${profileId}: ${await profileSteps(step, 3, file)}`);
+    console.log(`${profileId}: ${await profileSteps(step, Math.max(3, Math.round(1000 / perStep)), file)}`);
   }
   // After the profile: counting swaps the typed-array constructors, which deoptimises what it touches.
   if (allocsId !== undefined) {
