@@ -37,6 +37,9 @@ const cases: Case[] = [
   { what: 'stride 2', N: 4, C: 3, H: 13, W: 11, O: 5, k: [3, 3], s: [2, 2], pad: [1, 1, 1, 1] },
   { what: 'map over 8×8 (per image by default)', N: 2, C: 3, H: 12, W: 11, O: 5, k: [3, 3], pad: [1, 1, 1, 1] },
   { what: '1×1 kernel, stride 2', N: 3, C: 7, H: 5, W: 6, O: 4, k: [1, 1], s: [2, 2] },
+  { what: 'pointwise (1×1, stride 1: columns are the image)', N: 3, C: 7, H: 5, W: 6, O: 4, k: [1, 1] },
+  { what: 'pointwise, 2 groups', N: 2, C: 6, H: 4, W: 7, O: 8, k: [1, 1], groups: 2 },
+  { what: '1×1 kernel, padding 1 (not pointwise)', N: 2, C: 3, H: 4, W: 5, O: 4, k: [1, 1], pad: [1, 1, 1, 1] },
   { what: 'big filter on a 6×5 map (its weight gradient folded by default)', N: 2, C: 32, H: 6, W: 5, O: 64, k: [3, 3], pad: [1, 1, 1, 1] },
   { what: '2 groups', N: 3, C: 4, H: 6, W: 7, O: 6, k: [3, 3], pad: [1, 1, 1, 1], groups: 2 },
   { what: '3 groups, dilation 2, stride 2', N: 2, C: 6, H: 11, W: 10, O: 9, k: [3, 3], s: [2, 2], pad: [2, 2, 2, 2], d: [2, 2], groups: 3 },
@@ -214,6 +217,9 @@ function workload(): Float32Array[] {
     [{ what: '', N: 6, C: 8, H: 9, W: 7, O: 12, k: [3, 3], s: [2, 1], pad: [2, 2, 2, 2], d: [2, 1], groups: 2 }, 'image'],
     [{ what: '', N: 5, C: 24, H: 9, W: 9, O: 48, k: [3, 3], pad: [1, 1, 1, 1], groups: 24 }, null],
     [{ what: '', N: 5, C: 24, H: 9, W: 9, O: 24, k: [3, 3], s: [2, 2], pad: [1, 1, 1, 1], groups: 24 }, null],
+    // Pointwise per image (MobileNetV2's 1×1 layers on 8×8 and bigger maps), grouped too.
+    [{ what: '', N: 6, C: 16, H: 9, W: 8, O: 24, k: [1, 1] }, 'image'],
+    [{ what: '', N: 6, C: 16, H: 9, W: 8, O: 24, k: [1, 1], groups: 4 }, 'image'],
     // Winograd over the whole batch (an 8×8 map: 16 tiles an image).
     [{ what: '', N: 6, C: 8, H: 8, W: 8, O: 12, k: [3, 3], pad: [1, 1, 1, 1] }, 'winograd'],
     // The Winograd weight gradient by default (16 channels), and in groups of 2 images (accumulating).
@@ -225,7 +231,7 @@ function workload(): Float32Array[] {
   ];
   for (const [c, how] of shapes) {
     const g = geometry(c);
-    const rows = (c.C / (c.groups ?? 1)) * 9;
+    const rows = (c.C / (c.groups ?? 1)) * c.k[0] * c.k[1];
     const x = rand(c.N * c.C * c.H * c.W, 41), w = rand(c.O * rows, 42), b = rand(c.O, 43);
     const y = new Float32Array(c.N * c.O * g.outH * g.outW);
     const [gx, gw, gb] = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(c.O)];

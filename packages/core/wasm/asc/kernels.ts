@@ -360,6 +360,17 @@ function groupRows(): i32 {
 }
 
 /**
+ * Whether the job's convolution is pointwise (1×1 kernel, stride 1, no padding, the output as big as
+ * the input): an image's columns `[C, H·W]` are then the image itself, so the per-image jobs read
+ * (and the input gradient writes) the image in place instead of copying it through im2col/col2im.
+ */
+@inline
+function pointwiseConv(): bool {
+  return arg(CONV_K_H) == 1 && arg(CONV_K_W) == 1 && arg(CONV_STRIDE_H) == 1 && arg(CONV_STRIDE_W) == 1
+    && arg(CONV_PAD_TOP) == 0 && arg(CONV_PAD_LEFT) == 0 && arg(CONV_OUT_H) == arg(CONV_HEIGHT) && arg(CONV_OUT_W) == arg(CONV_WIDTH);
+}
+
+/**
  * `out[n] = W·cols(x[n]) (+ bias)` for image `n`, group by group: im2col into this thread's scratch,
  * pack the group's rows, then one GEMM with the group's rows of the weight `[O, C/G·kH·kW]` read in
  * place, written straight into the output. Args: x, w, bias (0: none), out, scratch, its stride.
@@ -371,7 +382,9 @@ function convForwardImage(img: i32, thread: i32): void {
   const w = <usize>arg(CONV_FORWARD_W), bias = <usize>arg(CONV_FORWARD_BIAS), out = <usize>arg(CONV_FORWARD_OUT);
   const cols = <usize>arg(CONV_FORWARD_SCRATCH) + <usize>thread * <usize>arg(CONV_FORWARD_SCRATCH_STRIDE);
   const packed = cols + ((<usize>G * <usize>kg * <usize>L) << 2);
-  jobIm2col(<usize>arg(CONV_FORWARD_X), img, cols, L);
+  const pointwise = pointwiseConv();
+  const src = pointwise ? <usize>arg(CONV_FORWARD_X) + ((<usize>img * <usize>arg(CONV_CHANNELS) * <usize>L) << 2) : cols;
+  if (!pointwise) jobIm2col(<usize>arg(CONV_FORWARD_X), img, cols, L);
   const y = out + ((<usize>img * <usize>O * <usize>L) << 2);
   if (bias != 0) {
     for (let o = 0; o < O; o++) {
@@ -383,7 +396,7 @@ function convForwardImage(img: i32, thread: i32): void {
     }
   }
   for (let k = 0; k < G; k++) {
-    packB(false, L, kg, cols + ((<usize>k * <usize>kg * <usize>L) << 2), packed, 0, 0, panelsOf(L));
+    packB(false, L, kg, src + ((<usize>k * <usize>kg * <usize>L) << 2), packed, 0, 0, panelsOf(L));
     gemmRows(false, og, L, kg, w + ((<usize>k * <usize>og * <usize>kg) << 2), packed, y + ((<usize>k * <usize>og * <usize>L) << 2),
       <usize>L << 2, bias != 0, tmpOf(thread), 0, og);
   }
@@ -398,12 +411,15 @@ function convInputGradImage(img: i32, thread: i32): void {
   const gcols = <usize>arg(CONV_INPUT_GRAD_SCRATCH) + <usize>thread * <usize>arg(CONV_INPUT_GRAD_SCRATCH_STRIDE);
   const packed = gcols + ((<usize>G * <usize>kg * <usize>L) << 2);
   const gi = g + ((<usize>img * <usize>O * <usize>L) << 2);
+  // Pointwise, the GEMM writes the image's gradient itself (the columns are the image).
+  const pointwise = pointwiseConv();
+  const dst = pointwise ? <usize>arg(CONV_INPUT_GRAD_GX) + ((<usize>img * <usize>arg(CONV_CHANNELS) * <usize>L) << 2) : gcols;
   for (let k = 0; k < G; k++) {
     packB(false, L, og, gi + ((<usize>k * <usize>og * <usize>L) << 2), packed, 0, 0, panelsOf(L));
-    gemmRows(true, kg, L, og, w + ((<usize>k * <usize>og * <usize>kg) << 2), packed, gcols + ((<usize>k * <usize>kg * <usize>L) << 2),
+    gemmRows(true, kg, L, og, w + ((<usize>k * <usize>og * <usize>kg) << 2), packed, dst + ((<usize>k * <usize>kg * <usize>L) << 2),
       <usize>L << 2, false, tmpOf(thread), 0, kg);
   }
-  jobCol2im(gcols, L, <usize>arg(CONV_INPUT_GRAD_GX), img);
+  if (!pointwise) jobCol2im(gcols, L, <usize>arg(CONV_INPUT_GRAD_GX), img);
 }
 
 /**
@@ -426,13 +442,15 @@ function convWeightGradGroup(grp: i32, thread: i32): void {
   const n0 = grp * per;
   const n1 = min(N, n0 + per);
   if (bias != 0) zeroBytes(bias, <usize>O << 3);
+  const pointwise = pointwiseConv();
   for (let img = n0; img < n1; img++) {
     const gi = g + ((<usize>img * <usize>O * <usize>L) << 2);
     if (partial != 0) {
-      jobIm2col(x, img, cols, L);
+      const src = pointwise ? x + ((<usize>img * <usize>arg(CONV_CHANNELS) * <usize>L) << 2) : cols;
+      if (!pointwise) jobIm2col(x, img, cols, L);
       for (let k = 0; k < G; k++) {
         packB(true, og, L, gi + ((<usize>k * <usize>og * <usize>L) << 2), packed, 0, 0, panelsOf(og));
-        gemmRows(false, kg, og, L, cols + ((<usize>k * <usize>kg * <usize>L) << 2), packed, partial + (<usize>(k * og) << 2),
+        gemmRows(false, kg, og, L, src + ((<usize>k * <usize>kg * <usize>L) << 2), packed, partial + (<usize>(k * og) << 2),
           <usize>O << 2, img > n0, tmpOf(thread), 0, kg);
       }
     }
