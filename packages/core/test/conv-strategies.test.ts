@@ -9,7 +9,7 @@ import * as sg from '../src/index.js';
 import type { ConvGeometry } from '../src/kernels/conv.js';
 import { type ConvStrategy, convStrategyRuns, forceConvStrategy } from '../src/kernels/wasm/conv.js';
 import { chunksByWorkers, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
-import { forceWinogradBatched, forceWinogradGroup } from '../src/kernels/wasm/winograd.js';
+import { forceWinogradBatched, forceWinogradGroup, winogradWeightFits } from '../src/kernels/wasm/winograd.js';
 import { assertRounding, rand } from './rounding.js';
 
 interface Case {
@@ -204,6 +204,14 @@ test('the Winograd weight gradient in groups of 1, 2 and 3 images and by size: w
   } finally {
     forceConvStrategy(prev);
   }
+});
+
+test('the Winograd weight gradient keeps one image\'s transforms within 64 MB: big maps with many channels keep the direct weight gradient', () => {
+  // 16 ξ × 4 bytes × tiles × (input channels in whole panels + output channels).
+  assert.ok(winogradWeightFits(64, 64, 112, 112), '64→64 on 112×112: 6.4 MB');
+  assert.ok(winogradWeightFits(32, 64, 24, 24), "W2's second conv");
+  assert.not.ok(winogradWeightFits(64, 64, 224, 224), '64→64 on 224×224: 103 MB');
+  assert.not.ok(winogradWeightFits(1, 512, 256, 128), 'few input channels still take a whole panel');
 });
 
 /** Every pass of the new paths on shapes with enough chunks to be shared between threads. */

@@ -27,7 +27,8 @@ import { align, regions } from './engine.js';
 import { CHUNKS, gemmJobs, gemmScratch, packed } from './gemm-jobs.js';
 import { denseApplies, denseBackward, denseForward, denseWins } from './conv-dense.js';
 import {
-  transformFilters, winogradBatch, winogradBatchBytes, winogradBatched, winogradBeatsFolding, winogradWeightBytes, winogradWeightGrad,
+  transformFilters, winogradBatch, winogradBatchBytes, winogradBatched, winogradBeatsFolding, winogradWeightBytes, winogradWeightFits,
+  winogradWeightGrad,
 } from './winograd.js';
 import {
   type ConvArgs, convFoldCol2imJob, convFoldIm2colJob, convForwardJob, convInputGradJob, convWeightGradJob,
@@ -158,7 +159,12 @@ function winogradInputGrad(g: ConvGeometry, s: Sizes): boolean {
  * wherever it applies (after dense, which it only equals there: 256→256 on 2×2 3.1 against 3.1).
  */
 function winogradWeight(g: ConvGeometry, s: Sizes): boolean {
-  return winogradShape(g, s) && g.channels >= 16 && g.outChannels >= 16 && g.batch * g.outH * g.outW >= 32;
+  return winogradWeightApplies(g, s) && g.channels >= 16 && g.outChannels >= 16 && g.batch * g.outH * g.outW >= 32;
+}
+
+/** Whether the weight gradient can run as Winograd: its shape, and one image's transforms within the scratch bound. */
+function winogradWeightApplies(g: ConvGeometry, s: Sizes): boolean {
+  return winogradShape(g, s) && winogradWeightFits(g.channels, g.outChannels, g.outH, g.outW);
 }
 
 /**
@@ -262,7 +268,7 @@ export function wasmConv2dBackward(
   if (gw32 === null && gb32 === null) return;
   const maxLen = s.kg * s.og >= FOLD_WEIGHT_SIZE ? 64 : TILE.nr;
   // Forced, Winograd takes every weight gradient of its shape, so tests reach it with few channels too.
-  const winograd = forced === 'winograd' ? winogradShape(g, s) : winogradWeight(g, s);
+  const winograd = forced === 'winograd' ? winogradWeightApplies(g, s) : winogradWeight(g, s);
   const how = strategy(g, s, winograd, denseWins(g), maxLen, true);
   if (how === 'dense') denseBackward(grad32, x32, g, w32, null, gw32, gb32);
   else if (how === 'folded') foldedBackward(grad32, x32, g, s, w32, null, gw32, gb32);

@@ -1,11 +1,16 @@
 /**
- * Winograd F(2×2, 3×3) over the whole batch, for small maps (packages/core/wasm/asc/kernels.ts,
- * "Winograd over the whole batch"): the per-image pass (conv.ts) computes its 16 products as GEMMs
- * only as wide as one image's tiles, which on an 8×8 map is one 16-wide panel and on a 4×4 map a
- * quarter of one. Here the batch's tiles are the columns of one GEMM per ξ: an input transform job
- * (a chunk per image), the 16 products (a chunk per ξ and block of output channels), an output
- * transform job (a chunk per image). Each tile goes through the same arithmetic as per image, so the
- * results are the same bits, on any number of threads.
+ * Winograd F(2×2, 3×3) over many images at once (packages/core/wasm/asc/kernels.ts):
+ *
+ * - the forward pass and input gradient over the whole batch, for small maps ("Winograd over the
+ *   whole batch"): the per-image pass (conv.ts) computes its 16 products as GEMMs only as wide as one
+ *   image's tiles, which on an 8×8 map is one 16-wide panel and on a 4×4 map a quarter of one. Here
+ *   the batch's tiles are the columns of one GEMM per ξ: an input transform job (a chunk per image),
+ *   the 16 products (a chunk per ξ and block of output channels), an output transform job (a chunk
+ *   per image). Each tile goes through the same arithmetic as per image, so the results are the same
+ *   bits, on any number of threads;
+ * - the weight gradient over fixed groups of images, on any map ("Winograd weight gradient"): per
+ *   group the transforms of its inputs and output gradients, then 16 GEMMs whose depth is its tiles,
+ *   added in group order; finally the inverse filter transform.
  */
 import { TILE } from './bytes.js';
 import { align, type Engine } from './engine.js';
@@ -27,7 +32,7 @@ const ROW_BLOCKS = 4;
  */
 const MAX_TILES = 9;
 
-/** The most bytes the batch's transformed inputs and products may take together. */
+/** The most bytes the batch's transformed inputs and products may take together (and one image's, for the weight gradient). */
 const MAX_BYTES = 64 * 1024 * 1024;
 
 /** The per-ξ stride of V or M: as the per-image pass's `spread`, so the 16 regions start in different L1 sets. */
@@ -156,8 +161,26 @@ export function winogradBatch(e: Engine, p: WinogradPass, threads: number): void
 
 // ---- The weight gradient ----------------------------------------------------------------------------
 
-/** The most bytes a group's transformed inputs and output gradients (V and M′) may take. */
+/**
+ * The bytes a group's transformed inputs and output gradients (V and M′) aim at: whole images up to
+ * this, so the products' GEMMs are deep (W2's 26×26 maps: 9 images, 1 296 tiles) while the scratch
+ * stays small; an image bigger than this is a group of its own.
+ */
 const GROUP_BYTES = 8 * 1024 * 1024;
+
+/** Bytes of one image's V and M′ for the weight gradient (16 ξ, input channels padded to whole panels). */
+function weightBytesPerImage(cin: number, cout: number, outH: number, outW: number): number {
+  return 64 * ((outH + 1) >> 1) * ((outW + 1) >> 1) * (Math.ceil(cin / TILE.nr) * TILE.nr + cout);
+}
+
+/**
+ * Whether one image's transforms fit the weight gradient's scratch bound ({@link MAX_BYTES}): not
+ * so for big maps with many channels (64→64 on 224×224 would take 103 MB), which keep the direct
+ * weight gradient per image.
+ */
+export function winogradWeightFits(cin: number, cout: number, outH: number, outW: number): boolean {
+  return weightBytesPerImage(cin, cout, outH, outW) <= MAX_BYTES;
+}
 
 /** The sizes of a Winograd weight gradient: images per group, and its scratch. */
 interface WeightLayout {
@@ -193,7 +216,7 @@ function weightLayoutOf(batch: number, cin: number, cout: number, outH: number, 
   const tiles = tH * tW;
   const lanes = Math.ceil(cin / TILE.nr) * TILE.nr;
   // As many whole images as fit the budget (deeper GEMMs), then evened out over the groups.
-  const most = groupImages ?? Math.max(1, Math.floor(GROUP_BYTES / (64 * tiles * (lanes + cout))));
+  const most = groupImages ?? Math.max(1, Math.floor(GROUP_BYTES / weightBytesPerImage(cin, cout, outH, outW)));
   const groups = Math.ceil(batch / Math.min(most, batch));
   const perGroup = Math.ceil(batch / groups);
   const uStride = spread(4 * cout * cin);
