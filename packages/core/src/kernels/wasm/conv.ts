@@ -150,13 +150,14 @@ function winogradInputGrad(g: ConvGeometry, s: Sizes): boolean {
 
 /**
  * Whether the weight gradient runs as Winograd (see winograd.ts): 2.25× fewer multiplications, in
- * GEMMs `[O × tiles]·[tiles × C]` whose depth is the batch's tiles. Measured (`scripts/bench-conv.ts
- * --crossover [--batch 2]`; ms, one thread, 3×3 padding 1, per image / folded / Winograd): at 32 images it wins on every map from 16 channels on
- * both sides (32→64 on 24×24: 20.3 / 23.5 / 13.7; 64→64 on 8×8: 5.8 / 5.2 / 2.6, on 2×2: 1.64 /
- * 0.47 / 0.28; 128→128 on 4×4: 11.3 / 4.9 / 2.3) and is even or loses below (8→16 on 16×16: 0.79 /
- * 1.14 / 1.15); at 2 images it needs 32 outputs (128→128 on 3×3: 0.58 / 0.24 / 0.33, on 4×4: 0.69 /
- * 0.36 / 0.32). Unlike the forward pass it beats folding on the smallest maps, so it is taken
- * wherever it applies (after dense, which it only equals there: 256→256 on 2×2 3.1 against 3.1).
+ * GEMMs `[O × tiles]·[tiles × C]` whose depth is the batch's tiles. Measured with
+ * `scripts/bench-conv.ts --crossover [--batch 2]` (ms, one thread, 3×3 padding 1, per image /
+ * folded / Winograd): at 32 images it wins on every map from 16 channels on both sides (32→64 on
+ * 24×24: 20.3 / 23.5 / 13.7; 64→64 on 8×8: 5.8 / 5.2 / 2.6, on 2×2: 1.64 / 0.47 / 0.28; 128→128 on
+ * 4×4: 11.3 / 4.9 / 2.3) and is even or loses below (8→16 on 16×16: 0.79 / 1.14 / 1.15); at 2 images
+ * it needs 32 outputs (128→128 on 3×3: 0.58 / 0.24 / 0.33, on 4×4: 0.69 / 0.36 / 0.32). Unlike the
+ * forward pass it beats folding on the smallest maps, so it is taken wherever it applies (after
+ * dense, which it only equals there: 256→256 on 2×2 3.1 against 3.1).
  */
 function winogradWeight(g: ConvGeometry, s: Sizes): boolean {
   return winogradWeightApplies(g, s) && g.channels >= 16 && g.outChannels >= 16 && g.batch * g.outH * g.outW >= 32;
