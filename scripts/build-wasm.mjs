@@ -13,7 +13,7 @@
 //
 // Usage: node scripts/build-wasm.mjs            (writes bytes.ts and jobs.ts)
 //        node scripts/build-wasm.mjs --check    (exits 1 if either is stale)
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
@@ -119,9 +119,11 @@ async function compile(shared) {
     memoryBase: 16384,
     ...(shared ? { sharedMemory: true, maximumMemory: MAX_PAGES } : {}),
   };
-  // Kernels in files of their own (imported by kernels.ts) compile as they are.
-  const own = (file) => readFileSync(resolve(dirname(sourcePath), file), 'utf8');
-  const result = await asc.compileString({ 'kernels.ts': source(), 'batchnorm.ts': own('batchnorm.ts'), 'optim.ts': own('optim.ts'), 'dense.ts': own('dense.ts'), 'pool.ts': own('pool.ts') }, options);
+  // Kernels in files of their own (the folder's other .ts files, imported by kernels.ts) compile as they are.
+  const dir = dirname(sourcePath);
+  const files = { 'kernels.ts': source() };
+  for (const f of readdirSync(dir).sort()) if (f.endsWith('.ts') && f !== 'kernels.ts') files[f] = readFileSync(resolve(dir, f), 'utf8');
+  const result = await asc.compileString(files, options);
   if (result.error || !result.binary) {
     throw new Error(`build-wasm: AssemblyScript failed\n${result.stderr.toString()}\n${result.error ?? ''}`);
   }

@@ -30,8 +30,8 @@ const USAGE = `usage: npm run bench [-- flags]    (npm run bench:peers adds Tens
   --no-gemm      skip the GEMM GFLOP/s table
   --no-js        skip the plain-JS reference backend (slow on ResNet-18 and MobileNetV2)
   --no-tfjs      with --peers: PyTorch only (TF.js is installed into bench/peers on first use)
-  --rounds N     with --peers: N rounds of simplegrad then PyTorch, each cell the median of its rounds
-                 (a shared machine's speed drifts over minutes; alternating keeps the ratios fair)
+  --rounds N     N rounds of simplegrad (then, with --peers, PyTorch), each cell the median of its
+                 rounds (a shared machine's speed drifts over minutes; alternating keeps ratios fair)
   --memory N     train W2 for N steps and report resident and wasm memory before and after
   --memory-on ID the model workload --memory trains instead of W2 (e.g. ResNet-18)
   --profile ID   CPU-profile about a second of steps of workload ID (wasm, 2 threads, after a second of
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`bench: --rounds must be a positive integer, got ${values.rounds}`);
   const runs: Cell[] = [];
   const configs = new Set(chosen.map((c) => c.label));
-  for (let r = 0; r < (values.peers ? rounds : 1); r++) {
+  for (let r = 0; r < rounds; r++) {
     if (rounds > 1) process.stderr.write(`round ${r + 1} of ${rounds}\n`);
     runs.push(...benchSimplegrad(specs, budget, chosen));
     if (values.peers) {

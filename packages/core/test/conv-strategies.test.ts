@@ -10,7 +10,7 @@ import type { ConvGeometry } from '../src/kernels/conv.js';
 import { type ConvStrategy, convStrategyRuns, forceConvStrategy } from '../src/kernels/wasm/conv.js';
 import { chunksByWorkers, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
 import { forceWinogradBatched, forceWinogradGroup, winogradWeightFits } from '../src/kernels/wasm/winograd.js';
-import { assertRounding, rand } from './rounding.js';
+import { assertRounding, bits, rand } from './rounding.js';
 
 interface Case {
   what: string; N: number; C: number; H: number; W: number; O: number; k: [number, number];
@@ -306,8 +306,6 @@ test('the dense and batched Winograd strategies are chosen by shape: dense on 1Ã
     forceConvStrategy(prev);
   }
 });
-
-const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
 test('one and two threads give identical bits for the folded, dense, grouped, dilated and depthwise convolutions (forward and all gradients)', () => {
   const prev = sg.setWasmThreads(1);

@@ -10,7 +10,7 @@ import {
   type PoolGeometry, avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward,
 } from '../src/kernels/pool.js';
 import { binaryBroadcast, reluBackward, reluForward } from '../src/kernels/elementwise.js';
-import { EPS32, assertRounding, rand } from './rounding.js';
+import { EPS32, assertRounding, bits, rand } from './rounding.js';
 import { chunksByWorkers, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
 
 const backends: sg.Kernels[] = [sg.jsKernels, sg.wasmKernels];
@@ -559,8 +559,6 @@ for (const K of backends) {
   });
 }
 
-const u32 = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
-
 for (const K of backends) {
   // ReLU6's bounds, hardtanh's defaults, and bounds that are not float32 values (which take the reference).
   for (const [lo, hi] of [[0, 6], [-1, 1], [0.1, 0.7]]) {
@@ -577,8 +575,8 @@ for (const K of backends) {
         sg.jsKernels.hardtanhForward(x, ref, lo, hi);
         K.hardtanhBackward(g, x, gx, lo, hi);
         sg.jsKernels.hardtanhBackward(g, x, refGx, lo, hi);
-        assert.equal(u32(out), u32(ref));
-        assert.equal(u32(gx), u32(refGx));
+        assert.equal(bits(out), bits(ref));
+        assert.equal(bits(gx), bits(refGx));
       });
     }
   }
@@ -591,7 +589,7 @@ test('hardtanh in wasm gives the same bits on one and two threads (workers force
     const [out, gx] = [new Float32Array(n), new Float32Array(n)];
     sg.wasmKernels.hardtanhForward(x, out, 0, 6);
     sg.wasmKernels.hardtanhBackward(g, x, gx, 0, 6);
-    return [u32(out), u32(gx)];
+    return [bits(out), bits(gx)];
   };
   const prev = sg.setWasmThreads(1);
   try {

@@ -10,10 +10,7 @@ import * as sg from '../src/index.js';
 import { type AdamStepConstants, adamStep, sgdMomentumStep } from '../src/kernels/optim.js';
 import { SEGMENT, adamInModule, sgdMomentumInModule } from '../src/kernels/wasm/optim.js';
 import { chunksByWorkers, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
-import { rand } from './rounding.js';
-
-/** The bit patterns of float32 values, so the comparison sees every rounding (and −0). */
-const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
+import { bits, rand } from './rounding.js';
 
 /** Asserts two float32 arrays hold the same bits, naming the first element that differs. */
 function sameBits(actual: Float32Array, expected: Float32Array, what: string): void {

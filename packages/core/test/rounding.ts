@@ -11,6 +11,11 @@ export function rand(n: number, seed: number): Float32Array {
   return sg.uniform([n], { low: -1, high: 1 }).data as Float32Array;
 }
 
+/** The bit patterns of float32 values, so a comparison sees every rounding, −0 and a NaN's payload. */
+export function bits(a: Float32Array): number[] {
+  return Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+}
+
 /** Asserts |actual − exact| ≤ 2·k·ε·bound + 1e-30 elementwise (`bound` = Σ|terms| per element). */
 export function assertRounding(actual: ArrayLike<number>, exact: ArrayLike<number>, bound: ArrayLike<number>, k: number, what: string): void {
   assert.is(actual.length, exact.length, `${what}: length`);

@@ -19,13 +19,8 @@ import { begin, chunksByWorkers, execute, getEngine, setWorkersOnly } from '../s
 import {
   Pool, WORKER_SOURCE, type WorkerThreads, browserSpawner, canBlock, nodeSpawner, threadSupport,
 } from '../src/kernels/wasm/threads.js';
+import { bits, rand } from './rounding.js';
 import { throwsWith } from './throws.js';
-
-/** Seeded float32 data in [-1, 1). */
-function rand(n: number, seed: number): Float32Array {
-  sg.manualSeed(seed);
-  return sg.uniform([n], { low: -1, high: 1 }).data as Float32Array;
-}
 
 /** W2-like work, big enough to be split over threads: a GEMM and a 3×3 convolution, forward and backward. */
 function workload(): number[][] {
@@ -38,7 +33,7 @@ function workload(): number[][] {
   K.conv2dForward(x, g, w, b, y);
   const [gx, gw, gb] = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(24)];
   K.conv2dBackward(y, x, g, w, gx, gw, gb);
-  return [c, y, gx, gw, gb].map((a) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length)));
+  return [c, y, gx, gw, gb].map(bits);
 }
 
 /** A job that traps in every chunk: op 99 does not exist. */
@@ -61,16 +56,15 @@ function sgdJob(e: Engine): { check: (untouched?: boolean) => void; free: number
   e.put(xP, x, 0, n);
   e.put(gP, g, 0, n);
   e.put(bP, buf, 0, n);
-  new Float64Array(e.memory.buffer, pP, 3).set([0.1, 0.9, 0.75]);
+  e.f64(pP, 3).set([0.1, 0.9, 0.75]);
   sgdMomentumJob(e, { x: xP, g: gP, buf: bP, params: pP, n, perChunk: 1000 });
   const [rx, rbuf] = [x.slice(), buf.slice()];
   sgdMomentumStep(rx, g, rbuf, 0.1, 0.9, 0.75);
   const read = (ptr: number): number[] => Array.from(new Uint32Array(e.memory.buffer, ptr, n));
-  const bitsOf = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, n));
   return {
     check: (untouched = false) => {
-      assert.equal(read(xP), bitsOf(untouched ? x : rx), 'x');
-      assert.equal(read(bP), bitsOf(untouched ? buf : rbuf), 'buf');
+      assert.equal(read(xP), bits(untouched ? x : rx), 'x');
+      assert.equal(read(bP), bits(untouched ? buf : rbuf), 'buf');
     },
     free,
   };

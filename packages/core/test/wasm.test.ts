@@ -9,12 +9,11 @@ import * as sg from '../src/index.js';
 import type { ConvGeometry } from '../src/kernels/conv.js';
 import { chunksByWorkers, execute, getEngine, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
 import { createPool, defaultThreads, threadsAvailable } from '../src/kernels/wasm/threads.js';
-import { rand } from './rounding.js';
+import { bits, rand } from './rounding.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** The bit patterns of float32 values, so comparisons see -0 and NaN payloads. */
-const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
 /** Everything the backend computes for a few shapes big enough to be split over threads. */
 function workload(): Float32Array[] {

@@ -14,11 +14,6 @@ import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 /** Below this many elements the copies in and out cost more than they save. */
 const MIN_ELEMENTS = 1 << 12;
 
-/** A view of `count` f64 values in memory at byte address `ptr` (8-aligned); stale once memory grows. */
-function f64At(e: Engine, ptr: number, count: number): Float64Array {
-  return new Float64Array(e.memory.buffer, ptr, count);
-}
-
 /** Puts an optional per-channel f32 vector; returns its address, or 0 for none. */
 function putOptional(e: Engine, ptr: number, v: FloatArray | null): number {
   if (v === null) return 0;
@@ -47,12 +42,12 @@ export function wasmBatchNormForward(
   const [xP, oP, statsP, wP, bP, paramsP, bytes] = regions(4 * size, 4 * size, 24 * c, 4 * c, 4 * c, 8);
   e.reserve(bytes);
   e.put(xP, x, 0, size);
-  const stats = f64At(e, statsP, 3 * c);
+  const stats = e.f64(statsP, 3 * c);
   if (!training) {
     stats.set(mean, 0);
     stats.set(invstd, c);
   }
-  f64At(e, paramsP, 1)[0] = eps;
+  e.f64(paramsP, 1)[0] = eps;
   const w = putOptional(e, wP, weight);
   const b = putOptional(e, bP, bias);
   const per = channelsPerChunk(c);
@@ -61,7 +56,7 @@ export function wasmBatchNormForward(
   e.get(oP, size, out, 0);
   if (training) {
     // The memory may have grown (and its buffer changed) only in reserve, so this view is current.
-    const after = f64At(e, statsP, 3 * c);
+    const after = e.f64(statsP, 3 * c);
     mean.set(after.subarray(0, c));
     invstd.set(after.subarray(c, 2 * c));
     variance.set(after.subarray(2 * c, 3 * c));
@@ -84,7 +79,7 @@ export function wasmBatchNormBackward(
   e.reserve(bytes);
   e.put(gP, grad, 0, size);
   e.put(xP, x, 0, size);
-  const stats = f64At(e, statsP, 2 * c);
+  const stats = e.f64(statsP, 2 * c);
   stats.set(mean, 0);
   stats.set(invstd, c);
   const w = putOptional(e, wP, weight);
@@ -93,7 +88,7 @@ export function wasmBatchNormBackward(
     g: gP, x: xP, gx: gx === null ? 0 : gxP, n, c, s, stats: statsP, weight: w, sums: sumsP, training, perChunk: per,
   });
   execute(e, Math.ceil(c / per), 6 * size);
-  const sums = f64At(e, sumsP, 2 * c);
+  const sums = e.f64(sumsP, 2 * c);
   sumGrad.set(sums.subarray(0, c));
   sumGradCentered.set(sums.subarray(c, 2 * c));
   if (gx !== null) e.get(gxP, size, gx as Float32Array, 0);

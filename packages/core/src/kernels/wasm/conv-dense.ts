@@ -84,11 +84,6 @@ function channelsPerChunk(O: number): number {
   return perChunk(O, CHUNKS);
 }
 
-/** Puts an i32 table at byte address `at`. */
-function putInts(e: Engine, at: number, table: Int32Array): void {
-  new Int32Array(e.memory.buffer, at, table.length).set(table);
-}
-
 /**
  * The pairs (p, q) each tap joins, for summing the weight gradient: the number U of taps that join
  * any, U of (tap, end of its pairs), then the pairs' offsets `p·O·HW·C + q·C` into D's gradient in
@@ -154,7 +149,8 @@ export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, 
   e.reserve(bytes);
   e.put(xP, x, 0, N * CHW);
   e.put(wP, w, 0, w.length);
-  putInts(e, tP, tapsOf(g));
+  const taps = tapsOf(g);
+  e.i32(tP, taps.length).set(taps);
   writeDense(e, g, wP, tP, dP);
   if (bias !== null) {
     for (let n = 0; n < N; n++) {
@@ -189,7 +185,7 @@ export function denseBackward(
   if (gx !== null) {
     e.put(gP, grad, 0, N * O * L);
     e.put(wP, w, 0, w.length);
-    putInts(e, tP, taps);
+    e.i32(tP, taps.length).set(taps);
     writeDense(e, g, wP, tP, dP);
     gemmJobs(e, false, false, N, CHW, O * L, gP, dP, xP, pP, false);
     e.get(xP, N * CHW, gx, 0);
@@ -199,7 +195,8 @@ export function denseBackward(
     putTransposed(e, xP, x, N, g.channels, g.height * g.width);
     gemmJobs(e, true, false, O * L, CHW, N, gP, xP, dP, pP, false);
     // The weight gradient goes where the weight was.
-    putInts(e, tP, pairsOf(g, taps));
+    const pairs = pairsOf(g, taps);
+    e.i32(tP, pairs.length).set(pairs);
     const per = channelsPerChunk(O);
     denseSumTapsJob(e, {
       gd: dP, pairs: tP, gw: wP, outChannels: O, channels: g.channels, kernelTaps: g.kH * g.kW,

@@ -303,7 +303,7 @@ function winogradWeightBackward(grad: Float32Array, x: Float32Array, g: ConvGeom
   }, threads);
   e.get(wP, O * C * 9, gw, 0);
   if (gb === null) return;
-  const sums = new Float64Array(e.f32.buffer, sumsP, N * O);
+  const sums = e.f64(sumsP, N * O);
   biasFromSums(N, O, gb, (n, o) => sums[n * O + o]);
 }
 

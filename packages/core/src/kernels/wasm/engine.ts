@@ -216,6 +216,16 @@ export class Engine {
     for (let i = 0; i < args.length; i++) job[i + 1] = args[i];
   }
 
+  /** A view of `count` f64 values at byte address `ptr` (8-aligned), for a kernel's f64 parameters or sums; stale once the memory grows. */
+  f64(ptr: number, count: number): Float64Array {
+    return new Float64Array(this.memory.buffer, ptr, count);
+  }
+
+  /** A view of `count` i32 values at byte address `ptr` (4-aligned), for tables and indices; stale once the memory grows. */
+  i32(ptr: number, count: number): Int32Array {
+    return new Int32Array(this.memory.buffer, ptr, count);
+  }
+
   /** Copies `count` floats of `src` from `offset` into memory at byte address `ptr`. */
   put(ptr: number, src: Float32Array, offset: number, count: number): void {
     this.f32.set(src.subarray(offset, offset + count), ptr >> 2);

@@ -39,11 +39,6 @@ const SGD_WORK = 28;
 /** See {@link SGD_WORK}. */
 const ADAM_WORK = 104;
 
-/** A view of `count` f64 values at byte address `ptr` (8-aligned); stale once memory grows. */
-function f64At(e: Engine, ptr: number, count: number): Float64Array {
-  return new Float64Array(e.memory.buffer, ptr, count);
-}
-
 /**
  * Updates `n` elements segment by segment: `write(set, len)` writes the job of a segment held in
  * the region set `set` (one region per array of `inputs`), which {@link begin} runs with `work`
@@ -123,7 +118,7 @@ export function sgdMomentumInModule(x: Float32Array, g: Float32Array, buf: Float
   const n = x.length;
   const { sets, params: paramsP, bytes } = segmentRegions(n, 3, 24);
   e.reserve(bytes);
-  f64At(e, paramsP, 3).set([lr, momentum, keep]);
+  e.f64(paramsP, 3).set([lr, momentum, keep]);
   segments(e, n, SGD_WORK, sets, [x, buf, g], [x, buf], ([xP, bP, gP], len) => {
     sgdMomentumJob(e, { x: xP, g: gP, buf: bP, params: paramsP, n: len, perChunk: CHUNK });
   });
@@ -146,7 +141,7 @@ export function adamInModule(x: Float32Array, g: Float32Array, m: Float32Array, 
   const { sets, params: paramsP, bytes } = segmentRegions(n, 4, 72);
   e.reserve(bytes);
   // 1 − β computed here, as the reference computes it, so the module multiplies by the same doubles.
-  f64At(e, paramsP, 9).set([beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, shrink, stepSize, biasCorrection2Sqrt]);
+  e.f64(paramsP, 9).set([beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, shrink, stepSize, biasCorrection2Sqrt]);
   const l2 = !decoupled && weightDecay !== 0;
   segments(e, n, ADAM_WORK, sets, [x, m, v, g], [x, m, v], ([xP, mP, vP, gP], len) => {
     adamJob(e, { x: xP, g: gP, m: mP, v: vP, params: paramsP, decoupled, l2, n: len, perChunk: CHUNK });

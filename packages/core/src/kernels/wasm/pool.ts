@@ -32,5 +32,5 @@ export function wasmMaxPool2dForward(x: FloatArray, g: PoolGeometry, out: FloatA
   // stem pooling, [32, 64, 16, 16]: 5.0 ms on one thread, 2.9 on two), as much as 40 flops of a GEMM.
   execute(e, Math.ceil(g.planes / per), simple ? size : 40 * count * g.kH * g.kW);
   e.get(oP, count, out, 0);
-  argmax.set(new Int32Array(e.f32.buffer, aP, count));
+  argmax.set(e.i32(aP, count));
 }

@@ -185,10 +185,12 @@ function pooled(total: number, flops: number): Pool | null {
  */
 export function execute(e: Engine, total: number, flops: number): void {
   const p = pooled(total, flops);
-  if (p !== null) {
-    p.run(total);
-    return;
-  }
+  if (p !== null) p.run(total);
+  else runHere(e, total);
+}
+
+/** Runs chunks `0 … total − 1` of the job on `e` in order on this thread. */
+function runHere(e: Engine, total: number): void {
   const run = e.exports.runChunk;
   for (let c = 0; c < total; c++) run(c, 0);
 }
@@ -215,10 +217,7 @@ export function begin(e: Engine, total: number, flops: number): () => void {
     p.start(total);
     return () => p.finish();
   }
-  return () => {
-    const run = e.exports.runChunk;
-    for (let c = 0; c < total; c++) run(c, 0);
-  };
+  return () => runHere(e, total);
 }
 
 /**
