@@ -290,4 +290,56 @@ test('withEvalMode runs without gradients in eval mode and restores each module\
   assert.equal(net.modules().map((m) => m.training), [true, true, false]);
 });
 
+// ---- Sequential's fused Conv2d + ReLU ----------------------------------------------------------------
+
+/** A small CNN as a Sequential, its output and every parameter's and the input's gradient as numbers. */
+function runCnn(net: Sequential, prepare: (net: Sequential) => void = () => {}): { op: string | undefined; values: number[][] } {
+  prepare(net);
+  const x = sg.normal([2, 3, 10, 10], { generator: new sg.Generator(5), requiresGrad: true });
+  const y = net.forward(x);
+  // y = flatten(maxPool(relu(conv(...)))): the op that made maxPool's input (read before backward frees the graph).
+  const op = y.gradFn?.inputs[0].gradFn?.inputs[0].gradFn?.op;
+  y.backward(sg.normal(y.shape, { generator: new sg.Generator(6) }));
+  return { op, values: [y, x.grad!, ...net.parameters().map((p) => p.grad!)].map((t) => Array.from(t.data)) };
+}
+
+const cnn = (): Sequential => {
+  sg.manualSeed(3);
+  return new Sequential(new Conv2d(3, 8, 3, { padding: 1 }), new ReLU(), new Conv2d(8, 4, 3), new ReLU(), new MaxPool2d(2), new Flatten());
+};
+
+test('Sequential runs a Conv2d followed by a ReLU fused (conv2d+relu), with the same values and gradients as the two modules one after the other', () => {
+  const fused = runCnn(cnn());
+  // A forward hook on each ReLU keeps the pair apart (the hook must see the ReLU run); it changes nothing.
+  const seen: string[] = [];
+  const apart = runCnn(cnn(), (net) => {
+    for (const m of net.children()) if (m instanceof ReLU) m.registerForwardHook(() => { seen.push('relu'); });
+  });
+  assert.ok(seen.length > 0, 'the hooks ran');
+  assert.equal(fused.values, apart.values);
+  assert.equal([fused.op, apart.op], ['conv2d+relu', 'relu']);
+  const conv = new Conv2d(3, 8, 3);
+  const x = sg.normal([2, 3, 6, 6]);
+  assert.is(new Sequential(conv, new ReLU()).forward(x).gradFn?.op, 'conv2d+relu');
+  assert.equal(Array.from(conv.forwardRelu(x).data), Array.from(sg.relu(conv.forward(x)).data));
+});
+
+test('Sequential keeps a Conv2d and a ReLU apart when either has its own forward, or under anomaly detection', () => {
+  const x = sg.normal([1, 2, 5, 5]);
+  class Shifted extends Conv2d {
+    override forward(t: sg.Tensor): sg.Tensor { return super.forward(t).add(1); }
+  }
+  const layer = new Shifted(2, 3, 3);
+  const shifted = new Sequential(layer, new ReLU()).forward(x);
+  assert.is(shifted.gradFn?.op, 'relu');
+  assert.equal(Array.from(shifted.data), Array.from(sg.relu(layer.forward(x)).data));
+  const conv = new Conv2d(2, 3, 3);
+  const patched = new ReLU();
+  patched.forward = (t: sg.Tensor) => sg.relu(t).mul(2);
+  assert.is(new Sequential(conv, patched).forward(x).gradFn?.op, 'mul');
+  const plain = new Sequential(conv, new ReLU());
+  assert.is(sg.detectAnomaly(() => plain.forward(x)).gradFn?.op, 'relu');
+  assert.is(plain.forward(x).gradFn?.op, 'conv2d+relu');
+});
+
 test.run();

@@ -1,6 +1,6 @@
 /** `Conv2d`: a 2-D convolution layer over core's `conv2d` (pad → im2col → one matrix multiply). */
 import { ArgumentError, ShapeError, checkInteger, checkKnownOptions, checkPair, conv2d, fmtShape, optionNames, resolvePadMode } from '@simplegrad/core';
-import type { Generator, PadMode, Tensor } from '@simplegrad/core';
+import type { ConvActivation, Generator, PadMode, Tensor } from '@simplegrad/core';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { type LayerOptions, checkInput, emptyParameter, resetWeightAndBias } from './common.js';
@@ -109,6 +109,21 @@ export class Conv2d extends Module {
 
   /** Convolves `x` (`[N, C, H, W]` or `[C, H, W]`) with the layer's weight and bias. */
   forward(x: Tensor): Tensor {
+    return this.convolve(x, 'none');
+  }
+
+  /**
+   * `sg.relu(this.forward(x))`, values and gradients, with the ReLU fused into the convolution
+   * (conv2d's `activation: 'relu'`): `Sequential` runs a Conv2d followed by a ReLU this way.
+   *
+   * @example
+   * new Conv2d(3, 8, 3).forwardRelu(sg.normal([2, 3, 16, 16])).shape;   // [2, 8, 14, 14], all ≥ 0
+   */
+  forwardRelu(x: Tensor): Tensor {
+    return this.convolve(x, 'relu');
+  }
+
+  private convolve(x: Tensor, activation: ConvActivation): Tensor {
     checkInput('Conv2d', x, [3, 4], '[N, C, H, W] or [C, H, W]');
     const channels = x.shape[x.ndim - 3];
     if (channels !== this.inChannels) {
@@ -122,6 +137,7 @@ export class Conv2d extends Module {
       padValue: this.padValue,
       dilation: this.dilation,
       groups: this.groups,
+      activation,
     });
   }
 

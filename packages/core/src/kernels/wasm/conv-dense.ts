@@ -19,6 +19,7 @@
  */
 import { type ConvGeometry, conv2dBackward as jsConv2dBackward } from '../conv.js';
 import { type Engine, regions } from './engine.js';
+import type { OutputGrad } from './conv-grad.js';
 import { CHUNKS, gemmJobs, gemmScratch } from './gemm-jobs.js';
 import { denseSumTapsJob, denseWriteJob } from './jobs.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
@@ -137,8 +138,8 @@ function writeDense(e: Engine, g: ConvGeometry, wP: number, tP: number, dP: numb
   execute(e, Math.ceil(O / per), 2 * O * g.outH * g.outW * g.channels * g.height * g.width);
 }
 
-/** Forward convolution, dense; same contract as the reference (see conv.ts). */
-export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null, out: Float32Array): void {
+/** Forward convolution, dense (see conv.ts), leaving the output in the module: its byte address. */
+export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null): number {
   const e = getEngine();
   const { batch: N, outChannels: O } = g;
   const L = g.outH * g.outW;
@@ -161,15 +162,15 @@ export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, 
     }
   }
   gemmJobs(e, false, true, N, O * L, CHW, xP, dP, oP, pP, bias !== null);
-  e.get(oP, N * O * L, out, 0);
+  return oP;
 }
 
 /** The gradients, dense; same contract as the reference (see conv.ts). */
 export function denseBackward(
-  grad: Float32Array, x: Float32Array, g: ConvGeometry, w: Float32Array,
+  dy: OutputGrad, x: Float32Array, g: ConvGeometry, w: Float32Array,
   gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
 ): void {
-  if (gb !== null) jsConv2dBackward(grad, x, g, w, null, null, gb);
+  if (gb !== null) jsConv2dBackward(dy.host(), x, g, w, null, null, gb);
   if (gx === null && gw === null) return;
   const e = getEngine();
   const { batch: N, outChannels: O } = g;
@@ -177,13 +178,12 @@ export function denseBackward(
   const CHW = g.channels * g.height * g.width;
   const threads = threadSlots();
   const taps = tapsOf(g);
-  const [gP, xP, wP, tP, dP, pP, bytes] = regions(
+  const [gP, xP, wP, tP, dP, pP, bytes] = regions( // gP is dy.at: see OutputGrad
     4 * N * O * L, 4 * N * CHW, 4 * w.length, 4 * (1 + 2 * g.kH * g.kW + taps.length), 4 * O * L * CHW,
     4 * Math.max(gemmScratch(CHW, O * L, threads), gemmScratch(CHW, N, threads)),
   );
   e.reserve(bytes);
   if (gx !== null) {
-    e.put(gP, grad, 0, N * O * L);
     e.put(wP, w, 0, w.length);
     e.i32(tP, taps.length).set(taps);
     writeDense(e, g, wP, tP, dP);
@@ -191,7 +191,8 @@ export function denseBackward(
     e.get(xP, N * CHW, gx, 0);
   }
   if (gw !== null) {
-    putTransposed(e, gP, grad, N, O, L);
+    // Transposed over dy's copy in the module, which nothing reads after this pass.
+    putTransposed(e, gP, dy.host(), N, O, L);
     putTransposed(e, xP, x, N, g.channels, g.height * g.width);
     gemmJobs(e, true, false, O * L, CHW, N, gP, xP, dP, pP, false);
     // The weight gradient goes where the weight was.

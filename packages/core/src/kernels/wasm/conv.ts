@@ -2,7 +2,9 @@
  * Batched convolution in WebAssembly, with the contracts of the reference kernels in
  * src/kernels/conv.ts (padding, dilation and channel groups). Each call copies its operands into the
  * module's memory once, runs its jobs there and copies the results out once: im2col, packing and
- * col2im never leave the module. The strategy is picked by shape, per pass:
+ * col2im never leave the module, the output gradient is put once for both backward passes, and a
+ * fused ReLU (conv2d's `activation`) runs on the output, and its gradient on the output gradient,
+ * where they lie (conv-grad.ts). The strategy is picked by shape, per pass:
  *
  * - depthwise (groups = C > 1, any channel multiplier): direct SIMD loops over planes, no GEMM;
  * - dense: on maps smaller than the filter, the convolution as one matrix over the whole image, so
@@ -24,6 +26,7 @@ import type { FloatArray } from '../../dtype.js';
 import { type ConvGeometry, conv2dBackward as jsConv2dBackward, conv2dForward as jsConv2dForward } from '../conv.js';
 import { TILE } from './bytes.js';
 import { align, regions } from './engine.js';
+import { type OutputGrad, putOutputGrad, reluInPlace } from './conv-grad.js';
 import { CHUNKS, gemmJobs, gemmScratch, packed } from './gemm-jobs.js';
 import { denseApplies, denseBackward, denseForward, denseWins } from './conv-dense.js';
 import {
@@ -193,29 +196,28 @@ export function convStrategyRuns(): Readonly<Record<ConvStrategy, number>> {
 }
 
 /** Forward convolution in WebAssembly; same contract as the reference {@link jsConv2dForward}. */
-export function wasmConv2dForward(x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, out: FloatArray): void {
+export function wasmConv2dForward(x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, out: FloatArray, relu = false): void {
   if (!isF32(x) || !isF32(w) || !isF32(bias) || !isF32(out) || g.batch === 0) {
-    jsConv2dForward(x, g, w, bias, out);
+    jsConv2dForward(x, g, w, bias, out, relu);
     return;
   }
+  const [x32, w32, b32] = [x as Float32Array, w as Float32Array, bias as Float32Array | null];
   const s = sizesOf(g);
-  if (isDepthwise(g, s)) {
-    depthwiseForward(x as Float32Array, g, s, w as Float32Array, bias as Float32Array | null, out as Float32Array);
-    return;
-  }
+  const oP = forwardInModule(x32, g, s, w32, b32);
+  const e = getEngine();
+  const n = g.batch * s.output;
+  // The fused ReLU runs on the output where it lies: no copy out and back in, no second array.
+  if (relu) reluInPlace(e, oP, 0, n);
+  e.get(oP, n, out as Float32Array, 0);
+}
+
+/** The forward pass by the strategy its shape takes, leaving the output in the module: its byte address. */
+function forwardInModule(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null): number {
+  if (isDepthwise(g, s)) return depthwiseForward(x, g, s, w, bias);
   const how = strategy(g, s, winogradForward(g, s), denseWins(g), TILE.nr, winogradBeatsFolding(g.batch, g.outH, g.outW));
-  if (how === 'dense') {
-    denseForward(x as Float32Array, g, w as Float32Array, bias as Float32Array | null, out as Float32Array);
-    return;
-  }
-  if (how === 'folded') {
-    foldedForward(x as Float32Array, g, s, w as Float32Array, bias as Float32Array | null, out as Float32Array);
-    return;
-  }
-  if (how === 'winograd' && winogradBatched(g.batch, g.channels, g.outChannels, g.outH, g.outW)) {
-    batchedForward(x as Float32Array, g, w as Float32Array, bias as Float32Array | null, out as Float32Array);
-    return;
-  }
+  if (how === 'dense') return denseForward(x, g, w, bias);
+  if (how === 'folded') return foldedForward(x, g, s, w, bias);
+  if (how === 'winograd' && winogradBatched(g.batch, g.channels, g.outChannels, g.outH, g.outW)) return batchedForward(x, g, w, bias);
   const e = getEngine();
   const { kg, len, image, output, flops } = s;
   const O = g.outChannels;
@@ -225,9 +227,9 @@ export function wasmConv2dForward(x: FloatArray, g: ConvGeometry, w: FloatArray,
     4 * g.batch * image, 4 * O * kg, winograd ? 64 * O * g.channels : 0, 4 * O, 4 * g.batch * output, scratch * threadSlots(),
   );
   e.reserve(bytes);
-  e.put(xP, x as Float32Array, 0, g.batch * image);
-  e.put(wP, w as Float32Array, 0, O * kg);
-  if (bias !== null) e.put(bP, bias as Float32Array, 0, O);
+  e.put(xP, x, 0, g.batch * image);
+  e.put(wP, w, 0, O * kg);
+  if (bias !== null) e.put(bP, bias, 0, O);
   const biasP = bias === null ? 0 : bP;
   if (winograd) {
     transformFilters(e, wP, O, g.channels, false, uP);
@@ -239,42 +241,44 @@ export function wasmConv2dForward(x: FloatArray, g: ConvGeometry, w: FloatArray,
     convForwardJob(e, { ...geometryArgs(g, s), x: xP, w: wP, bias: biasP, out: oP, scratch: sP, scratchStride: scratch });
   }
   execute(e, g.batch, flops);
-  e.get(oP, g.batch * output, out as Float32Array, 0);
+  return oP;
 }
 
 /** Backward convolution in WebAssembly; same contract as the reference {@link jsConv2dBackward}. */
 export function wasmConv2dBackward(
   grad: FloatArray, x: FloatArray, g: ConvGeometry, w: FloatArray,
-  gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null,
+  gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null, reluOut: FloatArray | null = null,
 ): void {
-  if (![grad, x, w, gx, gw, gb].every(isF32) || g.batch === 0) {
-    jsConv2dBackward(grad, x, g, w, gx, gw, gb);
+  if (![grad, x, w, gx, gw, gb, reluOut].every(isF32) || g.batch === 0) {
+    jsConv2dBackward(grad, x, g, w, gx, gw, gb, reluOut);
     return;
   }
+  if (gx === null && gw === null && gb === null) return;
   const s = sizesOf(g);
-  const [grad32, x32, w32] = [grad as Float32Array, x as Float32Array, w as Float32Array];
+  const [x32, w32] = [x as Float32Array, w as Float32Array];
   const [gx32, gw32, gb32] = [gx as Float32Array | null, gw as Float32Array | null, gb as Float32Array | null];
+  const dy = putOutputGrad(getEngine(), grad as Float32Array, reluOut as Float32Array | null, g.batch * s.output);
   if (isDepthwise(g, s)) {
-    depthwiseBackward(grad32, x32, g, s, w32, gx32, gw32, gb32);
+    depthwiseBackward(dy, x32, g, s, w32, gx32, gw32, gb32);
     return;
   }
   // The input gradient and the weight and bias gradients each take their own strategy.
   if (gx32 !== null) {
     const how = strategy(g, s, winogradInputGrad(g, s), denseWins(g), TILE.nr, winogradBeatsFolding(g.batch, g.outH, g.outW));
-    if (how === 'dense') denseBackward(grad32, x32, g, w32, gx32, null, null);
-    else if (how === 'folded') foldedBackward(grad32, x32, g, s, w32, gx32, null, null);
-    else if (how === 'winograd' && winogradBatched(g.batch, g.outChannels, g.channels, g.height, g.width)) batchedInputGrad(grad32, g, w32, gx32);
-    else imageBackward(grad32, x32, g, s, w32, gx32, null, null, how === 'winograd');
+    if (how === 'dense') denseBackward(dy, x32, g, w32, gx32, null, null);
+    else if (how === 'folded') foldedBackward(dy, x32, g, s, w32, gx32, null, null);
+    else if (how === 'winograd' && winogradBatched(g.batch, g.outChannels, g.channels, g.height, g.width)) batchedInputGrad(dy, g, w32, gx32);
+    else imageBackward(dy, x32, g, s, w32, gx32, null, null, how === 'winograd');
   }
   if (gw32 === null && gb32 === null) return;
   const maxLen = s.kg * s.og >= FOLD_WEIGHT_SIZE ? 64 : TILE.nr;
   // Forced, Winograd takes every weight gradient of its shape, so tests reach it with few channels too.
   const winograd = forced === 'winograd' ? winogradWeightApplies(g, s) : winogradWeight(g, s);
   const how = strategy(g, s, winograd, denseWins(g), maxLen, true);
-  if (how === 'dense') denseBackward(grad32, x32, g, w32, null, gw32, gb32);
-  else if (how === 'folded') foldedBackward(grad32, x32, g, s, w32, null, gw32, gb32);
-  else if (how === 'winograd') winogradWeightBackward(grad32, x32, g, gw32, gb32);
-  else imageBackward(grad32, x32, g, s, w32, null, gw32, gb32, false);
+  if (how === 'dense') denseBackward(dy, x32, g, w32, null, gw32, gb32);
+  else if (how === 'folded') foldedBackward(dy, x32, g, s, w32, null, gw32, gb32);
+  else if (how === 'winograd') winogradWeightBackward(dy, x32, g, gw32, gb32);
+  else imageBackward(dy, x32, g, s, w32, null, gw32, gb32, false);
 }
 
 /**
@@ -282,24 +286,24 @@ export function wasmConv2dBackward(
  * gradient is each image's plane sums in f64 added over the images in order: computed in the jobs
  * beside the weight gradient, or here alone with the same operations (so the same bits).
  */
-function winogradWeightBackward(grad: Float32Array, x: Float32Array, g: ConvGeometry, gw: Float32Array | null, gb: Float32Array | null): void {
+function winogradWeightBackward(dy: OutputGrad, x: Float32Array, g: ConvGeometry, gw: Float32Array | null, gb: Float32Array | null): void {
   const [N, C, O, L] = [g.batch, g.channels, g.outChannels, g.outH * g.outW];
   if (gw === null) {
     // Only the bias gradient asked for (wasmConv2dBackward returns earlier when neither is).
+    const grad = dy.host();
     biasFromSums(N, O, gb as Float32Array, (n, o) => planeSum(grad, (n * O + o) * L, L));
     return;
   }
   const e = getEngine();
   const threads = threadSlots();
-  const [gP, xP, wP, sumsP, sP, bytes] = regions(
+  const [, xP, wP, sumsP, sP, bytes] = regions(
     4 * N * O * L, 4 * N * C * g.height * g.width, 4 * O * C * 9, gb === null ? 0 : 8 * N * O, winogradWeightBytes(N, C, O, g.outH, g.outW, threads),
   );
   e.reserve(bytes);
-  e.put(gP, grad, 0, N * O * L);
   e.put(xP, x, 0, N * C * g.height * g.width);
   winogradWeightGrad(e, {
     batch: N, cin: C, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft, cout: O, outH: g.outH, outW: g.outW,
-    x: xP, grad: gP, gw: wP, biasSums: gb === null ? 0 : sumsP, scratch: sP,
+    x: xP, grad: dy.at, gw: wP, biasSums: gb === null ? 0 : sumsP, scratch: sP,
   }, threads);
   e.get(wP, O * C * 9, gw, 0);
   if (gb === null) return;
@@ -335,7 +339,7 @@ function biasFromSums(N: number, O: number, gb: Float32Array, sum: (n: number, o
 }
 
 /** The forward pass as Winograd over the whole batch (see winograd.ts). */
-function batchedForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null, out: Float32Array): void {
+function batchedForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null): number {
   const e = getEngine();
   const [N, C, O] = [g.batch, g.channels, g.outChannels];
   const threads = threadSlots();
@@ -352,32 +356,31 @@ function batchedForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias:
     batch: N, cin: C, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft, filters: uP, bias: bias === null ? 0 : bP,
     cout: O, outH: g.outH, outW: g.outW, x: xP, out: oP, scratch: sP,
   }, threads);
-  e.get(oP, N * O * g.outH * g.outW, out, 0);
+  return oP;
 }
 
 /** The input gradient as Winograd over the whole batch: the output gradient correlated with the rotated filters, padded by 2 − padding. */
-function batchedInputGrad(grad: Float32Array, g: ConvGeometry, w: Float32Array, gx: Float32Array): void {
+function batchedInputGrad(dy: OutputGrad, g: ConvGeometry, w: Float32Array, gx: Float32Array): void {
   const e = getEngine();
   const [N, C, O] = [g.batch, g.channels, g.outChannels];
   const threads = threadSlots();
-  const [gP, wP, uP, xP, sP, bytes] = regions(
+  const [, wP, uP, xP, sP, bytes] = regions(
     4 * N * O * g.outH * g.outW, 4 * O * C * 9, 64 * O * C, 4 * N * C * g.height * g.width,
     winogradBatchBytes(N, O, C, g.height, g.width, threads),
   );
   e.reserve(bytes);
-  e.put(gP, grad, 0, N * O * g.outH * g.outW);
   e.put(wP, w, 0, O * C * 9);
   transformFilters(e, wP, O, C, true, uP);
   winogradBatch(e, {
     batch: N, cin: O, height: g.outH, width: g.outW, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft, filters: uP, bias: 0,
-    cout: C, outH: g.height, outW: g.width, x: gP, out: xP, scratch: sP,
+    cout: C, outH: g.height, outW: g.width, x: dy.at, out: xP, scratch: sP,
   }, threads);
   e.get(xP, N * C * g.height * g.width, gx, 0);
 }
 
 /** The gradients per image (the input's optionally as Winograd); see {@link wasmConv2dBackward}. */
 function imageBackward(
-  grad32: Float32Array, x32: Float32Array, g: ConvGeometry, s: Sizes, w32: Float32Array,
+  dy: OutputGrad, x32: Float32Array, g: ConvGeometry, s: Sizes, w32: Float32Array,
   gx32: Float32Array | null, gw32: Float32Array | null, gb32: Float32Array | null, winograd: boolean,
 ): void {
   const { kg, len, image, output, flops } = s;
@@ -393,12 +396,12 @@ function imageBackward(
     s.groups * kg * len + Math.max(packed(len, s.og), packed(s.og, len)),
     winograd ? e.exports.winogradScratchFloats(O, g.channels, g.height, g.width) : 0,
   ));
-  const [gP, xP, wP, uP, gxP, gwP, gbP, pP, pbP, sP, bytes] = regions(
+  const [, xP, wP, uP, gxP, gwP, gbP, pP, pbP, sP, bytes] = regions(
     4 * g.batch * output, 4 * g.batch * image, 4 * O * kg, winograd ? 64 * O * g.channels : 0, 4 * g.batch * image, 4 * O * kg, 4 * O,
     partial * groups, biasPartial * groups, scratch * threadSlots(),
   );
   e.reserve(bytes);
-  e.put(gP, grad32, 0, g.batch * output);
+  const gP = dy.at;
   const geom = geometryArgs(g, s);
   if (gx32 !== null) {
     e.put(wP, w32, 0, O * kg);
@@ -430,7 +433,7 @@ function imageBackward(
 // ---- The batch folded into one GEMM --------------------------------------------------------------
 
 /** The forward pass with the batch folded: columns `[C·kH·kW, N·L]`, `Y = W·cols` per group into `[O, N·L]`, then unfolded. */
-function foldedForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null, out: Float32Array): void {
+function foldedForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null): number {
   const e = getEngine();
   const { kg, og, len, image, output, flops } = s;
   const [N, O] = [g.batch, g.outChannels];
@@ -446,7 +449,7 @@ function foldedForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Arr
     gemmJobs(e, false, false, og, NL, kg, wP + 4 * k * og * kg, cP + 4 * k * kg * NL, yP + 4 * k * og * NL, pP, bias !== null);
   }
   e.exports.convFold(oP, yP, N, O, len, 1);
-  e.get(oP, N * output, out, 0);
+  return oP;
 }
 
 /**
@@ -455,23 +458,22 @@ function foldedForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Arr
  * group, a GEMM whose depth is the whole batch; the bias's the reference's f64 sums.
  */
 function foldedBackward(
-  grad: Float32Array, x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array,
+  dy: OutputGrad, x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array,
   gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
 ): void {
-  if (gb !== null) jsConv2dBackward(grad, x, g, w, null, null, gb);
+  if (gb !== null) jsConv2dBackward(dy.host(), x, g, w, null, null, gb);
   if (gx === null && gw === null) return;
   const e = getEngine();
   const { kg, og, len, image, output, flops } = s;
   const [N, O] = [g.batch, g.outChannels];
   const NL = N * len;
   const threads = threadSlots();
-  const [gP, fP, wP, cP, xP, gwP, pP, bytes] = regions(
+  const [, fP, wP, cP, xP, gwP, pP, bytes] = regions(
     4 * N * output, 4 * O * NL, 4 * O * kg, 4 * s.groups * kg * NL, 4 * N * image, 4 * O * kg,
     4 * Math.max(gemmScratch(NL, og, threads), gemmScratch(kg, NL, threads)),
   );
   e.reserve(bytes);
-  e.put(gP, grad, 0, N * output);
-  e.exports.convFold(gP, fP, N, O, len, 0);
+  e.exports.convFold(dy.at, fP, N, O, len, 0);
   const geom = geometryArgs(g, s);
   if (gx !== null) {
     e.put(wP, w, 0, O * kg);
@@ -531,7 +533,7 @@ function depthwiseWork(g: ConvGeometry, s: Sizes): number {
   return s.flops + 1000 * g.batch * g.outChannels;
 }
 
-function depthwiseForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null, out: Float32Array): void {
+function depthwiseForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null): number {
   const e = getEngine();
   const [N, C, O] = [g.batch, g.channels, g.outChannels];
   const [Hp, Wp] = depthwisePlane(g, s);
@@ -546,11 +548,11 @@ function depthwiseForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32
     ...geometryArgs(g, s), x: xP, w: wP, bias: bias === null ? 0 : bP, out: oP, scratch: sP, scratchStride: scratch, planeH: Hp, planeW: Wp, perChunk: per,
   });
   execute(e, Math.ceil((N * C) / per), depthwiseWork(g, s));
-  e.get(oP, N * s.output, out, 0);
+  return oP;
 }
 
 function depthwiseBackward(
-  grad: Float32Array, x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array,
+  dy: OutputGrad, x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array,
   gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
 ): void {
   const e = getEngine();
@@ -559,9 +561,9 @@ function depthwiseBackward(
   // The input gradient at stride 1 borders the output gradient's planes instead of the input's.
   const [Hg, Wg] = g.strideH === 1 && g.strideW === 1 ? depthwiseGradPlane(g, s) : [Hp, Wp];
   const scratch = depthwiseScratch(g, Math.max(Hp * Wp, Hg * Wg));
-  const [gP, xP, wP, gwP, gbP, sP, bytes] = regions(4 * N * s.output, 4 * N * s.image, 4 * O * s.kg, 4 * O * s.kg, 4 * O, scratch * threadSlots());
+  const [, xP, wP, gwP, gbP, sP, bytes] = regions(4 * N * s.output, 4 * N * s.image, 4 * O * s.kg, 4 * O * s.kg, 4 * O, scratch * threadSlots());
   e.reserve(bytes);
-  e.put(gP, grad, 0, N * s.output);
+  const gP = dy.at;
   const geom = geometryArgs(g, s);
   if (gx !== null) {
     e.put(wP, w, 0, O * s.kg);
