@@ -149,8 +149,9 @@ export function checkInteger(op: string, name: string, v: unknown, min: number, 
  * A tensor of a floating dtype (float32 or float64), e.g. `matmul: a must be float32 or float64, got
  * int32 (shape [2])`; `ctx` replaces the default `(shape ...)` ending, e.g. with every operand's shape.
  */
-export function checkFloat(op: string, name: string, t: Tensor, ctx = `(shape ${fmtShape(t.shape)})`): void {
-  if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new DTypeError(op, `${name} must be float32 or float64, got ${t.dtype} ${ctx}`);
+export function checkFloat(op: string, name: string, t: Tensor, ctx?: string): void {
+  // The default ending is formatted only for the error: every op on the hot path calls this.
+  if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new DTypeError(op, `${name} must be float32 or float64, got ${t.dtype} ${ctx ?? `(shape ${fmtShape(t.shape)})`}`);
 }
 
 // Every dtype exactly once: adding one to `DType` fails to compile until it is listed here.

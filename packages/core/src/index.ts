@@ -46,6 +46,8 @@ export * from './ops/dropout.js';
 export * from './ops/pad.js';
 export * from './ops/conv.js';
 export { convTranspose2d, type ConvTranspose2dOptions } from './ops/conv-transpose.js';
+export type { OutputActivation } from './ops/fused.js';
+export type { FusedActivation } from './kernels/fused.js';
 export * from './ops/pool.js';
 export * from './ops/adaptive-pool.js';
 export * from './ops/interpolate.js';

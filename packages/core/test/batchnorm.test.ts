@@ -7,7 +7,7 @@ import * as sg from '../src/index.js';
 import { ArgumentError, DTypeError, ShapeError, Tensor } from '../src/index.js';
 import { gradcheck, randLeaf } from './gradcheck.js';
 import { throwsWith } from './throws.js';
-import { chunksByWorkers, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
+import { onOneAndTwoThreads } from './two-threads.js';
 
 const backends: sg.BackendName[] = ['js', 'wasm'];
 
@@ -108,31 +108,16 @@ for (const backend of backends) {
 }
 
 test('wasm batchNorm gives the same bits on 1 and 2 threads (chunks own whole channels)', () => {
-  const prev = sg.useBackend('wasm');
-  const prevThreads = sg.setWasmThreads(1);
-  try {
-    const run = () => {
-      const x = data([16, 24, 9, 9], 1, 2).requiresGrad_();
-      const w = data([24], 2, 1).requiresGrad_();
-      const rm = sg.zeros([24]);
-      const rv = sg.ones([24]);
-      const y = sg.batchNorm(x, rm, rv, { weight: w, training: true });
-      y.backward(data([16, 24, 9, 9], 3));
-      return [...y.data, ...x.grad!.data, ...w.grad!.data, ...rm.data, ...rv.data];
-    };
-    const one = run();
-    sg.setWasmThreads(2, { minFlops: 0 });
-    // The caller steps aside, so the worker runs every pooled chunk: really another thread.
-    assert.ok(setWorkersOnly(true), 'a pool exists');
-    const before = chunksByWorkers();
-    const two = run();
-    setWorkersOnly(false);
-    assert.ok(chunksByWorkers() > before, 'the workers ran the chunks');
-    assert.ok(one.every((v, i) => Object.is(v, two[i])), '1 vs 2 threads');
-  } finally {
-    sg.setWasmThreads(prevThreads, { minFlops: 2e6 });
-    sg.setKernels(prev);
-  }
+  const [one, two] = onOneAndTwoThreads(() => {
+    const x = data([16, 24, 9, 9], 1, 2).requiresGrad_();
+    const w = data([24], 2, 1).requiresGrad_();
+    const rm = sg.zeros([24]);
+    const rv = sg.ones([24]);
+    const y = sg.batchNorm(x, rm, rv, { weight: w, training: true });
+    y.backward(data([16, 24, 9, 9], 3));
+    return [...y.data, ...x.grad!.data, ...w.grad!.data, ...rm.data, ...rv.data];
+  });
+  assert.ok(one.every((v, i) => Object.is(v, two[i])), '1 vs 2 threads');
 });
 
 test('batchNorm float64 gradcheck, training, x=[3,2,3,2] with weight and bias', () => {
@@ -204,7 +189,7 @@ test('batchNorm: argument, shape and dtype errors name the op and the shapes', (
   throwsWith(() => sg.batchNorm(x, c3, c3, { momentum: NaN }), ArgumentError, 'batchNorm: momentum must be a finite number, got NaN');
   throwsWith(() => sg.batchNorm(x, c3, c3, { eps: -1 }), ArgumentError, 'batchNorm: eps must be >= 0, got -1');
   throwsWith(() => sg.batchNorm(x, c3, c3, { training: 1 as unknown as boolean }), ArgumentError, 'batchNorm: training must be true or false, got 1');
-  throwsWith(() => sg.batchNorm(x, c3, c3, { epsilon: 1 } as never), ArgumentError, 'batchNorm: unknown option \'epsilon\' (known: weight, bias, training, momentum, eps)');
+  throwsWith(() => sg.batchNorm(x, c3, c3, { epsilon: 1 } as never), ArgumentError, 'batchNorm: unknown option \'epsilon\' (known: weight, bias, training, momentum, eps, activation)');
   throwsWith(() => sg.batchNorm(sg.zeros([2, 3], { dtype: 'int32' }), null, null, { training: true }), DTypeError, /^batchNorm: input must be float32 or float64, got int32/);
 });
 

@@ -11,7 +11,7 @@ import {
 } from '../src/kernels/pool.js';
 import { binaryBroadcast, reluBackward, reluForward } from '../src/kernels/elementwise.js';
 import { EPS32, assertRounding, bits, rand } from './rounding.js';
-import { chunksByWorkers, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
+import { onOneAndTwoThreads } from './two-threads.js';
 
 const backends: sg.Kernels[] = [sg.jsKernels, sg.wasmKernels];
 
@@ -591,18 +591,8 @@ test('hardtanh in wasm gives the same bits on one and two threads (workers force
     sg.wasmKernels.hardtanhBackward(g, x, gx, 0, 6);
     return [bits(out), bits(gx)];
   };
-  const prev = sg.setWasmThreads(1);
-  try {
-    const one = run();
-    sg.setWasmThreads(2, { minFlops: 0 });
-    assert.ok(setWorkersOnly(true), 'a pool exists');
-    const before = chunksByWorkers();
-    assert.equal(run(), one);
-    assert.ok(chunksByWorkers() > before, 'the workers ran the chunks');
-  } finally {
-    setWorkersOnly(false);
-    sg.setWasmThreads(prev, { minFlops: 2e6 });
-  }
+  const [one, two] = onOneAndTwoThreads(run);
+  assert.equal(two, one);
 });
 
 test('binaryBroadcast over [2,3,4]: scalar to shape (filled rows), row vector, column vector', () => {

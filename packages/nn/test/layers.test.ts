@@ -8,9 +8,10 @@ import * as assert from 'uvu/assert';
 import * as sg from '@simplegrad/core';
 import {
   AvgPool2d, BCEWithLogitsLoss, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, ELU, Flatten, GELU, Identity, L1Loss,
-  LeakyReLU, Linear, LogSoftmax, MSELoss, MaxPool2d, Module, NLLLoss, ReLU, Sequential, Softmax, summary, withEvalMode,
+  LeakyReLU, Linear, LogSoftmax, MSELoss, MaxPool2d, Module, NLLLoss, ReLU, ReLU6, Sequential, Softmax, summary, withEvalMode,
 } from '../src/index.js';
 import { throwsWith } from '../../core/test/throws.js';
+import { runPair } from '../src/layers/fusion.js';
 
 const { ArgumentError, ShapeError, DTypeError } = sg;
 
@@ -290,41 +291,48 @@ test('withEvalMode runs without gradients in eval mode and restores each module\
   assert.equal(net.modules().map((m) => m.training), [true, true, false]);
 });
 
-// ---- Sequential's fused Conv2d + ReLU ----------------------------------------------------------------
+// ---- Fused layer pairs (Conv2d or BatchNorm, then ReLU or ReLU6) --------------------------------------
 
 /** A small CNN as a Sequential, its output and every parameter's and the input's gradient as numbers. */
-function runCnn(net: Sequential, prepare: (net: Sequential) => void = () => {}): { op: string | undefined; values: number[][] } {
+function runCnn(net: Sequential, prepare: (net: Sequential) => void = () => {}): { ops: string[]; values: number[][] } {
   prepare(net);
   const x = sg.normal([2, 3, 10, 10], { generator: new sg.Generator(5), requiresGrad: true });
   const y = net.forward(x);
-  // y = flatten(maxPool(relu(conv(...)))): the op that made maxPool's input (read before backward frees the graph).
-  const op = y.gradFn?.inputs[0].gradFn?.inputs[0].gradFn?.op;
+  // The ops of the graph, output first, along the first input (read before backward frees the graph).
+  const ops: string[] = [];
+  for (let t: sg.Tensor | undefined = y; t?.gradFn; t = t.gradFn.inputs[0]) ops.push(t.gradFn.op);
   y.backward(sg.normal(y.shape, { generator: new sg.Generator(6) }));
-  return { op, values: [y, x.grad!, ...net.parameters().map((p) => p.grad!)].map((t) => Array.from(t.data)) };
+  const buffers = net.namedBuffers().map(([, b]) => b);
+  return { ops, values: [y, x.grad!, ...net.parameters().map((p) => p.grad!), ...buffers].map((t) => Array.from(t.data)) };
 }
 
 const cnn = (): Sequential => {
   sg.manualSeed(3);
-  return new Sequential(new Conv2d(3, 8, 3, { padding: 1 }), new ReLU(), new Conv2d(8, 4, 3), new ReLU(), new MaxPool2d(2), new Flatten());
+  return new Sequential(
+    new Conv2d(3, 8, 3, { padding: 1 }), new ReLU(), new Conv2d(8, 8, 3, { bias: false }), new BatchNorm2d(8), new ReLU6(),
+    new Conv2d(8, 4, 1), new ReLU6(), new MaxPool2d(2), new Flatten(),
+  );
 };
 
-test('Sequential runs a Conv2d followed by a ReLU fused (conv2d+relu), with the same values and gradients as the two modules one after the other', () => {
+test('Sequential runs a Conv2d or BatchNorm2d followed by a ReLU or ReLU6 as one fused op, with the same values, gradients and running statistics as the modules one after the other', () => {
   const fused = runCnn(cnn());
-  // A forward hook on each ReLU keeps the pair apart (the hook must see the ReLU run); it changes nothing.
-  const seen: string[] = [];
+  assert.equal(fused.ops, ['reshape', 'maxPool2d', 'conv2d+relu6', 'batchNorm+relu6', 'conv2d', 'conv2d+relu']);
+  // A forward hook on each activation keeps the pairs apart (the hooks must see the activations run); it changes nothing else.
+  let seen = 0;
   const apart = runCnn(cnn(), (net) => {
-    for (const m of net.children()) if (m instanceof ReLU) m.registerForwardHook(() => { seen.push('relu'); });
+    for (const m of net.children()) if (m instanceof ReLU || m instanceof ReLU6) m.registerForwardHook(() => { seen++; });
   });
-  assert.ok(seen.length > 0, 'the hooks ran');
+  assert.is(seen, 3, 'the hooks ran');
+  assert.equal(apart.ops, ['reshape', 'maxPool2d', 'relu6', 'conv2d', 'relu6', 'batchNorm', 'conv2d', 'relu', 'conv2d']);
   assert.equal(fused.values, apart.values);
-  assert.equal([fused.op, apart.op], ['conv2d+relu', 'relu']);
   const conv = new Conv2d(3, 8, 3);
   const x = sg.normal([2, 3, 6, 6]);
-  assert.is(new Sequential(conv, new ReLU()).forward(x).gradFn?.op, 'conv2d+relu');
-  assert.equal(Array.from(conv.forwardRelu(x).data), Array.from(sg.relu(conv.forward(x)).data));
+  assert.equal(Array.from(conv.forwardActivated(x, 'relu').data), Array.from(sg.relu(conv.forward(x)).data));
+  const bn = new BatchNorm2d(3).eval();
+  assert.equal(Array.from(bn.forwardActivated(x, 'relu6').data), Array.from(sg.relu6(bn.forward(x)).data));
 });
 
-test('Sequential keeps a Conv2d and a ReLU apart when either has its own forward, or under anomaly detection', () => {
+test('Sequential keeps a pair apart when either module has its own forward, or under anomaly detection', () => {
   const x = sg.normal([1, 2, 5, 5]);
   class Shifted extends Conv2d {
     override forward(t: sg.Tensor): sg.Tensor { return super.forward(t).add(1); }
@@ -337,9 +345,14 @@ test('Sequential keeps a Conv2d and a ReLU apart when either has its own forward
   const patched = new ReLU();
   patched.forward = (t: sg.Tensor) => sg.relu(t).mul(2);
   assert.is(new Sequential(conv, patched).forward(x).gradFn?.op, 'mul');
+  assert.is(runPair(conv, patched, x).gradFn?.op, 'mul');
+  assert.is(runPair(conv, new ReLU(), x).gradFn?.op, 'conv2d+relu');
   const plain = new Sequential(conv, new ReLU());
   assert.is(sg.detectAnomaly(() => plain.forward(x)).gradFn?.op, 'relu');
   assert.is(plain.forward(x).gradFn?.op, 'conv2d+relu');
+  // Other activations and other first layers stay apart.
+  assert.is(new Sequential(conv, new LeakyReLU()).forward(x).gradFn?.op, 'leakyRelu');
+  assert.is(new Sequential(new Linear(5, 5), new ReLU()).forward(x).gradFn?.op, 'relu');
 });
 
 test.run();

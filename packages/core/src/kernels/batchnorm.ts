@@ -6,6 +6,7 @@
  * rounded once when it is stored.
  */
 import type { FloatArray } from '../dtype.js';
+import { type Fused, type FusedActivation, activateInPlace, activationGrad } from './fused.js';
 
 /**
  * The batch mean and biased variance of each channel: `mean[ch] = Σ x / m` and
@@ -52,12 +53,12 @@ export function batchNormStats(
  * (biased) and `invstd` are filled here (see {@link batchNormStats}); in eval the caller fills
  * `mean` and `invstd` from the running statistics (`variance` is not read). A null `weight` is 1, a
  * null `bias` 0. (The mean is subtracted, not folded into the shift, which would cancel digits when
- * the mean is large next to the spread.)
+ * the mean is large next to the spread.) With an `activation`, the output then goes through it.
  */
 export function batchNormForward(
   x: FloatArray, n: number, c: number, s: number, training: boolean, eps: number,
   mean: Float64Array, variance: Float64Array, invstd: Float64Array,
-  weight: FloatArray | null, bias: FloatArray | null, out: FloatArray,
+  weight: FloatArray | null, bias: FloatArray | null, out: FloatArray, activation: FusedActivation | null = null,
 ): void {
   if (training) {
     batchNormStats(x, n, c, s, mean, variance);
@@ -78,6 +79,7 @@ export function batchNormForward(
       for (let j = 0; j < s; j++) out[base + j] = (x[base + j] - mu) * a + b;
     }
   }
+  if (activation !== null) activateInPlace(activation, out);
 }
 
 /**
@@ -92,12 +94,16 @@ export function batchNormForward(
  * - training (statistics of this batch, so they depend on x too):
  *   `gx = k · (grad − Σ grad / m − x̂ · Σ grad·x̂ / m)` over the `m = n·s` values of the channel,
  *   computed as `k · grad + p · (x − mean) + q` with per-channel `p` and `q`.
+ *
+ * With `fused` (an activation fused into the forward and its output), `grad` is that output's
+ * gradient and first goes back through the activation ({@link activationGrad}).
  */
 export function batchNormBackward(
   grad: FloatArray, x: FloatArray, n: number, c: number, s: number,
   mean: Float64Array, invstd: Float64Array, weight: FloatArray | null, training: boolean,
-  sumGrad: Float64Array, sumGradCentered: Float64Array, gx: FloatArray | null,
+  sumGrad: Float64Array, sumGradCentered: Float64Array, gx: FloatArray | null, fused: Fused | null = null,
 ): void {
+  if (fused !== null) grad = activationGrad(fused, grad);
   const m = n * s;
   sumGrad.fill(0);
   sumGradCentered.fill(0);

@@ -8,7 +8,7 @@
 import type { FloatArray } from '../dtype.js';
 import { gemm } from './gemm.js';
 import { col2im, im2col } from './im2col.js';
-import { reluBackward, reluForward } from './elementwise.js';
+import { type Fused, type FusedActivation, activateInPlace, activationGrad } from './fused.js';
 
 /** The shape of one batched convolution. Padding below and right of the image is implied by `outH`/`outW`. */
 export interface ConvGeometry {
@@ -77,11 +77,13 @@ function scratchLike(x: FloatArray, n: number): FloatArray {
  * `out[n, o] = bias[o] + Σ_{c,i,j} w[o, c, i, j] · x[n, g·C/G + c, oy·sH + i·dH − padTop, ox·sW + j·dW − padLeft]`
  * for the whole batch, where `g = ⌊o / (O/G)⌋` is the output channel's group. x is `[N, C, H, W]`,
  * w `[O, C/G·kH·kW]`, bias `[O]` or null, out `[N, O, outH, outW]` (overwritten). Per image and
- * group: the group's columns, then one GEMM with the group's rows of the weight. With `relu`, the
- * output is then {@link reluForward}'s (the fused conv + ReLU: fast kernels apply it before the
- * output leaves them).
+ * group: the group's columns, then one GEMM with the group's rows of the weight. With an
+ * `activation`, the output then goes through it (fused: fast kernels apply it before the output
+ * leaves them).
  */
-export function conv2dForward(x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, out: FloatArray, relu = false): void {
+export function conv2dForward(
+  x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, out: FloatArray, activation: FusedActivation | null = null,
+): void {
   const { groups, cg, og, rows, len } = dims(g);
   const O = g.outChannels;
   const cols = scratchLike(x, rows * len);
@@ -93,7 +95,7 @@ export function conv2dForward(x: FloatArray, g: ConvGeometry, w: FloatArray, bia
       gemm(false, false, og, len, rows, w, k * og * rows, cols, 0, out, y + k * og * len, bias !== null);
     }
   }
-  if (relu) reluForward(out, out);
+  if (activation !== null) activateInPlace(activation, out);
 }
 
 /** `gx[n, group k] = col2im(w[k]ᵀ · grad[n, group k])`, overwriting `gx`. */
@@ -147,19 +149,14 @@ function biasGrad(grad: FloatArray, g: ConvGeometry, gb: FloatArray): void {
  * The input gradient alone is a transposed convolution of `grad` (see ops/conv-transpose.ts), and
  * the weight gradient with `grad` and `x` swapped is a transposed convolution's weight gradient.
  *
- * `reluOut`, when given, is the fused conv + ReLU's output (`[N, O, outH, outW]`): `grad` is then the
- * gradient of that output and first goes through {@link reluBackward} (`reluOut > 0` exactly where
- * the convolution's output is, so the mask is ReLU's own).
+ * With `fused` (a fused activation and the output it gave, `[N, O, outH, outW]`), `grad` is the
+ * gradient of that output and first goes back through the activation ({@link activationGrad}).
  */
 export function conv2dBackward(
   grad: FloatArray, x: FloatArray, g: ConvGeometry, w: FloatArray,
-  gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null, reluOut: FloatArray | null = null,
+  gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null, fused: Fused | null = null,
 ): void {
-  if (reluOut !== null) {
-    const masked = grad instanceof Float64Array ? new Float64Array(grad.length) : new Float32Array(grad.length);
-    reluBackward(grad, reluOut, masked);
-    grad = masked;
-  }
+  if (fused !== null) grad = activationGrad(fused, grad);
   if (gx !== null) inputGrad(grad, g, w, gx);
   if (gw !== null) weightGrad(grad, x, g, gw);
   if (gb !== null) biasGrad(grad, g, gb);

@@ -12,6 +12,7 @@ import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
 import { checkBoolean, checkFinite, checkKnownOptions, checkNonNegative, optionNames, checkFloat } from '../check.js';
 import { kernels } from '../kernels/backend.js';
+import { type OutputActivation, fusedFor, fusedName, readActivation } from './fused.js';
 
 /** Options of {@link batchNorm}. */
 export interface BatchNormOptions {
@@ -28,9 +29,15 @@ export interface BatchNormOptions {
   momentum?: number;
   /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
+  /**
+   * An activation fused into the output (default `'none'`): `'relu'` or `'relu6'` return
+   * `relu(batchNorm(…))` or `relu6(batchNorm(…))`, values and gradients, in the same kernels. nn's
+   * `Sequential` uses it for a `BatchNorm2d` followed by a `ReLU`/`ReLU6`, ResNet's blocks too.
+   */
+  activation?: OutputActivation;
 }
 
-const BATCH_NORM_OPTIONS = optionNames<BatchNormOptions>({ weight: true, bias: true, training: true, momentum: true, eps: true });
+const BATCH_NORM_OPTIONS = optionNames<BatchNormOptions>({ weight: true, bias: true, training: true, momentum: true, eps: true, activation: true });
 
 /** Checks that a per-channel tensor argument is null or a `[C]` tensor of the input's dtype. */
 function perChannel(name: string, t: Tensor | null | undefined, x: Tensor): Tensor | null {
@@ -67,6 +74,7 @@ function perChannel(name: string, t: Tensor | null | undefined, x: Tensor): Tens
  * const rm = sg.zeros([3]), rv = sg.ones([3]);
  * const y = sg.batchNorm(x, rm, rv, { training: true });   // rm, rv now hold 0.1 of the batch stats
  * sg.batchNorm(x, rm, rv);                                 // eval: normalises with rm, rv
+ * sg.batchNorm(x, rm, rv, { activation: 'relu6' });        // sg.relu6(sg.batchNorm(x, rm, rv)), fused
  */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
   checkKnownOptions('batchNorm', opts, BATCH_NORM_OPTIONS);
@@ -75,6 +83,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const training = checkBoolean('batchNorm', 'training', opts.training ?? false);
   const momentum = checkFinite('batchNorm', 'momentum', opts.momentum ?? 0.1);
   const eps = checkNonNegative('batchNorm', 'eps', opts.eps ?? 1e-5);
+  const activation = readActivation('batchNorm', opts.activation);
   const weight = perChannel('weight', opts.weight, x);
   const bias = perChannel('bias', opts.bias, x);
   const rm = perChannel('runningMean', runningMean, x);
@@ -104,7 +113,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   }
   const out = allocate(x.dtype, x.size) as FloatArray;
   const w = weight === null ? null : (weight.data as FloatArray);
-  kernels().batchNormForward(xd, n, c, s, training, eps, mean, variance, invstd, w, bias === null ? null : (bias.data as FloatArray), out);
+  kernels().batchNormForward(xd, n, c, s, training, eps, mean, variance, invstd, w, bias === null ? null : (bias.data as FloatArray), out, activation);
   if (training && rm !== null && rv !== null) {
     // In place, so the module's buffers (and state dicts holding them) see the update.
     const unbiased = m / (m - 1);
@@ -115,13 +124,15 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   }
 
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  return record('batchNorm', new Tensor(out, x.shape), inputs, (grad, gradOwned) => {
+  const result = new Tensor(out, x.shape);
+  const fused = fusedFor('batchNorm', activation, result);
+  return record(fusedName('batchNorm', activation), result, inputs, (grad, gradOwned) => {
     const sumGrad = new Float64Array(c);
     const sumGradCentered = new Float64Array(c);
     // The kernels read all of grad (the sums) before writing gx, and then grad[i] before gx[i], so a
     // lent grad buffer (see record) can take the input gradient.
     const gx = !x.requiresGrad ? null : gradOwned ? (grad.data as FloatArray) : (allocate(x.dtype, x.size) as FloatArray);
-    kernels().batchNormBackward(grad.data as FloatArray, xd, n, c, s, mean, invstd, w, training, sumGrad, sumGradCentered, gx);
+    kernels().batchNormBackward(grad.data as FloatArray, xd, n, c, s, mean, invstd, w, training, sumGrad, sumGradCentered, gx, fused?.() ?? null);
     const grads: (Tensor | null)[] = [gx === null ? null : new Tensor(gx, x.shape)];
     if (weight !== null) {
       const gw = allocate(weight.dtype, c);

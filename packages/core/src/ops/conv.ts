@@ -9,12 +9,14 @@
  * (conv-transpose.ts) is the same kernels read backwards.
  */
 import { type FloatArray, allocate } from '../dtype.js';
-import { ArgumentError, AutogradError, ShapeError, fmtShape } from '../errors.js';
+import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
 import { type Kernels, jsKernels, kernels } from '../kernels/backend.js';
 import type { ConvGeometry } from '../kernels/conv.js';
-import { checkChoice, checkInteger, checkKnownOptions, checkPair, optionNames, checkFloat } from '../check.js';
+import { checkInteger, checkKnownOptions, checkPair, optionNames, checkFloat } from '../check.js';
+import type { FusedActivation } from '../kernels/fused.js';
+import { type OutputActivation, fusedFor, fusedName, readActivation } from './fused.js';
 
 import { reshape } from './shape.js';
 import { type PadMode, pad, resolvePadMode } from './pad.js';
@@ -38,15 +40,12 @@ export interface Conv2dOptions {
   /** Fill value for constant padding (default 0). */ padValue?: number;
   /**
    * An activation fused into the convolution (default `'none'`): `'relu'` returns
-   * `relu(conv2d(x, weight, …))`, values and gradients, computed in the convolution's kernels (the
-   * output never crosses back for a separate pass, and no second output array is made). nn's
-   * `Sequential` uses it for a `Conv2d` followed by a `ReLU`.
+   * `relu(conv2d(x, weight, …))` and `'relu6'` `relu6(conv2d(…))`, values and gradients, computed
+   * in the convolution's kernels (the output never crosses back for a separate pass, and no second
+   * output array is made). nn's `Sequential` uses it for a `Conv2d` followed by a `ReLU`/`ReLU6`.
    */
-  activation?: ConvActivation;
+  activation?: OutputActivation;
 }
-
-/** The activations {@link conv2d} can fuse. */
-export type ConvActivation = 'none' | 'relu';
 
 const CONV2D_OPTIONS = optionNames<Conv2dOptions>({
   bias: true, stride: true, padding: true, padWidth: true, dilation: true, groups: true, padMode: true, padValue: true, activation: true,
@@ -169,24 +168,20 @@ function resolvePadding(opts: Conv2dOptions, ctx: string): [number, number, numb
 /**
  * The batched convolution as one differentiable op over `kernels().conv2dForward/conv2dBackward`,
  * which compute exactly the composition im2col → matmul per group (+ bias), zero padding fused,
- * without materialising the columns; with `relu`, ReLU fused after it (its gradient from the output).
+ * without materialising the columns; with an `activation`, fused after it (its gradient from the output).
  */
-function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, relu: boolean): Tensor {
+function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, activation: FusedActivation | null): Tensor {
   const K = kernels();
   const out = allocate(x.dtype, g.batch * g.outChannels * g.outH * g.outW) as FloatArray;
-  K.conv2dForward(x.data as FloatArray, g, weight.data as FloatArray, bias ? (bias.data as FloatArray) : null, out, relu);
+  K.conv2dForward(x.data as FloatArray, g, weight.data as FloatArray, bias ? (bias.data as FloatArray) : null, out, activation);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   const result = new Tensor(out, [g.batch, g.outChannels, g.outH, g.outW]);
-  const version = result.version;
-  return record(relu ? 'conv2d+relu' : 'conv2d', result, inputs, (grad) => {
-    // The fused ReLU's gradient reads the output, so the output must be as the op left it.
-    if (relu && result.version !== version) {
-      throw new AutogradError('backward', `the output (shape ${fmtShape(result.shape)}) of op 'conv2d+relu' was modified in place after the op ran (version ${version}, now ${result.version}), so its gradient would be computed from the new values`);
-    }
+  const fused = fusedFor('conv2d', activation, result);
+  return record(fusedName('conv2d', activation), result, inputs, (grad) => {
     const gx = x.requiresGrad ? (allocate(x.dtype, x.size) as FloatArray) : null;
     const gw = weight.requiresGrad ? (allocate(weight.dtype, weight.size) as FloatArray) : null;
     const gb = bias?.requiresGrad ? (allocate(bias.dtype, bias.size) as FloatArray) : null;
-    K.conv2dBackward(grad.data as FloatArray, x.data as FloatArray, g, weight.data as FloatArray, gx, gw, gb, relu ? out : null);
+    K.conv2dBackward(grad.data as FloatArray, x.data as FloatArray, g, weight.data as FloatArray, gx, gw, gb, fused?.() ?? null);
     return [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape), gb && new Tensor(gb, [g.outChannels])];
   }, true); // fresh gradients: the engine hands them on (to .grad) without a copy
 }
@@ -241,7 +236,7 @@ export function conv2d(x: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Ten
   const [top, bottom, left, right] = resolvePadding(opts, ctx);
   const mode = resolvePadMode('conv2d', 'padMode', opts.padMode ?? 'constant', x.shape);
   const padValue = opts.padValue ?? 0;
-  const activation = checkChoice('conv2d', 'activation', opts.activation ?? 'none', ['none', 'relu'] as const);
+  const activation = readActivation('conv2d', opts.activation);
   if (typeof padValue !== 'number') throw new ArgumentError('conv2d', `padValue must be a number, got ${JSON.stringify(padValue)} ${ctx}`);
   const h = x.shape[x.ndim - 2] + top + bottom;
   const w = x.shape[x.ndim - 1] + left + right;
@@ -260,6 +255,6 @@ export function conv2d(x: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Ten
     strideH: sH, strideW: sW, padTop: fused ? top : 0, padLeft: fused ? left : 0,
     outH: convOutSize(h, kH, sH, dH), outW: convOutSize(w, kW, sW, dW), dilationH: dH, dilationW: dW, groups,
   };
-  const out = convolve(padded, weight, bias, geom, activation === 'relu'); // [N, O, outH, outW]
+  const out = convolve(padded, weight, bias, geom, activation);     // [N, O, outH, outW]
   return x.ndim === 4 ? out : reshape(out, out.shape.slice(1));
 }

@@ -4,7 +4,7 @@
  * running average, and `momentum: null` gives a cumulative average.
  */
 import { ArgumentError, ShapeError, batchNorm, checkBoolean, checkFinite, fmtShape, fmtValue, ones, optionNames, zeros, checkInteger } from '@simplegrad/core';
-import type { Tensor } from '@simplegrad/core';
+import type { FusedActivation, OutputActivation, Tensor } from '@simplegrad/core';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { ones_, zeros_ } from '../init.js';
@@ -30,7 +30,7 @@ export interface BatchNormOptions extends Omit<LayerOptions, 'generator'> {
 
 const BATCH_NORM_OPTIONS = optionNames<BatchNormOptions>({ eps: true, momentum: true, affine: true, trackRunningStats: true, dtype: true });
 
-abstract class BatchNorm extends Module {
+export abstract class BatchNorm extends Module {
   /** Number of channels C. */
   readonly numFeatures: number;
   /** Added to the variance. */
@@ -125,6 +125,22 @@ abstract class BatchNorm extends Module {
 
   /** Normalises `x` per channel (dimension 1). */
   forward(x: Tensor): Tensor {
+    return this.normalize(x, 'none');
+  }
+
+  /**
+   * `relu(this.forward(x))` or `relu6(this.forward(x))`, values and gradients (the running
+   * statistics updated alike), with the activation fused into the normalisation (batchNorm's
+   * `activation`): `Sequential` runs a BatchNorm followed by a ReLU or ReLU6 this way.
+   *
+   * @example
+   * new BatchNorm2d(8).forwardActivated(sg.normal([4, 8, 6, 6]), 'relu6');   // all in [0, 6]
+   */
+  forwardActivated(x: Tensor, activation: FusedActivation): Tensor {
+    return this.normalize(x, activation);
+  }
+
+  private normalize(x: Tensor, activation: OutputActivation): Tensor {
     checkInput(this.layer, x, this.ndims, this.layout);
     const c = x.shape[1];
     if (c !== this.numFeatures) {
@@ -145,7 +161,7 @@ abstract class BatchNorm extends Module {
       momentum = this.momentum ?? 1 / count.data[0];
     }
     // The fused op updates rm and rv in place, so references to the buffers (and checkpoints) stay valid.
-    return batchNorm(x, rm, rv, { weight: this.weight, bias: this.bias, training: batchStats, momentum, eps: this.eps });
+    return batchNorm(x, rm, rv, { weight: this.weight, bias: this.bias, training: batchStats, momentum, eps: this.eps, activation });
   }
 
   override extraRepr(): string {

@@ -1,7 +1,6 @@
 /** Containers: `Sequential` (a pipeline) and `ModuleList` (an indexable list of registered modules). */
-import { ArgumentError, Tensor, isAnomalyEnabled } from '@simplegrad/core';
-import { ReLU } from './activation.js';
-import { Conv2d } from './conv.js';
+import { ArgumentError, Tensor } from '@simplegrad/core';
+import { fusesWith, runPair } from './fusion.js';
 import { Module, ownMembers } from '../module.js';
 
 /**
@@ -74,18 +73,18 @@ export class Sequential extends IndexedModules {
   }
 
   /**
-   * Feeds `x` through every child in order (a module listed twice runs twice). A `Conv2d` followed
-   * by a `ReLU` runs as one op with the ReLU fused ({@link Conv2d.forwardRelu}: the same values and
-   * gradients, faster), unless either has forward hooks or its own `forward`, or anomaly detection
-   * is on (which names each module's ops).
+   * Feeds `x` through every child in order (a module listed twice runs twice). A `Conv2d` or
+   * BatchNorm followed by a `ReLU` or `ReLU6` runs as one op with the activation fused (the same
+   * values and gradients, faster; see fusion.ts), unless either has forward hooks or its own
+   * `forward`, or anomaly detection is on (which names each module's ops).
    */
   forward(x: Tensor): Tensor {
     let out: unknown = x;
     const all = this.entries();
     for (let i = 0; i < all.length; i++) {
       const [key, m] = all[i];
-      if (i + 1 < all.length && fusesWithRelu(m, all[i + 1][1])) {
-        out = (m as Conv2d).forwardRelu(out as Tensor);
+      if (i + 1 < all.length && fusesWith(m, all[i + 1][1])) {
+        out = runPair(m, all[i + 1][1], out as Tensor);
         i++;
         continue;
       }
@@ -98,15 +97,6 @@ export class Sequential extends IndexedModules {
   }
 }
 
-/** Whether `m` runs its class's own `forward`: no hooks (which shadow it on the instance) and no override. */
-function plainForward(m: Module, cls: { prototype: Module }): boolean {
-  return m.forward === cls.prototype.forward && !Object.hasOwn(m, 'forward');
-}
-
-/** Whether `conv` then `relu` may run as the fused conv + ReLU: both plain, anomaly detection off. */
-function fusesWithRelu(conv: Module, relu: Module): boolean {
-  return conv instanceof Conv2d && relu instanceof ReLU && plainForward(conv, Conv2d) && plainForward(relu, ReLU) && !isAnomalyEnabled();
-}
 
 /**
  * A list of modules that registers them (a plain array would not), named `'0'`, `'1'`, ...

@@ -1,6 +1,6 @@
 /** `Conv2d`: a 2-D convolution layer over core's `conv2d` (pad → im2col → one matrix multiply). */
 import { ArgumentError, ShapeError, checkInteger, checkKnownOptions, checkPair, conv2d, fmtShape, optionNames, resolvePadMode } from '@simplegrad/core';
-import type { ConvActivation, Generator, PadMode, Tensor } from '@simplegrad/core';
+import type { FusedActivation, Generator, OutputActivation, PadMode, Tensor } from '@simplegrad/core';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { type LayerOptions, checkInput, emptyParameter, resetWeightAndBias } from './common.js';
@@ -113,17 +113,18 @@ export class Conv2d extends Module {
   }
 
   /**
-   * `sg.relu(this.forward(x))`, values and gradients, with the ReLU fused into the convolution
-   * (conv2d's `activation: 'relu'`): `Sequential` runs a Conv2d followed by a ReLU this way.
+   * `relu(this.forward(x))` or `relu6(this.forward(x))`, values and gradients, with the activation
+   * fused into the convolution (conv2d's `activation`): `Sequential` runs a Conv2d followed by a
+   * ReLU or ReLU6 this way.
    *
    * @example
-   * new Conv2d(3, 8, 3).forwardRelu(sg.normal([2, 3, 16, 16])).shape;   // [2, 8, 14, 14], all ≥ 0
+   * new Conv2d(3, 8, 3).forwardActivated(sg.normal([2, 3, 16, 16]), 'relu').shape;   // [2, 8, 14, 14], all ≥ 0
    */
-  forwardRelu(x: Tensor): Tensor {
-    return this.convolve(x, 'relu');
+  forwardActivated(x: Tensor, activation: FusedActivation): Tensor {
+    return this.convolve(x, activation);
   }
 
-  private convolve(x: Tensor, activation: ConvActivation): Tensor {
+  private convolve(x: Tensor, activation: OutputActivation): Tensor {
     checkInput('Conv2d', x, [3, 4], '[N, C, H, W] or [C, H, W]');
     const channels = x.shape[x.ndim - 3];
     if (channels !== this.inChannels) {

@@ -15,6 +15,7 @@ import { MaxPool2d } from '../layers/pool.js';
 import { AdaptiveAvgPool2d } from '../layers/adaptive-pool.js';
 import { Linear } from '../layers/linear.js';
 import { Sequential } from '../layers/container.js';
+import { runPair } from '../layers/fusion.js';
 
 /**
  * torchvision's residual block of ResNet-18/34: two 3×3 convolutions with BatchNorm, the input
@@ -59,7 +60,7 @@ export class BasicBlock extends Module {
   /** relu(bn2(conv2(relu(bn1(conv1(x))))) + downsample(x)). */
   forward(x: Tensor): Tensor {
     const identity = this.downsample === null ? x : this.downsample.forward(x);
-    const out = this.bn2.forward(this.conv2.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x)))));
+    const out = this.bn2.forward(this.conv2.forward(runPair(this.bn1, this.relu, this.conv1.forward(x))));
     return this.relu.forward(out.add(identity));
   }
 }
@@ -154,7 +155,7 @@ export class ResNet extends Module {
 
   /** Logits `[N, numClasses]` for images `[N, 3, H, W]`. */
   forward(x: Tensor): Tensor {
-    let y = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
+    let y = this.maxpool.forward(runPair(this.bn1, this.relu, this.conv1.forward(x)));
     y = this.layer4.forward(this.layer3.forward(this.layer2.forward(this.layer1.forward(y))));
     return this.fc.forward(flatten(this.avgpool.forward(y), 1));
   }

@@ -7,6 +7,8 @@
  */
 import type { FloatArray } from '../../dtype.js';
 import { batchNormBackward as jsBackward, batchNormForward as jsForward } from '../batchnorm.js';
+import type { Fused, FusedActivation } from '../fused.js';
+import { activateInModule, putOutputGrad } from './fused.js';
 import { type Engine, regions } from './engine.js';
 import { batchNormBackwardJob, batchNormForwardJob } from './jobs.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
@@ -30,10 +32,10 @@ function channelsPerChunk(c: number): number {
 export function wasmBatchNormForward(
   x: FloatArray, n: number, c: number, s: number, training: boolean, eps: number,
   mean: Float64Array, variance: Float64Array, invstd: Float64Array,
-  weight: FloatArray | null, bias: FloatArray | null, out: FloatArray,
+  weight: FloatArray | null, bias: FloatArray | null, out: FloatArray, activation: FusedActivation | null = null,
 ): void {
   if (!(x instanceof Float32Array) || !(out instanceof Float32Array) || x.length < MIN_ELEMENTS) {
-    jsForward(x, n, c, s, training, eps, mean, variance, invstd, weight, bias, out);
+    jsForward(x, n, c, s, training, eps, mean, variance, invstd, weight, bias, out, activation);
     return;
   }
   const e = getEngine();
@@ -53,6 +55,7 @@ export function wasmBatchNormForward(
   const per = channelsPerChunk(c);
   batchNormForwardJob(e, { x: xP, out: oP, n, c, s, stats: statsP, weight: w, bias: b, params: paramsP, training, perChunk: per });
   execute(e, Math.ceil(c / per), 4 * size);
+  if (activation !== null) activateInModule(e, activation, oP, 0, size);
   e.get(oP, size, out, 0);
   if (training) {
     // The memory may have grown (and its buffer changed) only in reserve, so this view is current.
@@ -67,17 +70,20 @@ export function wasmBatchNormForward(
 export function wasmBatchNormBackward(
   grad: FloatArray, x: FloatArray, n: number, c: number, s: number,
   mean: Float64Array, invstd: Float64Array, weight: FloatArray | null, training: boolean,
-  sumGrad: Float64Array, sumGradCentered: Float64Array, gx: FloatArray | null,
+  sumGrad: Float64Array, sumGradCentered: Float64Array, gx: FloatArray | null, fused: Fused | null = null,
 ): void {
-  if (!(grad instanceof Float32Array) || !(x instanceof Float32Array) || (gx !== null && !(gx instanceof Float32Array)) || x.length < MIN_ELEMENTS) {
-    jsBackward(grad, x, n, c, s, mean, invstd, weight, training, sumGrad, sumGradCentered, gx);
+  if (
+    !(grad instanceof Float32Array) || !(x instanceof Float32Array) || (gx !== null && !(gx instanceof Float32Array)) ||
+    (fused !== null && !(fused.out instanceof Float32Array)) || x.length < MIN_ELEMENTS
+  ) {
+    jsBackward(grad, x, n, c, s, mean, invstd, weight, training, sumGrad, sumGradCentered, gx, fused);
     return;
   }
   const e = getEngine();
   const size = x.length;
-  const [gP, xP, gxP, statsP, wP, sumsP, bytes] = regions(4 * size, 4 * size, 4 * size, 16 * c, 4 * c, 16 * c);
+  const { at: gP } = putOutputGrad(e, grad, fused, size);
+  const [, xP, gxP, statsP, wP, sumsP, bytes] = regions(4 * size, 4 * size, 4 * size, 16 * c, 4 * c, 16 * c);
   e.reserve(bytes);
-  e.put(gP, grad, 0, size);
   e.put(xP, x, 0, size);
   const stats = e.f64(statsP, 2 * c);
   stats.set(mean, 0);

@@ -19,7 +19,7 @@
  */
 import { type ConvGeometry, conv2dBackward as jsConv2dBackward } from '../conv.js';
 import { type Engine, regions } from './engine.js';
-import type { OutputGrad } from './conv-grad.js';
+import type { OutputGrad } from './fused.js';
 import { CHUNKS, gemmJobs, gemmScratch } from './gemm-jobs.js';
 import { denseSumTapsJob, denseWriteJob } from './jobs.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';

@@ -3,8 +3,8 @@
  * src/kernels/conv.ts (padding, dilation and channel groups). Each call copies its operands into the
  * module's memory once, runs its jobs there and copies the results out once: im2col, packing and
  * col2im never leave the module, the output gradient is put once for both backward passes, and a
- * fused ReLU (conv2d's `activation`) runs on the output, and its gradient on the output gradient,
- * where they lie (conv-grad.ts). The strategy is picked by shape, per pass:
+ * fused activation (conv2d's `activation`) runs on the output, and its gradient on the output
+ * gradient, where they lie (fused.ts). The strategy is picked by shape, per pass:
  *
  * - depthwise (groups = C > 1, any channel multiplier): direct SIMD loops over planes, no GEMM;
  * - dense: on maps smaller than the filter, the convolution as one matrix over the whole image, so
@@ -24,9 +24,10 @@
  */
 import type { FloatArray } from '../../dtype.js';
 import { type ConvGeometry, conv2dBackward as jsConv2dBackward, conv2dForward as jsConv2dForward } from '../conv.js';
+import type { Fused, FusedActivation } from '../fused.js';
 import { TILE } from './bytes.js';
 import { align, regions } from './engine.js';
-import { type OutputGrad, putOutputGrad, reluInPlace } from './conv-grad.js';
+import { type OutputGrad, activateInModule, putOutputGrad } from './fused.js';
 import { CHUNKS, gemmJobs, gemmScratch, packed } from './gemm-jobs.js';
 import { denseApplies, denseBackward, denseForward, denseWins } from './conv-dense.js';
 import {
@@ -196,9 +197,11 @@ export function convStrategyRuns(): Readonly<Record<ConvStrategy, number>> {
 }
 
 /** Forward convolution in WebAssembly; same contract as the reference {@link jsConv2dForward}. */
-export function wasmConv2dForward(x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, out: FloatArray, relu = false): void {
+export function wasmConv2dForward(
+  x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, out: FloatArray, activation: FusedActivation | null = null,
+): void {
   if (!isF32(x) || !isF32(w) || !isF32(bias) || !isF32(out) || g.batch === 0) {
-    jsConv2dForward(x, g, w, bias, out, relu);
+    jsConv2dForward(x, g, w, bias, out, activation);
     return;
   }
   const [x32, w32, b32] = [x as Float32Array, w as Float32Array, bias as Float32Array | null];
@@ -206,8 +209,8 @@ export function wasmConv2dForward(x: FloatArray, g: ConvGeometry, w: FloatArray,
   const oP = forwardInModule(x32, g, s, w32, b32);
   const e = getEngine();
   const n = g.batch * s.output;
-  // The fused ReLU runs on the output where it lies: no copy out and back in, no second array.
-  if (relu) reluInPlace(e, oP, 0, n);
+  // A fused activation runs on the output where it lies: no copy out and back in, no second array.
+  if (activation !== null) activateInModule(e, activation, oP, 0, n);
   e.get(oP, n, out as Float32Array, 0);
 }
 
@@ -247,17 +250,17 @@ function forwardInModule(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32A
 /** Backward convolution in WebAssembly; same contract as the reference {@link jsConv2dBackward}. */
 export function wasmConv2dBackward(
   grad: FloatArray, x: FloatArray, g: ConvGeometry, w: FloatArray,
-  gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null, reluOut: FloatArray | null = null,
+  gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null, fused: Fused | null = null,
 ): void {
-  if (![grad, x, w, gx, gw, gb, reluOut].every(isF32) || g.batch === 0) {
-    jsConv2dBackward(grad, x, g, w, gx, gw, gb, reluOut);
+  if (![grad, x, w, gx, gw, gb, fused?.out ?? null].every(isF32) || g.batch === 0) {
+    jsConv2dBackward(grad, x, g, w, gx, gw, gb, fused);
     return;
   }
   if (gx === null && gw === null && gb === null) return;
   const s = sizesOf(g);
   const [x32, w32] = [x as Float32Array, w as Float32Array];
   const [gx32, gw32, gb32] = [gx as Float32Array | null, gw as Float32Array | null, gb as Float32Array | null];
-  const dy = putOutputGrad(getEngine(), grad as Float32Array, reluOut as Float32Array | null, g.batch * s.output);
+  const dy = putOutputGrad(getEngine(), grad as Float32Array, fused, g.batch * s.output);
   if (isDepthwise(g, s)) {
     depthwiseBackward(dy, x32, g, s, w32, gx32, gw32, gb32);
     return;

@@ -1,0 +1,57 @@
+/**
+ * Fused activations in the module (see src/kernels/fused.ts) and the output gradient of the kernels
+ * that fuse them: the activation runs on an output where it lies, its gradient on the output
+ * gradient there, so neither crosses the module boundary for a separate pass. A convolution's
+ * output gradient is put once for both backward passes (the input gradient, then the weight and
+ * bias gradients, whichever strategy each takes).
+ */
+import type { Fused, FusedActivation } from '../fused.js';
+import { RELU6 } from '../fused.js';
+import { type Engine, regions } from './engine.js';
+import { hardtanhJob, reluJob } from './jobs.js';
+import { execute, perChunk, threadSlots } from './runtime.js';
+
+/**
+ * The output gradient, in the module at `at`: the first region of every backward pass that takes
+ * one (each lays its regions out from the heap's start with this one first, so it stays where it
+ * is). `host()` is the same values in a JS array, for the parts computed in JS.
+ */
+export interface OutputGrad {
+  /** Byte address of the gradient in the module. */
+  readonly at: number;
+  /** The gradient as a JS array (after a fused activation's gradient, copied out on first use). */
+  host(): Float32Array;
+}
+
+/** ReLU6's bounds as float32 bit patterns, for the HARDTANH job. */
+const RELU6_BITS = Array.from(new Int32Array(Float32Array.from(RELU6).buffer));
+
+/**
+ * `activation` on the `n` floats at byte address `at`, in place; or, with `mask` the address of the
+ * activation's output, its gradient `at ← at · activation′` there. The module's RELU and HARDTANH
+ * jobs, which wasmReluForward/Backward and wasmHardtanhForward/Backward run too: the same bits on
+ * the same values.
+ */
+export function activateInModule(e: Engine, activation: FusedActivation, at: number, mask: number, n: number): void {
+  const perChunk_ = perChunk(n, 4 * threadSlots(), 4);
+  const [x, g] = mask === 0 ? [at, 0] : [mask, at];
+  if (activation === 'relu') reluJob(e, { x, g, out: at, n, perChunk: perChunk_ });
+  else hardtanhJob(e, { x, g, out: at, loBits: RELU6_BITS[0], hiBits: RELU6_BITS[1], n, perChunk: perChunk_ });
+  execute(e, Math.ceil(n / perChunk_), n);
+}
+
+/**
+ * Puts `grad` (`n` floats) into the module at the start of the heap for a backward pass. With
+ * `fused`, the gradient that reaches the kernel is `grad` through the activation, computed there
+ * (the activation's output goes into the region after it).
+ */
+export function putOutputGrad(e: Engine, grad: Float32Array, fused: Fused | null, n: number): OutputGrad {
+  const [at, maskAt, bytes] = regions(4 * n, fused === null ? 0 : 4 * n);
+  e.reserve(bytes);
+  e.put(at, grad, 0, n);
+  if (fused === null) return { at, host: () => grad };
+  e.put(maskAt, fused.out as Float32Array, 0, n);
+  activateInModule(e, fused.activation, at, maskAt, n);
+  let host: Float32Array | null = null;
+  return { at, host: () => (host ??= e.f32.slice(at >> 2, (at >> 2) + n)) };
+}
