@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import type { ConvGeometry } from '../src/kernels/conv.js';
 import type { FusedActivation } from '../src/kernels/fused.js';
+import { type PoolGeometry, maxPool2dBackward } from '../src/kernels/pool.js';
 import { type ConvStrategy, forceConvStrategy } from '../src/kernels/wasm/conv.js';
 import { bits, rand } from './rounding.js';
 import { gradcheck, randLeaf } from './gradcheck.js';
@@ -79,7 +80,7 @@ for (const c of cases) {
             act.backward(grad, z, dz);
             const expected = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(c.O)];
             K.conv2dBackward(dz, x, g, w, expected[0], expected[1], expected[2]);
-            const fused = { activation: a, out: y };
+            const fused = { activation: a, pool: null, out: y };
             const got = [new Float32Array(x.length).fill(NaN), new Float32Array(w.length).fill(NaN), new Float32Array(c.O).fill(NaN)];
             K.conv2dBackward(grad, x, g, w, got[0], got[1], got[2], fused);
             assert.equal(got.map(bits), expected.map(bits), 'all three gradients');
@@ -93,6 +94,57 @@ for (const c of cases) {
             forceConvStrategy(prev);
           }
         });
+      }
+    }
+  }
+}
+
+// ---- conv2d + activation + max pooling -----------------------------------------------------------------
+
+/** The pooling of a convolution's output planes over windows `[kH, kW]` (stride the window). */
+function poolOf(g: ConvGeometry, [kH, kW]: [number, number]): PoolGeometry {
+  return {
+    planes: g.batch * g.outChannels, height: g.outH, width: g.outW, kH, kW, strideH: kH, strideW: kW, padH: 0, padW: 0,
+    outH: Math.floor(g.outH / kH), outW: Math.floor(g.outW / kW),
+  };
+}
+
+for (const c of cases.filter((k) => k.what !== '3×3 on a 2×2 map (dense\'s)')) {
+  const g = geometry(c);
+  const n = c.N * c.O * g.outH * g.outW;
+  const rows = (c.C / (c.groups ?? 1)) * c.k * c.k;
+  const x = rand(c.N * c.C * c.H * c.W, 71), w = rand(c.O * rows, 72).map((v) => (v * 24) / Math.sqrt(rows));
+  const bias = rand(c.O, 73);
+  for (const K of [sg.jsKernels, sg.wasmKernels]) {
+    for (const how of K === sg.wasmKernels ? strategies : [null]) {
+      for (const a of [null, ...ACTIVATIONS]) {
+        for (const window of [[2, 2], [3, 2]] as [number, number][]) {
+          test(`${K.name}${how === null ? '' : ` (${how})`} conv + ${a ?? 'no activation'} + ${window.join('×')} max pooling, ${c.what}: the same bits as the three ops, forward and gradients`, () => {
+            const prev = forceConvStrategy(how);
+            try {
+              const p = poolOf(g, window);
+              const m = p.planes * p.outH * p.outW;
+              const grad = rand(m, 74);
+              // Unfused: the convolution (with its activation, tested above), pooling, their gradients.
+              const z = new Float32Array(n), want = new Float32Array(m), wantArg = new Int32Array(m);
+              K.conv2dForward(x, g, w, bias, z, a);
+              K.maxPool2dForward(z, p, want, wantArg);
+              const out = new Float32Array(m).fill(NaN), argmax = new Int32Array(m).fill(-1);
+              K.conv2dPooledForward(x, g, w, bias, a, p, out, argmax);
+              assert.equal([bits(out), Array.from(argmax)], [bits(want), Array.from(wantArg)], 'forward');
+              const dz = new Float32Array(n);
+              maxPool2dBackward(grad, wantArg, p, dz);
+              if (a !== null) composed(K, a).backward(dz.slice(), z, dz);
+              const expected = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(c.O)];
+              K.conv2dBackward(dz, x, g, w, expected[0], expected[1], expected[2]);
+              const got = [new Float32Array(x.length).fill(NaN), new Float32Array(w.length).fill(NaN), new Float32Array(c.O).fill(NaN)];
+              K.conv2dBackward(grad, x, g, w, got[0], got[1], got[2], { activation: a, pool: { geometry: p, argmax }, out });
+              assert.equal(got.map(bits), expected.map(bits), 'gradients');
+            } finally {
+              forceConvStrategy(prev);
+            }
+          });
+        }
       }
     }
   }
@@ -126,7 +178,7 @@ for (const K of [sg.jsKernels, sg.wasmKernels]) {
         const [sg0, sc0, gx0] = [new Float64Array(c), new Float64Array(c), new Float32Array(x.length)];
         K.batchNormBackward(dz, x, n, c, s, m0, i0, weight, training, sg0, sc0, gx0);
         const [sg1, sc1, gx1] = [new Float64Array(c), new Float64Array(c), new Float32Array(x.length).fill(NaN)];
-        K.batchNormBackward(grad, x, n, c, s, m1, i1, weight, training, sg1, sc1, gx1, { activation: a, out: y });
+        K.batchNormBackward(grad, x, n, c, s, m1, i1, weight, training, sg1, sc1, gx1, { activation: a, pool: null, out: y });
         assert.equal([bits(gx1), Array.from(sg1), Array.from(sc1)], [bits(gx0), Array.from(sg0), Array.from(sc0)], 'gradients');
       });
     }
@@ -196,6 +248,49 @@ for (const backend of ['js', 'wasm'] as const) {
   });
 }
 
+for (const backend of ['js', 'wasm'] as const) {
+  test(`${backend}: conv2d(…, { activation, maxPool }) equals maxPool2d after the activation after conv2d, bit for bit, output and gradients`, () => {
+    const prev = sg.useBackend(backend);
+    try {
+      for (const a of ['none', ...ACTIVATIONS] as const) {
+        for (const [opts, shape, k] of [
+          [{ padding: 1 }, [2, 3, 9, 10], 2],
+          [{ stride: 2 }, [3, 3, 14, 13], [3, 2]],
+          [{ padding: 1 }, [3, 8, 8], 2],
+        ] as [sg.Conv2dOptions, number[], number | [number, number]][]) {
+          const run = (fused: boolean) => {
+            const x = new sg.Tensor(rand(shape.reduce((p, q) => p * q), 80), shape, true);
+            const w = new sg.Tensor(rand(6 * 3 * 3 * 3, 81).map((v) => 4 * v), [6, 3, 3, 3], true);
+            const b = new sg.Tensor(rand(6, 82), [6], true);
+            const conv = sg.conv2d(x, w, { ...opts, bias: b, activation: fused ? a : 'none', maxPool: fused ? k : undefined });
+            const y = fused ? conv : sg.maxPool2d(a === 'none' ? conv : after(a, conv), k);
+            y.backward(new sg.Tensor(rand(y.size, 83), y.shape));
+            return [y, x.grad!, w.grad!, b.grad!].map((t) => bits(t.data as Float32Array));
+          };
+          assert.equal(run(true), run(false), `${a} ${JSON.stringify(opts)} maxPool ${JSON.stringify(k)}`);
+        }
+      }
+    } finally {
+      sg.setKernels(prev);
+    }
+  });
+}
+
+test('conv2d with fused max pooling: float64 gradient check, and its name', () => {
+  const x = randLeaf([2, 3, 6, 6], 11), w = randLeaf([4, 3, 3, 3], 12, 2), b = randLeaf([4], 13);
+  const y = sg.noGrad(() => sg.conv2d(x, w, { bias: b, padding: 1 }));
+  // Away from ReLU's kink, and each window's two largest apart, so a small step moves no winner.
+  assert.ok(Array.from(y.data).every((v) => Math.abs(v) > 1e-3), 'no output at the kink');
+  for (let i = 0; i < y.size; i += 2) {
+    if (Math.floor(i / 6) % 2 === 1) continue;
+    const win = [i, i + 1, i + 6, i + 7].map((j) => y.data[j]).sort((p, q) => q - p);
+    assert.ok(win[0] - win[1] > 1e-3, `window at ${i}: the two largest are apart`);
+  }
+  gradcheck((xi, wi, bi) => sg.conv2d(xi, wi, { bias: bi, padding: 1, activation: 'relu', maxPool: 2 }), [x, w, b], { maxPerInput: 60 });
+  assert.is(sg.conv2d(x, w, { padding: 1, activation: 'relu6', maxPool: 2 }).gradFn?.op, 'conv2d+relu6+maxPool2d');
+  assert.is(sg.conv2d(x, w, { padding: 1, maxPool: [2, 3] }).shape.join(','), '2,4,3,2');
+});
+
 test('the fused ops record as conv2d+relu, batchNorm+relu6, …; activation \'none\' is the plain op', () => {
   const x = randLeaf([2, 3, 6, 6], 1), w = randLeaf([4, 3, 3, 3], 2);
   assert.equal(ACTIVATIONS.map((a) => sg.conv2d(x, w, { activation: a }).gradFn?.op), ['conv2d+relu', 'conv2d+relu6']);
@@ -238,6 +333,11 @@ test('an unknown activation is an error, and a fused op refuses an output change
   y.data.fill(1);
   y.bumpVersion();
   throwsWith(() => y.sum().backward(), sg.AutogradError, "backward: the output (shape [1, 3, 2, 2]) of op 'conv2d+relu' was modified in place after the op ran (version 0, now 1), so its gradient would be computed from the new values");
+  throwsWith(() => sg.conv2d(x, w, { maxPool: 3 }), sg.ShapeError, "conv2d: maxPool window [3, 3] is larger than the convolution's 2x2 output (input [1, 2, 4, 4], weight [3, 2, 3, 3])");
+  throwsWith(() => sg.conv2d(x, w, { maxPool: 0 }), sg.ArgumentError, /^conv2d: maxPool must be/);
+  const pooled = sg.conv2d(x, w, { maxPool: 2 });
+  pooled.bumpVersion();
+  throwsWith(() => pooled.sum().backward(), sg.AutogradError, /^backward: the output \(shape \[1, 3, 1, 1\]\) of op 'conv2d\+maxPool2d' was modified in place/);
   const z = sg.batchNorm(x, null, null, { training: true, activation: 'relu6' });
   z.bumpVersion();
   throwsWith(() => z.sum().backward(), sg.AutogradError, /^backward: the output \(shape \[1, 2, 4, 4\]\) of op 'batchNorm\+relu6' was modified in place/);

@@ -26,7 +26,7 @@ export { saveCheckpoint, loadCheckpoint, CheckpointError, type CheckpointContent
 export * as init from './init.js';
 export { type LayerOptions } from './layers/common.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
-export { Conv2d, type Conv2dLayerOptions, type Conv2dPadding } from './layers/conv.js';
+export { Conv2d, type Conv2dEpilogue, type Conv2dLayerOptions, type Conv2dPadding } from './layers/conv.js';
 export {
   ReLU, ReLU6, LeakyReLU, Hardtanh, Hardswish, Hardsigmoid, Sigmoid, Tanh, GELU, ELU, SiLU, Softmax, LogSoftmax,
   type LeakyReLUOptions, type HardtanhLayerOptions, type GELULayerOptions, type ELULayerOptions, type SoftmaxLayerOptions,

@@ -13,7 +13,7 @@
  * - every fast kernel keeps the reference's contract and is tested equal to it; float64 inputs go to
  *   the reference. WebAssembly job arguments are named in scripts/wasm-schema.mjs (never by slot).
  */
-import { conv2dBackward, conv2dForward } from './conv.js';
+import { conv2dBackward, conv2dForward, conv2dPooledForward } from './conv.js';
 import { gemm } from './gemm.js';
 import { col2im, im2col } from './im2col.js';
 import { maxPool2dForward } from './pool.js';
@@ -38,6 +38,8 @@ export interface Kernels {
   readonly conv2dForward: typeof conv2dForward;
   /** Its input, weight and bias gradients: see the reference {@link conv2dBackward}. */
   readonly conv2dBackward: typeof conv2dBackward;
+  /** A convolution, its activation and max pooling in one pass: see the reference {@link conv2dPooledForward}. */
+  readonly conv2dPooledForward: typeof conv2dPooledForward;
   /** Max pooling with the winners' positions: see the reference {@link maxPool2dForward}. */
   readonly maxPool2dForward: typeof maxPool2dForward;
   /** `max(x, 0)`: see the reference {@link reluForward}. */
@@ -60,7 +62,7 @@ export interface Kernels {
 
 /** The plain-TypeScript reference kernels. */
 export const jsKernels: Kernels = {
-  name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, maxPool2dForward, reluForward, reluBackward,
+  name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, conv2dPooledForward, maxPool2dForward, reluForward, reluBackward,
   batchNormForward, batchNormBackward, sgdMomentumStep, adamStep, hardtanhForward, hardtanhBackward,
 };
 

@@ -6,7 +6,7 @@
  * rounded once when it is stored.
  */
 import type { FloatArray } from '../dtype.js';
-import { type Fused, type FusedActivation, activateInPlace, activationGrad } from './fused.js';
+import { type Fused, type FusedActivation, activateInPlace, epilogueGrad } from './fused.js';
 
 /**
  * The batch mean and biased variance of each channel: `mean[ch] = Σ x / m` and
@@ -96,14 +96,14 @@ export function batchNormForward(
  *   computed as `k · grad + p · (x − mean) + q` with per-channel `p` and `q`.
  *
  * With `fused` (an activation fused into the forward and its output), `grad` is that output's
- * gradient and first goes back through the activation ({@link activationGrad}).
+ * gradient and first goes back through the activation ({@link epilogueGrad}).
  */
 export function batchNormBackward(
   grad: FloatArray, x: FloatArray, n: number, c: number, s: number,
   mean: Float64Array, invstd: Float64Array, weight: FloatArray | null, training: boolean,
   sumGrad: Float64Array, sumGradCentered: Float64Array, gx: FloatArray | null, fused: Fused | null = null,
 ): void {
-  if (fused !== null) grad = activationGrad(fused, grad);
+  if (fused !== null) grad = epilogueGrad(fused, grad);
   const m = n * s;
   sumGrad.fill(0);
   sumGradCentered.fill(0);

@@ -8,7 +8,8 @@
 import type { FloatArray } from '../dtype.js';
 import { gemm } from './gemm.js';
 import { col2im, im2col } from './im2col.js';
-import { type Fused, type FusedActivation, activateInPlace, activationGrad } from './fused.js';
+import { type Fused, type FusedActivation, activateInPlace, epilogueGrad } from './fused.js';
+import { type PoolGeometry, maxPool2dForward } from './pool.js';
 
 /** The shape of one batched convolution. Padding below and right of the image is implied by `outH`/`outW`. */
 export interface ConvGeometry {
@@ -149,15 +150,31 @@ function biasGrad(grad: FloatArray, g: ConvGeometry, gb: FloatArray): void {
  * The input gradient alone is a transposed convolution of `grad` (see ops/conv-transpose.ts), and
  * the weight gradient with `grad` and `x` swapped is a transposed convolution's weight gradient.
  *
- * With `fused` (a fused activation and the output it gave, `[N, O, outH, outW]`), `grad` is the
- * gradient of that output and first goes back through the activation ({@link activationGrad}).
+ * With `fused` (what ran on the convolution's output and what it returned), `grad` is the gradient
+ * of what it returned and first goes back through it ({@link epilogueGrad}).
  */
 export function conv2dBackward(
   grad: FloatArray, x: FloatArray, g: ConvGeometry, w: FloatArray,
   gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null, fused: Fused | null = null,
 ): void {
-  if (fused !== null) grad = activationGrad(fused, grad);
+  if (fused !== null) grad = epilogueGrad(fused, grad);
   if (gx !== null) inputGrad(grad, g, w, gx);
   if (gw !== null) weightGrad(grad, x, g, gw);
   if (gb !== null) biasGrad(grad, g, gb);
+}
+
+/**
+ * {@link conv2dForward} with its `activation`, then max pooling over the non-overlapping windows of
+ * `pool` (whose planes are the convolution's output planes): the pooled output into `out` and each
+ * window's winner into `argmax`, as {@link maxPool2dForward} gives them. Fast kernels pool the output
+ * where it lies; it never leaves them.
+ */
+export function conv2dPooledForward(
+  x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, activation: FusedActivation | null,
+  pool: PoolGeometry, out: FloatArray, argmax: Int32Array,
+): void {
+  const n = g.batch * g.outChannels * g.outH * g.outW;
+  const z = x instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+  conv2dForward(x, g, w, bias, z, activation);
+  maxPool2dForward(z, pool, out, argmax);
 }

@@ -1,21 +1,34 @@
 /**
- * Activations a kernel applies to its own output (conv2d's and batchNorm's `activation`), with the
- * reference for applying them and for their gradients: ReLU, and ReLU6 (hardtanh on [0, 6]). Both
- * gradients read the activation's output, which is positive (inside (0, 6)) exactly where its input
- * is (NaN on both sides), so the mask is the activation's own: the same values as the unfused ops.
+ * What a kernel may run on its own output before handing it back (conv2d's and batchNorm's
+ * `activation`, conv2d's `maxPool`), with the reference for it and for its gradient: an activation
+ * (ReLU, or ReLU6: hardtanh on [0, 6]), then, for a convolution, max pooling over non-overlapping
+ * windows. The gradients read only what the op returns: an activation's output is positive (inside
+ * (0, 6)) exactly where its input is, NaN on both sides, and a pooled output is the activation's
+ * output at the window's winner, so every mask is the unfused ops' own: the same values, bit for bit.
  */
 import type { FloatArray } from '../dtype.js';
 import { hardtanhBackward, hardtanhForward } from './activation.js';
 import { reluBackward, reluForward } from './elementwise.js';
+import type { PoolGeometry } from './pool.js';
 
 /** An activation fused into a kernel's output. */
 export type FusedActivation = 'relu' | 'relu6';
 
-/** What a backward kernel needs of a fused activation: which one, and the output it produced. */
+/** Max pooling fused after a convolution's activation: its geometry and each window's winner within its plane. */
+export interface FusedPool {
+  /** The pooling (windows that do not overlap: stride = window, no padding), over the convolution's output planes. */
+  readonly geometry: PoolGeometry;
+  /** The winner of each window, as {@link maxPool2dForward} gives it. */
+  readonly argmax: Int32Array;
+}
+
+/** What a backward kernel needs of what ran on the op's output: the activation, the pooling, and the output returned. */
 export interface Fused {
-  /** The activation applied. */
-  readonly activation: FusedActivation;
-  /** Its output (the op's output). */
+  /** The activation applied, or null. */
+  readonly activation: FusedActivation | null;
+  /** The max pooling applied after it, or null. */
+  readonly pool: FusedPool | null;
+  /** The op's output (pooled, when pooling ran). */
   readonly out: FloatArray;
 }
 
@@ -28,10 +41,46 @@ export function activateInPlace(activation: FusedActivation, out: FloatArray): v
   else hardtanhForward(out, out, RELU6[0], RELU6[1]);
 }
 
-/** `grad` through the activation (a new array): {@link reluBackward} or {@link hardtanhBackward} on its output. */
-export function activationGrad(fused: Fused, grad: FloatArray): FloatArray {
-  const gx = grad instanceof Float64Array ? new Float64Array(grad.length) : new Float32Array(grad.length);
-  if (fused.activation === 'relu') reluBackward(grad, fused.out, gx);
-  else hardtanhBackward(grad, fused.out, gx, RELU6[0], RELU6[1]);
-  return gx;
+/**
+ * The gradient of the op's own output (a new array) from `grad`, the gradient of what it returned:
+ * back through the pooling (to each window's winner, 0 elsewhere, as maxPool2d's backward) and the
+ * activation ({@link reluBackward}, {@link hardtanhBackward}, on the output they gave).
+ */
+export function epilogueGrad(fused: Fused, grad: FloatArray): FloatArray {
+  const make = (n: number) => (grad instanceof Float64Array ? new Float64Array(n) : new Float32Array(n));
+  const { activation, pool, out } = fused;
+  if (pool === null) {
+    // Then an activation ran: a Fused always has one or the other.
+    const gz = make(grad.length);
+    if (activation === 'relu') reluBackward(grad, out, gz);
+    else hardtanhBackward(grad, out, gz, RELU6[0], RELU6[1]);
+    return gz;
+  }
+  const { geometry: p, argmax } = pool;
+  const gz = make(p.planes * p.height * p.width);
+  unpool(grad, out, activation, p, argmax, gz, 0);
+  return gz;
+}
+
+/**
+ * Writes `grad` (the pooled output's gradient) back through the pooling and `activation` into `gz`
+ * from index `at`, which holds zeros: each window's value at its winner, as the unfused backward
+ * passes compute it (`0 + g` from the pooling's sum, then ReLU's product with its mask or hardtanh's
+ * masked bits, +0 where masked). The winners of non-overlapping windows are distinct, so each is
+ * written once. Exported for the wasm kernels, which run it into the module's memory.
+ */
+export function unpool(
+  grad: FloatArray, out: FloatArray, activation: FusedActivation | null, p: PoolGeometry, argmax: Int32Array, gz: FloatArray, at: number,
+): void {
+  const size = p.height * p.width;
+  const per = p.outH * p.outW;
+  const [lo, hi] = RELU6;
+  // One loop per activation: the choice stays out of the loop over every pooled element.
+  for (let plane = 0, k = 0; plane < p.planes; plane++) {
+    const base = at + plane * size;
+    const end = k + per;
+    if (activation === null) for (; k < end; k++) gz[base + argmax[k]] = 0 + grad[k];
+    else if (activation === 'relu') for (; k < end; k++) gz[base + argmax[k]] = (0 + grad[k]) * +(out[k] > 0);
+    else for (; k < end; k++) gz[base + argmax[k]] = out[k] > lo && out[k] < hi ? 0 + grad[k] : 0;
+  }
 }

@@ -15,7 +15,8 @@ import { record } from '../autograd.js';
 import { type Kernels, jsKernels, kernels } from '../kernels/backend.js';
 import type { ConvGeometry } from '../kernels/conv.js';
 import { checkInteger, checkKnownOptions, checkPair, optionNames, checkFloat } from '../check.js';
-import type { FusedActivation } from '../kernels/fused.js';
+import type { FusedActivation, FusedPool } from '../kernels/fused.js';
+import type { PoolGeometry } from '../kernels/pool.js';
 import { type OutputActivation, fusedFor, fusedName, readActivation } from './fused.js';
 
 import { reshape } from './shape.js';
@@ -45,10 +46,19 @@ export interface Conv2dOptions {
    * output array is made). nn's `Sequential` uses it for a `Conv2d` followed by a `ReLU`/`ReLU6`.
    */
   activation?: OutputActivation;
+  /**
+   * Max pooling fused after the activation (default none): a window `k` or `[kH, kW]`, with stride
+   * the window and no padding, so `maxPool2d(relu(conv2d(x, weight, …)), k)` with `activation:
+   * 'relu'`, values and gradients. Only the pooled output leaves the kernels (and its gradient
+   * enters them): nn's `Sequential` uses it for a `Conv2d`, an optional `ReLU`/`ReLU6` and a
+   * `MaxPool2d` whose stride is its window.
+   */
+  maxPool?: number | Pair;
 }
 
 const CONV2D_OPTIONS = optionNames<Conv2dOptions>({
   bias: true, stride: true, padding: true, padWidth: true, dilation: true, groups: true, padMode: true, padValue: true, activation: true,
+  maxPool: true,
 });
 
 /** Options of {@link im2col} and {@link col2im}. */
@@ -168,16 +178,30 @@ function resolvePadding(opts: Conv2dOptions, ctx: string): [number, number, numb
 /**
  * The batched convolution as one differentiable op over `kernels().conv2dForward/conv2dBackward`,
  * which compute exactly the composition im2col → matmul per group (+ bias), zero padding fused,
- * without materialising the columns; with an `activation`, fused after it (its gradient from the output).
+ * without materialising the columns; with an `activation` and a `pool`, those run on its output in
+ * the kernels too (their gradients from what the op returns).
  */
-function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, activation: FusedActivation | null): Tensor {
+function convolve(
+  x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, activation: FusedActivation | null, pool: PoolGeometry | null,
+): Tensor {
   const K = kernels();
-  const out = allocate(x.dtype, g.batch * g.outChannels * g.outH * g.outW) as FloatArray;
-  K.conv2dForward(x.data as FloatArray, g, weight.data as FloatArray, bias ? (bias.data as FloatArray) : null, out, activation);
+  const [xd, wd, bd] = [x.data as FloatArray, weight.data as FloatArray, bias ? (bias.data as FloatArray) : null];
+  let result: Tensor;
+  let pooled: FusedPool | null = null;
+  if (pool === null) {
+    const out = allocate(x.dtype, g.batch * g.outChannels * g.outH * g.outW) as FloatArray;
+    K.conv2dForward(xd, g, wd, bd, out, activation);
+    result = new Tensor(out, [g.batch, g.outChannels, g.outH, g.outW]);
+  } else {
+    const count = pool.planes * pool.outH * pool.outW;
+    const [out, argmax] = [allocate(x.dtype, count) as FloatArray, new Int32Array(count)];
+    K.conv2dPooledForward(xd, g, wd, bd, activation, pool, out, argmax);
+    result = new Tensor(out, [g.batch, g.outChannels, pool.outH, pool.outW]);
+    pooled = { geometry: pool, argmax };
+  }
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  const result = new Tensor(out, [g.batch, g.outChannels, g.outH, g.outW]);
-  const fused = fusedFor('conv2d', activation, result);
-  return record(fusedName('conv2d', activation), result, inputs, (grad) => {
+  const fused = fusedFor('conv2d', activation, result, pooled);
+  return record(fusedName('conv2d', activation, pooled), result, inputs, (grad) => {
     const gx = x.requiresGrad ? (allocate(x.dtype, x.size) as FloatArray) : null;
     const gw = weight.requiresGrad ? (allocate(weight.dtype, weight.size) as FloatArray) : null;
     const gb = bias?.requiresGrad ? (allocate(bias.dtype, bias.size) as FloatArray) : null;
@@ -203,7 +227,8 @@ function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometr
  *
  * Shape: x `[N, C, H, W]` (or `[C, H, W]`, then the output has no batch dimension), weight
  * `[O, C/groups, kH, kW]`, bias `[O]` → `[N, O, outH, outW]` with PyTorch's
- * `outH = ⌊(H + top + bottom − dH·(kH − 1) − 1) / strideH⌋ + 1` (likewise `outW`).
+ * `outH = ⌊(H + top + bottom − dH·(kH − 1) − 1) / strideH⌋ + 1` (likewise `outW`); with `maxPool`
+ * `[kH, kW]`, `[N, O, ⌊outH / kH⌋, ⌊outW / kW⌋]`.
  *
  * @example
  * const x = sg.normal([1, 3, 28, 28]);
@@ -213,6 +238,7 @@ function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometr
  * sg.conv2d(x, kernel, { stride: [2, 1], padding: [1, 0, 2, 1], padMode: 'reflect' });   // [1, 16, 14, 29]
  * sg.conv2d(x, sg.normal([6, 1, 3, 3]), { groups: 3, dilation: 2, padding: 2 });         // depthwise ×2: [1, 6, 28, 28]
  * sg.conv2d(x, kernel, { padding: 1, activation: 'relu' });   // sg.relu(sg.conv2d(x, kernel, { padding: 1 })), fused
+ * sg.conv2d(x, kernel, { padding: 1, activation: 'relu', maxPool: 2 });   // sg.maxPool2d(…that, 2): [1, 16, 14, 14]
  */
 export function conv2d(x: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Tensor {
   checkKnownOptions('conv2d', opts, CONV2D_OPTIONS);
@@ -237,6 +263,7 @@ export function conv2d(x: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Ten
   const mode = resolvePadMode('conv2d', 'padMode', opts.padMode ?? 'constant', x.shape);
   const padValue = opts.padValue ?? 0;
   const activation = readActivation('conv2d', opts.activation);
+  const poolWindow = opts.maxPool === undefined ? null : checkPair('conv2d', 'maxPool', opts.maxPool, 1, ctx);
   if (typeof padValue !== 'number') throw new ArgumentError('conv2d', `padValue must be a number, got ${JSON.stringify(padValue)} ${ctx}`);
   const h = x.shape[x.ndim - 2] + top + bottom;
   const w = x.shape[x.ndim - 1] + left + right;
@@ -255,6 +282,15 @@ export function conv2d(x: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Ten
     strideH: sH, strideW: sW, padTop: fused ? top : 0, padLeft: fused ? left : 0,
     outH: convOutSize(h, kH, sH, dH), outW: convOutSize(w, kW, sW, dW), dilationH: dH, dilationW: dW, groups,
   };
-  const out = convolve(padded, weight, bias, geom, activation);     // [N, O, outH, outW]
+  let pool: PoolGeometry | null = null;
+  if (poolWindow !== null) {
+    const [kH, kW] = poolWindow;
+    const [pH, pW] = [Math.floor(geom.outH / kH), Math.floor(geom.outW / kW)];
+    if (pH < 1 || pW < 1) {
+      throw new ShapeError('conv2d', `maxPool window [${kH}, ${kW}] is larger than the convolution's ${geom.outH}x${geom.outW} output ${ctx}`);
+    }
+    pool = { planes: geom.batch * o, height: geom.outH, width: geom.outW, kH, kW, strideH: kH, strideW: kW, padH: 0, padW: 0, outH: pH, outW: pW };
+  }
+  const out = convolve(padded, weight, bias, geom, activation, pool); // [N, O, outH, outW], or pooled
   return x.ndim === 4 ? out : reshape(out, out.shape.slice(1));
 }

@@ -1,11 +1,12 @@
 /**
- * The `activation` option of the ops that fuse one into their output (conv2d, batchNorm): reading
- * it, naming the fused op, and handing the backward kernel the output its gradient reads.
+ * The options of the ops that run something on their own output in their kernels (conv2d's and
+ * batchNorm's `activation`, conv2d's `maxPool`): reading them, naming the fused op, and handing the
+ * backward kernel the output its gradient reads.
  */
 import type { FloatArray } from '../dtype.js';
 import { AutogradError, fmtShape } from '../errors.js';
 import { checkChoice } from '../check.js';
-import type { Fused, FusedActivation } from '../kernels/fused.js';
+import type { Fused, FusedActivation, FusedPool } from '../kernels/fused.js';
 import type { Tensor } from '../tensor.js';
 
 /**
@@ -20,23 +21,23 @@ export function readActivation(op: string, v: unknown): FusedActivation | null {
   return a === 'none' ? null : a;
 }
 
-/** The recorded name of `op` with `activation` fused: `'conv2d+relu'`, or `op` itself. */
-export function fusedName(op: string, activation: FusedActivation | null): string {
-  return activation === null ? op : `${op}+${activation}`;
+/** The recorded name of `op` with what runs on its output: `'conv2d+relu'`, `'conv2d+relu+maxPool2d'`, or `op` itself. */
+export function fusedName(op: string, activation: FusedActivation | null, pool: FusedPool | null = null): string {
+  return `${op}${activation === null ? '' : `+${activation}`}${pool === null ? '' : '+maxPool2d'}`;
 }
 
 /**
- * What the backward kernel needs of the activation fused into `out` (null for none). The gradient
- * reads the output, so it refuses an output changed in place since the op ran, as backward refuses
- * changed inputs.
+ * What the backward kernel needs of what ran on the op's output before it returned `out` (null for
+ * nothing). The gradient reads `out`, so it refuses an `out` changed in place since the op ran, as
+ * backward refuses changed inputs.
  */
-export function fusedFor(op: string, activation: FusedActivation | null, out: Tensor): (() => Fused) | null {
-  if (activation === null) return null;
+export function fusedFor(op: string, activation: FusedActivation | null, out: Tensor, pool: FusedPool | null = null): (() => Fused) | null {
+  if (activation === null && pool === null) return null;
   const version = out.version;
   return () => {
     if (out.version !== version) {
-      throw new AutogradError('backward', `the output (shape ${fmtShape(out.shape)}) of op '${fusedName(op, activation)}' was modified in place after the op ran (version ${version}, now ${out.version}), so its gradient would be computed from the new values`);
+      throw new AutogradError('backward', `the output (shape ${fmtShape(out.shape)}) of op '${fusedName(op, activation, pool)}' was modified in place after the op ran (version ${version}, now ${out.version}), so its gradient would be computed from the new values`);
     }
-    return { activation, out: out.data as FloatArray };
+    return { activation, pool, out: out.data as FloatArray };
   };
 }

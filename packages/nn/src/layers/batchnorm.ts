@@ -3,8 +3,8 @@
  * PyTorch exactly: the biased batch variance normalises, the unbiased one (× n / (n − 1)) enters the
  * running average, and `momentum: null` gives a cumulative average.
  */
-import { ArgumentError, ShapeError, batchNorm, checkBoolean, checkFinite, fmtShape, fmtValue, ones, optionNames, zeros, checkInteger } from '@simplegrad/core';
-import type { FusedActivation, OutputActivation, Tensor } from '@simplegrad/core';
+import { ArgumentError, ShapeError, batchNorm, checkBoolean, checkKnownOptions, checkFinite, fmtShape, fmtValue, ones, optionNames, zeros, checkInteger } from '@simplegrad/core';
+import type { OutputActivation, Tensor } from '@simplegrad/core';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { ones_, zeros_ } from '../init.js';
@@ -129,15 +129,17 @@ export abstract class BatchNorm extends Module {
   }
 
   /**
-   * `relu(this.forward(x))` or `relu6(this.forward(x))`, values and gradients (the running
-   * statistics updated alike), with the activation fused into the normalisation (batchNorm's
-   * `activation`): `Sequential` runs a BatchNorm followed by a ReLU or ReLU6 this way.
+   * `this.forward(x)` with an activation run on its output in the same kernels (batchNorm's
+   * `activation`): `relu6(this.forward(x))` for `{ activation: 'relu6' }`, values and gradients (the
+   * running statistics updated alike). `Sequential` runs a BatchNorm followed by a ReLU or ReLU6
+   * this way.
    *
    * @example
-   * new BatchNorm2d(8).forwardActivated(sg.normal([4, 8, 6, 6]), 'relu6');   // all in [0, 6]
+   * new BatchNorm2d(8).forwardFused(sg.normal([4, 8, 6, 6]), { activation: 'relu6' });   // all in [0, 6]
    */
-  forwardActivated(x: Tensor, activation: FusedActivation): Tensor {
-    return this.normalize(x, activation);
+  forwardFused(x: Tensor, epilogue: { activation?: OutputActivation }): Tensor {
+    checkKnownOptions(`${this.layer}.forwardFused`, epilogue, ['activation']);
+    return this.normalize(x, epilogue.activation ?? 'none');
   }
 
   private normalize(x: Tensor, activation: OutputActivation): Tensor {

@@ -1,6 +1,6 @@
 /** Containers: `Sequential` (a pipeline) and `ModuleList` (an indexable list of registered modules). */
 import { ArgumentError, Tensor } from '@simplegrad/core';
-import { fusesWith, runPair } from './fusion.js';
+import { runFused } from './fusion.js';
 import { Module, ownMembers } from '../module.js';
 
 /**
@@ -74,18 +74,21 @@ export class Sequential extends IndexedModules {
 
   /**
    * Feeds `x` through every child in order (a module listed twice runs twice). A `Conv2d` or
-   * BatchNorm followed by a `ReLU` or `ReLU6` runs as one op with the activation fused (the same
-   * values and gradients, faster; see fusion.ts), unless either has forward hooks or its own
-   * `forward`, or anomaly detection is on (which names each module's ops).
+   * BatchNorm followed by a `ReLU` or `ReLU6`, and a `Conv2d` (and activation) followed by a
+   * `MaxPool2d` with stride equal to its window, run as one op (the same values and gradients,
+   * faster; see fusion.ts), unless one of them has forward hooks or its own `forward`, or anomaly
+   * detection is on (which names each module's ops).
    */
   forward(x: Tensor): Tensor {
     let out: unknown = x;
     const all = this.entries();
+    const modules = all.map(([, m]) => m);
     for (let i = 0; i < all.length; i++) {
       const [key, m] = all[i];
-      if (i + 1 < all.length && fusesWith(m, all[i + 1][1])) {
-        out = runPair(m, all[i + 1][1], out as Tensor);
-        i++;
+      const run = out instanceof Tensor ? runFused(modules, i, out) : null;
+      if (run !== null) {
+        out = run.out;
+        i = run.next - 1;
         continue;
       }
       out = m.forward(out);

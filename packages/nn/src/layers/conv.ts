@@ -1,6 +1,6 @@
 /** `Conv2d`: a 2-D convolution layer over core's `conv2d` (pad → im2col → one matrix multiply). */
 import { ArgumentError, ShapeError, checkInteger, checkKnownOptions, checkPair, conv2d, fmtShape, optionNames, resolvePadMode } from '@simplegrad/core';
-import type { FusedActivation, Generator, OutputActivation, PadMode, Tensor } from '@simplegrad/core';
+import type { Generator, OutputActivation, PadMode, Tensor } from '@simplegrad/core';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { type LayerOptions, checkInput, emptyParameter, resetWeightAndBias } from './common.js';
@@ -37,6 +37,13 @@ export interface Conv2dLayerOptions extends LayerOptions {
 const CONV2D_LAYER_OPTIONS = optionNames<Conv2dLayerOptions>({
   stride: true, padding: true, padMode: true, padValue: true, dilation: true, groups: true, bias: true, dtype: true, generator: true,
 });
+
+/** What {@link Conv2d.forwardFused} runs on the convolution's output: conv2d's options of those names. */
+export interface Conv2dEpilogue {
+  /** An activation (default `'none'`). */ activation?: OutputActivation;
+  /** Max pooling over non-overlapping windows of this size (default none). */ maxPool?: number | readonly [number, number];
+}
+const EPILOGUE_OPTIONS = optionNames<Conv2dEpilogue>({ activation: true, maxPool: true });
 
 /**
  * 2-D convolution (cross-correlation, PyTorch's `nn.Conv2d`) with weight
@@ -113,18 +120,20 @@ export class Conv2d extends Module {
   }
 
   /**
-   * `relu(this.forward(x))` or `relu6(this.forward(x))`, values and gradients, with the activation
-   * fused into the convolution (conv2d's `activation`): `Sequential` runs a Conv2d followed by a
-   * ReLU or ReLU6 this way.
+   * `this.forward(x)` with an activation and max pooling run on its output in the same kernels
+   * (conv2d's `activation` and `maxPool` options): `maxPool2d(relu(this.forward(x)), 2)` for
+   * `{ activation: 'relu', maxPool: 2 }`, values and gradients. `Sequential` runs a Conv2d followed
+   * by a ReLU/ReLU6 and/or a non-overlapping MaxPool2d this way.
    *
    * @example
-   * new Conv2d(3, 8, 3).forwardActivated(sg.normal([2, 3, 16, 16]), 'relu').shape;   // [2, 8, 14, 14], all ≥ 0
+   * new Conv2d(3, 8, 3).forwardFused(sg.normal([2, 3, 16, 16]), { activation: 'relu', maxPool: 2 }).shape;   // [2, 8, 7, 7]
    */
-  forwardActivated(x: Tensor, activation: FusedActivation): Tensor {
-    return this.convolve(x, activation);
+  forwardFused(x: Tensor, epilogue: Conv2dEpilogue): Tensor {
+    checkKnownOptions('Conv2d.forwardFused', epilogue, EPILOGUE_OPTIONS);
+    return this.convolve(x, epilogue.activation ?? 'none', epilogue.maxPool);
   }
 
-  private convolve(x: Tensor, activation: OutputActivation): Tensor {
+  private convolve(x: Tensor, activation: OutputActivation, maxPool?: number | readonly [number, number]): Tensor {
     checkInput('Conv2d', x, [3, 4], '[N, C, H, W] or [C, H, W]');
     const channels = x.shape[x.ndim - 3];
     if (channels !== this.inChannels) {
@@ -139,6 +148,7 @@ export class Conv2d extends Module {
       dilation: this.dilation,
       groups: this.groups,
       activation,
+      maxPool,
     });
   }
 

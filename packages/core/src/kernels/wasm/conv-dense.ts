@@ -18,7 +18,7 @@
  * packages/core/wasm/asc/dense.ts) is chunked by the shape, each chunk in a fixed order.
  */
 import { type ConvGeometry, conv2dBackward as jsConv2dBackward } from '../conv.js';
-import { type Engine, regions } from './engine.js';
+import { type Engine, HEAP, type Placed, regions } from './engine.js';
 import type { OutputGrad } from './fused.js';
 import { CHUNKS, gemmJobs, gemmScratch } from './gemm-jobs.js';
 import { denseSumTapsJob, denseWriteJob } from './jobs.js';
@@ -138,8 +138,8 @@ function writeDense(e: Engine, g: ConvGeometry, wP: number, tP: number, dP: numb
   execute(e, Math.ceil(O / per), 2 * O * g.outH * g.outW * g.channels * g.height * g.width);
 }
 
-/** Forward convolution, dense (see conv.ts), leaving the output in the module: its byte address. */
-export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null): number {
+/** Forward convolution, dense (see conv.ts), leaving the output in the module. */
+export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null): Placed {
   const e = getEngine();
   const { batch: N, outChannels: O } = g;
   const L = g.outH * g.outW;
@@ -162,7 +162,7 @@ export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, 
     }
   }
   gemmJobs(e, false, true, N, O * L, CHW, xP, dP, oP, pP, bias !== null);
-  return oP;
+  return { at: oP, end: HEAP + bytes };
 }
 
 /** The gradients, dense; same contract as the reference (see conv.ts). */

@@ -23,10 +23,14 @@
  * operations whichever thread runs it.
  */
 import type { FloatArray } from '../../dtype.js';
-import { type ConvGeometry, conv2dBackward as jsConv2dBackward, conv2dForward as jsConv2dForward } from '../conv.js';
+import {
+  type ConvGeometry, conv2dBackward as jsConv2dBackward, conv2dForward as jsConv2dForward, conv2dPooledForward as jsConv2dPooledForward,
+} from '../conv.js';
+import type { PoolGeometry } from '../pool.js';
+import { maxPoolInModule } from './pool.js';
 import type { Fused, FusedActivation } from '../fused.js';
 import { TILE } from './bytes.js';
-import { align, regions } from './engine.js';
+import { HEAP, type Placed, align, regions } from './engine.js';
 import { type OutputGrad, activateInModule, putOutputGrad } from './fused.js';
 import { CHUNKS, gemmJobs, gemmScratch, packed } from './gemm-jobs.js';
 import { denseApplies, denseBackward, denseForward, denseWins } from './conv-dense.js';
@@ -206,16 +210,36 @@ export function wasmConv2dForward(
   }
   const [x32, w32, b32] = [x as Float32Array, w as Float32Array, bias as Float32Array | null];
   const s = sizesOf(g);
-  const oP = forwardInModule(x32, g, s, w32, b32);
+  const { at } = forwardInModule(x32, g, s, w32, b32);
   const e = getEngine();
   const n = g.batch * s.output;
   // A fused activation runs on the output where it lies: no copy out and back in, no second array.
-  if (activation !== null) activateInModule(e, activation, oP, 0, n);
-  e.get(oP, n, out as Float32Array, 0);
+  if (activation !== null) activateInModule(e, activation, at, 0, n);
+  e.get(at, n, out as Float32Array, 0);
 }
 
-/** The forward pass by the strategy its shape takes, leaving the output in the module: its byte address. */
-function forwardInModule(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null): number {
+/**
+ * The forward pass with its `activation`, then max pooling `pool` on the output where it lies; same
+ * contract as the reference {@link jsConv2dPooledForward}. Only the pooled output and the winners
+ * leave the module.
+ */
+export function wasmConv2dPooledForward(
+  x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, activation: FusedActivation | null,
+  pool: PoolGeometry, out: FloatArray, argmax: Int32Array,
+): void {
+  if (!isF32(x) || !isF32(w) || !isF32(bias) || !isF32(out) || g.batch === 0) {
+    jsConv2dPooledForward(x, g, w, bias, activation, pool, out, argmax);
+    return;
+  }
+  const s = sizesOf(g);
+  const { at, end } = forwardInModule(x as Float32Array, g, s, w as Float32Array, bias as Float32Array | null);
+  const e = getEngine();
+  if (activation !== null) activateInModule(e, activation, at, 0, g.batch * s.output);
+  maxPoolInModule(e, at, end, pool, out as Float32Array, argmax);
+}
+
+/** The forward pass by the strategy its shape takes, leaving the output in the module. */
+function forwardInModule(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null): Placed {
   if (isDepthwise(g, s)) return depthwiseForward(x, g, s, w, bias);
   const how = strategy(g, s, winogradForward(g, s), denseWins(g), TILE.nr, winogradBeatsFolding(g.batch, g.outH, g.outW));
   if (how === 'dense') return denseForward(x, g, w, bias);
@@ -244,7 +268,7 @@ function forwardInModule(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32A
     convForwardJob(e, { ...geometryArgs(g, s), x: xP, w: wP, bias: biasP, out: oP, scratch: sP, scratchStride: scratch });
   }
   execute(e, g.batch, flops);
-  return oP;
+  return { at: oP, end: HEAP + bytes };
 }
 
 /** Backward convolution in WebAssembly; same contract as the reference {@link jsConv2dBackward}. */
@@ -342,7 +366,7 @@ function biasFromSums(N: number, O: number, gb: Float32Array, sum: (n: number, o
 }
 
 /** The forward pass as Winograd over the whole batch (see winograd.ts). */
-function batchedForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null): number {
+function batchedForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null): Placed {
   const e = getEngine();
   const [N, C, O] = [g.batch, g.channels, g.outChannels];
   const threads = threadSlots();
@@ -359,7 +383,7 @@ function batchedForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias:
     batch: N, cin: C, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft, filters: uP, bias: bias === null ? 0 : bP,
     cout: O, outH: g.outH, outW: g.outW, x: xP, out: oP, scratch: sP,
   }, threads);
-  return oP;
+  return { at: oP, end: HEAP + bytes };
 }
 
 /** The input gradient as Winograd over the whole batch: the output gradient correlated with the rotated filters, padded by 2 − padding. */
@@ -436,7 +460,7 @@ function imageBackward(
 // ---- The batch folded into one GEMM --------------------------------------------------------------
 
 /** The forward pass with the batch folded: columns `[C·kH·kW, N·L]`, `Y = W·cols` per group into `[O, N·L]`, then unfolded. */
-function foldedForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null): number {
+function foldedForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null): Placed {
   const e = getEngine();
   const { kg, og, len, image, output, flops } = s;
   const [N, O] = [g.batch, g.outChannels];
@@ -452,7 +476,7 @@ function foldedForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Arr
     gemmJobs(e, false, false, og, NL, kg, wP + 4 * k * og * kg, cP + 4 * k * kg * NL, yP + 4 * k * og * NL, pP, bias !== null);
   }
   e.exports.convFold(oP, yP, N, O, len, 1);
-  return oP;
+  return { at: oP, end: HEAP + bytes };
 }
 
 /**
@@ -536,7 +560,7 @@ function depthwiseWork(g: ConvGeometry, s: Sizes): number {
   return s.flops + 1000 * g.batch * g.outChannels;
 }
 
-function depthwiseForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null): number {
+function depthwiseForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null): Placed {
   const e = getEngine();
   const [N, C, O] = [g.batch, g.channels, g.outChannels];
   const [Hp, Wp] = depthwisePlane(g, s);
@@ -551,7 +575,7 @@ function depthwiseForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32
     ...geometryArgs(g, s), x: xP, w: wP, bias: bias === null ? 0 : bP, out: oP, scratch: sP, scratchStride: scratch, planeH: Hp, planeW: Wp, perChunk: per,
   });
   execute(e, Math.ceil((N * C) / per), depthwiseWork(g, s));
-  return oP;
+  return { at: oP, end: HEAP + bytes };
 }
 
 function depthwiseBackward(

@@ -139,17 +139,36 @@ export function align(bytes: number): number {
 
 /**
  * Lays out consecutive cache-aligned regions of the given byte sizes from {@link HEAP}: returns
- * their addresses and, last, the total number of bytes they span.
+ * their addresses and, last, the total number of bytes they span (for {@link Engine.reserve}).
  */
 export function regions(...bytes: number[]): number[] {
+  return regionsFrom(HEAP, ...bytes);
+}
+
+/**
+ * {@link regions} from byte address `start` (a 64-aligned address at or past HEAP, such as the end of
+ * a {@link Placed} result's call): the addresses, then the bytes from HEAP to the last one's end.
+ */
+export function regionsFrom(start: number, ...bytes: number[]): number[] {
   const out: number[] = [];
-  let at = HEAP;
+  let at = start;
   for (const b of bytes) {
     out.push(at);
     at += align(b);
   }
   out.push(at - HEAP);
   return out;
+}
+
+/**
+ * A result a kernel leaves in the module for the next step there: its byte address, and the end of
+ * the regions its call laid out (where the next step's own regions may start).
+ */
+export interface Placed {
+  /** Byte address of the result. */
+  readonly at: number;
+  /** Byte address past the call's last region. */
+  readonly end: number;
 }
 
 function exportsOf(instance: WebAssembly.Instance): WasmExports {

@@ -1,12 +1,12 @@
 /**
- * Fused activations in the module (see src/kernels/fused.ts) and the output gradient of the kernels
- * that fuse them: the activation runs on an output where it lies, its gradient on the output
- * gradient there, so neither crosses the module boundary for a separate pass. A convolution's
- * output gradient is put once for both backward passes (the input gradient, then the weight and
- * bias gradients, whichever strategy each takes).
+ * What kernels run on their own output in the module (see src/kernels/fused.ts), and the output
+ * gradient of their backward passes: the activation runs on an output where it lies, its gradient on
+ * the output gradient there, and a pooled output's gradient is unpooled straight into the module, so
+ * none of them crosses the module boundary at the convolution's size. A convolution's output
+ * gradient is put once for both backward passes (the input gradient, then the weight and bias
+ * gradients, whichever strategy each takes).
  */
-import type { Fused, FusedActivation } from '../fused.js';
-import { RELU6 } from '../fused.js';
+import { type Fused, type FusedActivation, RELU6, unpool } from '../fused.js';
 import { type Engine, regions } from './engine.js';
 import { hardtanhJob, reluJob } from './jobs.js';
 import { execute, perChunk, threadSlots } from './runtime.js';
@@ -41,17 +41,28 @@ export function activateInModule(e: Engine, activation: FusedActivation, at: num
 }
 
 /**
- * Puts `grad` (`n` floats) into the module at the start of the heap for a backward pass. With
- * `fused`, the gradient that reaches the kernel is `grad` through the activation, computed there
- * (the activation's output goes into the region after it).
+ * Puts the gradient of an op's own output (`n` floats) into the module at the start of the heap for
+ * a backward pass, from `grad`, the gradient of what the op returned. With `fused`, that goes back
+ * through what ran on the output, computed there: the activation's gradient on the activation's
+ * output (put into the region after it), or the pooled gradient unpooled into zeros (only the
+ * pooled-size arrays cross).
  */
 export function putOutputGrad(e: Engine, grad: Float32Array, fused: Fused | null, n: number): OutputGrad {
-  const [at, maskAt, bytes] = regions(4 * n, fused === null ? 0 : 4 * n);
+  const pooled = fused?.pool ?? null;
+  const [at, maskAt, bytes] = regions(4 * n, fused === null || pooled !== null ? 0 : 4 * n);
   e.reserve(bytes);
-  e.put(at, grad, 0, n);
-  if (fused === null) return { at, host: () => grad };
-  e.put(maskAt, fused.out as Float32Array, 0, n);
-  activateInModule(e, fused.activation, at, maskAt, n);
+  if (fused === null) {
+    e.put(at, grad, 0, n);
+    return { at, host: () => grad };
+  }
+  if (pooled !== null) {
+    e.f32.fill(0, at >> 2, (at >> 2) + n);
+    unpool(grad, fused.out, fused.activation, pooled.geometry, pooled.argmax, e.f32, at >> 2);
+  } else {
+    e.put(at, grad, 0, n);
+    e.put(maskAt, fused.out as Float32Array, 0, n);
+    activateInModule(e, fused.activation as FusedActivation, at, maskAt, n);
+  }
   let host: Float32Array | null = null;
   return { at, host: () => (host ??= e.f32.slice(at >> 2, (at >> 2) + n)) };
 }

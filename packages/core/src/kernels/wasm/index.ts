@@ -12,7 +12,7 @@
  * every thread count (see packages/core/wasm/asc/kernels.ts).
  */
 import type { Kernels } from '../backend.js';
-import { wasmConv2dBackward, wasmConv2dForward } from './conv.js';
+import { wasmConv2dBackward, wasmConv2dForward, wasmConv2dPooledForward } from './conv.js';
 import { wasmCol2im, wasmGemm, wasmIm2col } from './gemm.js';
 import { wasmMaxPool2dForward } from './pool.js';
 import { wasmHardtanhBackward, wasmHardtanhForward, wasmReluBackward, wasmReluForward } from './elementwise.js';
@@ -29,7 +29,8 @@ export { wasmCol2im, wasmConv2dBackward, wasmConv2dForward, wasmGemm, wasmIm2col
  */
 export const wasmKernels: Kernels = {
   name: 'wasm', gemm: wasmGemm, im2col: wasmIm2col, col2im: wasmCol2im,
-  conv2dForward: wasmConv2dForward, conv2dBackward: wasmConv2dBackward, maxPool2dForward: wasmMaxPool2dForward,
+  conv2dForward: wasmConv2dForward, conv2dBackward: wasmConv2dBackward, conv2dPooledForward: wasmConv2dPooledForward,
+  maxPool2dForward: wasmMaxPool2dForward,
   reluForward: wasmReluForward, reluBackward: wasmReluBackward,
   batchNormForward: wasmBatchNormForward, batchNormBackward: wasmBatchNormBackward,
   sgdMomentumStep: wasmSgdMomentumStep, adamStep: wasmAdamStep,

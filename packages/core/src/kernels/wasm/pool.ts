@@ -6,7 +6,7 @@
  */
 import type { FloatArray } from '../../dtype.js';
 import { type PoolGeometry, maxPool2dForward as jsMaxPool2dForward } from '../pool.js';
-import { regions } from './engine.js';
+import { type Engine, HEAP, regions, regionsFrom } from './engine.js';
 import { maxPool2x2Job, maxPoolJob } from './jobs.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 
@@ -16,13 +16,24 @@ export function wasmMaxPool2dForward(x: FloatArray, g: PoolGeometry, out: FloatA
     jsMaxPool2dForward(x, g, out, argmax);
     return;
   }
-  const simple = g.kH === 2 && g.kW === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0;
   const e = getEngine();
   const size = g.planes * g.height * g.width;
-  const count = g.planes * g.outH * g.outW;
-  const [xP, oP, aP, bytes] = regions(4 * size, 4 * count, 4 * count);
+  const [xP, bytes] = regions(4 * size);
   e.reserve(bytes);
   e.put(xP, x, 0, size);
+  maxPoolInModule(e, xP, HEAP + bytes, g, out, argmax);
+}
+
+/**
+ * Max pooling of the planes at byte address `xP` in the module, with its own regions from `start`:
+ * the output and the winners copied out into `out` and `argmax`.
+ */
+export function maxPoolInModule(e: Engine, xP: number, start: number, g: PoolGeometry, out: Float32Array, argmax: Int32Array): void {
+  const simple = g.kH === 2 && g.kW === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0;
+  const size = g.planes * g.height * g.width;
+  const count = g.planes * g.outH * g.outW;
+  const [oP, aP, bytes] = regionsFrom(start, 4 * count, 4 * count);
+  e.reserve(bytes);
   const per = perChunk(g.planes, 4 * threadSlots());
   const planes = { x: xP, height: g.height, width: g.width, outH: g.outH, outW: g.outW, out: oP, argmax: aP, planes: g.planes, perChunk: per };
   if (simple) maxPool2x2Job(e, planes);
