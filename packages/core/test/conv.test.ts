@@ -385,7 +385,7 @@ test('conv2d options are strict: an unknown key or a non-object is an error nami
   const x = sg.zeros([1, 1, 5, 5]);
   const w = sg.zeros([1, 1, 3, 3]);
   throwsWith(() => sg.conv2d(x, w, { dilations: 2 } as unknown as sg.Conv2dOptions), sg.ArgumentError,
-    "conv2d: unknown option 'dilations' (known: bias, stride, padding, padWidth, dilation, groups, padMode, padValue, activation, maxPool)");
+    "conv2d: unknown option 'dilations' (known: bias, stride, padding, padWidth, dilation, groups, padMode, padValue, activation, maxPool, poolBeforeActivation)");
   throwsWith(() => sg.conv2d(x, w, 1 as unknown as sg.Conv2dOptions), sg.ArgumentError,
     'conv2d: options must be an object such as { bias: ... }, got 1');
   throwsWith(() => sg.conv2d(x, w, { bias: 0.5 as unknown as sg.Tensor }), sg.ArgumentError,

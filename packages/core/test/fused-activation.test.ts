@@ -7,7 +7,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import type { ConvGeometry } from '../src/kernels/conv.js';
-import type { FusedActivation } from '../src/kernels/fused.js';
+import { type FusedActivation, epilogueGrad } from '../src/kernels/fused.js';
+import { putOutputGrad } from '../src/kernels/wasm/fused.js';
+import { getEngine } from '../src/kernels/wasm/runtime.js';
 import { type PoolGeometry, maxPool2dBackward } from '../src/kernels/pool.js';
 import { type ConvStrategy, forceConvStrategy } from '../src/kernels/wasm/conv.js';
 import { bits, rand } from './rounding.js';
@@ -118,28 +120,43 @@ for (const c of cases.filter((k) => k.what !== '3×3 on a 2×2 map (dense\'s)'))
   for (const K of [sg.jsKernels, sg.wasmKernels]) {
     for (const how of K === sg.wasmKernels ? strategies : [null]) {
       for (const a of [null, ...ACTIVATIONS]) {
-        for (const window of [[2, 2], [3, 2]] as [number, number][]) {
-          test(`${K.name}${how === null ? '' : ` (${how})`} conv + ${a ?? 'no activation'} + ${window.join('×')} max pooling, ${c.what}: the same bits as the three ops, forward and gradients`, () => {
+        for (const [window, first] of [[[2, 2], false], [[3, 2], false], [[2, 2], true]] as [[number, number], boolean][]) {
+          const order = first ? `${window.join('×')} max pooling + ${a ?? 'no activation'}` : `${a ?? 'no activation'} + ${window.join('×')} max pooling`;
+          test(`${K.name}${how === null ? '' : ` (${how})`} conv + ${order}, ${c.what}: the same bits as the three ops, forward and gradients`, () => {
             const prev = forceConvStrategy(how);
             try {
               const p = poolOf(g, window);
               const m = p.planes * p.outH * p.outW;
               const grad = rand(m, 74);
-              // Unfused: the convolution (with its activation, tested above), pooling, their gradients.
+              // Unfused: the convolution (with its activation, tested above, unless the pooling goes first), pooling, their gradients.
               const z = new Float32Array(n), want = new Float32Array(m), wantArg = new Int32Array(m);
-              K.conv2dForward(x, g, w, bias, z, a);
+              K.conv2dForward(x, g, w, bias, z, first ? null : a);
               K.maxPool2dForward(z, p, want, wantArg);
+              const pooled = want.slice();
+              if (first && a !== null) composed(K, a).forward(pooled, want);
               const out = new Float32Array(m).fill(NaN), argmax = new Int32Array(m).fill(-1);
-              K.conv2dPooledForward(x, g, w, bias, a, p, out, argmax);
+              K.conv2dPooledForward(x, g, w, bias, a, p, first, out, argmax);
               assert.equal([bits(out), Array.from(argmax)], [bits(want), Array.from(wantArg)], 'forward');
               const dz = new Float32Array(n);
-              maxPool2dBackward(grad, wantArg, p, dz);
-              if (a !== null) composed(K, a).backward(dz.slice(), z, dz);
+              if (first) {
+                const dp = grad.slice();
+                if (a !== null) composed(K, a).backward(grad, pooled, dp);
+                maxPool2dBackward(dp, wantArg, p, dz);
+              } else {
+                maxPool2dBackward(grad, wantArg, p, dz);
+                if (a !== null) composed(K, a).backward(dz.slice(), z, dz);
+              }
               const expected = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(c.O)];
               K.conv2dBackward(dz, x, g, w, expected[0], expected[1], expected[2]);
+              const fused = { activation: a, pool: { geometry: p, argmax, first }, out };
               const got = [new Float32Array(x.length).fill(NaN), new Float32Array(w.length).fill(NaN), new Float32Array(c.O).fill(NaN)];
-              K.conv2dBackward(grad, x, g, w, got[0], got[1], got[2], { activation: a, pool: { geometry: p, argmax }, out });
+              K.conv2dBackward(grad, x, g, w, got[0], got[1], got[2], fused);
               assert.equal(got.map(bits), expected.map(bits), 'gradients');
+              // The convolution's output gradient itself, signed zeros included (the sums above would hide them).
+              const dzFused = K === sg.jsKernels ? epilogueGrad(fused, grad) : putOutputGrad(getEngine(), grad, fused, n).host();
+              assert.equal(bits(dzFused as Float32Array), bits(dz), 'the output gradient');
+              // The signed zeros of ReLU's masked gradients differ by order: the test must see some.
+              if (a === 'relu' && window[0] === 2) assert.ok(bits(dz).some((v) => v === 0x80000000) !== first, 'masked negative gradients give −0 only with the pooling after ReLU');
             } finally {
               forceConvStrategy(prev);
             }
@@ -249,7 +266,7 @@ for (const backend of ['js', 'wasm'] as const) {
 }
 
 for (const backend of ['js', 'wasm'] as const) {
-  test(`${backend}: conv2d(…, { activation, maxPool }) equals maxPool2d after the activation after conv2d, bit for bit, output and gradients`, () => {
+  test(`${backend}: conv2d(…, { activation, maxPool, poolBeforeActivation }) equals maxPool2d and the activation after conv2d in either order, bit for bit, output and gradients`, () => {
     const prev = sg.useBackend(backend);
     try {
       for (const a of ['none', ...ACTIVATIONS] as const) {
@@ -258,16 +275,19 @@ for (const backend of ['js', 'wasm'] as const) {
           [{ stride: 2 }, [3, 3, 14, 13], [3, 2]],
           [{ padding: 1 }, [3, 8, 8], 2],
         ] as [sg.Conv2dOptions, number[], number | [number, number]][]) {
-          const run = (fused: boolean) => {
+          const run = (fused: boolean, first: boolean) => {
             const x = new sg.Tensor(rand(shape.reduce((p, q) => p * q), 80), shape, true);
             const w = new sg.Tensor(rand(6 * 3 * 3 * 3, 81).map((v) => 4 * v), [6, 3, 3, 3], true);
             const b = new sg.Tensor(rand(6, 82), [6], true);
-            const conv = sg.conv2d(x, w, { ...opts, bias: b, activation: fused ? a : 'none', maxPool: fused ? k : undefined });
-            const y = fused ? conv : sg.maxPool2d(a === 'none' ? conv : after(a, conv), k);
+            const act = (t: sg.Tensor) => (a === 'none' ? t : after(a, t));
+            const conv = fused ? sg.conv2d(x, w, { ...opts, bias: b, activation: a, maxPool: k, poolBeforeActivation: first }) : sg.conv2d(x, w, { ...opts, bias: b });
+            const y = fused ? conv : first ? act(sg.maxPool2d(conv, k)) : sg.maxPool2d(act(conv), k);
             y.backward(new sg.Tensor(rand(y.size, 83), y.shape));
             return [y, x.grad!, w.grad!, b.grad!].map((t) => bits(t.data as Float32Array));
           };
-          assert.equal(run(true), run(false), `${a} ${JSON.stringify(opts)} maxPool ${JSON.stringify(k)}`);
+          for (const first of [false, true]) {
+            assert.equal(run(true, first), run(false, first), `${a} ${JSON.stringify(opts)} maxPool ${JSON.stringify(k)}${first ? ', pooled first' : ''}`);
+          }
         }
       }
     } finally {
@@ -288,6 +308,8 @@ test('conv2d with fused max pooling: float64 gradient check, and its name', () =
   }
   gradcheck((xi, wi, bi) => sg.conv2d(xi, wi, { bias: bi, padding: 1, activation: 'relu', maxPool: 2 }), [x, w, b], { maxPerInput: 60 });
   assert.is(sg.conv2d(x, w, { padding: 1, activation: 'relu6', maxPool: 2 }).gradFn?.op, 'conv2d+relu6+maxPool2d');
+  assert.is(sg.conv2d(x, w, { padding: 1, activation: 'relu', maxPool: 2, poolBeforeActivation: true }).gradFn?.op, 'conv2d+maxPool2d+relu');
+  throwsWith(() => sg.conv2d(x, w, { maxPool: 2, poolBeforeActivation: 1 as unknown as boolean }), sg.ArgumentError, /^conv2d: poolBeforeActivation must be/);
   assert.is(sg.conv2d(x, w, { padding: 1, maxPool: [2, 3] }).shape.join(','), '2,4,3,2');
 });
 

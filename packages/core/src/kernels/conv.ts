@@ -164,17 +164,18 @@ export function conv2dBackward(
 }
 
 /**
- * {@link conv2dForward} with its `activation`, then max pooling over the non-overlapping windows of
- * `pool` (whose planes are the convolution's output planes): the pooled output into `out` and each
- * window's winner into `argmax`, as {@link maxPool2dForward} gives them. Fast kernels pool the output
- * where it lies; it never leaves them.
+ * {@link conv2dForward}, then its `activation` and max pooling over the non-overlapping windows of
+ * `pool` (whose planes are the convolution's output planes), the pooling first when `poolFirst`:
+ * the output into `out` and each window's winner into `argmax`, as {@link maxPool2dForward} gives
+ * them. Fast kernels pool the convolution's output where it lies; it never leaves them.
  */
 export function conv2dPooledForward(
   x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, activation: FusedActivation | null,
-  pool: PoolGeometry, out: FloatArray, argmax: Int32Array,
+  pool: PoolGeometry, poolFirst: boolean, out: FloatArray, argmax: Int32Array,
 ): void {
   const n = g.batch * g.outChannels * g.outH * g.outW;
   const z = x instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
-  conv2dForward(x, g, w, bias, z, activation);
+  conv2dForward(x, g, w, bias, z, poolFirst ? null : activation);
   maxPool2dForward(z, pool, out, argmax);
+  if (poolFirst && activation !== null) activateInPlace(activation, out);
 }

@@ -14,12 +14,18 @@ import type { PoolGeometry } from './pool.js';
 /** An activation fused into a kernel's output. */
 export type FusedActivation = 'relu' | 'relu6';
 
-/** Max pooling fused after a convolution's activation: its geometry and each window's winner within its plane. */
+/** Max pooling fused into a convolution's output: its geometry and each window's winner within its plane. */
 export interface FusedPool {
   /** The pooling (windows that do not overlap: stride = window, no padding), over the convolution's output planes. */
   readonly geometry: PoolGeometry;
   /** The winner of each window, as {@link maxPool2dForward} gives it. */
   readonly argmax: Int32Array;
+  /**
+   * Whether the pooling ran before the activation (LeNet's order) rather than after it (VGG's). The
+   * values are the same either way (both are monotone), but ReLU's gradient carries the sign of a
+   * masked gradient into its zero, so the order fixes which zeros the unfused ops would give.
+   */
+  readonly first: boolean;
 }
 
 /** What a backward kernel needs of what ran on the op's output: the activation, the pooling, and the output returned. */
@@ -56,22 +62,22 @@ export function epilogueGrad(fused: Fused, grad: FloatArray): FloatArray {
     else hardtanhBackward(grad, out, gz, RELU6[0], RELU6[1]);
     return gz;
   }
-  const { geometry: p, argmax } = pool;
+  const p = pool.geometry;
   const gz = make(p.planes * p.height * p.width);
-  unpool(grad, out, activation, p, argmax, gz, 0);
+  unpool(grad, out, activation, pool, gz, 0);
   return gz;
 }
 
 /**
  * Writes `grad` (the pooled output's gradient) back through the pooling and `activation` into `gz`
  * from index `at`, which holds zeros: each window's value at its winner, as the unfused backward
- * passes compute it (`0 + g` from the pooling's sum, then ReLU's product with its mask or hardtanh's
- * masked bits, +0 where masked). The winners of non-overlapping windows are distinct, so each is
- * written once. Exported for the wasm kernels, which run it into the module's memory.
+ * passes compute it (the pooling's sum `0 + g`, and ReLU's product with its mask, `(0 + g)·m` when
+ * the pooling ran after it and `0 + g·m` before; hardtanh's masked bits give +0 where masked either
+ * way). The winners of non-overlapping windows are distinct, so each is written once. Exported for
+ * the wasm kernels, which run it into the module's memory.
  */
-export function unpool(
-  grad: FloatArray, out: FloatArray, activation: FusedActivation | null, p: PoolGeometry, argmax: Int32Array, gz: FloatArray, at: number,
-): void {
+export function unpool(grad: FloatArray, out: FloatArray, activation: FusedActivation | null, pool: FusedPool, gz: FloatArray, at: number): void {
+  const { geometry: p, argmax, first } = pool;
   const size = p.height * p.width;
   const per = p.outH * p.outW;
   const [lo, hi] = RELU6;
@@ -80,6 +86,7 @@ export function unpool(
     const base = at + plane * size;
     const end = k + per;
     if (activation === null) for (; k < end; k++) gz[base + argmax[k]] = 0 + grad[k];
+    else if (activation === 'relu' && first) for (; k < end; k++) gz[base + argmax[k]] = 0 + grad[k] * +(out[k] > 0);
     else if (activation === 'relu') for (; k < end; k++) gz[base + argmax[k]] = (0 + grad[k]) * +(out[k] > 0);
     else for (; k < end; k++) gz[base + argmax[k]] = out[k] > lo && out[k] < hi ? 0 + grad[k] : 0;
   }

@@ -14,7 +14,7 @@ import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
 import { type Kernels, jsKernels, kernels } from '../kernels/backend.js';
 import type { ConvGeometry } from '../kernels/conv.js';
-import { checkInteger, checkKnownOptions, checkPair, optionNames, checkFloat } from '../check.js';
+import { checkBoolean, checkInteger, checkKnownOptions, checkPair, optionNames, checkFloat } from '../check.js';
 import type { FusedActivation, FusedPool } from '../kernels/fused.js';
 import type { PoolGeometry } from '../kernels/pool.js';
 import { type OutputActivation, fusedFor, fusedName, readActivation } from './fused.js';
@@ -54,11 +54,17 @@ export interface Conv2dOptions {
    * `MaxPool2d` whose stride is its window.
    */
   maxPool?: number | Pair;
+  /**
+   * Pool before the activation rather than after it (default false): `relu(maxPool2d(conv2d(…), k))`,
+   * the order of LeNet-style models. The values are the same either way; the gradients follow the
+   * order given, bit for bit.
+   */
+  poolBeforeActivation?: boolean;
 }
 
 const CONV2D_OPTIONS = optionNames<Conv2dOptions>({
   bias: true, stride: true, padding: true, padWidth: true, dilation: true, groups: true, padMode: true, padValue: true, activation: true,
-  maxPool: true,
+  maxPool: true, poolBeforeActivation: true,
 });
 
 /** Options of {@link im2col} and {@link col2im}. */
@@ -182,7 +188,7 @@ function resolvePadding(opts: Conv2dOptions, ctx: string): [number, number, numb
  * the kernels too (their gradients from what the op returns).
  */
 function convolve(
-  x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, activation: FusedActivation | null, pool: PoolGeometry | null,
+  x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, activation: FusedActivation | null, pool: PoolGeometry | null, poolFirst: boolean,
 ): Tensor {
   const K = kernels();
   const [xd, wd, bd] = [x.data as FloatArray, weight.data as FloatArray, bias ? (bias.data as FloatArray) : null];
@@ -195,9 +201,9 @@ function convolve(
   } else {
     const count = pool.planes * pool.outH * pool.outW;
     const [out, argmax] = [allocate(x.dtype, count) as FloatArray, new Int32Array(count)];
-    K.conv2dPooledForward(xd, g, wd, bd, activation, pool, out, argmax);
+    K.conv2dPooledForward(xd, g, wd, bd, activation, pool, poolFirst, out, argmax);
     result = new Tensor(out, [g.batch, g.outChannels, pool.outH, pool.outW]);
-    pooled = { geometry: pool, argmax };
+    pooled = { geometry: pool, argmax, first: poolFirst };
   }
   const inputs = bias ? [x, weight, bias] : [x, weight];
   const fused = fusedFor('conv2d', activation, result, pooled);
@@ -264,6 +270,7 @@ export function conv2d(x: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Ten
   const padValue = opts.padValue ?? 0;
   const activation = readActivation('conv2d', opts.activation);
   const poolWindow = opts.maxPool === undefined ? null : checkPair('conv2d', 'maxPool', opts.maxPool, 1, ctx);
+  const poolFirst = checkBoolean('conv2d', 'poolBeforeActivation', opts.poolBeforeActivation ?? false);
   if (typeof padValue !== 'number') throw new ArgumentError('conv2d', `padValue must be a number, got ${JSON.stringify(padValue)} ${ctx}`);
   const h = x.shape[x.ndim - 2] + top + bottom;
   const w = x.shape[x.ndim - 1] + left + right;
@@ -291,6 +298,6 @@ export function conv2d(x: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Ten
     }
     pool = { planes: geom.batch * o, height: geom.outH, width: geom.outW, kH, kW, strideH: kH, strideW: kW, padH: 0, padW: 0, outH: pH, outW: pW };
   }
-  const out = convolve(padded, weight, bias, geom, activation, pool); // [N, O, outH, outW], or pooled
+  const out = convolve(padded, weight, bias, geom, activation, pool, poolFirst); // [N, O, outH, outW], or pooled
   return x.ndim === 4 ? out : reshape(out, out.shape.slice(1));
 }

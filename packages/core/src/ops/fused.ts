@@ -21,9 +21,14 @@ export function readActivation(op: string, v: unknown): FusedActivation | null {
   return a === 'none' ? null : a;
 }
 
-/** The recorded name of `op` with what runs on its output: `'conv2d+relu'`, `'conv2d+relu+maxPool2d'`, or `op` itself. */
+/**
+ * The recorded name of `op` with what runs on its output, in order: `'conv2d+relu'`,
+ * `'conv2d+relu+maxPool2d'`, `'conv2d+maxPool2d+relu'`, or `op` itself.
+ */
 export function fusedName(op: string, activation: FusedActivation | null, pool: FusedPool | null = null): string {
-  return `${op}${activation === null ? '' : `+${activation}`}${pool === null ? '' : '+maxPool2d'}`;
+  const act = activation === null ? [] : [activation];
+  const steps = pool === null ? act : pool.first ? ['maxPool2d', ...act] : [...act, 'maxPool2d'];
+  return [op, ...steps].join('+');
 }
 
 /**

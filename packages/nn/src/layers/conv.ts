@@ -42,8 +42,9 @@ const CONV2D_LAYER_OPTIONS = optionNames<Conv2dLayerOptions>({
 export interface Conv2dEpilogue {
   /** An activation (default `'none'`). */ activation?: OutputActivation;
   /** Max pooling over non-overlapping windows of this size (default none). */ maxPool?: number | readonly [number, number];
+  /** Pool before the activation rather than after it (default false). */ poolBeforeActivation?: boolean;
 }
-const EPILOGUE_OPTIONS = optionNames<Conv2dEpilogue>({ activation: true, maxPool: true });
+const EPILOGUE_OPTIONS = optionNames<Conv2dEpilogue>({ activation: true, maxPool: true, poolBeforeActivation: true });
 
 /**
  * 2-D convolution (cross-correlation, PyTorch's `nn.Conv2d`) with weight
@@ -116,7 +117,7 @@ export class Conv2d extends Module {
 
   /** Convolves `x` (`[N, C, H, W]` or `[C, H, W]`) with the layer's weight and bias. */
   forward(x: Tensor): Tensor {
-    return this.convolve(x, 'none');
+    return this.convolve(x);
   }
 
   /**
@@ -130,10 +131,10 @@ export class Conv2d extends Module {
    */
   forwardFused(x: Tensor, epilogue: Conv2dEpilogue): Tensor {
     checkKnownOptions('Conv2d.forwardFused', epilogue, EPILOGUE_OPTIONS);
-    return this.convolve(x, epilogue.activation ?? 'none', epilogue.maxPool);
+    return this.convolve(x, epilogue);
   }
 
-  private convolve(x: Tensor, activation: OutputActivation, maxPool?: number | readonly [number, number]): Tensor {
+  private convolve(x: Tensor, epilogue: Conv2dEpilogue = {}): Tensor {
     checkInput('Conv2d', x, [3, 4], '[N, C, H, W] or [C, H, W]');
     const channels = x.shape[x.ndim - 3];
     if (channels !== this.inChannels) {
@@ -147,8 +148,7 @@ export class Conv2d extends Module {
       padValue: this.padValue,
       dilation: this.dilation,
       groups: this.groups,
-      activation,
-      maxPool,
+      ...epilogue,
     });
   }
 

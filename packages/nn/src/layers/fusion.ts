@@ -1,8 +1,8 @@
 /**
  * Runs of layers that execute as one op: a `Conv2d` or a BatchNorm followed by a `ReLU` or `ReLU6`
- * takes the activation fused into its kernels, and a `Conv2d` (with or without the activation) then
- * a `MaxPool2d` whose stride is its window and without padding takes the pooling too (core's
- * `activation` and `maxPool` options). Same values and gradients as the modules one after the
+ * takes the activation fused into its kernels, and a `Conv2d` followed by a `MaxPool2d` whose stride
+ * is its window and without padding takes the pooling too, before or after the activation (core's
+ * `activation`, `maxPool` and `poolBeforeActivation` options). Same values and gradients as the modules one after the
  * other, without their separate passes and arrays. Only where nothing could tell the difference:
  * every module of the run executes its class's own forward (no hooks, which shadow it on the
  * instance, and no override) and anomaly detection, which names each module's ops, is off.
@@ -43,8 +43,9 @@ export interface FusedRun {
 
 /**
  * The run of modules from `modules[i]` that executes as one op, on `x`: a Conv2d or a BatchNorm,
- * then a ReLU or ReLU6, then (after a Conv2d) a non-overlapping MaxPool2d; two modules at least.
- * Null when no such run starts at `i` (see the file comment for when runs are left apart).
+ * then a ReLU or ReLU6, with (after a Conv2d) a non-overlapping MaxPool2d before or after it; two
+ * modules at least. Null when no such run starts at `i` (see the file comment for when runs are
+ * left apart).
  */
 export function runFused(modules: readonly Module[], i: number, x: Tensor): FusedRun | null {
   if (isAnomalyEnabled()) return null;
@@ -52,13 +53,16 @@ export function runFused(modules: readonly Module[], i: number, x: Tensor): Fuse
   const conv = first instanceof Conv2d && plainForward(first, Conv2d);
   if (!conv && !(first instanceof BatchNorm && plainForward(first, BatchNorm))) return null;
   let next = i + 1;
+  const poolFirst = conv ? poolWindowOf(modules[next]) : null;
+  if (poolFirst !== null) next++;
   const activation = activationOf(modules[next]);
   if (activation !== null) next++;
-  const maxPool = conv ? poolWindowOf(modules[next]) : null;
-  if (maxPool !== null) next++;
+  const poolAfter = conv && poolFirst === null ? poolWindowOf(modules[next]) : null;
+  if (poolAfter !== null) next++;
   if (next === i + 1) return null;
-  const out = conv ? (first as Conv2d).forwardFused(x, { activation: activation ?? 'none', maxPool: maxPool ?? undefined })
-    : (first as BatchNorm).forwardFused(x, { activation: activation as FusedActivation });
+  if (!conv) return { out: (first as BatchNorm).forwardFused(x, { activation: activation as FusedActivation }), next };
+  const maxPool = poolFirst ?? poolAfter ?? undefined;
+  const out = (first as Conv2d).forwardFused(x, { activation: activation ?? 'none', maxPool, poolBeforeActivation: poolFirst !== null });
   return { out, next };
 }
 

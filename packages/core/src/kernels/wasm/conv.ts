@@ -219,23 +219,23 @@ export function wasmConv2dForward(
 }
 
 /**
- * The forward pass with its `activation`, then max pooling `pool` on the output where it lies; same
- * contract as the reference {@link jsConv2dPooledForward}. Only the pooled output and the winners
- * leave the module.
+ * The forward pass, then its `activation` and max pooling `pool` (in that order, or the pooling
+ * first) on the output where it lies; same contract as the reference {@link jsConv2dPooledForward}.
+ * Only the pooled output and the winners leave the module.
  */
 export function wasmConv2dPooledForward(
   x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, activation: FusedActivation | null,
-  pool: PoolGeometry, out: FloatArray, argmax: Int32Array,
+  pool: PoolGeometry, poolFirst: boolean, out: FloatArray, argmax: Int32Array,
 ): void {
   if (!isF32(x) || !isF32(w) || !isF32(bias) || !isF32(out) || g.batch === 0) {
-    jsConv2dPooledForward(x, g, w, bias, activation, pool, out, argmax);
+    jsConv2dPooledForward(x, g, w, bias, activation, pool, poolFirst, out, argmax);
     return;
   }
   const s = sizesOf(g);
   const { at, end } = forwardInModule(x as Float32Array, g, s, w as Float32Array, bias as Float32Array | null);
   const e = getEngine();
-  if (activation !== null) activateInModule(e, activation, at, 0, g.batch * s.output);
-  maxPoolInModule(e, at, end, pool, out as Float32Array, argmax);
+  if (activation !== null && !poolFirst) activateInModule(e, activation, at, 0, g.batch * s.output);
+  maxPoolInModule(e, at, end, pool, out as Float32Array, argmax, poolFirst ? activation : null);
 }
 
 /** The forward pass by the strategy its shape takes, leaving the output in the module. */

@@ -57,7 +57,7 @@ export function putOutputGrad(e: Engine, grad: Float32Array, fused: Fused | null
   }
   if (pooled !== null) {
     e.f32.fill(0, at >> 2, (at >> 2) + n);
-    unpool(grad, fused.out, fused.activation, pooled.geometry, pooled.argmax, e.f32, at >> 2);
+    unpool(grad, fused.out, fused.activation, pooled, e.f32, at >> 2);
   } else {
     e.put(at, grad, 0, n);
     e.put(maskAt, fused.out as Float32Array, 0, n);

@@ -7,6 +7,8 @@
 import type { FloatArray } from '../../dtype.js';
 import { type PoolGeometry, maxPool2dForward as jsMaxPool2dForward } from '../pool.js';
 import { type Engine, HEAP, regions, regionsFrom } from './engine.js';
+import type { FusedActivation } from '../fused.js';
+import { activateInModule } from './fused.js';
 import { maxPool2x2Job, maxPoolJob } from './jobs.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 
@@ -26,9 +28,12 @@ export function wasmMaxPool2dForward(x: FloatArray, g: PoolGeometry, out: FloatA
 
 /**
  * Max pooling of the planes at byte address `xP` in the module, with its own regions from `start`:
- * the output and the winners copied out into `out` and `argmax`.
+ * the output (through `activation` when given, in place) and the winners copied out into `out` and
+ * `argmax`.
  */
-export function maxPoolInModule(e: Engine, xP: number, start: number, g: PoolGeometry, out: Float32Array, argmax: Int32Array): void {
+export function maxPoolInModule(
+  e: Engine, xP: number, start: number, g: PoolGeometry, out: Float32Array, argmax: Int32Array, activation: FusedActivation | null = null,
+): void {
   const simple = g.kH === 2 && g.kW === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0;
   const size = g.planes * g.height * g.width;
   const count = g.planes * g.outH * g.outW;
@@ -42,6 +47,7 @@ export function maxPoolInModule(e: Engine, xP: number, start: number, g: PoolGeo
   // general one spends about 4 ns on each element a window reads (measured on ResNet's 3×3 stride-2
   // stem pooling, [32, 64, 16, 16]: 5.0 ms on one thread, 2.9 on two), as much as 40 flops of a GEMM.
   execute(e, Math.ceil(g.planes / per), simple ? size : 40 * count * g.kH * g.kW);
+  if (activation !== null) activateInModule(e, activation, oP, 0, count);
   e.get(oP, count, out, 0);
   argmax.set(e.i32(aP, count));
 }
