@@ -357,6 +357,7 @@ test('an unknown activation is an error, and a fused op refuses an output change
   throwsWith(() => y.sum().backward(), sg.AutogradError, "backward: the output (shape [1, 3, 2, 2]) of op 'conv2d+relu' was modified in place after the op ran (version 0, now 1), so its gradient would be computed from the new values");
   throwsWith(() => sg.conv2d(x, w, { maxPool: 3 }), sg.ShapeError, "conv2d: maxPool window [3, 3] is larger than the convolution's 2x2 output (input [1, 2, 4, 4], weight [3, 2, 3, 3])");
   throwsWith(() => sg.conv2d(x, w, { maxPool: 0 }), sg.ArgumentError, /^conv2d: maxPool must be/);
+  throwsWith(() => sg.conv2d(x, w, { activation: 'relu', poolBeforeActivation: true }), sg.ArgumentError, "conv2d: poolBeforeActivation needs maxPool: there is no pooling to put first (input [1, 2, 4, 4], weight [3, 2, 3, 3])");
   const pooled = sg.conv2d(x, w, { maxPool: 2 });
   pooled.bumpVersion();
   throwsWith(() => pooled.sum().backward(), sg.AutogradError, /^backward: the output \(shape \[1, 3, 1, 1\]\) of op 'conv2d\+maxPool2d' was modified in place/);

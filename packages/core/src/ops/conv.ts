@@ -291,12 +291,14 @@ export function conv2d(x: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Ten
   };
   let pool: PoolGeometry | null = null;
   if (poolWindow !== null) {
-    const [kH, kW] = poolWindow;
-    const [pH, pW] = [Math.floor(geom.outH / kH), Math.floor(geom.outW / kW)];
+    const [wH, wW] = poolWindow;
+    const [pH, pW] = [Math.floor(geom.outH / wH), Math.floor(geom.outW / wW)];
     if (pH < 1 || pW < 1) {
-      throw new ShapeError('conv2d', `maxPool window [${kH}, ${kW}] is larger than the convolution's ${geom.outH}x${geom.outW} output ${ctx}`);
+      throw new ShapeError('conv2d', `maxPool window [${wH}, ${wW}] is larger than the convolution's ${geom.outH}x${geom.outW} output ${ctx}`);
     }
-    pool = { planes: geom.batch * o, height: geom.outH, width: geom.outW, kH, kW, strideH: kH, strideW: kW, padH: 0, padW: 0, outH: pH, outW: pW };
+    pool = { planes: geom.batch * o, height: geom.outH, width: geom.outW, kH: wH, kW: wW, strideH: wH, strideW: wW, padH: 0, padW: 0, outH: pH, outW: pW };
+  } else if (poolFirst) {
+    throw new ArgumentError('conv2d', `poolBeforeActivation needs maxPool: there is no pooling to put first ${ctx}`);
   }
   const out = convolve(padded, weight, bias, geom, activation, pool, poolFirst); // [N, O, outH, outW], or pooled
   return x.ndim === 4 ? out : reshape(out, out.shape.slice(1));

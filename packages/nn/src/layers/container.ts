@@ -74,10 +74,10 @@ export class Sequential extends IndexedModules {
 
   /**
    * Feeds `x` through every child in order (a module listed twice runs twice). A `Conv2d` or
-   * BatchNorm followed by a `ReLU` or `ReLU6`, and a `Conv2d` (and activation) followed by a
-   * `MaxPool2d` with stride equal to its window, run as one op (the same values and gradients,
-   * faster; see fusion.ts), unless one of them has forward hooks or its own `forward`, or anomaly
-   * detection is on (which names each module's ops).
+   * BatchNorm followed by a `ReLU` or `ReLU6`, and a `Conv2d` with a `MaxPool2d` whose stride is its
+   * window before or after that activation, run as one op (the same values and gradients, faster;
+   * see fusion.ts), unless one of them has forward hooks or its own `forward`, or anomaly detection
+   * is on (which names each module's ops).
    */
   forward(x: Tensor): Tensor {
     let out: unknown = x;
@@ -99,7 +99,6 @@ export class Sequential extends IndexedModules {
     return out as Tensor;
   }
 }
-
 
 /**
  * A list of modules that registers them (a plain array would not), named `'0'`, `'1'`, ...
