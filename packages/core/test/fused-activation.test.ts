@@ -334,14 +334,17 @@ test('conv2d and batchNorm with a fused activation: float64 gradient checks (inp
   }
 });
 
-test('one and two threads give the same bits for conv + ReLU6 and batchNorm + ReLU (forward and gradients)', () => {
+test('one and two threads give the same bits for conv + ReLU6, conv + ReLU + pooling and batchNorm + ReLU (forward and gradients)', () => {
   const run = () => {
     const x = new sg.Tensor(rand(4 * 16 * 12 * 12, 50), [4, 16, 12, 12], true);
     const w = new sg.Tensor(rand(32 * 16 * 9, 51).map((v) => v / 2), [32, 16, 3, 3], true);
     const b = new sg.Tensor(rand(32, 52), [32], true);
-    const y = sg.batchNorm(sg.conv2d(x, w, { bias: b, padding: 1, activation: 'relu6' }), null, null, { training: true, activation: 'relu' });
+    const z = sg.conv2d(x, w, { bias: b, padding: 1, activation: 'relu6' });
+    const w2 = new sg.Tensor(rand(32 * 32 * 9, 54).map((v) => v / 3), [32, 32, 3, 3], true);
+    const pooled = sg.conv2d(z, w2, { padding: 1, activation: 'relu', maxPool: 2 });
+    const y = sg.batchNorm(pooled, null, null, { training: true, activation: 'relu' });
     y.backward(new sg.Tensor(rand(y.size, 53), y.shape));
-    return [y, x.grad!, w.grad!, b.grad!].map((t) => bits(t.data as Float32Array));
+    return [y, x.grad!, w.grad!, b.grad!, w2.grad!].map((t) => bits(t.data as Float32Array));
   };
   const [one, two] = onOneAndTwoThreads(run);
   assert.equal(two, one);
