@@ -32,7 +32,7 @@ export interface FusedPool {
 export interface Fused {
   /** The activation applied, or null. */
   readonly activation: FusedActivation | null;
-  /** The max pooling applied after it, or null. */
+  /** The max pooling applied (before or after the activation: see {@link FusedPool.first}), or null. */
   readonly pool: FusedPool | null;
   /** The op's output (pooled, when pooling ran). */
   readonly out: FloatArray;

@@ -2,10 +2,11 @@
  * Runs of layers that execute as one op: a `Conv2d` or a BatchNorm followed by a `ReLU` or `ReLU6`
  * takes the activation fused into its kernels, and a `Conv2d` followed by a `MaxPool2d` whose stride
  * is its window and without padding takes the pooling too, before or after the activation (core's
- * `activation`, `maxPool` and `poolBeforeActivation` options). Same values and gradients as the modules one after the
- * other, without their separate passes and arrays. Only where nothing could tell the difference:
- * every module of the run executes its class's own forward (no hooks, which shadow it on the
- * instance, and no override) and anomaly detection, which names each module's ops, is off.
+ * `activation`, `maxPool` and `poolBeforeActivation` options). Same values and gradients as the
+ * modules one after the other, without their separate passes and arrays. Only where nothing could
+ * tell the difference: every module of the run executes its class's own forward (no hooks, which
+ * shadow it on the instance, and no override) and anomaly detection, which names each module's ops,
+ * is off.
  */
 import { type FusedActivation, type Tensor, isAnomalyEnabled } from '@simplegrad/core';
 import type { Module } from '../module.js';

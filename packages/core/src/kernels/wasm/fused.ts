@@ -33,11 +33,11 @@ const RELU6_BITS = Array.from(new Int32Array(Float32Array.from(RELU6).buffer));
  * the same values.
  */
 export function activateInModule(e: Engine, activation: FusedActivation, at: number, mask: number, n: number): void {
-  const perChunk_ = perChunk(n, 4 * threadSlots(), 4);
+  const per = perChunk(n, 4 * threadSlots(), 4);
   const [x, g] = mask === 0 ? [at, 0] : [mask, at];
-  if (activation === 'relu') reluJob(e, { x, g, out: at, n, perChunk: perChunk_ });
-  else hardtanhJob(e, { x, g, out: at, loBits: RELU6_BITS[0], hiBits: RELU6_BITS[1], n, perChunk: perChunk_ });
-  execute(e, Math.ceil(n / perChunk_), n);
+  if (activation === 'relu') reluJob(e, { x, g, out: at, n, perChunk: per });
+  else hardtanhJob(e, { x, g, out: at, loBits: RELU6_BITS[0], hiBits: RELU6_BITS[1], n, perChunk: per });
+  execute(e, Math.ceil(n / per), n);
 }
 
 /**
