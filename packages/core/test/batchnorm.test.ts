@@ -108,7 +108,7 @@ for (const backend of backends) {
 }
 
 test('wasm batchNorm gives the same bits on 1 and 2 threads (chunks own whole channels)', () => {
-  const [one, two] = onOneAndTwoThreads(() => {
+  const [one, two, racing] = onOneAndTwoThreads(() => {
     const x = data([16, 24, 9, 9], 1, 2).requiresGrad_();
     const w = data([24], 2, 1).requiresGrad_();
     const rm = sg.zeros([24]);
@@ -118,6 +118,7 @@ test('wasm batchNorm gives the same bits on 1 and 2 threads (chunks own whole ch
     return [...y.data, ...x.grad!.data, ...w.grad!.data, ...rm.data, ...rv.data];
   });
   assert.ok(one.every((v, i) => Object.is(v, two[i])), '1 vs 2 threads');
+  assert.ok(one.every((v, i) => Object.is(v, racing[i])), '1 vs 2 threads racing');
 });
 
 test('batchNorm float64 gradcheck, training, x=[3,2,3,2] with weight and bias', () => {

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import type { ConvGeometry } from '../src/kernels/conv.js';
 import { type ConvStrategy, convStrategyRuns, forceConvStrategy } from '../src/kernels/wasm/conv.js';
-import { chunksByWorkers, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
+import { onOneAndTwoThreads } from './two-threads.js';
 import { forceWinogradBatched, forceWinogradGroup, winogradWeightFits } from '../src/kernels/wasm/winograd.js';
 import { assertRounding, bits, rand } from './rounding.js';
 
@@ -309,22 +309,9 @@ test('the dense and batched Winograd strategies are chosen by shape: dense on 1Ã
 });
 
 test('one and two threads give identical bits for the folded, dense, grouped, dilated and depthwise convolutions (forward and all gradients)', () => {
-  const prev = sg.setWasmThreads(1);
-  try {
-    const one = workload().map(bits);
-    sg.setWasmThreads(2, { minFlops: 0 });
-    assert.ok(setWorkersOnly(true), 'a pool exists');
-    const before = chunksByWorkers();
-    const two = workload().map(bits);
-    assert.ok(chunksByWorkers() > before, 'the workers ran the chunks');
-    setWorkersOnly(false);
-    const mixed = workload().map(bits);
-    assert.equal(two, one);
-    assert.equal(mixed, one);
-  } finally {
-    setWorkersOnly(false);
-    sg.setWasmThreads(prev, { minFlops: 2e6 });
-  }
+  const [one, two, mixed] = onOneAndTwoThreads(() => workload().map(bits));
+  assert.equal(two, one);
+  assert.equal(mixed, one);
 });
 
 test.run();

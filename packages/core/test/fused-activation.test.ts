@@ -346,8 +346,9 @@ test('one and two threads give the same bits for conv + ReLU6, conv + ReLU + poo
     y.backward(new sg.Tensor(rand(y.size, 53), y.shape));
     return [y, x.grad!, w.grad!, b.grad!, w2.grad!].map((t) => bits(t.data as Float32Array));
   };
-  const [one, two] = onOneAndTwoThreads(run);
+  const [one, two, racing] = onOneAndTwoThreads(run);
   assert.equal(two, one);
+  assert.equal(racing, one);
 });
 
 test('an unknown activation is an error, and a fused op refuses an output changed in place before backward', () => {

@@ -591,8 +591,9 @@ test('hardtanh in wasm gives the same bits on one and two threads (workers force
     sg.wasmKernels.hardtanhBackward(g, x, gx, 0, 6);
     return [bits(out), bits(gx)];
   };
-  const [one, two] = onOneAndTwoThreads(run);
+  const [one, two, racing] = onOneAndTwoThreads(run);
   assert.equal(two, one);
+  assert.equal(racing, one);
 });
 
 test('binaryBroadcast over [2,3,4]: scalar to shape (filled rows), row vector, column vector', () => {

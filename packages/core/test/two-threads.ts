@@ -1,14 +1,15 @@
-/** Test helper: a wasm workload on one thread and on two, the second with the worker running every pooled chunk. */
+/** Test helper: a wasm workload on one thread, on two with the worker running every pooled chunk, and on two racing. */
 import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import { chunksByWorkers, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
 
 /**
  * `run()` on one thread, then on two with the caller stepping aside so the worker runs every pooled
- * chunk (really another thread, whatever the scheduler does; asserted), on the wasm backend; the
- * previous backend and thread settings are restored. Returns both results for the caller to compare.
+ * chunk (really another thread, whatever the scheduler does; asserted), then on two with caller and
+ * worker racing for the chunks, on the wasm backend; the previous backend and thread settings are
+ * restored. Returns the three results for the caller to compare (equal bits whoever ran what).
  */
-export function onOneAndTwoThreads<T>(run: () => T): [T, T] {
+export function onOneAndTwoThreads<T>(run: () => T): [one: T, workers: T, racing: T] {
   const prevKernels = sg.useBackend('wasm');
   const prev = sg.setWasmThreads(1);
   try {
@@ -18,7 +19,8 @@ export function onOneAndTwoThreads<T>(run: () => T): [T, T] {
     const before = chunksByWorkers();
     const two = run();
     assert.ok(chunksByWorkers() > before, 'the workers ran the chunks');
-    return [one, two];
+    setWorkersOnly(false);
+    return [one, two, run()];
   } finally {
     setWorkersOnly(false);
     sg.setWasmThreads(prev, { minFlops: 2e6 });

@@ -7,9 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as sg from '../src/index.js';
 import type { ConvGeometry } from '../src/kernels/conv.js';
-import { chunksByWorkers, execute, getEngine, setWorkersOnly } from '../src/kernels/wasm/runtime.js';
+import { chunksByWorkers, execute, getEngine } from '../src/kernels/wasm/runtime.js';
 import { createPool, defaultThreads, threadsAvailable } from '../src/kernels/wasm/threads.js';
 import { bits, rand } from './rounding.js';
+import { onOneAndTwoThreads } from './two-threads.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -50,26 +51,13 @@ function workload(): Float32Array[] {
 }
 
 test('one and two threads give identical bits for GEMM, convolution (direct and Winograd; forward, input, weight and bias gradients), max pooling and ReLU', () => {
-  const prev = sg.setWasmThreads(1);
-  try {
-    const one = workload();
-    sg.setWasmThreads(2, { minFlops: 0 });
-    // The caller steps aside, so the worker runs every chunk of every pooled job: the comparison
-    // really runs on another thread, whatever the scheduler does.
-    assert.ok(setWorkersOnly(true), 'a pool exists');
-    const two = workload();
-    assert.ok(chunksByWorkers() > 0, 'the workers ran the chunks');
-    setWorkersOnly(false);
-    const mixed = workload(); // caller and worker racing for chunks: still the same bits
-    assert.equal(mixed.map(bits), one.map(bits));
-    assert.is(two.length, one.length);
-    for (let i = 0; i < one.length; i++) {
-      const a = new Uint32Array(one[i].buffer, one[i].byteOffset, one[i].length);
-      const b = new Uint32Array(two[i].buffer, two[i].byteOffset, two[i].length);
-      for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) assert.unreachable(`result ${i} element ${j}: ${one[i][j]} vs ${two[i][j]}`);
-    }
-  } finally {
-    sg.setWasmThreads(prev, { minFlops: 2e6 });
+  const [one, two, mixed] = onOneAndTwoThreads(workload);
+  assert.equal(mixed.map(bits), one.map(bits));
+  assert.is(two.length, one.length);
+  for (let i = 0; i < one.length; i++) {
+    const a = new Uint32Array(one[i].buffer, one[i].byteOffset, one[i].length);
+    const b = new Uint32Array(two[i].buffer, two[i].byteOffset, two[i].length);
+    for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) assert.unreachable(`result ${i} element ${j}: ${one[i][j]} vs ${two[i][j]}`);
   }
 });
 
