@@ -160,6 +160,7 @@ export const JOBS = {
       ['padTop', 'int', 'Zero rows above the input.'],
       ['padLeft', 'int', 'Zero columns left of the input.'],
       ['filters', 'ptr', 'The filters transformed by WINOGRAD_FILTERS.'],
+      ['filtersStride', 'int', 'Bytes between two ξ of the filters.'],
       ['bias', 'ptr', 'The bias, 0 for none.'],
       ['outChannels', 'int', 'Output channels.'],
       ['outH', 'int', 'Output rows.'],
@@ -308,14 +309,15 @@ export const JOBS = {
   },
   WINOGRAD_FILTERS: {
     code: 56,
-    doc: 'The 3×3 filters transformed for Winograd, a chunk of weight rows each.',
+    doc: 'The 3×3 filters transformed for Winograd, a chunk of rows of U (output channels of the correlation) each.',
     args: [
       ['w', 'ptr', 'The weight `[O, C, 3, 3]`.'],
       ['weightRows', 'int', 'O.'],
       ['weightColumns', 'int', 'C.'],
       ['flip', 'flag', 'For the input gradient: the filters rotated by 180°, input and output channels swapped.'],
-      ['filters', 'ptr', 'U, `[16, cout, cin]` (overwritten).'],
-      ['perChunk', 'int', 'Weight rows per chunk.'],
+      ['filters', 'ptr', 'U, 16 regions of `[cout, cin]` (overwritten).'],
+      ['filtersStride', 'int', 'Bytes between two ξ of U.'],
+      ['perChunk', 'int', 'Rows of U (cout) per chunk.'],
     ],
   },
   WINOGRAD_INPUT: {

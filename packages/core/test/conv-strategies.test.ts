@@ -42,6 +42,7 @@ const cases: Case[] = [
   { what: 'pointwise, 2 groups', N: 2, C: 6, H: 4, W: 7, O: 8, k: [1, 1], groups: 2 },
   { what: '1×1 kernel, padding 1 (not pointwise)', N: 2, C: 3, H: 4, W: 5, O: 4, k: [1, 1], pad: [1, 1, 1, 1] },
   { what: 'big filter on a 6×5 map (its weight gradient folded by default)', N: 2, C: 32, H: 6, W: 5, O: 64, k: [3, 3], pad: [1, 1, 1, 1] },
+  { what: 'over 64 channels each way (Winograd filters: two rows of U a chunk, flipped too)', N: 2, C: 66, H: 5, W: 6, O: 70, k: [3, 3], pad: [1, 1, 1, 1] },
   { what: '2 groups', N: 3, C: 4, H: 6, W: 7, O: 6, k: [3, 3], pad: [1, 1, 1, 1], groups: 2 },
   { what: '3 groups, dilation 2, stride 2', N: 2, C: 6, H: 11, W: 10, O: 9, k: [3, 3], s: [2, 2], pad: [2, 2, 2, 2], d: [2, 2], groups: 3 },
   { what: 'dilation 2×3', N: 2, C: 3, H: 10, W: 9, O: 4, k: [3, 3], pad: [2, 2, 3, 3], d: [2, 3] },

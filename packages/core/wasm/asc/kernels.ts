@@ -875,19 +875,22 @@ function depthwiseWeightGrad(chunk: i32, thread: i32): void {
 const WINOGRAD_TILES: i32 = 512;
 
 /**
- * The filters of weight rows `o0 ≤ o < o1` transformed for Winograd (a WINOGRAD_FILTERS chunk):
- * `U[ξ][co][ci] = (G·g·Gᵀ)[ξ]` for the 3×3 filter `g` of output channel `co` and input channel `ci`,
- * with `w` stored `[O, C, 3, 3]`. Unflipped, `co` is `o` and `ci`
- * is `c`; flipped (for the input gradient), `co` is `c`, `ci` is `o` and `g` is `w[o][c]` rotated by
- * 180°.
+ * Rows `r0 ≤ co < r1` of the filters transformed for Winograd (a WINOGRAD_FILTERS chunk):
+ * `U[ξ][co][ci] = (G·g·Gᵀ)[ξ]` for the 3×3 filter `g` of output channel `co` and input channel `ci`
+ * of the correlation, with `w` stored `[O, C, 3, 3]`. Unflipped, `co` is `o` and `ci` is `c`;
+ * flipped (for the input gradient), `co` is `c`, `ci` is `o` and `g` is `w[o][c]` rotated by 180°.
+ * The ξ regions lie `uStride` bytes apart (spread: not a multiple of 4 KB). A chunk owns whole
+ * rows of U and writes each row's floats in order, so chunks share cache lines only at their edges
+ * and the 16 lines being filled stay in L1: about 10 ns a filter on one thread. With the regions a
+ * multiple of 4 KB apart (16 lines in one L1 set) and chunks of weight rows (flipped, a column of
+ * U each, its lines shared with the other thread's chunks), it was 30–40 ns, and 8× slower on two
+ * threads in ResNet-18.
  */
-function winogradFilters(w: usize, O: i32, C: i32, flip: bool, U: usize, o0: i32, o1: i32): void {
-  const cout = flip ? C : O;
+function winogradFilters(w: usize, O: i32, C: i32, flip: bool, U: usize, uStride: usize, r0: i32, r1: i32): void {
   const cin = flip ? O : C;
-  const plane = (<usize>cout * <usize>cin) << 2;
-  for (let o = o0; o < o1; o++) {
-    for (let c = 0; c < C; c++) {
-      const src = w + ((<usize>(o * C + c) * 9) << 2);
+  for (let co = r0; co < r1; co++) {
+    for (let ci = 0; ci < cin; ci++) {
+      const src = w + ((<usize>(flip ? ci * C + co : co * C + ci) * 9) << 2);
       // g[i][j], rotated by 180° when flipped.
       let g0 = load<f32>(src), g1 = load<f32>(src, 4), g2 = load<f32>(src, 8);
       let g3 = load<f32>(src, 12), g4 = load<f32>(src, 16), g5 = load<f32>(src, 20);
@@ -902,16 +905,16 @@ function winogradFilters(w: usize, O: i32, C: i32, flip: bool, U: usize, o0: i32
       const a0 = g0, a1 = <f32>0.5 * (g0 + g3 + g6), a2 = <f32>0.5 * (g0 - g3 + g6), a3 = g6;
       const b0 = g1, b1 = <f32>0.5 * (g1 + g4 + g7), b2 = <f32>0.5 * (g1 - g4 + g7), b3 = g7;
       const c0 = g2, c1 = <f32>0.5 * (g2 + g5 + g8), c2 = <f32>0.5 * (g2 - g5 + g8), c3 = g8;
-      const at = U + ((<usize>(flip ? c * cin + o : o * cin + c)) << 2);
+      const at = U + ((<usize>(co * cin + ci)) << 2);
       // (G·g)·Gᵀ, row r = [x0, ½(x0 + x1 + x2), ½(x0 − x1 + x2), x2] for row r of G·g.
-      store<f32>(at, a0); store<f32>(at + plane, <f32>0.5 * (a0 + b0 + c0));
-      store<f32>(at + 2 * plane, <f32>0.5 * (a0 - b0 + c0)); store<f32>(at + 3 * plane, c0);
-      store<f32>(at + 4 * plane, a1); store<f32>(at + 5 * plane, <f32>0.5 * (a1 + b1 + c1));
-      store<f32>(at + 6 * plane, <f32>0.5 * (a1 - b1 + c1)); store<f32>(at + 7 * plane, c1);
-      store<f32>(at + 8 * plane, a2); store<f32>(at + 9 * plane, <f32>0.5 * (a2 + b2 + c2));
-      store<f32>(at + 10 * plane, <f32>0.5 * (a2 - b2 + c2)); store<f32>(at + 11 * plane, c2);
-      store<f32>(at + 12 * plane, a3); store<f32>(at + 13 * plane, <f32>0.5 * (a3 + b3 + c3));
-      store<f32>(at + 14 * plane, <f32>0.5 * (a3 - b3 + c3)); store<f32>(at + 15 * plane, c3);
+      store<f32>(at, a0); store<f32>(at + uStride, <f32>0.5 * (a0 + b0 + c0));
+      store<f32>(at + 2 * uStride, <f32>0.5 * (a0 - b0 + c0)); store<f32>(at + 3 * uStride, c0);
+      store<f32>(at + 4 * uStride, a1); store<f32>(at + 5 * uStride, <f32>0.5 * (a1 + b1 + c1));
+      store<f32>(at + 6 * uStride, <f32>0.5 * (a1 - b1 + c1)); store<f32>(at + 7 * uStride, c1);
+      store<f32>(at + 8 * uStride, a2); store<f32>(at + 9 * uStride, <f32>0.5 * (a2 + b2 + c2));
+      store<f32>(at + 10 * uStride, <f32>0.5 * (a2 - b2 + c2)); store<f32>(at + 11 * uStride, c2);
+      store<f32>(at + 12 * uStride, a3); store<f32>(at + 13 * uStride, <f32>0.5 * (a3 + b3 + c3));
+      store<f32>(at + 14 * uStride, <f32>0.5 * (a3 - b3 + c3)); store<f32>(at + 15 * uStride, c3);
     }
   }
 }
@@ -1029,11 +1032,11 @@ function outputTiles4(m: usize, mStride: usize, b: v128, y: usize, outW: i32, lo
 /**
  * One image of the Winograd correlation: `out[co, oy, ox] = bias[co] + Σ_ci Σ_ij g[co, ci, i, j] ·
  * x[ci, oy + i − pt, ox + j − pl]` (zero outside the input), overwriting `out` (`[cout, outH, outW]`).
- * `U` holds the transformed filters ({@link winogradFilters}); `scratch` room for {@link
+ * `U` holds the transformed filters ({@link winogradFilters}, ξ regions `uStride` bytes apart); `scratch` room for {@link
  * winogradScratchFloats} floats. Every transform goes four tiles at a time.
  */
 function winogradImage(
-  x: usize, cin: i32, H: i32, W: i32, pt: i32, pl: i32, U: usize, bias: usize, cout: i32, outH: i32, outW: i32,
+  x: usize, cin: i32, H: i32, W: i32, pt: i32, pl: i32, U: usize, uStride: usize, bias: usize, cout: i32, outH: i32, outW: i32,
   out: usize, scratch: usize, tmp: usize,
 ): void {
   const tH = (outH + 1) >> 1, tW = (outW + 1) >> 1;
@@ -1051,7 +1054,6 @@ function winogradImage(
   const M = V + 16 * vStride;
   const Wp = 2 * tW4 + 2;
   const plane = M + 16 * mStride; // one channel's rows of the block, zero-bordered: every patch inside
-  const uStride = (<usize>cout * <usize>cin) << 2;
   for (let ty0 = 0; ty0 < tH; ty0 += rowsPer) {
     const rows = min(rowsPer, tH - ty0);
     const used = rows * tW;
@@ -1111,13 +1113,13 @@ export function winogradScratchFloats(cin: i32, cout: i32, outH: i32, outW: i32)
   return <i32>((16 * (spread((<usize>cin * <usize>cols) << 2) + spread((<usize>cout * <usize>cols) << 2))) >> 2) + (2 * rowsPer + 2) * (2 * tW4 + 2);
 }
 
-/** Image `img` of a Winograd job: args 1 N, 2 cin, 3 H, 4 W, 5 pt, 6 pl, 7 U, 8 bias, 9 cout, 10 outH, 11 outW, 12 x, 13 out, 14 scratch, 15 stride. */
+/** Image `img` of a WINOGRAD job (its arguments: see the schema). */
 function winogradJob(img: i32, thread: i32): void {
   const cin = arg(WINOGRAD_IN_CHANNELS), H = arg(WINOGRAD_HEIGHT), W = arg(WINOGRAD_WIDTH), cout = arg(WINOGRAD_OUT_CHANNELS), outH = arg(WINOGRAD_OUT_H), outW = arg(WINOGRAD_OUT_W);
   const x = <usize>arg(WINOGRAD_X) + ((<usize>img * <usize>cin * <usize>H * <usize>W) << 2);
   const out = <usize>arg(WINOGRAD_OUT) + ((<usize>img * <usize>cout * <usize>outH * <usize>outW) << 2);
   const scratch = <usize>arg(WINOGRAD_SCRATCH) + <usize>thread * <usize>arg(WINOGRAD_SCRATCH_STRIDE);
-  winogradImage(x, cin, H, W, arg(WINOGRAD_PAD_TOP), arg(WINOGRAD_PAD_LEFT), <usize>arg(WINOGRAD_FILTERS), <usize>arg(WINOGRAD_BIAS), cout, outH, outW, out, scratch, tmpOf(thread));
+  winogradImage(x, cin, H, W, arg(WINOGRAD_PAD_TOP), arg(WINOGRAD_PAD_LEFT), <usize>arg(WINOGRAD_FILTERS), <usize>arg(WINOGRAD_FILTERS_STRIDE), <usize>arg(WINOGRAD_BIAS), cout, outH, outW, out, scratch, tmpOf(thread));
 }
 
 // ---- Winograd over the whole batch --------------------------------------------------------------
@@ -1625,9 +1627,9 @@ export function runChunk(chunk: i32, thread: i32): void {
     adamRange(<usize>arg(ADAM_X), <usize>arg(ADAM_G), <usize>arg(ADAM_M), <usize>arg(ADAM_V), <usize>arg(ADAM_PARAMS), arg(ADAM_DECOUPLED) != 0, arg(ADAM_L2) != 0, i0, min(arg(ADAM_N), i0 + per));
   } else if (op == OP_WINOGRAD_FILTERS) {
     const per = arg(WINOGRAD_FILTERS_PER_CHUNK);
-    const o0 = chunk * per;
-    const O = arg(WINOGRAD_FILTERS_WEIGHT_ROWS);
-    winogradFilters(<usize>arg(WINOGRAD_FILTERS_W), O, arg(WINOGRAD_FILTERS_WEIGHT_COLUMNS), arg(WINOGRAD_FILTERS_FLIP) != 0, <usize>arg(WINOGRAD_FILTERS_FILTERS), o0, min(O, o0 + per));
+    const r0 = chunk * per;
+    const O = arg(WINOGRAD_FILTERS_WEIGHT_ROWS), C = arg(WINOGRAD_FILTERS_WEIGHT_COLUMNS), flip = arg(WINOGRAD_FILTERS_FLIP) != 0;
+    winogradFilters(<usize>arg(WINOGRAD_FILTERS_W), O, C, flip, <usize>arg(WINOGRAD_FILTERS_FILTERS), <usize>arg(WINOGRAD_FILTERS_FILTERS_STRIDE), r0, min(flip ? C : O, r0 + per));
   } else if (op == OP_WINOGRAD_INPUT) {
     winogradInputImage(chunk, thread);
   } else if (op == OP_WINOGRAD_PRODUCTS) {

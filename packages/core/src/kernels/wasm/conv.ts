@@ -36,7 +36,7 @@ import { type OutputGrad, activateInModule, putOutputGrad } from './fused.js';
 import { CHUNKS, gemmJobs, gemmScratch, packed } from './gemm-jobs.js';
 import { denseApplies, denseBackward, denseForward, denseWins } from './conv-dense.js';
 import {
-  transformFilters, winogradBatch, winogradBatchBytes, winogradBatched, winogradBeatsFolding, winogradWeightBytes, winogradWeightFits,
+  filtersBytes, filtersStride, transformFilters, winogradBatch, winogradBatchBytes, winogradBatched, winogradBeatsFolding, winogradWeightBytes, winogradWeightFits,
   winogradWeightGrad,
 } from './winograd.js';
 import {
@@ -252,7 +252,7 @@ function forwardInModule(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32A
   const winograd = how === 'winograd';
   const scratch = align(4 * (winograd ? e.exports.winogradScratchFloats(g.channels, O, g.outH, g.outW) : s.groups * kg * len + packed(len, kg)));
   const [xP, wP, uP, bP, oP, sP, bytes] = regions(
-    4 * g.batch * image, 4 * O * kg, winograd ? 64 * O * g.channels : 0, 4 * O, 4 * g.batch * output, scratch * threadSlots(),
+    4 * g.batch * image, 4 * O * kg, winograd ? filtersBytes(O, g.channels) : 0, 4 * O, 4 * g.batch * output, scratch * threadSlots(),
   );
   e.reserve(bytes);
   e.put(xP, x, 0, g.batch * image);
@@ -263,7 +263,7 @@ function forwardInModule(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32A
     transformFilters(e, wP, O, g.channels, false, uP);
     winogradJob(e, {
       batch: g.batch, inChannels: g.channels, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft,
-      filters: uP, bias: biasP, outChannels: O, outH: g.outH, outW: g.outW, x: xP, out: oP, scratch: sP, scratchStride: scratch,
+      filters: uP, filtersStride: filtersStride(O, g.channels), bias: biasP, outChannels: O, outH: g.outH, outW: g.outW, x: xP, out: oP, scratch: sP, scratchStride: scratch,
     });
   } else {
     convForwardJob(e, { ...geometryArgs(g, s), x: xP, w: wP, bias: biasP, out: oP, scratch: sP, scratchStride: scratch });
@@ -372,7 +372,7 @@ function batchedForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias:
   const [N, C, O] = [g.batch, g.channels, g.outChannels];
   const threads = threadSlots();
   const [xP, wP, uP, bP, oP, sP, bytes] = regions(
-    4 * N * C * g.height * g.width, 4 * O * C * 9, 64 * O * C, 4 * O, 4 * N * O * g.outH * g.outW,
+    4 * N * C * g.height * g.width, 4 * O * C * 9, filtersBytes(O, C), 4 * O, 4 * N * O * g.outH * g.outW,
     winogradBatchBytes(N, C, O, g.outH, g.outW, threads),
   );
   e.reserve(bytes);
@@ -393,7 +393,7 @@ function batchedInputGrad(dy: OutputGrad, g: ConvGeometry, w: Float32Array, gx: 
   const [N, C, O] = [g.batch, g.channels, g.outChannels];
   const threads = threadSlots();
   const [, wP, uP, xP, sP, bytes] = regions(
-    4 * N * O * g.outH * g.outW, 4 * O * C * 9, 64 * O * C, 4 * N * C * g.height * g.width,
+    4 * N * O * g.outH * g.outW, 4 * O * C * 9, filtersBytes(O, C), 4 * N * C * g.height * g.width,
     winogradBatchBytes(N, O, C, g.height, g.width, threads),
   );
   e.reserve(bytes);
@@ -425,7 +425,7 @@ function imageBackward(
     winograd ? e.exports.winogradScratchFloats(O, g.channels, g.height, g.width) : 0,
   ));
   const [, xP, wP, uP, gxP, gwP, gbP, pP, pbP, sP, bytes] = regions(
-    4 * g.batch * output, 4 * g.batch * image, 4 * O * kg, winograd ? 64 * O * g.channels : 0, 4 * g.batch * image, 4 * O * kg, 4 * O,
+    4 * g.batch * output, 4 * g.batch * image, 4 * O * kg, winograd ? filtersBytes(O, g.channels) : 0, 4 * g.batch * image, 4 * O * kg, 4 * O,
     partial * groups, biasPartial * groups, scratch * threadSlots(),
   );
   e.reserve(bytes);
@@ -438,7 +438,7 @@ function imageBackward(
       // The correlation of the output gradient with the rotated filters, padded by 2 − padding.
       winogradJob(e, {
         batch: g.batch, inChannels: O, height: g.outH, width: g.outW, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft,
-        filters: uP, bias: 0, outChannels: g.channels, outH: g.height, outW: g.width, x: gP, out: gxP, scratch: sP, scratchStride: scratch,
+        filters: uP, filtersStride: filtersStride(g.channels, O), bias: 0, outChannels: g.channels, outH: g.height, outW: g.width, x: gP, out: gxP, scratch: sP, scratchStride: scratch,
       });
     } else {
       convInputGradJob(e, { ...geom, g: gP, w: wP, gx: gxP, scratch: sP, scratchStride: scratch });

@@ -193,6 +193,8 @@ export interface WinogradArgs {
   readonly padLeft: number;
   /** The filters transformed by WINOGRAD_FILTERS (byte address). */
   readonly filters: number;
+  /** Bytes between two ξ of the filters. */
+  readonly filtersStride: number;
   /** The bias, 0 for none (byte address). */
   readonly bias: number;
   /** Output channels. */
@@ -409,7 +411,7 @@ export interface AdamArgs {
   readonly perChunk: number;
 }
 
-/** The arguments of a WINOGRAD_FILTERS job (op 56). The 3×3 filters transformed for Winograd, a chunk of weight rows each. */
+/** The arguments of a WINOGRAD_FILTERS job (op 56). The 3×3 filters transformed for Winograd, a chunk of rows of U (output channels of the correlation) each. */
 export interface WinogradFiltersArgs {
   /** The weight `[O, C, 3, 3]` (byte address). */
   readonly w: number;
@@ -419,9 +421,11 @@ export interface WinogradFiltersArgs {
   readonly weightColumns: number;
   /** For the input gradient: the filters rotated by 180°, input and output channels swapped. */
   readonly flip: boolean;
-  /** U, `[16, cout, cin]` (overwritten) (byte address). */
+  /** U, 16 regions of `[cout, cin]` (overwritten) (byte address). */
   readonly filters: number;
-  /** Weight rows per chunk. */
+  /** Bytes between two ξ of U. */
+  readonly filtersStride: number;
+  /** Rows of U (cout) per chunk. */
   readonly perChunk: number;
 }
 
@@ -778,14 +782,15 @@ export function winogradJob(e: JobTarget, a: WinogradArgs): void {
   j[5] = a.padTop;
   j[6] = a.padLeft;
   j[7] = a.filters;
-  j[8] = a.bias;
-  j[9] = a.outChannels;
-  j[10] = a.outH;
-  j[11] = a.outW;
-  j[12] = a.x;
-  j[13] = a.out;
-  j[14] = a.scratch;
-  j[15] = a.scratchStride;
+  j[8] = a.filtersStride;
+  j[9] = a.bias;
+  j[10] = a.outChannels;
+  j[11] = a.outH;
+  j[12] = a.outW;
+  j[13] = a.x;
+  j[14] = a.out;
+  j[15] = a.scratch;
+  j[16] = a.scratchStride;
 }
 
 /** Writes a COLS job (op 8) into `e`'s descriptor, each argument into its slot. `C (+)= op(A)·op(B)` split by columns: each chunk packs its own panels of op(B). */
@@ -932,7 +937,7 @@ export function adamJob(e: JobTarget, a: AdamArgs): void {
   j[9] = a.perChunk;
 }
 
-/** Writes a WINOGRAD_FILTERS job (op 56) into `e`'s descriptor, each argument into its slot. The 3×3 filters transformed for Winograd, a chunk of weight rows each. */
+/** Writes a WINOGRAD_FILTERS job (op 56) into `e`'s descriptor, each argument into its slot. The 3×3 filters transformed for Winograd, a chunk of rows of U (output channels of the correlation) each. */
 export function winogradFiltersJob(e: JobTarget, a: WinogradFiltersArgs): void {
   const j = e.job;
   j[0] = 56;
@@ -941,7 +946,8 @@ export function winogradFiltersJob(e: JobTarget, a: WinogradFiltersArgs): void {
   j[3] = a.weightColumns;
   j[4] = a.flip ? 1 : 0;
   j[5] = a.filters;
-  j[6] = a.perChunk;
+  j[6] = a.filtersStride;
+  j[7] = a.perChunk;
 }
 
 /** Writes a WINOGRAD_INPUT job (op 53) into `e`'s descriptor, each argument into its slot. The batch's Winograd input transform, an image per chunk: its tiles into columns n·T … of the packed V. */

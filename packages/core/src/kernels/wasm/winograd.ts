@@ -101,21 +101,37 @@ export function winogradBatchBytes(batch: number, cin: number, cout: number, out
 }
 
 /**
- * Transforms the 3×3 filters of the weight at `wP` (`[O, C, 3, 3]`) for Winograd into `uP`
- * (`[16, cout, cin]`; `flip`: rotated, for the input gradient), split by weight rows over the threads.
+ * Bytes between two ξ of the transformed filters of a `cout × cin` correlation: spread like V and M,
+ * so the 16 rows a filter's transform writes at once lie in different L1 sets.
+ */
+export function filtersStride(cout: number, cin: number): number {
+  return spread(4 * cout * cin);
+}
+
+/** Bytes of the transformed filters of an `O × C` weight (either way round): 16 ξ regions of {@link filtersStride}. */
+export function filtersBytes(O: number, C: number): number {
+  return 16 * filtersStride(O, C);
+}
+
+/**
+ * Transforms the 3×3 filters of the weight at `wP` (`[O, C, 3, 3]`) for Winograd into `uP` (16
+ * regions of `[cout, cin]`, {@link filtersStride} apart; `flip`: rotated, for the input gradient,
+ * `cout` = C), split by rows of U over the threads.
  */
 export function transformFilters(e: Engine, wP: number, O: number, C: number, flip: boolean, uP: number): void {
-  const per = perChunk(O, CHUNKS);
-  winogradFiltersJob(e, { w: wP, weightRows: O, weightColumns: C, flip, filters: uP, perChunk: per });
-  // About 80 ns a filter on one thread (16 outputs of about 40 flops, scattered over 16 planes):
-  // worth splitting from a few hundred filters.
-  execute(e, Math.ceil(O / per), 2000 * O * C);
+  const [cout, cin] = flip ? [C, O] : [O, C];
+  const per = perChunk(cout, CHUNKS);
+  winogradFiltersJob(e, { w: wP, weightRows: O, weightColumns: C, flip, filters: uP, filtersStride: filtersStride(cout, cin), perChunk: per });
+  // About 10 ns a filter on one thread (measured 9–12 ns from 64×64 to 256×256 filters; 30–40 ns
+  // when the regions lay a multiple of 4 KB apart and chunks went by weight rows): 400 of
+  // minFlops' flops, so worth splitting from about 5 000 filters.
+  execute(e, Math.ceil(cout / per), 400 * O * C);
 }
 
 /** The correlation the batched pass computes, with every operand already in the module's memory (byte addresses). */
 export interface WinogradPass {
   batch: number; cin: number; height: number; width: number; padTop: number; padLeft: number;
-  /** The filters transformed by {@link transformFilters} (`[16, cout, cin]`). */ filters: number;
+  /** The filters transformed by {@link transformFilters} (16 regions of `[cout, cin]`). */ filters: number;
   /** The bias (`[cout]`), 0 for none. */ bias: number;
   cout: number; outH: number; outW: number;
   /** `[batch, cin, height, width]`. */ x: number;
@@ -149,7 +165,7 @@ export function winogradBatch(e: Engine, p: WinogradPass, threads: number): void
   const rowsPerChunk = perChunk(p.cout, ROW_BLOCKS, TILE.mr);
   const rowBlocks = Math.ceil(p.cout / rowsPerChunk);
   winogradProductsJob(e, {
-    inChannels: p.cin, outChannels: p.cout, columns: L.columns, filters: p.filters, filtersStride: 4 * p.cout * p.cin,
+    inChannels: p.cin, outChannels: p.cout, columns: L.columns, filters: p.filters, filtersStride: filtersStride(p.cout, p.cin),
     v, vStride: L.vStride, m, mStride: L.mStride, accumulate: false, rowsPerChunk, rowBlocks,
   });
   execute(e, 16 * rowBlocks, flops);
