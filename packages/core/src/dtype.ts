@@ -18,9 +18,7 @@ const BYTES = { float32: 4, float64: 8, int32: 4 } as const satisfies Record<DTy
  * many bytes were asked for, instead of JavaScript's bare `RangeError: Invalid typed array length`.
  */
 export function allocate(dtype: DType, n: number): TypedArray {
-  if (!Object.hasOwn(BYTES, dtype)) {
-    throw new DTypeError('allocate', `unknown dtype ${typeof dtype === 'string' ? `'${dtype}'` : String(dtype)} (known: ${Object.keys(BYTES).join(', ')})`);
-  }
+  checkDType('allocate', dtype);
   try {
     switch (dtype) {
       case 'float32': return new Float32Array(n);
@@ -31,6 +29,13 @@ export function allocate(dtype: DType, n: number): TypedArray {
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     throw new ArgumentError('allocate', `cannot allocate ${n} ${dtype} elements (${n * BYTES[dtype]} bytes): more than a typed array can hold or memory allows`);
+  }
+}
+
+/** Throws a `DTypeError` naming `op` unless `dtype` is one of the dtypes. */
+export function checkDType(op: string, dtype: DType): void {
+  if (!Object.hasOwn(BYTES, dtype)) {
+    throw new DTypeError(op, `unknown dtype ${typeof dtype === 'string' ? `'${dtype}'` : String(dtype)} (known: ${Object.keys(BYTES).join(', ')})`);
   }
 }
 

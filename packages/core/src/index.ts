@@ -12,6 +12,7 @@
 import './instance.js'; // registers this copy; warns once if another copy of core is loaded
 export { Tensor, type NestedArray, type TensorLike } from './tensor.js';
 export { type DType, type TypedArray, type FloatArray, allocate } from './dtype.js';
+export { allocatePinned } from './pinned.js';
 export { SimplegradError, ShapeError, ArgumentError, DTypeError, AutogradError, fmtShape } from './errors.js';
 export {
   AnomalyError, detectAnomaly, setDetectAnomaly, isAnomalyEnabled, pushAnomalyScope, popAnomalyScope,

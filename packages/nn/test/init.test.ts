@@ -42,7 +42,8 @@ function assertUniform(t: sg.Tensor, bound: number, what: string): void {
   assertMoments(t, 0, bound / Math.sqrt(3), what);
 }
 
-const bits = (m: Module): number[][] => [...m.stateDict().values()].map((t) => [...new Uint8Array(t.data.buffer)]);
+// The data's own bytes: a parameter's array is a view into pinned storage (its buffer is larger).
+const bits = (m: Module): number[][] => [...m.stateDict().values()].map((t) => [...new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)]);
 
 class Cnn extends Module {
   conv = new Conv2d(3, 8, 3);

@@ -339,4 +339,17 @@ test('hooks on a module whose forward is an own field restore that field when re
   assert.ok(Object.keys(m).includes('forward'));
 });
 
+test("layers make their parameters in pinned storage (the wasm kernels read them in place): float32 on the wasm backend, else plain arrays", () => {
+  const prev = sg.useBackend('wasm');
+  try {
+    const conv = new Conv2d(3, 4, 3);
+    for (const p of [conv.weight, conv.bias!]) assert.instance(p.data.buffer, SharedArrayBuffer);
+    assert.instance(new Linear(2, 3, { dtype: 'float64' }).weight.data.buffer, ArrayBuffer);
+    sg.useBackend('js');
+    assert.instance(new Linear(2, 3).weight.data.buffer, ArrayBuffer);
+  } finally {
+    sg.setKernels(prev);
+  }
+});
+
 test.run();

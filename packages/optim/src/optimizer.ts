@@ -3,7 +3,7 @@
  * `zeroGrad`, and state dicts in PyTorch's layout. Subclasses only say how one group is updated,
  * which hyperparameters are valid, and how their per-parameter state is read back from a state dict.
  */
-import { ArgumentError, ShapeError, Tensor, fmtShape, sameShape } from '@simplegrad/core';
+import { ArgumentError, ShapeError, Tensor, allocatePinned, fmtShape, sameShape } from '@simplegrad/core';
 import type { FloatArray } from '@simplegrad/core';
 import { checkNonNegative, fmtValue } from '@simplegrad/core';
 
@@ -80,9 +80,12 @@ export function isFloat(g: ArrayLike<number>): g is FloatArray {
   return g instanceof Float32Array || g instanceof Float64Array;
 }
 
-/** A zero-filled buffer of the same dtype and length as `x` (torch's `zeros_like`). */
+/**
+ * A zero-filled buffer of the same dtype and length as `x` (torch's `zeros_like`), in pinned storage
+ * (`allocatePinned`: the wasm kernels update optimizer state in place, no copies each step).
+ */
 export function zerosLike(x: FloatArray): FloatArray {
-  return x instanceof Float64Array ? new Float64Array(x.length) : new Float32Array(x.length);
+  return allocatePinned(x instanceof Float64Array ? 'float64' : 'float32', x.length) as FloatArray;
 }
 
 /**

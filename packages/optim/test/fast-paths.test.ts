@@ -72,4 +72,22 @@ test('a gradient set by hand as an int32 tensor takes the general loops (the ker
   }
 });
 
+test('the state lives in pinned storage (the wasm kernels update it in place): float32 on the wasm backend, plain arrays for float64', () => {
+  const prev = sg.useBackend('wasm');
+  try {
+    const [p32, p64] = [sg.ones([64], { requiresGrad: true }), sg.ones([64], { dtype: 'float64', requiresGrad: true })];
+    const sgd = new SGD([p32, p64], { lr: 0.1, momentum: 0.9 });
+    const adam = new Adam([p32], { lr: 0.1 });
+    for (const p of [p32, p64]) p.grad = sg.onesLike(p);
+    sgd.step();
+    adam.step();
+    assert.instance(sgd.state.get(p32)!.momentumBuffer!.buffer, SharedArrayBuffer);
+    assert.instance(sgd.state.get(p64)!.momentumBuffer!.buffer, ArrayBuffer);
+    assert.instance(adam.state.get(p32)!.expAvg.buffer, SharedArrayBuffer);
+    assert.instance(adam.state.get(p32)!.expAvgSq.buffer, SharedArrayBuffer);
+  } finally {
+    sg.setKernels(prev);
+  }
+});
+
 test.run();

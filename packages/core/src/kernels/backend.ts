@@ -7,7 +7,8 @@
  * - plain functions over typed arrays plus plain numbers (sizes, offsets, flags): no Tensor, no
  *   autograd, no shape inference or user-facing validation (the op checks its arguments first);
  * - results written into arrays the caller allocated: a kernel allocates no tensors and keeps no
- *   state between calls beyond reusable scratch (the wasm engine's memory);
+ *   state between calls beyond reusable scratch (the wasm engine's memory) and the pinned arrays
+ *   it handed out ({@link Kernels.pinnedFloat32}), which it may read and update in place;
  * - deterministic: work is split into chunks fixed by the problem's shape, never by the thread count
  *   or timing, and each element's arithmetic runs in a fixed order, so equal inputs give equal bits;
  * - every fast kernel keeps the reference's contract and is tested equal to it; float64 inputs go to
@@ -58,12 +59,23 @@ export interface Kernels {
   readonly hardtanhForward: typeof hardtanhForward;
   /** Its gradient: see the reference {@link hardtanhBackward}. */
   readonly hardtanhBackward: typeof hardtanhBackward;
+  /**
+   * A zero-filled float32 array of `n` elements for a long-lived operand (a parameter, optimizer
+   * state) that these kernels can use without copying: wasm pins it in its memory; js returns a
+   * plain array.
+   */
+  readonly pinnedFloat32: (n: number) => Float32Array;
+}
+
+/** The reference's {@link Kernels.pinnedFloat32}: a plain array (the js kernels copy nothing anyway). */
+function plainFloat32(n: number): Float32Array {
+  return new Float32Array(n);
 }
 
 /** The plain-TypeScript reference kernels. */
 export const jsKernels: Kernels = {
   name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, conv2dPooledForward, maxPool2dForward, reluForward, reluBackward,
-  batchNormForward, batchNormBackward, sgdMomentumStep, adamStep, hardtanhForward, hardtanhBackward,
+  batchNormForward, batchNormBackward, sgdMomentumStep, adamStep, hardtanhForward, hardtanhBackward, pinnedFloat32: plainFloat32,
 };
 
 // The fastest kernels the runtime supports are the default: WebAssembly SIMD where it exists (Node

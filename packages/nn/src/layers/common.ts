@@ -3,8 +3,8 @@
  * allocation and PyTorch's default initialisation. The argument checks themselves are core's
  * (`checkKnownOptions`, `checkPair`, `readArgs`...), so every package rejects in the same words.
  */
-import { ShapeError, checkChoice, checkFloat as checkFloatTensor, checkKnownOptions, fmtShape, zeros } from '@simplegrad/core';
-import type { Generator, Tensor } from '@simplegrad/core';
+import { ShapeError, Tensor, allocatePinned, checkChoice, checkFloat as checkFloatTensor, checkKnownOptions, fmtShape } from '@simplegrad/core';
+import type { Generator } from '@simplegrad/core';
 import { Parameter } from '../parameter.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
 
@@ -39,9 +39,12 @@ export function checkInput(layer: string, x: Tensor, ndims: readonly number[], l
   checkFloat(layer, x);
 }
 
-/** A zero-filled parameter, to be initialised by the layer's `resetParameters`. */
+/**
+ * A zero-filled parameter, to be initialised by the layer's `resetParameters`, in pinned storage
+ * (`allocatePinned`: the wasm kernels use it in place, no copies each step).
+ */
 export function emptyParameter(shape: readonly number[], opts: LayerOptions): Parameter {
-  return new Parameter(zeros(shape, { dtype: opts.dtype ?? 'float32' }));
+  return new Parameter(new Tensor(allocatePinned(opts.dtype ?? 'float32', shape.reduce((a, b) => a * b, 1)), [...shape]));
 }
 
 /**

@@ -18,7 +18,7 @@
  * packages/core/wasm/asc/dense.ts) is chunked by the shape, each chunk in a fixed order.
  */
 import { type ConvGeometry, conv2dBackward as jsConv2dBackward } from '../conv.js';
-import { type Engine, HEAP, type Placed, regions } from './engine.js';
+import { type Engine, type Placed, regions, scratchBase } from './engine.js';
 import type { OutputGrad } from './fused.js';
 import { CHUNKS, gemmJobs, gemmScratch } from './gemm-jobs.js';
 import { denseSumTapsJob, denseWriteJob } from './jobs.js';
@@ -149,10 +149,9 @@ export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, 
   );
   e.reserve(bytes);
   e.put(xP, x, 0, N * CHW);
-  e.put(wP, w, 0, w.length);
   const taps = tapsOf(g);
   e.i32(tP, taps.length).set(taps);
-  writeDense(e, g, wP, tP, dP);
+  writeDense(e, g, e.place(wP, w, 0, w.length), tP, dP);
   if (bias !== null) {
     for (let n = 0; n < N; n++) {
       for (let o = 0; o < O; o++) {
@@ -162,7 +161,7 @@ export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, 
     }
   }
   gemmJobs(e, false, true, N, O * L, CHW, xP, dP, oP, pP, bias !== null);
-  return { at: oP, end: HEAP + bytes };
+  return { at: oP, end: scratchBase() + bytes };
 }
 
 /** The gradients, dense; same contract as the reference (see conv.ts). */
@@ -184,9 +183,9 @@ export function denseBackward(
   );
   e.reserve(bytes);
   if (gx !== null) {
-    e.put(wP, w, 0, w.length);
     e.i32(tP, taps.length).set(taps);
-    writeDense(e, g, wP, tP, dP);
+    // Read in place when pinned; wP stays a scratch region, where the weight gradient goes below.
+    writeDense(e, g, e.place(wP, w, 0, w.length), tP, dP);
     gemmJobs(e, false, false, N, CHW, O * L, gP, dP, xP, pP, false);
     e.get(xP, N * CHW, gx, 0);
   }

@@ -31,7 +31,7 @@ import type { PoolGeometry } from '../pool.js';
 import { maxPoolInModule } from './pool.js';
 import type { Fused, FusedActivation } from '../fused.js';
 import { TILE } from './bytes.js';
-import { HEAP, type Placed, align, regions } from './engine.js';
+import { type Placed, align, regions, scratchBase } from './engine.js';
 import { type OutputGrad, activateInModule, putOutputGrad } from './fused.js';
 import { CHUNKS, gemmJobs, gemmScratch, packed } from './gemm-jobs.js';
 import { denseApplies, denseBackward, denseForward, denseWins } from './conv-dense.js';
@@ -256,20 +256,20 @@ function forwardInModule(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32A
   );
   e.reserve(bytes);
   e.put(xP, x, 0, g.batch * image);
-  e.put(wP, w, 0, O * kg);
-  if (bias !== null) e.put(bP, bias, 0, O);
-  const biasP = bias === null ? 0 : bP;
+  // The weight and bias are read where they lie when pinned (parameters are), else copied in.
+  const wAt = e.place(wP, w, 0, O * kg);
+  const biasP = bias === null ? 0 : e.place(bP, bias, 0, O);
   if (winograd) {
-    transformFilters(e, wP, O, g.channels, false, uP);
+    transformFilters(e, wAt, O, g.channels, false, uP);
     winogradJob(e, {
       batch: g.batch, inChannels: g.channels, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft,
       filters: uP, filtersStride: filtersStride(O, g.channels), bias: biasP, outChannels: O, outH: g.outH, outW: g.outW, x: xP, out: oP, scratch: sP, scratchStride: scratch,
     });
   } else {
-    convForwardJob(e, { ...geometryArgs(g, s), x: xP, w: wP, bias: biasP, out: oP, scratch: sP, scratchStride: scratch });
+    convForwardJob(e, { ...geometryArgs(g, s), x: xP, w: wAt, bias: biasP, out: oP, scratch: sP, scratchStride: scratch });
   }
   execute(e, g.batch, flops);
-  return { at: oP, end: HEAP + bytes };
+  return { at: oP, end: scratchBase() + bytes };
 }
 
 /** Backward convolution in WebAssembly; same contract as the reference {@link jsConv2dBackward}. */
@@ -377,14 +377,12 @@ function batchedForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias:
   );
   e.reserve(bytes);
   e.put(xP, x, 0, N * C * g.height * g.width);
-  e.put(wP, w, 0, O * C * 9);
-  if (bias !== null) e.put(bP, bias, 0, O);
-  transformFilters(e, wP, O, C, false, uP);
+  transformFilters(e, e.place(wP, w, 0, O * C * 9), O, C, false, uP);
   winogradBatch(e, {
-    batch: N, cin: C, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft, filters: uP, bias: bias === null ? 0 : bP,
+    batch: N, cin: C, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft, filters: uP, bias: bias === null ? 0 : e.place(bP, bias, 0, O),
     cout: O, outH: g.outH, outW: g.outW, x: xP, out: oP, scratch: sP,
   }, threads);
-  return { at: oP, end: HEAP + bytes };
+  return { at: oP, end: scratchBase() + bytes };
 }
 
 /** The input gradient as Winograd over the whole batch: the output gradient correlated with the rotated filters, padded by 2 − padding. */
@@ -397,8 +395,7 @@ function batchedInputGrad(dy: OutputGrad, g: ConvGeometry, w: Float32Array, gx: 
     winogradBatchBytes(N, O, C, g.height, g.width, threads),
   );
   e.reserve(bytes);
-  e.put(wP, w, 0, O * C * 9);
-  transformFilters(e, wP, O, C, true, uP);
+  transformFilters(e, e.place(wP, w, 0, O * C * 9), O, C, true, uP);
   winogradBatch(e, {
     batch: N, cin: O, height: g.outH, width: g.outW, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft, filters: uP, bias: 0,
     cout: C, outH: g.height, outW: g.width, x: dy.at, out: xP, scratch: sP,
@@ -432,16 +429,16 @@ function imageBackward(
   const gP = dy.at;
   const geom = geometryArgs(g, s);
   if (gx32 !== null) {
-    e.put(wP, w32, 0, O * kg);
+    const wAt = e.place(wP, w32, 0, O * kg);
     if (winograd) {
-      transformFilters(e, wP, O, g.channels, true, uP);
+      transformFilters(e, wAt, O, g.channels, true, uP);
       // The correlation of the output gradient with the rotated filters, padded by 2 − padding.
       winogradJob(e, {
         batch: g.batch, inChannels: O, height: g.outH, width: g.outW, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft,
         filters: uP, filtersStride: filtersStride(g.channels, O), bias: 0, outChannels: g.channels, outH: g.height, outW: g.width, x: gP, out: gxP, scratch: sP, scratchStride: scratch,
       });
     } else {
-      convInputGradJob(e, { ...geom, g: gP, w: wP, gx: gxP, scratch: sP, scratchStride: scratch });
+      convInputGradJob(e, { ...geom, g: gP, w: wAt, gx: gxP, scratch: sP, scratchStride: scratch });
     }
     execute(e, g.batch, flops);
     e.get(gxP, g.batch * image, gx32, 0);
@@ -469,15 +466,15 @@ function foldedForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Arr
   const [xP, wP, cP, yP, oP, pP, bytes] = regions(4 * N * image, 4 * O * kg, 4 * s.groups * kg * NL, 4 * O * NL, 4 * N * output, 4 * gemmScratch(NL, kg, threadSlots()));
   e.reserve(bytes);
   e.put(xP, x, 0, N * image);
-  e.put(wP, w, 0, O * kg);
+  const wAt = e.place(wP, w, 0, O * kg);
   convFoldIm2colJob(e, { ...geometryArgs(g, s), x: xP, cols: cP });
   execute(e, N, flops);
   if (bias !== null) for (let o = 0; o < O; o++) e.f32.fill(bias[o], (yP >> 2) + o * NL, (yP >> 2) + (o + 1) * NL);
   for (let k = 0; k < s.groups; k++) {
-    gemmJobs(e, false, false, og, NL, kg, wP + 4 * k * og * kg, cP + 4 * k * kg * NL, yP + 4 * k * og * NL, pP, bias !== null);
+    gemmJobs(e, false, false, og, NL, kg, wAt + 4 * k * og * kg, cP + 4 * k * kg * NL, yP + 4 * k * og * NL, pP, bias !== null);
   }
   e.exports.convFold(oP, yP, N, O, len, 1);
-  return { at: oP, end: HEAP + bytes };
+  return { at: oP, end: scratchBase() + bytes };
 }
 
 /**
@@ -504,9 +501,9 @@ function foldedBackward(
   e.exports.convFold(dy.at, fP, N, O, len, 0);
   const geom = geometryArgs(g, s);
   if (gx !== null) {
-    e.put(wP, w, 0, O * kg);
+    const wAt = e.place(wP, w, 0, O * kg);
     for (let k = 0; k < s.groups; k++) {
-      gemmJobs(e, true, false, kg, NL, og, wP + 4 * k * og * kg, fP + 4 * k * og * NL, cP + 4 * k * kg * NL, pP, false);
+      gemmJobs(e, true, false, kg, NL, og, wAt + 4 * k * og * kg, fP + 4 * k * og * NL, cP + 4 * k * kg * NL, pP, false);
     }
     convFoldCol2imJob(e, { ...geom, cols: cP, gx: xP });
     execute(e, N, flops);
@@ -569,14 +566,12 @@ function depthwiseForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32
   const [xP, wP, bP, oP, sP, bytes] = regions(4 * N * s.image, 4 * O * s.kg, 4 * O, 4 * N * s.output, scratch * threadSlots());
   e.reserve(bytes);
   e.put(xP, x, 0, N * s.image);
-  e.put(wP, w, 0, O * s.kg);
-  if (bias !== null) e.put(bP, bias, 0, O);
   const per = perChunk(N * C, CHUNKS);
   depthwiseForwardJob(e, {
-    ...geometryArgs(g, s), x: xP, w: wP, bias: bias === null ? 0 : bP, out: oP, scratch: sP, scratchStride: scratch, planeH: Hp, planeW: Wp, perChunk: per,
+    ...geometryArgs(g, s), x: xP, w: e.place(wP, w, 0, O * s.kg), bias: bias === null ? 0 : e.place(bP, bias, 0, O), out: oP, scratch: sP, scratchStride: scratch, planeH: Hp, planeW: Wp, perChunk: per,
   });
   execute(e, Math.ceil((N * C) / per), depthwiseWork(g, s));
-  return { at: oP, end: HEAP + bytes };
+  return { at: oP, end: scratchBase() + bytes };
 }
 
 function depthwiseBackward(
@@ -594,9 +589,8 @@ function depthwiseBackward(
   const gP = dy.at;
   const geom = geometryArgs(g, s);
   if (gx !== null) {
-    e.put(wP, w, 0, O * s.kg);
     const per = perChunk(N * C, CHUNKS);
-    depthwiseInputGradJob(e, { ...geom, g: gP, w: wP, gx: xP, scratch: sP, scratchStride: scratch, planeH: Hg, planeW: Wg, perChunk: per });
+    depthwiseInputGradJob(e, { ...geom, g: gP, w: e.place(wP, w, 0, O * s.kg), gx: xP, scratch: sP, scratchStride: scratch, planeH: Hg, planeW: Wg, perChunk: per });
     execute(e, Math.ceil((N * C) / per), depthwiseWork(g, s));
     e.get(xP, N * s.image, gx, 0);
   }

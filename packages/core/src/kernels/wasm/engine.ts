@@ -22,8 +22,20 @@ const EXPORTS = [
   'im2col', 'col2im', 'runChunk', 'convReduce', 'winogradScratchFloats', 'convFold',
 ] as const satisfies readonly (keyof WasmExports)[];
 
-/** Where the scratch regions for operands start; below it live the control words, the job and the tiles. */
+/** Where memory for operands starts; below it live the control words, the job and the tiles. */
 export const HEAP: number = LAYOUT.HEAP;
+
+/** The engine the kernels use (runtime.ts makes it current); {@link regions} lay out its scratch. */
+let current: Engine | null = null;
+
+/**
+ * Where the current engine's scratch regions start: HEAP, moved up past every block it pins (see
+ * {@link Engine.allocatePinned}). Blocks are pinned only between kernel calls, so no call's regions
+ * ever move under it.
+ */
+export function scratchBase(): number {
+  return current?.scratch ?? HEAP;
+}
 
 const PAGE = 65536;
 const modules = new Map<boolean, WebAssembly.Module>();
@@ -138,16 +150,18 @@ export function align(bytes: number): number {
 }
 
 /**
- * Lays out consecutive cache-aligned regions of the given byte sizes from {@link HEAP}: returns
- * their addresses and, last, the total number of bytes they span (for {@link Engine.reserve}).
+ * Lays out consecutive cache-aligned regions of the given byte sizes from the scratch base
+ * ({@link scratchBase}): returns their addresses and, last, the total number of bytes they span
+ * from the base (for {@link Engine.reserve}).
  */
 export function regions(...bytes: number[]): number[] {
-  return regionsFrom(HEAP, ...bytes);
+  return regionsFrom(scratchBase(), ...bytes);
 }
 
 /**
- * {@link regions} from byte address `start` (a 64-aligned address at or past HEAP, such as the end of
- * a {@link Placed} result's call): the addresses, then the bytes from HEAP to the last one's end.
+ * {@link regions} from byte address `start` (a 64-aligned address at or past the scratch base, such
+ * as the end of a {@link Placed} result's call): the addresses, then the bytes from the base to the
+ * last one's end.
  */
 export function regionsFrom(start: number, ...bytes: number[]): number[] {
   const out: number[] = [];
@@ -156,7 +170,7 @@ export function regionsFrom(start: number, ...bytes: number[]): number[] {
     out.push(at);
     at += align(b);
   }
-  out.push(at - HEAP);
+  out.push(at - scratchBase());
   return out;
 }
 
@@ -196,6 +210,13 @@ export class Engine {
    */
   job: Int32Array;
 
+  /** Where this engine's scratch regions start: HEAP, then past its pinned blocks. */
+  scratch: number = HEAP;
+  /** Pinned arrays and their addresses. */
+  private readonly pinned = new WeakMap<Float32Array, number>();
+  /** Blocks of pinned arrays that were collected, for reuse. */
+  private readonly freeBlocks: { at: number; bytes: number }[] = [];
+
   /** Instantiates the kernels over a fresh memory, shared if `shared`. */
   constructor(readonly shared: boolean) {
     const initial = 2 * HEAP / PAGE;
@@ -208,9 +229,60 @@ export class Engine {
     this.job = new Int32Array(this.memory.buffer, LAYOUT.JOB, JOB_WORDS);
   }
 
-  /** Ensures `bytes` of scratch from {@link HEAP} on, growing the memory (never shrinking it). */
+  /** Ensures `bytes` of scratch from the scratch base on, growing the memory (never shrinking it). */
   reserve(bytes: number): void {
-    const need = HEAP + bytes;
+    this.grow(this.scratch + bytes);
+  }
+
+  /** Makes this the engine whose scratch {@link regions} lay out (runtime.ts, for the engine the kernels use). */
+  makeCurrent(): void {
+    current = this;
+  }
+
+  /**
+   * A zero-filled float32 array of `n` elements in this engine's memory, which the kernels read and
+   * update in place (see {@link pinnedAddress}) instead of copying it in and out, or null where that
+   * cannot be: an unshared memory (its views are detached when it grows) or no room left. The block
+   * is the first freed one big enough, else taken at the scratch base, which moves up past it.
+   * {@link freePinned} gives it back.
+   */
+  allocatePinned(n: number): Float32Array | null {
+    if (!this.shared || n <= 0) return null;
+    const bytes = align(4 * n);
+    const i = this.freeBlocks.findIndex((b) => b.bytes >= bytes);
+    let at: number;
+    if (i >= 0) {
+      const block = this.freeBlocks[i];
+      at = block.at;
+      if (block.bytes === bytes) this.freeBlocks.splice(i, 1);
+      else this.freeBlocks[i] = { at: at + bytes, bytes: block.bytes - bytes };
+    } else {
+      at = this.scratch;
+      try {
+        this.grow(at + bytes);
+      } catch {
+        return null; // out of memory for it: a plain array serves as well
+      }
+      this.scratch = at + bytes;
+    }
+    const array = new Float32Array(this.memory.buffer, at, n);
+    array.fill(0); // a freed block, or scratch, holds old values
+    this.pinned.set(array, at);
+    return array;
+  }
+
+  /** The byte address of `array` if it is one of this engine's pinned arrays (the whole of it), else −1. */
+  pinnedAddress(array: Float32Array): number {
+    return this.pinned.get(array) ?? -1;
+  }
+
+  /** Returns the block of a pinned array that is no longer referenced (`bytes` as it was allocated: 4·n rounded up to 64). */
+  freePinned(at: number, bytes: number): void {
+    this.freeBlocks.push({ at, bytes });
+  }
+
+  /** Grows the memory to at least `need` bytes. */
+  private grow(need: number): void {
     const have = this.memory.buffer.byteLength;
     if (need > have) {
       try {
@@ -243,6 +315,18 @@ export class Engine {
   /** A view of `count` i32 values at byte address `ptr` (4-aligned), for tables and indices; stale once the memory grows. */
   i32(ptr: number, count: number): Int32Array {
     return new Int32Array(this.memory.buffer, ptr, count);
+  }
+
+  /**
+   * Where a kernel reads `count` floats of `src` from `offset`: in place if `src` is one of this
+   * engine's pinned arrays, else copied into the region at byte address `ptr` (returned). Only for
+   * operands the kernel reads: the region stays the caller's to write, a pinned array is not.
+   */
+  place(ptr: number, src: Float32Array, offset: number, count: number): number {
+    const at = this.pinnedAddress(src);
+    if (at >= 0) return at + 4 * offset;
+    this.put(ptr, src, offset, count);
+    return ptr;
   }
 
   /** Copies `count` floats of `src` from `offset` into memory at byte address `ptr`. */

@@ -48,10 +48,11 @@ export function wasmGemm(
   const packedBytes = 4 * per * TILE.nr * k;
   const [aP, bP, cP, pP, bytes] = regions(4 * m * k, 4 * k * n, 4 * m * n, byColumns ? align(packedBytes) * threads : packedBytes);
   e.reserve(bytes);
-  e.put(aP, a as Float32Array, aOff, m * k);
-  e.put(bP, b as Float32Array, bOff, k * n);
+  // A and B are read where they lie when pinned (a Linear layer's weight is), else copied in.
+  const aAt = e.place(aP, a as Float32Array, aOff, m * k);
+  const bAt = e.place(bP, b as Float32Array, bOff, k * n);
   if (accumulate) e.put(cP, c as Float32Array, cOff, m * n);
-  const g: GemmOperands = { transA, transB, m, n, k, a: aP, b: bP, c: cP, accumulate };
+  const g: GemmOperands = { transA, transB, m, n, k, a: aAt, b: bAt, c: cP, accumulate };
   if (byColumns) gemmByColumns(e, g, per, pP, align(packedBytes));
   else gemmByRows(e, g, pP, perChunk(panels, chunks), perChunk(m, chunks, TILE.mr));
   e.get(cP, m * n, c as Float32Array, cOff);

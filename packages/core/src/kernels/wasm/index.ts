@@ -6,7 +6,8 @@
  * filter, the batch folded into one GEMM on small maps, Winograd F(2×2, 3×3) for 3×3 stride-1 ones
  * (over the whole batch on small maps), direct depthwise loops; see conv.ts), max pooling, ReLU and ReLU6,
  * batch normalisation and the optimizers' updates (bit-identical to the reference loops), on one or
- * more threads (see runtime.ts and threads.ts).
+ * more threads (see runtime.ts and threads.ts). Parameters and optimizer state made with
+ * `allocatePinned` live in the module's memory, where the kernels use them in place.
  *
  * Float64 operands (gradient checks) go to the reference kernels. Results are bit-identical for
  * every thread count (see packages/core/wasm/asc/kernels.ts).
@@ -21,6 +22,7 @@ import { wasmAdamStep, wasmSgdMomentumStep } from './optim.js';
 
 export { wasmSimdSupported } from './engine.js';
 export { type WasmThreadInfo, type WasmThreadOptions, setWasmThreads, wasmMemoryBytes, wasmThreadInfo, wasmThreads } from './runtime.js';
+import { pinnedFloat32 } from './runtime.js';
 export { wasmCol2im, wasmConv2dBackward, wasmConv2dForward, wasmGemm, wasmIm2col, wasmMaxPool2dForward, wasmReluBackward, wasmReluForward };
 
 /**
@@ -34,5 +36,5 @@ export const wasmKernels: Kernels = {
   reluForward: wasmReluForward, reluBackward: wasmReluBackward,
   batchNormForward: wasmBatchNormForward, batchNormBackward: wasmBatchNormBackward,
   sgdMomentumStep: wasmSgdMomentumStep, adamStep: wasmAdamStep,
-  hardtanhForward: wasmHardtanhForward, hardtanhBackward: wasmHardtanhBackward,
+  hardtanhForward: wasmHardtanhForward, hardtanhBackward: wasmHardtanhBackward, pinnedFloat32,
 };

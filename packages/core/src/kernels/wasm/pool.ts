@@ -6,7 +6,7 @@
  */
 import type { FloatArray } from '../../dtype.js';
 import { type PoolGeometry, maxPool2dForward as jsMaxPool2dForward } from '../pool.js';
-import { type Engine, HEAP, regions, regionsFrom } from './engine.js';
+import { type Engine, regions, regionsFrom, scratchBase } from './engine.js';
 import type { FusedActivation } from '../fused.js';
 import { activateInModule } from './fused.js';
 import { maxPool2x2Job, maxPoolJob } from './jobs.js';
@@ -23,7 +23,7 @@ export function wasmMaxPool2dForward(x: FloatArray, g: PoolGeometry, out: FloatA
   const [xP, bytes] = regions(4 * size);
   e.reserve(bytes);
   e.put(xP, x, 0, size);
-  maxPoolInModule(e, xP, HEAP + bytes, g, out, argmax);
+  maxPoolInModule(e, xP, scratchBase() + bytes, g, out, argmax);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { ArgumentError } from '../../errors.js';
 import { checkBoolean, checkKnownOptions } from '../../check.js';
-import { Engine, wasmSimdSupported } from './engine.js';
+import { Engine, align, wasmSimdSupported } from './engine.js';
 import { MAX_CHUNKS, MAX_WORKERS, type Pool, createPool, defaultThreads, threadSupport, threadsAvailable } from './threads.js';
 
 /** Threading options of the WebAssembly backend; see {@link setWasmThreads}. */
@@ -132,10 +132,32 @@ export function getEngine(): Engine {
     // means switching counts (as benchmarks do) never starts over with unoptimised code.
     const shared = typeof SharedArrayBuffer === 'function';
     engine = new Engine(shared);
+    engine.makeCurrent();
     pool = shared && threads > 1 ? createPool(engine, threads - 1, config.spinMs) : null;
     if (pool !== null) pool.workersOnly = config.workersOnly;
   }
   return engine;
+}
+
+/** Gives a collected pinned array's block back to its engine. */
+const unpin = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<{ engine: Engine; at: number; bytes: number }>(({ engine: e, at, bytes }) => e.freePinned(at, bytes))
+  : null;
+
+/**
+ * A zero-filled float32 array of `n` elements pinned in the engine's memory: the kernels read and
+ * update it in place, without copying it in and out, so long-lived arrays that go into kernels
+ * every step (parameters, optimizer state) cost no copies. Its block returns to the engine when the
+ * array is collected. A plain Float32Array where the memory is not shared (a browser page that is
+ * not cross-origin isolated: its views would be detached when it grows) or has no room.
+ */
+export function pinnedFloat32(n: number): Float32Array {
+  if (!wasmSimdSupported()) return new Float32Array(n);
+  const e = getEngine();
+  const array = e.allocatePinned(n);
+  if (array === null) return new Float32Array(n);
+  unpin?.register(array, { engine: e, at: e.pinnedAddress(array), bytes: align(4 * n) });
+  return array;
 }
 
 /**

@@ -1,0 +1,184 @@
+// Pinned storage (allocatePinned): float32 arrays in the WebAssembly backend's memory, which its
+// kernels read (weights, biases, GEMM operands) and update (optimizer state) in place instead of
+// copying. Checked: what is pinned and what is not, that kernels give the same bits with pinned
+// operands as with plain copies on one and two threads and never write a pinned operand they only
+// read, that the scratch regions never reach a pinned block (nor memory growth detach it), that a
+// freed block is reused zero-filled, and that an array pinned in an engine since replaced (the
+// thread count changed) is an ordinary operand.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as sg from '../src/index.js';
+import type { ConvGeometry } from '../src/kernels/conv.js';
+import { type AdamStepConstants } from '../src/kernels/optim.js';
+import { type ConvStrategy, forceConvStrategy } from '../src/kernels/wasm/conv.js';
+import { Engine, scratchBase } from '../src/kernels/wasm/engine.js';
+import { SEGMENT } from '../src/kernels/wasm/optim.js';
+import { getEngine } from '../src/kernels/wasm/runtime.js';
+import { onOneAndTwoThreads } from './two-threads.js';
+import { bits, rand } from './rounding.js';
+import { throwsWith } from './throws.js';
+
+/** A pinned copy of `a` (made under the current engine). */
+function pinned(a: Float32Array): Float32Array {
+  const p = sg.allocatePinned('float32', a.length) as Float32Array;
+  p.set(a);
+  return p;
+}
+
+/** Runs `fn` on the wasm backend, restoring the kernels after. */
+function onWasm<T>(fn: () => T): T {
+  const prev = sg.useBackend('wasm');
+  try {
+    return fn();
+  } finally {
+    sg.setKernels(prev);
+  }
+}
+
+test('allocatePinned: zeroed float32 arrays that the wasm engine holds, plain arrays for other dtypes, the js backend, and typed errors', () => {
+  onWasm(() => {
+    const a = sg.allocatePinned('float32', 1000) as Float32Array;
+    assert.instance(a, Float32Array);
+    assert.is(a.length, 1000);
+    assert.ok(a.every((v) => v === 0));
+    assert.instance(a.buffer, SharedArrayBuffer, 'a view into the shared memory');
+    assert.ok(getEngine().pinnedAddress(a) >= 0, 'the engine knows its address');
+    assert.is(getEngine().pinnedAddress(a.subarray(1)), -1, 'a part of it is not an operand the kernels take in place');
+    const d = sg.allocatePinned('float64', 10);
+    assert.instance(d, Float64Array);
+    assert.instance(d.buffer, ArrayBuffer);
+    assert.instance(sg.allocatePinned('int32', 3), Int32Array);
+    assert.is(sg.allocatePinned('float32', 0).length, 0);
+  });
+  const prev = sg.useBackend('js');
+  try {
+    const j = sg.allocatePinned('float32', 8);
+    assert.instance(j, Float32Array);
+    assert.instance(j.buffer, ArrayBuffer, 'the js kernels copy nothing: a plain array');
+  } finally {
+    sg.setKernels(prev);
+  }
+  throwsWith(() => sg.allocatePinned('float32', -1), sg.ArgumentError, 'allocatePinned: n must be a non-negative integer, got -1');
+  throwsWith(() => sg.allocatePinned('float32', 2.5), sg.ArgumentError, 'allocatePinned: n must be a non-negative integer, got 2.5');
+  throwsWith(() => sg.allocatePinned('float16' as sg.DType, 2), sg.DTypeError, "allocatePinned: unknown dtype 'float16' (known: float32, float64, int32)");
+});
+
+test('an engine pins blocks below its scratch, which moves up past them; a freed block is reused, zero-filled; unshared memory pins nothing', () => {
+  const e = new Engine(true);
+  const start = e.scratch;
+  const a = e.allocatePinned(100) as Float32Array;
+  assert.is(e.pinnedAddress(a), start);
+  assert.is(e.scratch, start + 448, '400 bytes, rounded up to cache lines');
+  const b = e.allocatePinned(16) as Float32Array;
+  assert.is(e.pinnedAddress(b), start + 448);
+  a.fill(7);
+  e.freePinned(start, 448);
+  const c = e.allocatePinned(50) as Float32Array;
+  assert.is(e.pinnedAddress(c), start, 'the first freed block big enough');
+  assert.ok(c.every((v) => v === 0), 'zero-filled');
+  const d = e.allocatePinned(40) as Float32Array;
+  assert.is(e.pinnedAddress(d), start + 256, "the rest of the freed block");
+  assert.is(e.scratch, start + 512, 'no new block taken from the scratch');
+  assert.is(e.place(e.scratch, d, 2, 30), e.pinnedAddress(d) + 8, 'a pinned operand is read in place');
+  assert.is(e.place(e.scratch, new Float32Array(40), 2, 30), e.scratch, 'any other is copied into the region');
+  assert.is(new Engine(false).allocatePinned(10), null, 'an unshared memory detaches its views when it grows');
+});
+
+const convCases: [string, ConvGeometry][] = [
+  ['3×3 on 9×8 maps', { batch: 3, channels: 5, height: 9, width: 8, outChannels: 6, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1, outH: 9, outW: 8 }],
+  ['3×3 on 2×2 maps', { batch: 12, channels: 8, height: 2, width: 2, outChannels: 8, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1, outH: 2, outW: 2 }],
+  ['depthwise', { batch: 2, channels: 6, height: 7, width: 7, outChannels: 6, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 6, outH: 4, outW: 4 }],
+];
+
+for (const [what, g] of convCases) {
+  test(`conv ${what}: pinned weight and bias give the bits of plain copies under every strategy, on one and two threads, and stay unchanged`, () => {
+    const { batch: N, channels: C, outChannels: O, groups = 1 } = g;
+    const len = g.outH * g.outW;
+    const x = rand(N * C * g.height * g.width, 1), w = rand(O * (C / groups) * 9, 2), b = rand(O, 3), gy = rand(N * O * len, 4);
+    const strategies: (ConvStrategy | null)[] = [null, 'image', 'folded', 'dense', 'winograd'];
+    const run = (): number[][] => strategies.flatMap((how) => {
+      const prev = forceConvStrategy(how);
+      try {
+        return [false, true].flatMap((pin) => {
+          const [wk, bk] = pin ? [pinned(w), pinned(b)] : [w.slice(), b.slice()];
+          const y = new Float32Array(N * O * len);
+          sg.wasmKernels.conv2dForward(x, g, wk, bk, y);
+          const [gx, gw, gb] = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(O)];
+          sg.wasmKernels.conv2dBackward(gy, x, g, wk, gx, gw, gb);
+          assert.equal([bits(wk), bits(bk)], [bits(w), bits(b)], `${how ?? 'by shape'}: the weight and bias are unchanged`);
+          return [bits(y), bits(gx), bits(gw), bits(gb)];
+        });
+      } finally {
+        forceConvStrategy(prev);
+      }
+    });
+    const [one, workers, racing] = onOneAndTwoThreads(run);
+    for (let i = 0; i < one.length; i += 8) assert.equal(one.slice(i + 4, i + 8), one.slice(i, i + 4), `strategy ${strategies[i / 8]}: pinned as plain`);
+    assert.equal(workers, one);
+    assert.equal(racing, one);
+  });
+}
+
+test('gemm: pinned A and B (at offsets, either transposed) give the bits of plain copies, on one and two threads', () => {
+  const [m, n, k] = [37, 70, 41];
+  const a = rand(m * k + 5, 5), b = rand(k * n + 3, 6), c0 = rand(m * n, 7);
+  const run = (): number[][] => [false, true].flatMap((tA) => [false, true].flatMap((tB) => [false, true].map((pin) => {
+    const [ak, bk] = pin ? [pinned(a), pinned(b)] : [a, b];
+    const c = c0.slice();
+    sg.wasmKernels.gemm(tA, tB, m, n, k, ak, 5, bk, 3, c, 0, true);
+    return bits(c);
+  })));
+  const [one, workers, racing] = onOneAndTwoThreads(run);
+  for (let i = 0; i < one.length; i += 2) assert.equal(one[i + 1], one[i], `case ${i / 2}: pinned as plain`);
+  assert.equal(workers, one);
+  assert.equal(racing, one);
+});
+
+test('SGD and Adam update pinned parameters and state in place, with the bits of plain arrays, over several segments, on one and two threads', () => {
+  const n = 2 * SEGMENT + 1234;
+  const x = rand(n, 8), g = rand(n, 9), buf = rand(n, 10), m = rand(n, 11), v = rand(n, 12).map(Math.abs);
+  const k: AdamStepConstants = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, shrink: 1 - 1e-3 * 0.01, decoupled: true, stepSize: 1e-3 / 0.1, biasCorrection2Sqrt: Math.sqrt(1 - 0.999) };
+  const run = (): number[][] => [false, true].flatMap((pin) => {
+    const copy = (a: Float32Array): Float32Array => (pin ? pinned(a) : a.slice());
+    const [xs, bs] = [copy(x), copy(buf)];
+    sg.wasmKernels.sgdMomentumStep(xs, g, bs, 0.1, 0.9, 1);
+    const [xa, ma, va] = [copy(x), copy(m), copy(v)];
+    sg.wasmKernels.adamStep(xa, g, ma, va, k);
+    return [bits(xs), bits(bs), bits(xa), bits(ma), bits(va)];
+  });
+  const [one, workers, racing] = onOneAndTwoThreads(run);
+  assert.equal(one.slice(5), one.slice(0, 5), 'pinned as plain');
+  assert.not.equal(one[0], bits(x), 'the step moved the parameter');
+  assert.equal(workers, one);
+  assert.equal(racing, one);
+});
+
+test('pinned arrays keep their values while kernels grow the memory and fill their scratch; one pinned in a replaced engine is an ordinary operand', () => {
+  onWasm(() => {
+    const prevThreads = sg.setWasmThreads(1);
+    try {
+      const p = pinned(rand(5000, 13));
+      const before = bits(p);
+      const base = scratchBase();
+      assert.ok(base > getEngine().pinnedAddress(p), 'the scratch starts past the block');
+      // A GEMM whose operands and product take about 12 MB of scratch, far more than was there.
+      const [m, n, k] = [600, 700, 2000];
+      const c = new Float32Array(m * n);
+      sg.wasmKernels.gemm(false, false, m, n, k, rand(m * k, 14), 0, rand(k * n, 15), 0, c, 0, false);
+      assert.equal(bits(p), before, 'the scratch never reached the block');
+      assert.is(p.length, 5000, 'still attached after the memory grew');
+      // A new engine (two threads): p is no longer one of its blocks, so it is copied in like any array.
+      sg.setWasmThreads(2);
+      assert.is(getEngine().pinnedAddress(p), -1);
+      const a = rand(3 * 5000, 16);
+      const [c1, c2] = [new Float32Array(3), new Float32Array(3)];
+      sg.wasmKernels.gemm(false, false, 3, 1, 5000, a, 0, p, 0, c1, 0, false);
+      sg.wasmKernels.gemm(false, false, 3, 1, 5000, a, 0, p.slice(), 0, c2, 0, false);
+      assert.equal(bits(c1), bits(c2));
+    } finally {
+      sg.setWasmThreads(prevThreads);
+    }
+  });
+});
+
+test.run();
