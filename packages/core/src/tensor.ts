@@ -45,7 +45,11 @@ export class Tensor {
   readonly shape: readonly number[];
   /** Element type, derived from the typed array. */
   readonly dtype: DType;
-  /** The elements, contiguous and row-major. Mutating it changes the tensor (optimizers do). */
+  /**
+   * The elements, contiguous and row-major. Mutating it changes the tensor (optimizers do). It may
+   * be a view into a larger buffer: a layer's parameters live in pinned storage (`allocatePinned`),
+   * so read raw bytes through `byteOffset`/`byteLength`, not the whole `buffer`.
+   */
   data: TypedArray;
   /** Whether gradients flow to (or through) this tensor. */
   requiresGrad: boolean;

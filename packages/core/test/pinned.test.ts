@@ -63,7 +63,7 @@ test('allocatePinned: zeroed float32 arrays that the wasm engine holds, plain ar
   throwsWith(() => sg.allocatePinned('float16' as sg.DType, 2), sg.DTypeError, "allocatePinned: unknown dtype 'float16' (known: float32, float64, int32)");
 });
 
-test('an engine pins blocks below its scratch, which moves up past them; a freed block is reused, zero-filled; unshared memory pins nothing', () => {
+test('an engine pins blocks below its scratch, which moves up past them; a freed block is reused, zero-filled; no block past half the memory; unshared memory pins nothing', () => {
   const e = new Engine(true);
   const start = e.scratch;
   const a = e.allocatePinned(100) as Float32Array;
@@ -81,6 +81,8 @@ test('an engine pins blocks below its scratch, which moves up past them; a freed
   assert.is(e.scratch, start + 512, 'no new block taken from the scratch');
   assert.is(e.place(e.scratch, d, 2, 30), e.pinnedAddress(d) + 8, 'a pinned operand is read in place');
   assert.is(e.place(e.scratch, new Float32Array(40), 2, 30), e.scratch, 'any other is copied into the region');
+  assert.is(e.allocatePinned(2 ** 28), null, 'a 1 GB block: past half the memory, which the scratch keeps');
+  assert.is(e.scratch, start + 512, 'nothing taken');
   assert.is(new Engine(false).allocatePinned(10), null, 'an unshared memory detaches its views when it grows');
 });
 

@@ -242,7 +242,8 @@ export class Engine {
   /**
    * A zero-filled float32 array of `n` elements in this engine's memory, which the kernels read and
    * update in place (see {@link pinnedAddress}) instead of copying it in and out, or null where that
-   * cannot be: an unshared memory (its views are detached when it grows) or no room left. The block
+   * cannot be: an unshared memory (its views are detached when it grows), or no room left (pinned
+   * blocks take at most half the memory's maximum, so the scratch keeps the other half). The block
    * is the first freed one big enough, else taken at the scratch base, which moves up past it.
    * {@link freePinned} gives it back.
    */
@@ -258,10 +259,12 @@ export class Engine {
       else this.freeBlocks[i] = { at: at + bytes, bytes: block.bytes - bytes };
     } else {
       at = this.scratch;
+      // Pinned blocks may take half of what the memory can hold: the other half stays the kernels' scratch.
+      if (at + bytes > (MAX_PAGES * PAGE) / 2) return null;
       try {
         this.grow(at + bytes);
       } catch {
-        return null; // out of memory for it: a plain array serves as well
+        return null; // the host refused the memory: a plain array serves as well
       }
       this.scratch = at + bytes;
     }
