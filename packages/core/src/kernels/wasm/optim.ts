@@ -1,9 +1,11 @@
 /**
  * Optimizer updates in WebAssembly (packages/core/wasm/asc/optim.ts), bit-identical to the reference
  * loops in src/kernels/optim.ts: the same f64 operations in the same order, rounded to f32 wherever
- * the reference stores. Arrays go through the module's memory in segments of fixed size (the memory
- * stays small), each segment split into chunks of fixed size for the threads; with a pool, a
- * segment's update runs on the workers while the caller copies its neighbours out and in. Every element's result depends on that
+ * the reference stores. Pinned arrays (parameters and state made by nn and optim with
+ * `allocatePinned`) are updated where they lie in the module's memory; the others (the gradient) go
+ * through it in segments of fixed size (the memory stays small), each segment split into chunks of
+ * fixed size for the threads; with a pool, a segment's update runs on the workers while the caller
+ * copies its neighbours out and in. Every element's result depends on that
  * element alone, so neither segments nor chunks nor threads change a bit (a NaN, e.g. Adam's 0/0
  * with eps 0, may come out with another sign or payload). Float64 arrays and small ones go to the
  * reference.
