@@ -16,9 +16,11 @@ import { kernels } from './kernels/backend.js';
  * shared: Node, Bun, Deno, cross-origin-isolated pages; elsewhere a plain array). Other dtypes, and
  * the js backend, give plain arrays. A pinned array behaves as any Float32Array, except that its
  * `buffer` is the backend's whole memory (read it through `byteOffset`/`byteLength`, or `slice()`
- * it, as with Node's pooled Buffers) and cannot be transferred; it stays valid when the backend or
- * the thread count changes (it is then copied like any other array). nn's layers make their
- * parameters, and optim its state, this way.
+ * it, as with Node's pooled Buffers) and cannot be transferred, and a view made from it (a
+ * subarray, a DataView) does not keep its storage: once the array itself is collected its block is
+ * reused, so keep the array, or a `slice()`, for as long as the values are needed. It stays valid
+ * when the backend or the thread count changes (it is then copied like any other array). nn's
+ * layers make their parameters, and optim its state, this way.
  *
  * @example
  * const w = new sg.Tensor(sg.allocatePinned('float32', 64 * 3 * 9), [64, 3, 3, 3]);

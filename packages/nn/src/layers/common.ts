@@ -3,7 +3,7 @@
  * allocation and PyTorch's default initialisation. The argument checks themselves are core's
  * (`checkKnownOptions`, `checkPair`, `readArgs`...), so every package rejects in the same words.
  */
-import { ShapeError, Tensor, allocatePinned, checkChoice, checkFloat as checkFloatTensor, checkKnownOptions, fmtShape } from '@simplegrad/core';
+import { ShapeError, Tensor, allocatePinned, checkChoice, checkFloat as checkFloatTensor, checkKnownOptions, fmtShape, sizeOf } from '@simplegrad/core';
 import type { Generator } from '@simplegrad/core';
 import { Parameter } from '../parameter.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
@@ -44,7 +44,7 @@ export function checkInput(layer: string, x: Tensor, ndims: readonly number[], l
  * (`allocatePinned`: the wasm kernels use it in place, no copies each step).
  */
 export function emptyParameter(shape: readonly number[], opts: LayerOptions): Parameter {
-  return new Parameter(new Tensor(allocatePinned(opts.dtype ?? 'float32', shape.reduce((a, b) => a * b, 1)), [...shape]));
+  return new Parameter(new Tensor(allocatePinned(opts.dtype ?? 'float32', sizeOf(shape)), [...shape]));
 }
 
 /**
