@@ -18,9 +18,10 @@ import { onOneAndTwoThreads } from './two-threads.js';
 import { bits, rand } from './rounding.js';
 import { throwsWith } from './throws.js';
 
-/** A pinned copy of `a` (made under the current engine). */
+/** A pinned copy of `a`, in the current engine (asserted: else a comparison with plain copies proves nothing). */
 function pinned(a: Float32Array): Float32Array {
   const p = sg.allocatePinned('float32', a.length) as Float32Array;
+  assert.ok(getEngine().pinnedAddress(p) >= 0, 'pinned in the engine the kernels use');
   p.set(a);
   return p;
 }
@@ -72,9 +73,10 @@ test('an engine pins blocks below its scratch, which moves up past them; a freed
   const b = e.allocatePinned(16) as Float32Array;
   assert.is(e.pinnedAddress(b), start + 448);
   a.fill(7);
-  e.freePinned(start, 448);
+  e.freePinned(start);
   const c = e.allocatePinned(50) as Float32Array;
   assert.is(e.pinnedAddress(c), start, 'the first freed block big enough');
+  assert.throws(() => e.freePinned(start + 1), /no pinned block at/, 'only a block in use can be freed');
   assert.ok(c.every((v) => v === 0), 'zero-filled');
   const d = e.allocatePinned(40) as Float32Array;
   assert.is(e.pinnedAddress(d), start + 256, "the rest of the freed block");

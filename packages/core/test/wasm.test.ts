@@ -14,8 +14,6 @@ import { onOneAndTwoThreads } from './two-threads.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
-/** The bit patterns of float32 values, so comparisons see -0 and NaN payloads. */
-
 /** Everything the backend computes for a few shapes big enough to be split over threads. */
 function workload(): Float32Array[] {
   const K = sg.wasmKernels;

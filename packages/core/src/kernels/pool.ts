@@ -22,6 +22,19 @@ export interface PoolGeometry {
 }
 
 /**
+ * The geometry of a pooling over `planes` planes of `height × width` (unchecked: the caller
+ * validates), its output size PyTorch's `⌊(H + 2·padH − kH) / strideH⌋ + 1` (likewise W).
+ */
+export function poolGeometry(
+  planes: number, height: number, width: number, [kH, kW]: readonly [number, number], [strideH, strideW]: readonly [number, number],
+  [padH, padW]: readonly [number, number],
+): PoolGeometry {
+  const outH = Math.floor((height + 2 * padH - kH) / strideH) + 1;
+  const outW = Math.floor((width + 2 * padW - kW) / strideW) + 1;
+  return { planes, height, width, kH, kW, strideH, strideW, padH, padW, outH, outW };
+}
+
+/**
  * Max over each window into `out`, and the winner's position within its plane (`y·W + x`) into
  * `argmax`. Like PyTorch: the first maximum wins ties, and a NaN wins over any number (so it
  * propagates). Padding acts as −∞; the caller guarantees each window holds at least one real element.

@@ -16,7 +16,7 @@ import { type Kernels, jsKernels, kernels } from '../kernels/backend.js';
 import type { ConvGeometry } from '../kernels/conv.js';
 import { checkBoolean, checkInteger, checkKnownOptions, checkPair, optionNames, checkFloat } from '../check.js';
 import type { FusedActivation, FusedPool } from '../kernels/fused.js';
-import type { PoolGeometry } from '../kernels/pool.js';
+import { type PoolGeometry, poolGeometry } from '../kernels/pool.js';
 import { type OutputActivation, fusedFor, fusedName, readActivation } from './fused.js';
 
 import { reshape } from './shape.js';
@@ -291,12 +291,11 @@ export function conv2d(x: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Ten
   };
   let pool: PoolGeometry | null = null;
   if (poolWindow !== null) {
-    const [wH, wW] = poolWindow;
-    const [pH, pW] = [Math.floor(geom.outH / wH), Math.floor(geom.outW / wW)];
-    if (pH < 1 || pW < 1) {
-      throw new ShapeError('conv2d', `maxPool window [${wH}, ${wW}] is larger than the convolution's ${geom.outH}x${geom.outW} output ${ctx}`);
+    // Non-overlapping windows: stride the window, no padding.
+    pool = poolGeometry(geom.batch * o, geom.outH, geom.outW, poolWindow, poolWindow, [0, 0]);
+    if (pool.outH < 1 || pool.outW < 1) {
+      throw new ShapeError('conv2d', `maxPool window [${poolWindow.join(', ')}] is larger than the convolution's ${geom.outH}x${geom.outW} output ${ctx}`);
     }
-    pool = { planes: geom.batch * o, height: geom.outH, width: geom.outW, kH: wH, kW: wW, strideH: wH, strideW: wW, padH: 0, padW: 0, outH: pH, outW: pW };
   } else if (poolFirst) {
     throw new ArgumentError('conv2d', `poolBeforeActivation needs maxPool: there is no pooling to put first ${ctx}`);
   }

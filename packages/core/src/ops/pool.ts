@@ -9,7 +9,7 @@ import { Tensor } from '../tensor.js';
 import { checkBoolean, checkFloat, checkKnownOptions, checkPair, optionNames } from '../check.js';
 import { record } from '../autograd.js';
 import { kernels } from '../kernels/backend.js';
-import { type PoolGeometry, avgPool2dBackward, avgPool2dForward, maxPool2dBackward } from '../kernels/pool.js';
+import { type PoolGeometry, avgPool2dBackward, avgPool2dForward, maxPool2dBackward, poolGeometry } from '../kernels/pool.js';
 
 /** Options of {@link maxPool2d}. */
 export interface PoolOptions {
@@ -41,14 +41,12 @@ function geometry(op: string, x: Tensor, kernelSize: number | readonly [number, 
   }
   const height = x.shape[x.ndim - 2];
   const width = x.shape[x.ndim - 1];
-  const outH = Math.floor((height + 2 * padH - kH) / strideH) + 1;
-  const outW = Math.floor((width + 2 * padW - kW) / strideW) + 1;
+  const geom = poolGeometry(x.size / (height * width), height, width, [kH, kW], [strideH, strideW], [padH, padW]);
+  const { outH, outW } = geom;
   if (outH < 1 || outW < 1) {
     throw new ShapeError(op, `output size would be ${Math.max(outH, 0)}x${Math.max(outW, 0)}: kernel [${kH}, ${kW}] with padding [${padH}, ${padW}] does not fit the input ${height}x${width} (input ${fmtShape(x.shape)})`);
   }
-  const planes = x.size / (height * width);
-  const outShape = [...x.shape.slice(0, -2), outH, outW];
-  return [{ planes, height, width, kH, kW, strideH, strideW, padH, padW, outH, outW }, outShape];
+  return [geom, [...x.shape.slice(0, -2), outH, outW]];
 }
 
 /**

@@ -214,6 +214,8 @@ export class Engine {
   scratch: number = HEAP;
   /** Pinned arrays and their addresses. */
   private readonly pinned = new WeakMap<Float32Array, number>();
+  /** The bytes of each pinned block in use, by address. */
+  private readonly blocks = new Map<number, number>();
   /** Blocks of pinned arrays that were collected, for reuse. */
   private readonly freeBlocks: { at: number; bytes: number }[] = [];
 
@@ -271,6 +273,7 @@ export class Engine {
     const array = new Float32Array(this.memory.buffer, at, n);
     array.fill(0); // a freed block, or scratch, holds old values
     this.pinned.set(array, at);
+    this.blocks.set(at, bytes);
     return array;
   }
 
@@ -279,8 +282,11 @@ export class Engine {
     return this.pinned.get(array) ?? -1;
   }
 
-  /** Returns the block of a pinned array that is no longer referenced (`bytes` as it was allocated: 4·n rounded up to 64). */
-  freePinned(at: number, bytes: number): void {
+  /** Returns the block at `at` of a pinned array that is no longer referenced, for reuse. */
+  freePinned(at: number): void {
+    const bytes = this.blocks.get(at);
+    if (bytes === undefined) throw new Error(`simplegrad wasm: no pinned block at ${at} to free`);
+    this.blocks.delete(at);
     this.freeBlocks.push({ at, bytes });
   }
 

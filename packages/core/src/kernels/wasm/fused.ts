@@ -13,7 +13,7 @@ import { execute, perChunk, threadSlots } from './runtime.js';
 
 /**
  * The output gradient, in the module at `at`: the first region of every backward pass that takes
- * one (each lays its regions out from the heap's start with this one first, so it stays where it
+ * one (each lays its regions out from the scratch base with this one first, so it stays where it
  * is). `host()` is the same values in a JS array, for the parts computed in JS.
  */
 export interface OutputGrad {
@@ -41,8 +41,8 @@ export function activateInModule(e: Engine, activation: FusedActivation, at: num
 }
 
 /**
- * Puts the gradient of an op's own output (`n` floats) into the module at the start of the heap for
- * a backward pass, from `grad`, the gradient of what the op returned. With `fused`, that goes back
+ * Puts the gradient of an op's own output (`n` floats) into the module at the scratch base for a
+ * backward pass, from `grad`, the gradient of what the op returned. With `fused`, that goes back
  * through what ran on the output, computed there: the activation's gradient on the activation's
  * output (put into the region after it), or the pooled gradient unpooled into zeros (only the
  * pooled-size arrays cross).

@@ -19,10 +19,10 @@ import { wasmMaxPool2dForward } from './pool.js';
 import { wasmHardtanhBackward, wasmHardtanhForward, wasmReluBackward, wasmReluForward } from './elementwise.js';
 import { wasmBatchNormBackward, wasmBatchNormForward } from './batchnorm.js';
 import { wasmAdamStep, wasmSgdMomentumStep } from './optim.js';
+import { pinnedFloat32 } from './runtime.js';
 
 export { wasmSimdSupported } from './engine.js';
 export { type WasmThreadInfo, type WasmThreadOptions, setWasmThreads, wasmMemoryBytes, wasmThreadInfo, wasmThreads } from './runtime.js';
-import { pinnedFloat32 } from './runtime.js';
 export { wasmCol2im, wasmConv2dBackward, wasmConv2dForward, wasmGemm, wasmIm2col, wasmMaxPool2dForward, wasmReluBackward, wasmReluForward };
 
 /**

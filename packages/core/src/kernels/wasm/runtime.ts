@@ -5,7 +5,7 @@
  */
 import { ArgumentError } from '../../errors.js';
 import { checkBoolean, checkKnownOptions } from '../../check.js';
-import { Engine, align, wasmSimdSupported } from './engine.js';
+import { Engine, wasmSimdSupported } from './engine.js';
 import { MAX_CHUNKS, MAX_WORKERS, type Pool, createPool, defaultThreads, threadSupport, threadsAvailable } from './threads.js';
 
 /** Threading options of the WebAssembly backend; see {@link setWasmThreads}. */
@@ -141,7 +141,7 @@ export function getEngine(): Engine {
 
 /** Gives a collected pinned array's block back to its engine. */
 const unpin = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<{ engine: Engine; at: number; bytes: number }>(({ engine: e, at, bytes }) => e.freePinned(at, bytes))
+  ? new FinalizationRegistry<{ engine: Engine; at: number }>(({ engine: e, at }) => e.freePinned(at))
   : null;
 
 /**
@@ -156,7 +156,7 @@ export function pinnedFloat32(n: number): Float32Array {
   const e = getEngine();
   const array = e.allocatePinned(n);
   if (array === null) return new Float32Array(n);
-  unpin?.register(array, { engine: e, at: e.pinnedAddress(array), bytes: align(4 * n) });
+  unpin?.register(array, { engine: e, at: e.pinnedAddress(array) });
   return array;
 }
 

@@ -235,7 +235,7 @@ function weightLayoutOf(batch: number, cin: number, cout: number, outH: number, 
   const most = groupImages ?? Math.max(1, Math.floor(GROUP_BYTES / weightBytesPerImage(cin, cout, outH, outW)));
   const groups = Math.ceil(batch / Math.min(most, batch));
   const perGroup = Math.ceil(batch / groups);
-  const uStride = spread(4 * cout * cin);
+  const uStride = filtersStride(cout, cin);
   const vStride = spread(4 * lanes * perGroup * tiles);
   const mStride = spread(4 * cout * perGroup * tiles);
   // Four channels' interleaved input plane, or (smaller) one output channel's gradient plane.
