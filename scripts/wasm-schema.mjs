@@ -322,8 +322,10 @@ export const JOBS = {
   },
   WINOGRAD_INPUT: {
     code: 53,
-    doc: "The batch's Winograd input transform, an image per chunk: its tiles into columns n·T … of the packed V.",
+    doc: "The batch's Winograd input transform, `images` images per chunk: image n's tiles into columns n·T … of the packed V.",
     args: [
+      ['images', 'int', 'Images a chunk: chunk k transforms images k·images … (fewer in the last).'],
+      ['batch', 'int', 'Images N.'],
       ['inChannels', 'int', 'Input channels.'],
       ['height', 'int', 'Input rows.'],
       ['width', 'int', 'Input columns.'],
@@ -357,8 +359,10 @@ export const JOBS = {
   },
   WINOGRAD_GRAD_TILES: {
     code: 58,
-    doc: "The Winograd weight gradient's transforms of a group of images, an image per chunk: V by channel panels, M′ = A·dY·Aᵀ, and the bias sums.",
+    doc: "The Winograd weight gradient's transforms of a group of images, `images` images per chunk: V by channel panels, M′ = A·dY·Aᵀ, and the bias sums.",
     args: [
+      ['images', 'int', 'Images a chunk: chunk k transforms the group\'s images k·images … (fewer in the last).'],
+      ['groupImages', 'int', 'Images of the group.'],
       ['inChannels', 'int', 'Input channels C.'],
       ['height', 'int', 'Input rows.'],
       ['width', 'int', 'Input columns.'],
@@ -367,7 +371,7 @@ export const JOBS = {
       ['outChannels', 'int', 'Output channels O.'],
       ['outH', 'int', 'Output rows.'],
       ['outW', 'int', 'Output columns.'],
-      ['first', 'int', 'The group\'s first image (chunk k is image first + k).'],
+      ['first', 'int', 'The group\'s first image in the batch.'],
       ['tiles', 'int', 'Tiles of the group (the products\' depth): its images × tiles an image.'],
       ['x', 'ptr', 'The input `[N, C, H, W]`.'],
       ['grad', 'ptr', 'The output gradient `[N, O, outH, outW]`.'],
@@ -437,6 +441,7 @@ export const JOBS = {
       ['argmax', 'ptr', "The winners' positions (i32)."],
       ['planes', 'int', 'Planes in all.'],
       ['perChunk', 'int', 'Planes per chunk.'],
+      ...SCRATCH,
     ],
   },
   DENSE_WRITE: {

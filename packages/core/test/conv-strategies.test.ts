@@ -9,7 +9,7 @@ import * as sg from '../src/index.js';
 import type { ConvGeometry } from '../src/kernels/conv.js';
 import { type ConvStrategy, convStrategyRuns, forceConvStrategy } from '../src/kernels/wasm/conv.js';
 import { onOneAndTwoThreads } from './two-threads.js';
-import { forceWinogradBatched, forceWinogradGroup, winogradWeightFits } from '../src/kernels/wasm/winograd.js';
+import { forceWinogradBatched, forceWinogradGroup, imagesPerChunk, winogradWeightFits } from '../src/kernels/wasm/winograd.js';
 import { assertRounding, bits, rand } from './rounding.js';
 
 interface Case {
@@ -216,6 +216,14 @@ test('the Winograd weight gradient keeps one image\'s transforms within 64 MB: b
   assert.not.ok(winogradWeightFits(1, 512, 256, 128), 'few input channels still take a whole panel');
 });
 
+test('the Winograd transform jobs take whole 16-wide panels of tiles a chunk, so no two threads write one cache line', () => {
+  // [tiles an image, images a chunk]: 4×4 maps (2×2 tiles), 1×1 and 2×2 maps (1 tile), 6×6 (9), 12×12 (36), 8×8 (16), bigger.
+  for (const [tiles, images] of [[4, 4], [1, 16], [2, 8], [9, 16], [36, 4], [16, 1], [48, 1], [64, 1], [169, 1]]) {
+    assert.is(imagesPerChunk(tiles), images, `${tiles} tiles an image`);
+    if (tiles < 64) assert.is((tiles * images) % 16, 0, `${tiles} tiles: whole panels`);
+  }
+});
+
 /** Every pass of the new paths on shapes with enough chunks to be shared between threads. */
 function workload(): Float32Array[] {
   const out: Float32Array[] = [];
@@ -230,8 +238,10 @@ function workload(): Float32Array[] {
     // Pointwise per image (MobileNetV2's 1×1 layers on 8×8 and bigger maps), grouped too.
     [{ what: '', N: 6, C: 16, H: 9, W: 8, O: 24, k: [1, 1] }, 'image'],
     [{ what: '', N: 6, C: 16, H: 9, W: 8, O: 24, k: [1, 1], groups: 4 }, 'image'],
-    // Winograd over the whole batch (an 8×8 map: 16 tiles an image).
+    // Winograd over the whole batch (an 8×8 map: 16 tiles an image; a 4×4 map: 4 images a chunk, the
+    // last chunk one image), and its weight gradient on the 4×4 map (16 channels).
     [{ what: '', N: 6, C: 8, H: 8, W: 8, O: 12, k: [3, 3], pad: [1, 1, 1, 1] }, 'winograd'],
+    [{ what: '', N: 13, C: 16, H: 4, W: 4, O: 12, k: [3, 3], pad: [1, 1, 1, 1] }, 'winograd'],
     // The Winograd weight gradient by default (16 channels), and in groups of 2 images (accumulating).
     [{ what: '', N: 5, C: 16, H: 10, W: 9, O: 20, k: [3, 3], pad: [1, 1, 0, 1] }, null],
     [{ what: '', N: 5, C: 16, H: 10, W: 9, O: 20, k: [3, 3], pad: [1, 1, 0, 1] }, 'group of 2'],

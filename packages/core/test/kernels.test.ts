@@ -498,6 +498,8 @@ for (const K of backends) {
   const windows: [number, number, number, number, number, number, number, number, number][] = [
     // planes, H, W, kH, kW, sH, sW, padH, padW
     [6, 16, 16, 3, 3, 2, 2, 1, 1], [3, 7, 9, 3, 2, 1, 2, 1, 0], [2, 5, 5, 5, 5, 1, 1, 2, 2], [4, 11, 6, 2, 3, 3, 1, 0, 1], [1, 1, 1, 1, 1, 1, 1, 0, 0],
+    // Several groups of four outputs a row and a partial last one; a column stride of 3 (lanes gathered one by one).
+    [2, 21, 35, 3, 3, 2, 2, 1, 1], [3, 13, 23, 3, 4, 2, 3, 1, 2],
   ];
   for (const [planes, H, W, kH, kW, sH, sW, padH, padW] of windows) {
     const outH = Math.floor((H + 2 * padH - kH) / sH) + 1, outW = Math.floor((W + 2 * padW - kW) / sW) + 1;
@@ -508,6 +510,8 @@ for (const K of backends) {
       for (let i = 2; i + 1 < x.length; i += 37) x[i + 1] = x[i] = NaN; // two NaN in a window: which one wins matters to the gradient
       for (let i = 6; i < x.length; i += 19) x[i] = -Infinity;
       if (x.length >= 4) x.fill(-Infinity, 0, 3);
+      // A plane of −∞: every window's first real element wins, never the padding.
+      if (planes > 1) x.fill(-Infinity, (planes - 1) * H * W);
       const g: PoolGeometry = { planes, height: H, width: W, kH, kW, strideH: sH, strideW: sW, padH, padW, outH, outW };
       const count = planes * outH * outW;
       const [out, arg, refOut, refArg] = [new Float32Array(count), new Int32Array(count), new Float32Array(count), new Int32Array(count)];
@@ -581,6 +585,25 @@ for (const K of backends) {
     }
   }
 }
+
+test('general max pooling in wasm gives the same winners on one and two threads (each thread pads its planes in its own scratch)', () => {
+  const g: PoolGeometry = { planes: 37, height: 16, width: 15, kH: 3, kW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, outH: 8, outW: 8 };
+  const x = rand(g.planes * g.height * g.width, 93);
+  for (let i = 4; i < x.length; i += 31) x[i] = NaN;
+  const run = (): number[][] => {
+    const count = g.planes * g.outH * g.outW;
+    const [out, arg] = [new Float32Array(count), new Int32Array(count)];
+    sg.wasmKernels.maxPool2dForward(x, g, out, arg);
+    return [bits(out), Array.from(arg)];
+  };
+  const [one, two, racing] = onOneAndTwoThreads(run);
+  const count = g.planes * g.outH * g.outW;
+  const [refOut, refArg] = [new Float32Array(count), new Int32Array(count)];
+  maxPool2dForward(x, g, refOut, refArg);
+  assert.equal(one, [bits(refOut), Array.from(refArg)]);
+  assert.equal(two, one);
+  assert.equal(racing, one);
+});
 
 test('hardtanh in wasm gives the same bits on one and two threads (workers forced to run the chunks)', () => {
   const n = 100003;

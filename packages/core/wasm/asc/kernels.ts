@@ -26,6 +26,7 @@ import { batchNormBackwardChannels, batchNormForwardChannels } from './batchnorm
 import { adamRange, sgdMomentumRange } from './optim';
 import { denseSumTapsRows, denseWriteRows } from './dense';
 import { maxPoolPlanes } from './pool';
+export { maxPoolScratchFloats } from './pool';
 
 /** Largest k block: a 16-wide B panel of KC rows (16 KB) stays in L1 while a block of A streams. */
 const KC: i32 = 256;
@@ -1225,7 +1226,7 @@ function winogradOutputImage(img: i32): void {
 // every tile of the batch of the transformed output gradient M′ = A·dY·Aᵀ times the transformed
 // input V, i.e. one GEMM `Ŭ_ξ[O×C] = M′_ξ[O×T]·V_ξᵀ` whose depth is the tiles (2.25× fewer
 // multiplications than the direct `dY·colsᵀ`). The batch is taken in fixed groups of images (a
-// function of the shape): the transforms of a group (a chunk per image), its 16 products (a chunk per
+// function of the shape): the transforms of a group (a chunk per few images), its 16 products (a chunk per
 // ξ and block of output channels, accumulating into Ŭ in group order), then the inverse filter
 // transform (a chunk per block of output channels). Tiles reaching past an odd output size see a
 // zero gradient there, as the forward pass never wrote those outputs.
@@ -1333,18 +1334,18 @@ function planeSum(p: usize, n: i32): f64 {
 }
 
 /**
- * Image `first + chunk` of a group (WINOGRAD_GRAD_TILES): its tiles' V (packed by channel panels,
- * rows `chunk·T …` of the group's `tiles`, four channels a pass through an interleaved plane; the
- * lanes past the last channel zero), M′ (rows of output channels, columns `chunk·T …`), and the f64
+ * Image `first + k` of a group (WINOGRAD_GRAD_TILES): its tiles' V (packed by channel panels,
+ * rows `k·T …` of the group's `tiles`, four channels a pass through an interleaved plane; the
+ * lanes past the last channel zero), M′ (rows of output channels, columns `k·T …`), and the f64
  * sums of its gradient planes for the bias ({@link planeSum}).
  */
-function winogradGradTiles(chunk: i32, thread: i32): void {
+function winogradGradTiles(k: i32, thread: i32): void {
   const C = arg(WINOGRAD_GRAD_TILES_IN_CHANNELS), H = arg(WINOGRAD_GRAD_TILES_HEIGHT), W = arg(WINOGRAD_GRAD_TILES_WIDTH);
   const O = arg(WINOGRAD_GRAD_TILES_OUT_CHANNELS), outH = arg(WINOGRAD_GRAD_TILES_OUT_H), outW = arg(WINOGRAD_GRAD_TILES_OUT_W);
   const tiles = arg(WINOGRAD_GRAD_TILES_TILES);
-  const img = arg(WINOGRAD_GRAD_TILES_FIRST) + chunk;
+  const img = arg(WINOGRAD_GRAD_TILES_FIRST) + k;
   const tH = (outH + 1) >> 1, tW = (outW + 1) >> 1, tW4 = (tW + 3) & ~3;
-  const t0 = chunk * tH * tW;
+  const t0 = k * tH * tW;
   const V = <usize>arg(WINOGRAD_GRAD_TILES_V), vStride = <usize>arg(WINOGRAD_GRAD_TILES_V_STRIDE);
   const M = <usize>arg(WINOGRAD_GRAD_TILES_M), mStride = <usize>arg(WINOGRAD_GRAD_TILES_M_STRIDE);
   const plane = <usize>arg(WINOGRAD_GRAD_TILES_SCRATCH) + <usize>thread * <usize>arg(WINOGRAD_GRAD_TILES_SCRATCH_STRIDE);
@@ -1631,13 +1632,15 @@ export function runChunk(chunk: i32, thread: i32): void {
     const O = arg(WINOGRAD_FILTERS_WEIGHT_ROWS), C = arg(WINOGRAD_FILTERS_WEIGHT_COLUMNS), flip = arg(WINOGRAD_FILTERS_FLIP) != 0;
     winogradFilters(<usize>arg(WINOGRAD_FILTERS_W), O, C, flip, <usize>arg(WINOGRAD_FILTERS_FILTERS), <usize>arg(WINOGRAD_FILTERS_FILTERS_STRIDE), r0, min(flip ? C : O, r0 + per));
   } else if (op == OP_WINOGRAD_INPUT) {
-    winogradInputImage(chunk, thread);
+    const per = arg(WINOGRAD_INPUT_IMAGES);
+    for (let n = chunk * per, end = min(arg(WINOGRAD_INPUT_BATCH), n + per); n < end; n++) winogradInputImage(n, thread);
   } else if (op == OP_WINOGRAD_PRODUCTS) {
     winogradProducts(chunk, thread);
   } else if (op == OP_WINOGRAD_OUTPUT) {
     winogradOutputImage(chunk);
   } else if (op == OP_WINOGRAD_GRAD_TILES) {
-    winogradGradTiles(chunk, thread);
+    const per = arg(WINOGRAD_GRAD_TILES_IMAGES);
+    for (let k = chunk * per, end = min(arg(WINOGRAD_GRAD_TILES_GROUP_IMAGES), k + per); k < end; k++) winogradGradTiles(k, thread);
   } else if (op == OP_WINOGRAD_WEIGHT_OUTPUT) {
     const per = arg(WINOGRAD_WEIGHT_OUTPUT_PER_CHUNK);
     const o0 = chunk * per;
@@ -1650,7 +1653,7 @@ export function runChunk(chunk: i32, thread: i32): void {
   } else if (op == OP_MAX_POOL) {
     const per = arg(MAX_POOL_PER_CHUNK);
     const p0 = chunk * per;
-    maxPoolPlanes(<usize>arg(MAX_POOL_X), arg(MAX_POOL_HEIGHT), arg(MAX_POOL_WIDTH), arg(MAX_POOL_K_H), arg(MAX_POOL_K_W), arg(MAX_POOL_STRIDE_H), arg(MAX_POOL_STRIDE_W), arg(MAX_POOL_PAD_H), arg(MAX_POOL_PAD_W), arg(MAX_POOL_OUT_H), arg(MAX_POOL_OUT_W), <usize>arg(MAX_POOL_OUT), <usize>arg(MAX_POOL_ARGMAX), p0, min(arg(MAX_POOL_PLANES), p0 + per));
+    maxPoolPlanes(<usize>arg(MAX_POOL_X), arg(MAX_POOL_HEIGHT), arg(MAX_POOL_WIDTH), arg(MAX_POOL_K_H), arg(MAX_POOL_K_W), arg(MAX_POOL_STRIDE_H), arg(MAX_POOL_STRIDE_W), arg(MAX_POOL_PAD_H), arg(MAX_POOL_PAD_W), arg(MAX_POOL_OUT_H), arg(MAX_POOL_OUT_W), <usize>arg(MAX_POOL_OUT), <usize>arg(MAX_POOL_ARGMAX), p0, min(arg(MAX_POOL_PLANES), p0 + per), <usize>arg(MAX_POOL_SCRATCH) + <usize>thread * <usize>arg(MAX_POOL_SCRATCH_STRIDE));
   } else if (op == OP_DENSE_WRITE) {
     const per = arg(DENSE_WRITE_PER_CHUNK);
     const o0 = chunk * per;

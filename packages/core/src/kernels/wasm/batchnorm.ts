@@ -23,6 +23,15 @@ function putOptional(e: Engine, ptr: number, v: FloatArray | null): number {
   return ptr;
 }
 
+/**
+ * What a pass is worth in GEMM flops an element, for the pool's threshold: about 1 ns an element on
+ * one thread, forward or backward (the jobs alone in ResNet-18's and MobileNetV2's steps ran at 3–4.5
+ * "GF/s" counted at 4–6 flops an element, which kept every layer under `minFlops`, on the calling
+ * thread). Pooled from about 33 000 elements, MobileNetV2's batch norm jobs took 8.5 ms a step on two
+ * threads rather than 10.5–11 (30 of its 52 layers pooled; the backward pass, bound by memory, gains least).
+ */
+const FLOPS_PER_ELEMENT = 60;
+
 /** Channels per chunk: enough chunks for every thread, each a few channels. */
 function channelsPerChunk(c: number): number {
   return perChunk(c, 4 * threadSlots());
@@ -54,7 +63,7 @@ export function wasmBatchNormForward(
   const b = putOptional(e, bP, bias);
   const per = channelsPerChunk(c);
   batchNormForwardJob(e, { x: xP, out: oP, n, c, s, stats: statsP, weight: w, bias: b, params: paramsP, training, perChunk: per });
-  execute(e, Math.ceil(c / per), 4 * size);
+  execute(e, Math.ceil(c / per), FLOPS_PER_ELEMENT * size);
   if (activation !== null) activateInModule(e, activation, oP, 0, size);
   e.get(oP, size, out, 0);
   if (training) {
@@ -93,7 +102,7 @@ export function wasmBatchNormBackward(
   batchNormBackwardJob(e, {
     g: gP, x: xP, gx: gx === null ? 0 : gxP, n, c, s, stats: statsP, weight: w, sums: sumsP, training, perChunk: per,
   });
-  execute(e, Math.ceil(c / per), 6 * size);
+  execute(e, Math.ceil(c / per), FLOPS_PER_ELEMENT * size);
   const sums = e.f64(sumsP, 2 * c);
   sumGrad.set(sums.subarray(0, c));
   sumGradCentered.set(sums.subarray(c, 2 * c));

@@ -11,15 +11,15 @@ import { ArgumentError } from '../../errors.js';
 
 /**
  * The functions the module exports (see packages/core/wasm/asc/kernels.ts for their arguments):
- * pointers are byte addresses, flags are 0/1; all but `winogradScratchFloats` return nothing.
+ * pointers are byte addresses, flags are 0/1; all but the `…ScratchFloats` sizes return nothing.
  */
 export type WasmExports = Record<
-  'im2col' | 'col2im' | 'runChunk' | 'convReduce' | 'winogradScratchFloats' | 'convFold',
+  'im2col' | 'col2im' | 'runChunk' | 'convReduce' | 'winogradScratchFloats' | 'maxPoolScratchFloats' | 'convFold',
   (...args: number[]) => number
 >;
 
 const EXPORTS = [
-  'im2col', 'col2im', 'runChunk', 'convReduce', 'winogradScratchFloats', 'convFold',
+  'im2col', 'col2im', 'runChunk', 'convReduce', 'winogradScratchFloats', 'maxPoolScratchFloats', 'convFold',
 ] as const satisfies readonly (keyof WasmExports)[];
 
 /** Where memory for operands starts; below it live the control words, the job and the tiles. */

@@ -429,8 +429,12 @@ export interface WinogradFiltersArgs {
   readonly perChunk: number;
 }
 
-/** The arguments of a WINOGRAD_INPUT job (op 53). The batch's Winograd input transform, an image per chunk: its tiles into columns n·T … of the packed V. */
+/** The arguments of a WINOGRAD_INPUT job (op 53). The batch's Winograd input transform, `images` images per chunk: image n's tiles into columns n·T … of the packed V. */
 export interface WinogradInputArgs {
+  /** Images a chunk: chunk k transforms images k·images … (fewer in the last). */
+  readonly images: number;
+  /** Images N. */
+  readonly batch: number;
   /** Input channels. */
   readonly inChannels: number;
   /** Input rows. */
@@ -485,8 +489,12 @@ export interface WinogradProductsArgs {
   readonly rowBlocks: number;
 }
 
-/** The arguments of a WINOGRAD_GRAD_TILES job (op 58). The Winograd weight gradient's transforms of a group of images, an image per chunk: V by channel panels, M′ = A·dY·Aᵀ, and the bias sums. */
+/** The arguments of a WINOGRAD_GRAD_TILES job (op 58). The Winograd weight gradient's transforms of a group of images, `images` images per chunk: V by channel panels, M′ = A·dY·Aᵀ, and the bias sums. */
 export interface WinogradGradTilesArgs {
+  /** Images a chunk: chunk k transforms the group's images k·images … (fewer in the last). */
+  readonly images: number;
+  /** Images of the group. */
+  readonly groupImages: number;
   /** Input channels C. */
   readonly inChannels: number;
   /** Input rows. */
@@ -503,7 +511,7 @@ export interface WinogradGradTilesArgs {
   readonly outH: number;
   /** Output columns. */
   readonly outW: number;
-  /** The group's first image (chunk k is image first + k). */
+  /** The group's first image in the batch. */
   readonly first: number;
   /** Tiles of the group (the products' depth): its images × tiles an image. */
   readonly tiles: number;
@@ -613,6 +621,10 @@ export interface MaxPoolArgs {
   readonly planes: number;
   /** Planes per chunk. */
   readonly perChunk: number;
+  /** The threads' scratch regions (byte address). */
+  readonly scratch: number;
+  /** Bytes between two threads' scratch regions. */
+  readonly scratchStride: number;
 }
 
 /** The arguments of a DENSE_WRITE job (op 50). The dense convolution's matrix D from the weight, a chunk of output channels each (see dense.ts). */
@@ -950,22 +962,24 @@ export function winogradFiltersJob(e: JobTarget, a: WinogradFiltersArgs): void {
   j[7] = a.perChunk;
 }
 
-/** Writes a WINOGRAD_INPUT job (op 53) into `e`'s descriptor, each argument into its slot. The batch's Winograd input transform, an image per chunk: its tiles into columns n·T … of the packed V. */
+/** Writes a WINOGRAD_INPUT job (op 53) into `e`'s descriptor, each argument into its slot. The batch's Winograd input transform, `images` images per chunk: image n's tiles into columns n·T … of the packed V. */
 export function winogradInputJob(e: JobTarget, a: WinogradInputArgs): void {
   const j = e.job;
   j[0] = 53;
-  j[1] = a.inChannels;
-  j[2] = a.height;
-  j[3] = a.width;
-  j[4] = a.padTop;
-  j[5] = a.padLeft;
-  j[6] = a.outH;
-  j[7] = a.outW;
-  j[8] = a.x;
-  j[9] = a.v;
-  j[10] = a.vStride;
-  j[11] = a.scratch;
-  j[12] = a.scratchStride;
+  j[1] = a.images;
+  j[2] = a.batch;
+  j[3] = a.inChannels;
+  j[4] = a.height;
+  j[5] = a.width;
+  j[6] = a.padTop;
+  j[7] = a.padLeft;
+  j[8] = a.outH;
+  j[9] = a.outW;
+  j[10] = a.x;
+  j[11] = a.v;
+  j[12] = a.vStride;
+  j[13] = a.scratch;
+  j[14] = a.scratchStride;
 }
 
 /** Writes a WINOGRAD_PRODUCTS job (op 54) into `e`'s descriptor, each argument into its slot. The batch's 16 Winograd products M = U·V, a ξ and a block of output channels per chunk. */
@@ -986,29 +1000,31 @@ export function winogradProductsJob(e: JobTarget, a: WinogradProductsArgs): void
   j[12] = a.rowBlocks;
 }
 
-/** Writes a WINOGRAD_GRAD_TILES job (op 58) into `e`'s descriptor, each argument into its slot. The Winograd weight gradient's transforms of a group of images, an image per chunk: V by channel panels, M′ = A·dY·Aᵀ, and the bias sums. */
+/** Writes a WINOGRAD_GRAD_TILES job (op 58) into `e`'s descriptor, each argument into its slot. The Winograd weight gradient's transforms of a group of images, `images` images per chunk: V by channel panels, M′ = A·dY·Aᵀ, and the bias sums. */
 export function winogradGradTilesJob(e: JobTarget, a: WinogradGradTilesArgs): void {
   const j = e.job;
   j[0] = 58;
-  j[1] = a.inChannels;
-  j[2] = a.height;
-  j[3] = a.width;
-  j[4] = a.padTop;
-  j[5] = a.padLeft;
-  j[6] = a.outChannels;
-  j[7] = a.outH;
-  j[8] = a.outW;
-  j[9] = a.first;
-  j[10] = a.tiles;
-  j[11] = a.x;
-  j[12] = a.grad;
-  j[13] = a.v;
-  j[14] = a.vStride;
-  j[15] = a.m;
-  j[16] = a.mStride;
-  j[17] = a.biasSums;
-  j[18] = a.scratch;
-  j[19] = a.scratchStride;
+  j[1] = a.images;
+  j[2] = a.groupImages;
+  j[3] = a.inChannels;
+  j[4] = a.height;
+  j[5] = a.width;
+  j[6] = a.padTop;
+  j[7] = a.padLeft;
+  j[8] = a.outChannels;
+  j[9] = a.outH;
+  j[10] = a.outW;
+  j[11] = a.first;
+  j[12] = a.tiles;
+  j[13] = a.x;
+  j[14] = a.grad;
+  j[15] = a.v;
+  j[16] = a.vStride;
+  j[17] = a.m;
+  j[18] = a.mStride;
+  j[19] = a.biasSums;
+  j[20] = a.scratch;
+  j[21] = a.scratchStride;
 }
 
 /** Writes a WINOGRAD_WEIGHT_OUTPUT job (op 59) into `e`'s descriptor, each argument into its slot. The Winograd weight gradient from Ŭ: `gw[o, c] = Gᵀ·Ŭ[·, o, c]·G`, a block of output channels per chunk. */
@@ -1069,6 +1085,8 @@ export function maxPoolJob(e: JobTarget, a: MaxPoolArgs): void {
   j[13] = a.argmax;
   j[14] = a.planes;
   j[15] = a.perChunk;
+  j[16] = a.scratch;
+  j[17] = a.scratchStride;
 }
 
 /** Writes a DENSE_WRITE job (op 50) into `e`'s descriptor, each argument into its slot. The dense convolution's matrix D from the weight, a chunk of output channels each (see dense.ts). */

@@ -4,7 +4,7 @@
  * - the forward pass and input gradient over the whole batch, for small maps ("Winograd over the
  *   whole batch"): the per-image pass (conv.ts) computes its 16 products as GEMMs only as wide as one
  *   image's tiles, which on an 8×8 map is one 16-wide panel and on a 4×4 map a quarter of one. Here
- *   the batch's tiles are the columns of one GEMM per ξ: an input transform job (a chunk per image),
+ *   the batch's tiles are the columns of one GEMM per ξ: an input transform job (a chunk per few images),
  *   the 16 products (a chunk per ξ and block of output channels), an output transform job (a chunk
  *   per image). Each tile goes through the same arithmetic as per image, so the results are the same
  *   bits, on any number of threads;
@@ -95,6 +95,19 @@ export function winogradBeatsFolding(batch: number, outH: number, outW: number):
   return tiles >= 4 && batch * tiles >= 32;
 }
 
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * Images a chunk of the transform jobs takes (a function of the shape): enough that a chunk's tiles
+ * fill whole 16-wide panels, so no two threads write one cache line of V's panels or M′'s rows. On a
+ * 4×4 map (4 tiles an image, a quarter panel) one image a chunk had the two threads writing
+ * alternate 16 bytes of the same lines: ResNet-18's batched input transform took 4–11 ms a step on
+ * two threads against 1.4 ms on one. From 4 panels an image the lines shared at its ends are few.
+ */
+export function imagesPerChunk(tiles: number): number {
+  return tiles >= 4 * TILE.nr ? 1 : TILE.nr / gcd(tiles, TILE.nr);
+}
+
 /** Scratch bytes {@link winogradBatch} needs from its `scratch` address on. */
 export function winogradBatchBytes(batch: number, cin: number, cout: number, outH: number, outW: number, threads: number): number {
   return layoutOf(batch, cin, cout, outH, outW, threads).bytes;
@@ -157,11 +170,12 @@ export function winogradBatch(e: Engine, p: WinogradPass, threads: number): void
     }
   }
   const flops = 2 * p.batch * p.cout * p.cin * p.outH * p.outW * 9;
+  const images = imagesPerChunk(tiles / p.batch);
   winogradInputJob(e, {
-    inChannels: p.cin, height: p.height, width: p.width, padTop: p.padTop, padLeft: p.padLeft, outH: p.outH, outW: p.outW,
+    images, batch: p.batch, inChannels: p.cin, height: p.height, width: p.width, padTop: p.padTop, padLeft: p.padLeft, outH: p.outH, outW: p.outW,
     x: p.x, v, vStride: L.vStride, scratch: planes, scratchStride: L.plane,
   });
-  execute(e, p.batch, flops);
+  execute(e, Math.ceil(p.batch / images), flops);
   const rowsPerChunk = perChunk(p.cout, ROW_BLOCKS, TILE.mr);
   const rowBlocks = Math.ceil(p.cout / rowsPerChunk);
   winogradProductsJob(e, {
@@ -261,7 +275,7 @@ export interface WinogradWeightPass {
 /**
  * `gw[co, ci, i, j] = Σ_n Σ_{oy, ox} grad[n, co, oy, ox] · x[n, ci, oy + i − padTop, ox + j − padLeft]`
  * (zero outside the input) as Winograd F(2×2, 3×3): see "Winograd weight gradient" in kernels.ts.
- * Per group of images, in order: the transforms (a chunk per image), then the 16 products added into
+ * Per group of images, in order: the transforms (a chunk per few images, {@link imagesPerChunk}), then the 16 products added into
  * Ŭ; finally Ŭ transformed back. `threads` must be the thread slots the scratch was sized for.
  */
 export function winogradWeightGrad(e: Engine, p: WinogradWeightPass, threads: number): void {
@@ -272,16 +286,17 @@ export function winogradWeightGrad(e: Engine, p: WinogradWeightPass, threads: nu
   const planes = m + 16 * L.mStride;
   const rowsPerChunk = perChunk(p.cout, ROW_BLOCKS, TILE.mr);
   const rowBlocks = Math.ceil(p.cout / rowsPerChunk);
+  const perImages = imagesPerChunk(L.tiles);
   for (let first = 0; first < p.batch; first += L.perGroup) {
     const images = Math.min(L.perGroup, p.batch - first);
     const tiles = images * L.tiles;
     const flops = 2 * images * p.cout * p.cin * p.outH * p.outW * 9;
     winogradGradTilesJob(e, {
-      inChannels: p.cin, height: p.height, width: p.width, padTop: p.padTop, padLeft: p.padLeft, outChannels: p.cout,
+      images: perImages, groupImages: images, inChannels: p.cin, height: p.height, width: p.width, padTop: p.padTop, padLeft: p.padLeft, outChannels: p.cout,
       outH: p.outH, outW: p.outW, first, tiles, x: p.x, grad: p.grad, v, vStride: L.vStride, m, mStride: L.mStride,
       biasSums: p.biasSums, scratch: planes, scratchStride: L.plane,
     });
-    execute(e, images, flops);
+    execute(e, Math.ceil(images / perImages), flops);
     winogradProductsJob(e, {
       inChannels: tiles, outChannels: p.cout, columns: p.cin, filters: m, filtersStride: L.mStride, v, vStride: L.vStride,
       m: u, mStride: L.uStride, accumulate: first > 0, rowsPerChunk, rowBlocks,
