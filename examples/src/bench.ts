@@ -11,7 +11,8 @@
  * without TF.js), --no-gemm, --no-js (skip the plain-JS reference backend), --memory N (train W2, or the workload named by
  * --memory-on, for N steps and report the resident and wasm memory before and after), --profile ID
  * (a CPU profile of about a second of steps of workload ID after warm-up, top self time), --allocs ID (typed arrays allocated
- * per step of workload ID).
+ * per step of workload ID), --trace ID (the calling thread's time per kind of WebAssembly job, pooled or
+ * not, the copies and the rest, on one and two threads: bench/trace.ts).
  */
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util';
 import * as sg from '@simplegrad/core';
 import { BUDGETS, type Budget, W2_GEMMS, countAllocations, gemmGflops, parallelCapacity, settle, timeMs } from './bench/measure.js';
 import { profileSteps } from './bench/profile.js';
+import { traceReport } from './bench/trace.js';
 import { type Cell, ratioTable, renderTable, resultsTable } from './bench/table.js';
 import { WORKLOADS, type WorkloadSpec, simplegradStep } from './bench/workloads.js';
 import { runPeers } from './bench/peers.js';
@@ -36,7 +38,10 @@ const USAGE = `usage: npm run bench [-- flags]    (npm run bench:peers adds Tens
   --memory-on ID the model workload --memory trains instead of W2 (e.g. ResNet-18)
   --profile ID   CPU-profile about a second of steps of workload ID (wasm, 2 threads, after a second of
                  warm-up) and print the top self time
-  --allocs ID    count the typed arrays (and bytes) one step of workload ID allocates`;
+  --allocs ID    count the typed arrays (and bytes) one step of workload ID allocates
+  --trace ID     where a step of workload ID spends the calling thread's time on 1 and 2 threads: each
+                 kind of WebAssembly job (pooled or not, the worker's share of its chunks), the copies
+                 in and out of the module, and the rest (JavaScript, allocation, GC)`;
 
 /** A simplegrad configuration: backend and thread count. */
 interface Config {
@@ -127,12 +132,17 @@ function modelWorkload(id: string): WorkloadSpec {
 }
 
 /**
- * --profile and --allocs: a CPU profile of about a second of steps (at least 3) after about a second
- * of warm-up (at least 2 steps: V8 optimises a small model's JavaScript and the workers' WebAssembly
- * only after many calls, so a profile of the first steps shows the compilers, not the step), and the
- * allocations of a step.
+ * --trace, --profile and --allocs: the trace of bench/trace.ts; a CPU profile of about a second of
+ * steps (at least 3) after about a second of warm-up (at least 2 steps: V8 optimises a small model's
+ * JavaScript and the workers' WebAssembly only after many calls, so a profile of the first steps
+ * shows the compilers, not the step); and the allocations of a step.
  */
-async function inspectWorkload(profileId: string | undefined, allocsId: string | undefined): Promise<void> {
+async function inspectWorkload(profileId: string | undefined, allocsId: string | undefined, traceId: string | undefined): Promise<void> {
+  if (traceId !== undefined) {
+    const spec = modelWorkload(traceId);
+    use({ label: 'wasm 1t', backend: 'wasm', threads: 1 });
+    console.log(traceReport(traceId, () => simplegradStep(spec)));
+  }
   use({ label: 'wasm 2t', backend: 'wasm', threads: 2 });
   if (profileId !== undefined) {
     const step = simplegradStep(modelWorkload(profileId));
@@ -171,6 +181,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '1' },
       profile: { type: 'string' },
       allocs: { type: 'string' },
+      trace: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -178,8 +189,8 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (values.profile !== undefined || values.allocs !== undefined) {
-    await inspectWorkload(values.profile, values.allocs);
+  if (values.profile !== undefined || values.allocs !== undefined || values.trace !== undefined) {
+    await inspectWorkload(values.profile, values.allocs, values.trace);
     return;
   }
   const budget = values.quick ? BUDGETS.quick : BUDGETS.full;

@@ -59,7 +59,7 @@ export type { AdamStepConstants } from './kernels/optim.js';
 export { type BackendName, useBackend } from './kernels/backend.js';
 export {
   wasmKernels, wasmSimdSupported, setWasmThreads, wasmThreads, wasmMemoryBytes, type WasmThreadOptions,
-  wasmThreadInfo, type WasmThreadInfo,
+  wasmThreadInfo, type WasmThreadInfo, traceWasmKernels, type KernelTracer, type JobEvent, type CopyEvent,
 } from './kernels/wasm/index.js';
 export {
   checkKnownOptions, checkPair, optionNames, fmtValue, checkNonNegative, checkFinite, checkUnitInterval, checkInteger,

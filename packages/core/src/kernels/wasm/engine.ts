@@ -7,6 +7,7 @@
  */
 import { LAYOUT, MAX_PAGES, PLAIN } from './bytes.js';
 import { JOB_WORDS } from './jobs.js';
+import { tracer } from './trace.js';
 import { ArgumentError } from '../../errors.js';
 
 /**
@@ -340,12 +341,18 @@ export class Engine {
 
   /** Copies `count` floats of `src` from `offset` into memory at byte address `ptr`. */
   put(ptr: number, src: Float32Array, offset: number, count: number): void {
+    const t = tracer();
+    const t0 = t === null ? 0 : performance.now();
     this.f32.set(src.subarray(offset, offset + count), ptr >> 2);
+    t?.copy({ into: true, bytes: 4 * count, ms: performance.now() - t0 });
   }
 
   /** Copies `count` floats from memory at byte address `ptr` into `dst` at `offset`. */
   get(ptr: number, count: number, dst: Float32Array, offset: number): void {
+    const t = tracer();
+    const t0 = t === null ? 0 : performance.now();
     dst.set(this.f32.subarray(ptr >> 2, (ptr >> 2) + count), offset);
+    t?.copy({ into: false, bytes: 4 * count, ms: performance.now() - t0 });
   }
 
   /** Bytes of memory in use (for memory-flatness checks). */

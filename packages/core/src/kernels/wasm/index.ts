@@ -23,6 +23,7 @@ import { pinnedFloat32 } from './runtime.js';
 
 export { wasmSimdSupported } from './engine.js';
 export { type WasmThreadInfo, type WasmThreadOptions, setWasmThreads, wasmMemoryBytes, wasmThreadInfo, wasmThreads } from './runtime.js';
+export { type CopyEvent, type JobEvent, type KernelTracer, traceWasmKernels } from './trace.js';
 export { wasmCol2im, wasmConv2dBackward, wasmConv2dForward, wasmGemm, wasmIm2col, wasmMaxPool2dForward, wasmReluBackward, wasmReluForward };
 
 /**

@@ -6,6 +6,7 @@
 import { ArgumentError } from '../../errors.js';
 import { checkBoolean, checkKnownOptions } from '../../check.js';
 import { Engine, wasmSimdSupported } from './engine.js';
+import { type KernelTracer, jobName, tracer } from './trace.js';
 import { MAX_CHUNKS, MAX_WORKERS, type Pool, createPool, defaultThreads, threadSupport, threadsAvailable } from './threads.js';
 
 /** Threading options of the WebAssembly backend; see {@link setWasmThreads}. */
@@ -207,8 +208,24 @@ function pooled(total: number, flops: number): Pool | null {
  */
 export function execute(e: Engine, total: number, flops: number): void {
   const p = pooled(total, flops);
+  const t = tracer();
+  if (t !== null) {
+    traced(t, e.job[0], p, total, p?.chunksByWorkers ?? 0, () => (p !== null ? p.run(total) : runHere(e, total)));
+    return;
+  }
   if (p !== null) p.run(total);
   else runHere(e, total);
+}
+
+/**
+ * Runs `job` (op `op`, `total` chunks, on `p` or on this thread) and reports it to `t`, with the
+ * chunks the workers ran since their count was `before`.
+ */
+function traced(t: KernelTracer, op: number, p: Pool | null, total: number, before: number, job: () => void): void {
+  const t0 = performance.now();
+  job();
+  const ms = performance.now() - t0;
+  t.job({ name: jobName(op), pooled: p !== null, chunks: total, byWorkers: p === null ? 0 : p.chunksByWorkers - before, ms });
 }
 
 /** Runs chunks `0 … total − 1` of the job on `e` in order on this thread. */
@@ -235,6 +252,13 @@ function runHere(e: Engine, total: number): void {
  */
 export function begin(e: Engine, total: number, flops: number): () => void {
   const p = pooled(total, flops);
+  const t = tracer();
+  if (t !== null) {
+    const op = e.job[0];
+    const before = p?.chunksByWorkers ?? 0;
+    p?.start(total);
+    return () => traced(t, op, p, total, before, () => (p !== null ? p.finish() : runHere(e, total)));
+  }
   if (p !== null) {
     p.start(total);
     return () => p.finish();
