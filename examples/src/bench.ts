@@ -65,8 +65,18 @@ function use(c: Config): void {
 
 const load = (): string => loadavg().map((v) => v.toFixed(2)).join(' ');
 
+/**
+ * Lets the event loop turn. A collected model's pinned parameters give their blocks back to the
+ * engine, and an engine replaced by a thread-count switch lets go of its memory, only in a
+ * FinalizationRegistry callback, which runs between tasks: a benchmark that never yielded kept
+ * every earlier configuration's engine (110–125 MB each) alive to its end.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Runs every selected workload on every configuration. */
-function benchSimplegrad(specs: WorkloadSpec[], budget: Budget, configs: Config[]): Cell[] {
+async function benchSimplegrad(specs: WorkloadSpec[], budget: Budget, configs: Config[]): Promise<Cell[]> {
   const cells: Cell[] = [];
   for (const c of configs) {
     use(c);
@@ -76,6 +86,7 @@ function benchSimplegrad(specs: WorkloadSpec[], budget: Budget, configs: Config[
       const ms = timeMs(simplegradStep(spec), b);
       cells.push({ workload: spec.id, config: c.label, ms });
       process.stderr.write(`  simplegrad ${c.label.padEnd(8)} ${spec.id.padEnd(14)} ${ms.toFixed(2)} ms\n`);
+      await yieldToEventLoop();
     }
   }
   return cells;
@@ -211,7 +222,7 @@ async function main(): Promise<void> {
   const configs = new Set(chosen.map((c) => c.label));
   for (let r = 0; r < rounds; r++) {
     if (rounds > 1) process.stderr.write(`round ${r + 1} of ${rounds}\n`);
-    runs.push(...benchSimplegrad(specs, budget, chosen));
+    runs.push(...(await benchSimplegrad(specs, budget, chosen)));
     if (values.peers) {
       // TF.js is 10–500× slower than the others: its first round is enough.
       const peers = runPeers(specs, values.quick, values['no-tfjs'] ? 'off' : r === 0 ? 'run' : 'ran');

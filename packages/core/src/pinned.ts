@@ -20,7 +20,10 @@ import { kernels } from './kernels/backend.js';
  * subarray, a DataView) does not keep its storage: once the array itself is collected its block is
  * reused, so keep the array, or a `slice()`, for as long as the values are needed. It stays valid
  * when the backend or the thread count changes (it is then copied like any other array). nn's
- * layers make their parameters, and optim its state, this way.
+ * layers make their parameters, and optim its state, this way. A collected array's block goes back
+ * in a FinalizationRegistry callback, which runs when the event loop turns: a synchronous loop that
+ * builds model after model (a sweep, a benchmark) should yield now and then (`await` anything), or
+ * it keeps every earlier model's blocks — past half the memory's maximum, new ones are plain arrays.
  *
  * @example
  * const w = new sg.Tensor(sg.allocatePinned('float32', 64 * 3 * 9), [64, 3, 3, 3]);
