@@ -201,6 +201,11 @@ async function main(): Promise<void> {
     return;
   }
   if (values.profile !== undefined || values.allocs !== undefined || values.trace !== undefined) {
+    // These inspect one workload and run no benchmark: a benchmark flag beside them would do nothing.
+    const ignored: string[] = (['quick', 'only', 'peers', 'no-gemm', 'memory', 'no-js', 'no-tfjs'] as const)
+      .filter((k) => values[k] !== undefined && values[k] !== false);
+    if (values.rounds !== '1') ignored.push('rounds');
+    if (ignored.length > 0) throw new Error(`bench: --trace, --profile and --allocs run alone; drop --${ignored.join(', --')}`);
     await inspectWorkload(values.profile, values.allocs, values.trace);
     return;
   }

@@ -31,5 +31,6 @@ import { kernels } from './kernels/backend.js';
 export function allocatePinned(dtype: DType, n: number): TypedArray {
   checkDType('allocatePinned', dtype);
   if (!Number.isInteger(n) || n < 0) throw new ArgumentError('allocatePinned', `n must be a non-negative integer, got ${n}`);
-  return dtype === 'float32' ? kernels().pinnedFloat32(n) : allocate(dtype, n);
+  // Where the kernels cannot pin it (another dtype, no shared memory, no room): a plain array.
+  return (dtype === 'float32' ? kernels().pinnedFloat32(n) : null) ?? allocate(dtype, n);
 }

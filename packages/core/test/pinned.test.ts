@@ -11,7 +11,7 @@ import * as sg from '../src/index.js';
 import type { ConvGeometry } from '../src/kernels/conv.js';
 import { type AdamStepConstants } from '../src/kernels/optim.js';
 import { type ConvStrategy, forceConvStrategy } from '../src/kernels/wasm/conv.js';
-import { Engine, scratchBase } from '../src/kernels/wasm/engine.js';
+import { Engine, align, scratchBase } from '../src/kernels/wasm/engine.js';
 import { SEGMENT } from '../src/kernels/wasm/optim.js';
 import { getEngine } from '../src/kernels/wasm/runtime.js';
 import { onOneAndTwoThreads } from './two-threads.js';
@@ -62,6 +62,16 @@ test('allocatePinned: zeroed float32 arrays that the wasm engine holds, plain ar
   throwsWith(() => sg.allocatePinned('float32', -1), sg.ArgumentError, 'allocatePinned: n must be a non-negative integer, got -1');
   throwsWith(() => sg.allocatePinned('float32', 2.5), sg.ArgumentError, 'allocatePinned: n must be a non-negative integer, got 2.5');
   throwsWith(() => sg.allocatePinned('float16' as sg.DType, 2), sg.DTypeError, "allocatePinned: unknown dtype 'float16' (known: float32, float64, int32)");
+  // Too big to pin or to allocate at all: allocate's typed error, on either backend, not a bare RangeError.
+  for (const backend of ['wasm', 'js'] as const) {
+    const before = sg.useBackend(backend);
+    try {
+      throwsWith(() => sg.allocatePinned('float32', 2 ** 33), sg.ArgumentError,
+        'allocate: cannot allocate 8589934592 float32 elements (34359738368 bytes): more than a typed array can hold or memory allows');
+    } finally {
+      sg.setKernels(before);
+    }
+  }
 });
 
 test('an engine pins blocks below its scratch, which moves up past them; a freed block is reused, zero-filled; no block past half the memory; unshared memory pins nothing', () => {
@@ -84,6 +94,8 @@ test('an engine pins blocks below its scratch, which moves up past them; a freed
   assert.is(e.place(e.scratch, d, 2, 30), e.pinnedAddress(d) + 8, 'a pinned operand is read in place');
   assert.is(e.place(e.scratch, new Float32Array(40), 2, 30), e.scratch, 'any other is copied into the region');
   assert.is(e.allocatePinned(2 ** 28), null, 'a 1 GB block: past half the memory, which the scratch keeps');
+  assert.is(e.allocatePinned(2 ** 30 + 1), null, 'past 4 GB: its size does not wrap round to a small one');
+  assert.is(align(2 ** 32 + 1), 2 ** 32 + 64, 'byte counts round up in float arithmetic, not 32-bit masks');
   assert.is(e.scratch, start + 512, 'nothing taken');
   assert.is(new Engine(false).allocatePinned(10), null, 'an unshared memory detaches its views when it grows');
 });

@@ -61,21 +61,17 @@ export interface Kernels {
   readonly hardtanhBackward: typeof hardtanhBackward;
   /**
    * A zero-filled float32 array of `n` elements for a long-lived operand (a parameter, optimizer
-   * state) that these kernels can use without copying: wasm pins it in its memory; js returns a
-   * plain array.
+   * state) that these kernels can use without copying (wasm pins it in its memory), or null where
+   * they cannot pin it: then `allocatePinned` makes a plain array. The js kernels copy nothing
+   * anyway, so theirs always says null.
    */
-  readonly pinnedFloat32: (n: number) => Float32Array;
-}
-
-/** The reference's {@link Kernels.pinnedFloat32}: a plain array (the js kernels copy nothing anyway). */
-function plainFloat32(n: number): Float32Array {
-  return new Float32Array(n);
+  readonly pinnedFloat32: (n: number) => Float32Array | null;
 }
 
 /** The plain-TypeScript reference kernels. */
 export const jsKernels: Kernels = {
   name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, conv2dPooledForward, maxPool2dForward, reluForward, reluBackward,
-  batchNormForward, batchNormBackward, sgdMomentumStep, adamStep, hardtanhForward, hardtanhBackward, pinnedFloat32: plainFloat32,
+  batchNormForward, batchNormBackward, sgdMomentumStep, adamStep, hardtanhForward, hardtanhBackward, pinnedFloat32: () => null,
 };
 
 // The fastest kernels the runtime supports are the default: WebAssembly SIMD where it exists (Node

@@ -26,6 +26,7 @@ import { batchNormBackwardChannels, batchNormForwardChannels } from './batchnorm
 import { adamRange, sgdMomentumRange } from './optim';
 import { denseSumTapsRows, denseWriteRows } from './dense';
 import { maxPoolPlanes } from './pool';
+import { storeLanes } from './lanes';
 export { maxPoolScratchFloats } from './pool';
 
 /** Largest k block: a 16-wide B panel of KC rows (16 KB) stays in L1 while a block of A streams. */
@@ -1257,17 +1258,6 @@ function gradRow4(p: v128, q: v128, m: usize, mStride: usize, count: i32): void 
   storeLanes(m + 3 * mStride, f32x4.neg(q), count);
 }
 
-/** The first `count` lanes of `x` at `at` (one vector store when all four). */
-@inline
-function storeLanes(at: usize, x: v128, count: i32): void {
-  if (count >= 4) {
-    v128.store(at, x);
-    return;
-  }
-  store<f32>(at, f32x4.extract_lane(x, 0));
-  if (count > 1) store<f32>(at, f32x4.extract_lane(x, 1), 4);
-  if (count > 2) store<f32>(at, f32x4.extract_lane(x, 2), 8);
-}
 
 /**
  * Four channels of one image interleaved into a zero-bordered plane of vectors (`Hp × Wp`, lane k

@@ -10,6 +10,8 @@
 // wins: the lanes give the reference's winners, which scans the clipped window only. The scalar
 // loop took about 4 ns an element a window reads (its per-output bookkeeping, not the comparisons).
 
+import { storeLanes } from './lanes';
+
 /** Columns of the −∞-bordered copy of a plane: every window of whole groups of four outputs, and 4 floats to spare for the stride-2 loads. */
 function paddedWidth(kW: i32, sW: i32, outW: i32): i32 {
   return (((outW + 3) & ~3) - 1) * sW + kW + 4;
@@ -84,28 +86,9 @@ export function maxPoolPlanes(
           }
         }
         const o = o0 + ((<usize>(oy * outW + ox)) << 2);
-        if (ox + 4 <= outW) {
-          v128.store(out + o, best);
-          v128.store(argmax + o, at);
-        } else {
-          for (let l = 0; l < outW - ox; l++) {
-            store<f32>(out + o + (<usize>l << 2), laneF(best, l));
-            store<i32>(argmax + o + (<usize>l << 2), laneI(at, l));
-          }
-        }
+        storeLanes(out + o, best, outW - ox);
+        storeLanes(argmax + o, at, outW - ox);
       }
     }
   }
-}
-
-/** Lane `l` (0–3) of a float vector. */
-@inline
-function laneF(v: v128, l: i32): f32 {
-  return l == 0 ? f32x4.extract_lane(v, 0) : l == 1 ? f32x4.extract_lane(v, 1) : l == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
-}
-
-/** Lane `l` (0–3) of an int vector. */
-@inline
-function laneI(v: v128, l: i32): i32 {
-  return l == 0 ? i32x4.extract_lane(v, 0) : l == 1 ? i32x4.extract_lane(v, 1) : l == 2 ? i32x4.extract_lane(v, 2) : i32x4.extract_lane(v, 3);
 }

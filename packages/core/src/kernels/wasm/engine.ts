@@ -145,9 +145,13 @@ export function wasmSimdSupported(): boolean {
   return simd;
 }
 
-/** Rounds a byte count up to a cache line, so regions never share one (no false sharing between threads). */
+/**
+ * Rounds a byte count up to a cache line, so regions never share one (no false sharing between
+ * threads). In float arithmetic, not 32-bit masks: a count past 2 GB must stay too big (and be
+ * refused by the memory), not wrap round to a small one.
+ */
 export function align(bytes: number): number {
-  return (bytes + 63) & ~63;
+  return Math.ceil(bytes / 64) * 64;
 }
 
 /**

@@ -160,15 +160,14 @@ const unpin = typeof FinalizationRegistry === 'function'
  * A zero-filled float32 array of `n` elements pinned in the engine's memory: the kernels read and
  * update it in place, without copying it in and out, so long-lived arrays that go into kernels
  * every step (parameters, optimizer state) cost no copies. Its block returns to the engine when the
- * array is collected. A plain Float32Array where the memory is not shared (a browser page that is
- * not cross-origin isolated: its views would be detached when it grows) or has no room.
+ * array is collected. Null where the memory is not shared (a browser page that is not cross-origin
+ * isolated: its views would be detached when it grows) or has no room: the caller makes a plain array.
  */
-export function pinnedFloat32(n: number): Float32Array {
-  if (!wasmSimdSupported()) return new Float32Array(n);
+export function pinnedFloat32(n: number): Float32Array | null {
+  if (!wasmSimdSupported()) return null;
   const e = getEngine();
   const array = e.allocatePinned(n);
-  if (array === null) return new Float32Array(n);
-  unpin?.register(array, { engine: e, at: e.pinnedAddress(array) });
+  if (array !== null) unpin?.register(array, { engine: e, at: e.pinnedAddress(array) });
   return array;
 }
 
@@ -218,12 +217,12 @@ function pooled(total: number, flops: number): Pool | null {
  * worth `flops` ≥ `minFlops`, else in order on this thread.
  */
 export function execute(e: Engine, total: number, flops: number): void {
-  const p = pooled(total, flops);
-  const t = tracer();
-  if (t !== null) {
-    traced(t, e.job[0], p, total, p?.chunksByWorkers ?? 0, () => (p !== null ? p.run(total) : runHere(e, total)));
+  // Traced, as begin's finisher run at once (the same chunks on the same threads), which reports it.
+  if (tracer() !== null) {
+    begin(e, total, flops)();
     return;
   }
+  const p = pooled(total, flops);
   if (p !== null) p.run(total);
   else runHere(e, total);
 }

@@ -37,7 +37,7 @@ const MAX_BYTES = 64 * 1024 * 1024;
 
 /** The per-ξ stride of V or M: as the per-image pass's `spread`, so the 16 regions start in different L1 sets. */
 function spread(bytes: number): number {
-  return ((bytes + 4095) & ~4095) + 64;
+  return Math.ceil(bytes / 4096) * 4096 + 64;
 }
 
 /** The sizes of one batched pass. */
@@ -163,14 +163,15 @@ export function winogradBatch(e: Engine, p: WinogradPass, threads: number): void
   const m = v + 16 * L.vStride;
   const planes = m + 16 * L.mStride;
   // The spare columns are zeroed, so the GEMMs never read stale lanes.
-  const tiles = p.batch * ((p.outH + 1) >> 1) * ((p.outW + 1) >> 1);
+  const perImage = ((p.outH + 1) >> 1) * ((p.outW + 1) >> 1);
+  const tiles = p.batch * perImage;
   for (let xi = 0; xi < 16; xi++) {
     for (let t = tiles; t < L.columns; t++) {
       for (let c = 0, at = (v + xi * L.vStride) / 4 + (t >> 4) * p.cin * TILE.nr + (t & 15); c < p.cin; c++, at += TILE.nr) e.f32[at] = 0;
     }
   }
   const flops = 2 * p.batch * p.cout * p.cin * p.outH * p.outW * 9;
-  const images = imagesPerChunk(tiles / p.batch);
+  const images = imagesPerChunk(perImage);
   winogradInputJob(e, {
     images, batch: p.batch, inChannels: p.cin, height: p.height, width: p.width, padTop: p.padTop, padLeft: p.padLeft, outH: p.outH, outW: p.outW,
     x: p.x, v, vStride: L.vStride, scratch: planes, scratchStride: L.plane,
