@@ -190,8 +190,9 @@ export const JOBS = {
   CONV_FOLD_IM2COL: {
     code: 20,
     layout: 'CONV',
-    doc: "Per image: its columns into the batch's columns `[C·kH·kW, N·outH·outW]`.",
+    doc: "`images` images per chunk: each image's columns into the batch's columns `[C·kH·kW, N·outH·outW]`.",
     args: [
+      ['images', 'int', 'Images a chunk: chunk k writes the columns of images k·images … (fewer in the last).'],
       ['x', 'ptr', 'The input.'],
       ['cols', 'ptr', "The batch's columns."],
     ],

@@ -9,7 +9,8 @@ import * as sg from '../src/index.js';
 import type { ConvGeometry } from '../src/kernels/conv.js';
 import { type ConvStrategy, convStrategyRuns, forceConvStrategy } from '../src/kernels/wasm/conv.js';
 import { onOneAndTwoThreads } from './two-threads.js';
-import { forceWinogradBatched, forceWinogradGroup, imagesPerChunk, winogradWeightFits } from '../src/kernels/wasm/winograd.js';
+import { forceWinogradBatched, forceWinogradGroup, winogradWeightFits } from '../src/kernels/wasm/winograd.js';
+import { imagesPerChunk } from '../src/kernels/wasm/runtime.js';
 import { assertRounding, bits, rand } from './rounding.js';
 
 interface Case {
@@ -216,11 +217,12 @@ test('the Winograd weight gradient keeps one image\'s transforms within 64 MB: b
   assert.not.ok(winogradWeightFits(1, 512, 256, 128), 'few input channels still take a whole panel');
 });
 
-test('the Winograd transform jobs take whole 16-wide panels of tiles a chunk, so no two threads write one cache line', () => {
-  // [tiles an image, images a chunk]: 4×4 maps (2×2 tiles), 1×1 and 2×2 maps (1 tile), 6×6 (9), 12×12 (36), 8×8 (16), bigger.
+test('per-image jobs that write a shared matrix (Winograd transforms, folded im2col) take whole 64-byte lines of its rows a chunk, so no two threads write one cache line', () => {
+  // [floats an image writes of a row, images a chunk]: Winograd on 4×4 maps (2×2 tiles), 1×1 and 2×2 maps
+  // (1 tile), 6×6 (9), 12×12 (36), 8×8 (16), bigger; the folded im2col's outH·outW likewise.
   for (const [tiles, images] of [[4, 4], [1, 16], [2, 8], [9, 16], [36, 4], [16, 1], [48, 1], [64, 1], [169, 1]]) {
-    assert.is(imagesPerChunk(tiles), images, `${tiles} tiles an image`);
-    if (tiles < 64) assert.is((tiles * images) % 16, 0, `${tiles} tiles: whole panels`);
+    assert.is(imagesPerChunk(tiles), images, `${tiles} floats an image`);
+    if (tiles < 64) assert.is((tiles * images) % 16, 0, `${tiles} floats an image: whole lines`);
   }
 });
 
@@ -233,6 +235,8 @@ function workload(): Float32Array[] {
     [{ what: '', N: 12, C: 16, H: 4, W: 4, O: 24, k: [3, 3], pad: [1, 1, 1, 1] }, null],
     [{ what: '', N: 6, C: 8, H: 9, W: 7, O: 12, k: [3, 3], s: [2, 1], pad: [2, 2, 2, 2], d: [2, 1], groups: 2 }, 'folded'],
     [{ what: '', N: 6, C: 8, H: 9, W: 7, O: 12, k: [3, 3], s: [2, 1], pad: [2, 2, 2, 2], d: [2, 1], groups: 2 }, 'image'],
+    // Folded with a 2×2 output (4 images a chunk of the im2col, the last chunk one image).
+    [{ what: '', N: 13, C: 8, H: 4, W: 4, O: 12, k: [3, 3], s: [2, 2], pad: [1, 1, 1, 1] }, 'folded'],
     [{ what: '', N: 5, C: 24, H: 9, W: 9, O: 48, k: [3, 3], pad: [1, 1, 1, 1], groups: 24 }, null],
     [{ what: '', N: 5, C: 24, H: 9, W: 9, O: 24, k: [3, 3], s: [2, 2], pad: [1, 1, 1, 1], groups: 24 }, null],
     // Pointwise per image (MobileNetV2's 1×1 layers on 8×8 and bigger maps), grouped too.

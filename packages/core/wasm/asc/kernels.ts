@@ -505,10 +505,16 @@ export function convReduce(
 // generic PACK and ROWS jobs. The weight gradient's sum over the batch is then the GEMM's depth,
 // blocked by a rule of the depth alone, so it is as thread-independent as everything else.
 
-/** Image `img` to its columns of the batch's columns. Args: x, cols. */
-function convFoldIm2col(img: i32): void {
+/**
+ * Chunk `chunk`'s images (`images` a chunk, so that no two chunks write one cache line of a row:
+ * see imagesPerChunk in runtime.ts) to their columns of the batch's columns. Args: images, x, cols.
+ */
+function convFoldIm2col(chunk: i32): void {
   const L = arg(CONV_OUT_H) * arg(CONV_OUT_W);
-  jobIm2col(<usize>arg(CONV_FOLD_IM2COL_X), img, <usize>arg(CONV_FOLD_IM2COL_COLS) + ((<usize>img * <usize>L) << 2), arg(CONV_BATCH) * L);
+  const per = arg(CONV_FOLD_IM2COL_IMAGES);
+  for (let img = chunk * per, end = min(arg(CONV_BATCH), img + per); img < end; img++) {
+    jobIm2col(<usize>arg(CONV_FOLD_IM2COL_X), img, <usize>arg(CONV_FOLD_IM2COL_COLS) + ((<usize>img * <usize>L) << 2), arg(CONV_BATCH) * L);
+  }
 }
 
 /** Image `img`'s columns of the batch's column gradient back into its input gradient. Args: gcols, gx. */

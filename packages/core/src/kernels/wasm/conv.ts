@@ -43,7 +43,7 @@ import {
   type ConvArgs, convFoldCol2imJob, convFoldIm2colJob, convForwardJob, convInputGradJob, convWeightGradJob,
   depthwiseForwardJob, depthwiseInputGradJob, depthwiseWeightGradJob, winogradJob,
 } from './jobs.js';
-import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
+import { execute, getEngine, imagesPerChunk, perChunk, threadSlots } from './runtime.js';
 
 /**
  * Groups of images the per-image weight gradient is summed in: each group's partial sum is computed
@@ -467,8 +467,9 @@ function foldedForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Arr
   e.reserve(bytes);
   e.put(xP, x, 0, N * image);
   const wAt = e.place(wP, w, 0, O * kg);
-  convFoldIm2colJob(e, { ...geometryArgs(g, s), x: xP, cols: cP });
-  execute(e, N, flops);
+  const images = imagesPerChunk(len);
+  convFoldIm2colJob(e, { ...geometryArgs(g, s), images, x: xP, cols: cP });
+  execute(e, Math.ceil(N / images), flops);
   if (bias !== null) for (let o = 0; o < O; o++) e.f32.fill(bias[o], (yP >> 2) + o * NL, (yP >> 2) + (o + 1) * NL);
   for (let k = 0; k < s.groups; k++) {
     gemmJobs(e, false, false, og, NL, kg, wAt + 4 * k * og * kg, cP + 4 * k * kg * NL, yP + 4 * k * og * NL, pP, bias !== null);
@@ -511,8 +512,9 @@ function foldedBackward(
   }
   if (gw !== null) {
     e.put(xP, x, 0, N * image);
-    convFoldIm2colJob(e, { ...geom, x: xP, cols: cP });
-    execute(e, N, flops);
+    const images = imagesPerChunk(len);
+    convFoldIm2colJob(e, { ...geom, images, x: xP, cols: cP });
+    execute(e, Math.ceil(N / images), flops);
     for (let k = 0; k < s.groups; k++) {
       gemmJobs(e, false, true, og, kg, NL, fP + 4 * k * og * NL, cP + 4 * k * kg * NL, gwP + 4 * k * og * kg, pP, false);
     }

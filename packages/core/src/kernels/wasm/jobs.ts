@@ -241,8 +241,10 @@ export interface ColsArgs {
   readonly scratchStride: number;
 }
 
-/** The arguments of a CONV_FOLD_IM2COL job (op 20). Per image: its columns into the batch's columns `[C·kH·kW, N·outH·outW]`. */
+/** The arguments of a CONV_FOLD_IM2COL job (op 20). `images` images per chunk: each image's columns into the batch's columns `[C·kH·kW, N·outH·outW]`. */
 export interface ConvFoldIm2colArgs extends ConvArgs {
+  /** Images a chunk: chunk k writes the columns of images k·images … (fewer in the last). */
+  readonly images: number;
   /** The input (byte address). */
   readonly x: number;
   /** The batch's columns (byte address). */
@@ -823,13 +825,14 @@ export function colsJob(e: JobTarget, a: ColsArgs): void {
   j[12] = a.scratchStride;
 }
 
-/** Writes a CONV_FOLD_IM2COL job (op 20) into `e`'s descriptor, each argument into its slot. Per image: its columns into the batch's columns `[C·kH·kW, N·outH·outW]`. */
+/** Writes a CONV_FOLD_IM2COL job (op 20) into `e`'s descriptor, each argument into its slot. `images` images per chunk: each image's columns into the batch's columns `[C·kH·kW, N·outH·outW]`. */
 export function convFoldIm2colJob(e: JobTarget, a: ConvFoldIm2colArgs): void {
   const j = e.job;
   j[0] = 20;
   writeConvArgs(j, a);
-  j[17] = a.x;
-  j[18] = a.cols;
+  j[17] = a.images;
+  j[18] = a.x;
+  j[19] = a.cols;
 }
 
 /** Writes a CONV_FOLD_COL2IM job (op 21) into `e`'s descriptor, each argument into its slot. Per image: its columns of the batch's column gradient back into its input gradient (overwritten). */

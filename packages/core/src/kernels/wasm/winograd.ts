@@ -18,7 +18,7 @@ import { CHUNKS } from './gemm-jobs.js';
 import {
   winogradFiltersJob, winogradGradTilesJob, winogradInputJob, winogradOutputJob, winogradProductsJob, winogradWeightOutputJob,
 } from './jobs.js';
-import { execute, perChunk } from './runtime.js';
+import { execute, imagesPerChunk, perChunk } from './runtime.js';
 
 /** Output channels per chunk of the products, so that 16 ξ × blocks give every thread several chunks. */
 const ROW_BLOCKS = 4;
@@ -93,19 +93,6 @@ export function winogradBatched(batch: number, cin: number, cout: number, outH: 
 export function winogradBeatsFolding(batch: number, outH: number, outW: number): boolean {
   const tiles = ((outH + 1) >> 1) * ((outW + 1) >> 1);
   return tiles >= 4 && batch * tiles >= 32;
-}
-
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-
-/**
- * Images a chunk of the transform jobs takes (a function of the shape): enough that a chunk's tiles
- * fill whole 16-wide panels, so no two threads write one cache line of V's panels or M′'s rows. On a
- * 4×4 map (4 tiles an image, a quarter panel) one image a chunk had the two threads writing
- * alternate 16 bytes of the same lines: ResNet-18's batched input transform took 4–11 ms a step on
- * two threads against 1.4 ms on one. From 4 panels an image the lines shared at its ends are few.
- */
-export function imagesPerChunk(tiles: number): number {
-  return tiles >= 4 * TILE.nr ? 1 : TILE.nr / gcd(tiles, TILE.nr);
 }
 
 /** Scratch bytes {@link winogradBatch} needs from its `scratch` address on. */
