@@ -4,7 +4,7 @@
  */
 import { ArgumentError, AutogradError, ShapeError, fmtShape } from './errors.js';
 import { anomalyMode, anomalyScope, checkBackward, checkForward } from './anomaly.js';
-import { Tensor } from './tensor.js';
+import { Tensor, adoptGrad, readGrad } from './tensor.js';
 import { sameShape, sizeOf } from './shape.js';
 import { allocate } from './dtype.js';
 
@@ -264,11 +264,13 @@ function addInto(dst: Tensor['data'], src: Tensor['data']): void {
  */
 function accumulateLeaf(t: Tensor, g: Tensor, owned: boolean): void {
   const gd = g.dtype === t.dtype ? g : g.to(t.dtype);
-  if (t.grad === null) {
+  const acc = readGrad(t);
+  if (acc === null) {
     const whole = gd.data.length === t.size && gd.data.byteOffset === 0 && gd.data.byteLength === gd.data.buffer.byteLength;
-    t.grad = new Tensor((owned || gd !== g) && whole ? gd.data : gd.data.slice(), t.shape);
+    // A new tensor over memory nothing else holds: not handed out until someone reads `t.grad`.
+    adoptGrad(t, new Tensor((owned || gd !== g) && whole ? gd.data : gd.data.slice(), t.shape));
   } else {
-    addInto(t.grad.data, gd.data);
+    addInto(acc.data, gd.data);
   }
 }
 

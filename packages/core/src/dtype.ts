@@ -1,4 +1,5 @@
 import { ArgumentError, DTypeError } from './errors.js';
+import { reuse } from './recycle.js';
 
 /** Element types. `float32` is the default; `float64` exists for gradient checks; `int32` for labels. */
 export type DType = 'float32' | 'float64' | 'int32';
@@ -16,9 +17,14 @@ const BYTES = { float32: 4, float64: 8, int32: 4 } as const satisfies Record<DTy
  * Allocates a zero-filled array of `dtype` with `n` elements. An unknown dtype is a `DTypeError`,
  * and a size no typed array can hold (or the engine refuses) an `ArgumentError` that says how
  * many bytes were asked for, instead of JavaScript's bare `RangeError: Invalid typed array length`.
+ * The array may be the memory of a gradient that `releaseGrad` gave back (zero-filled like a new
+ * one; nothing else holds it).
  */
 export function allocate(dtype: DType, n: number): TypedArray {
   checkDType('allocate', dtype);
+  // A released gradient's array, if one of this length waits (recycle.ts): it is zero-filled too.
+  const reused = reuse(dtype, n);
+  if (reused !== null) return reused;
   try {
     switch (dtype) {
       case 'float32': return new Float32Array(n);

@@ -10,7 +10,7 @@
  * out.sum().backward();                                           // kernel.grad: [16, 3, 3, 3]
  */
 import './instance.js'; // registers this copy; warns once if another copy of core is loaded
-export { Tensor, type NestedArray, type TensorLike } from './tensor.js';
+export { Tensor, type NestedArray, type TensorLike, readGrad, releaseGrad } from './tensor.js';
 export { type DType, type TypedArray, type FloatArray, allocate } from './dtype.js';
 export { allocatePinned } from './pinned.js';
 export { SimplegradError, ShapeError, ArgumentError, DTypeError, AutogradError, fmtShape } from './errors.js';

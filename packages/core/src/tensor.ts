@@ -3,7 +3,8 @@
  * the autograd graph. Every op is a function in `ops/` and, for convenience, a chainable method here
  * that delegates to it.
  */
-import { type DType, type TypedArray, allocate, dtypeOf } from './dtype.js';
+import { type DType, type FloatArray, type TypedArray, allocate, dtypeOf } from './dtype.js';
+import { recycle } from './recycle.js';
 import { ArgumentError, DTypeError, fmtShape } from './errors.js';
 import { type Shape, sizeOf } from './shape.js';
 import { type BackwardOptions, type GradNode, runBackward } from './autograd.js';
@@ -29,6 +30,40 @@ export type NestedArray = number | NestedArray[];
 /** A tensor operand: a plain number is accepted wherever a tensor is. */
 export type TensorLike = Tensor | number;
 
+/** Reads `t`'s gradient without handing it out (see {@link readGrad}). */
+let gradSlot: (t: Tensor) => Tensor | null;
+/** Sets `t`'s gradient to a tensor only simplegrad holds (autograd's accumulation into a leaf). */
+export let adoptGrad: (t: Tensor, g: Tensor | null) => void;
+/** Sets `t`'s gradient to null; returns the old one if nothing outside simplegrad may hold it, else null. */
+let takeGrad: (t: Tensor) => Tensor | null;
+
+/**
+ * `t.grad` for code that uses it within the call and keeps no reference to it (or its data): an
+ * optimizer's step, gradient clipping, `zeroGrad` with `setToNone: false`. Unlike reading
+ * `t.grad`, this does not hand the gradient out, so {@link releaseGrad} may still reuse its memory.
+ *
+ * @example
+ * const g = sg.readGrad(p);            // in a custom optimizer's step
+ * if (g !== null) for (let i = 0; i < g.size; i++) p.data[i] -= lr * g.data[i];
+ */
+export function readGrad(t: Tensor): Tensor | null {
+  return gradSlot(t);
+}
+
+/**
+ * Sets `t.grad` to null, as `zeroGrad()` does (PyTorch's `set_to_none`), and gives the gradient's
+ * memory back for reuse by later allocations when nothing outside simplegrad can reach it: nobody
+ * read `t.grad` since backward made it (or assigned it). A gradient someone read stays theirs,
+ * untouched.
+ *
+ * @example
+ * for (const p of model.parameters()) sg.releaseGrad(p);   // what model.zeroGrad() does
+ */
+export function releaseGrad(t: Tensor): void {
+  const g = takeGrad(t);
+  if (g !== null && g.dtype !== 'int32') recycle(g.data as FloatArray);
+}
+
 /**
  * An n-dimensional array with autograd.
  *
@@ -53,8 +88,10 @@ export class Tensor {
   data: TypedArray;
   /** Whether gradients flow to (or through) this tensor. */
   requiresGrad: boolean;
-  /** The accumulated gradient of a leaf after `backward()`, or null. */
-  grad: Tensor | null = null;
+  /** See {@link Tensor.grad}. */
+  #grad: Tensor | null = null;
+  /** Whether code outside simplegrad may hold {@link Tensor.grad}'s tensor: it read or assigned it. */
+  #gradLent = false;
   /** The op that produced this tensor, or null for leaves. */
   gradFn: GradNode | null = null;
   /** Whether a non-leaf keeps its gradient in `.grad` during backward (see {@link Tensor.retainGrad}). */
@@ -86,6 +123,36 @@ export class Tensor {
       throw new DTypeError('Tensor', 'only floating-point tensors can require gradients (got int32)');
     }
     this.requiresGrad = requiresGrad;
+  }
+
+  /**
+   * The accumulated gradient of a leaf after `backward()`, or null. Reading it hands the tensor out:
+   * it is then the reader's, and `zeroGrad` drops it as it is. A gradient nobody read is released
+   * by `zeroGrad` for reuse ({@link releaseGrad}), so a training loop that does not look at its
+   * gradients allocates no new memory for them each step.
+   */
+  get grad(): Tensor | null {
+    this.#gradLent = true;
+    return this.#grad;
+  }
+
+  /** Sets the gradient (the tensor stays the caller's: `zeroGrad` never reuses its memory). */
+  set grad(g: Tensor | null) {
+    this.#grad = g;
+    this.#gradLent = true;
+  }
+
+  static {
+    gradSlot = (t) => t.#grad;
+    adoptGrad = (t, g) => {
+      t.#grad = g;
+      t.#gradLent = false;
+    };
+    takeGrad = (t) => {
+      const g = t.#grad;
+      t.#grad = null;
+      return t.#gradLent ? null : g;
+    };
   }
 
   /** Number of dimensions. */
@@ -318,9 +385,4 @@ export class Tensor {
   groupNorm(numGroups: number, opts?: NormOptions): Tensor { return groupNorm(this, numGroups, opts); }
   /** Layer normalisation over the trailing `normalizedShape`: see {@link layerNorm}. */
   layerNorm(normalizedShape: number | readonly number[], opts?: NormOptions): Tensor { return layerNorm(this, normalizedShape, opts); }
-}
-
-/** Allocates a tensor of `shape` and `dtype` filled with zeros. */
-export function emptyTensor(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return new Tensor(allocate(dtype, sizeOf(shape)), shape);
 }

@@ -5,7 +5,7 @@
  * PyTorch does (`conv1.weight`, `layers.0.bias`): those names are the state-dict keys, so
  * checkpoints cross to and from PyTorch.
  */
-import { ArgumentError, Tensor, checkBoolean, checkKnownOptions, fmtShape, fmtValue, optionNames, sameShape } from '@simplegrad/core';
+import { ArgumentError, Tensor, checkBoolean, checkKnownOptions, fmtShape, fmtValue, optionNames, readGrad, releaseGrad, sameShape } from '@simplegrad/core';
 import { isAnomalyEnabled, popAnomalyScope, pushAnomalyScope } from '@simplegrad/core';
 import type { DType } from '@simplegrad/core';
 import { Parameter } from './parameter.js';
@@ -507,17 +507,16 @@ export abstract class Module {
   }
 
   /**
-   * Clears the gradients of all parameters: to null (PyTorch's default, which also frees the
-   * memory) or, with `setToNone: false`, to zeros.
+   * Clears the gradients of all parameters: to null (PyTorch's default; a gradient nobody read
+   * gives its memory to the next step's, see `releaseGrad`) or, with `setToNone: false`, to zeros.
    *
    * @example
    * model.zeroGrad(); loss.backward();
    */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
     for (const p of this.parameters()) {
-      if (p.grad === null) continue;
-      if (opts.setToNone === false) p.grad.data.fill(0);
-      else p.grad = null;
+      if (opts.setToNone === false) readGrad(p)?.data.fill(0);
+      else releaseGrad(p);
     }
   }
 

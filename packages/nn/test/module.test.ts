@@ -202,6 +202,21 @@ test('zeroGrad clears gradients to null (default) or to zeros, leaving parameter
   assert.is(lin.weight.grad, null);
 });
 
+test('zeroGrad gives gradients nobody read to the next step (releaseGrad), and leaves a gradient someone read untouched', () => {
+  sg.manualSeed(4);
+  const lin = new Linear(30, 20);
+  const x = sg.normal([8, 30]);
+  lin.forward(x).sum().backward();
+  const weightGrad = sg.readGrad(lin.weight)!.data;
+  const biasGrad = lin.bias!.grad!; // read: handed out
+  const biasValues = Array.from(biasGrad.data);
+  lin.zeroGrad();
+  lin.forward(x).sum().backward();
+  assert.is(sg.readGrad(lin.weight)!.data, weightGrad, 'the weight gradient reuses last step\'s array');
+  assert.is.not(sg.readGrad(lin.bias!)!.data, biasGrad.data, 'the bias gradient that was read is not reused');
+  assert.equal(Array.from(biasGrad.data), biasValues, 'and keeps its values');
+});
+
 test('apply visits children before their parent, each module once', () => {
   const net = new Net();
   const seen: Module[] = [];

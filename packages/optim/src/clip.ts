@@ -1,5 +1,5 @@
 /** Gradient clipping: by global norm (`clipGradNorm`) and by value (`clipGradValue`). */
-import { ArgumentError, Tensor } from '@simplegrad/core';
+import { ArgumentError, Tensor, readGrad } from '@simplegrad/core';
 import { checkBoolean, checkKnownOptions, checkNonNegative, fmtValue, optionNames } from '@simplegrad/core';
 import { isIterable } from './optimizer.js';
 
@@ -16,7 +16,8 @@ function gradsOf(op: string, params: Tensor | Iterable<Tensor>): Array<Tensor['d
   if (list === null) throw new ArgumentError(op, `params must be a tensor or an iterable of tensors, got ${fmtValue(params)}`);
   return list.flatMap((p, i) => {
     if (!(p instanceof Tensor)) throw new ArgumentError(op, `params[${i}] is not a tensor, got ${fmtValue(p)}`);
-    return p.grad === null ? [] : [p.grad.data];
+    const g = readGrad(p);
+    return g === null ? [] : [g.data];
   });
 }
 

@@ -3,7 +3,7 @@
  * `zeroGrad`, and state dicts in PyTorch's layout. Subclasses only say how one group is updated,
  * which hyperparameters are valid, and how their per-parameter state is read back from a state dict.
  */
-import { ArgumentError, ShapeError, Tensor, allocatePinned, fmtShape, sameShape } from '@simplegrad/core';
+import { ArgumentError, ShapeError, Tensor, allocatePinned, fmtShape, readGrad, releaseGrad, sameShape } from '@simplegrad/core';
 import type { FloatArray } from '@simplegrad/core';
 import { checkNonNegative, fmtValue } from '@simplegrad/core';
 
@@ -178,14 +178,15 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters, S e
     for (const group of this.paramGroups) {
       this.updateGroup(group);
       // The update wrote into `param.data`: a graph that saved the old values must refuse to backward.
-      for (const p of group.params) if (p.grad !== null) p.bumpVersion();
+      for (const p of group.params) if (readGrad(p) !== null) p.bumpVersion();
     }
     return loss;
   }
 
   /**
    * Clears the gradients of all parameters: sets them to null (the default, as in PyTorch 2 and
-   * `Module.zeroGrad`), or fills them with zeros in place with `{ setToNone: false }` (PyTorch
+   * `Module.zeroGrad`; a gradient nobody read gives its memory to the next step's, see
+   * `releaseGrad`), or fills them with zeros in place with `{ setToNone: false }` (PyTorch
    * 1.13's default). A null gradient makes `step()` skip the parameter, while a zero gradient
    * still updates it (weight decay, momentum, Adam's moments all move).
    *
@@ -197,9 +198,8 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters, S e
     const setToNone = opts.setToNone ?? true;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
-        if (p.grad === null) continue;
-        if (setToNone) p.grad = null;
-        else p.grad.data.fill(0);
+        if (setToNone) releaseGrad(p);
+        else readGrad(p)?.data.fill(0);
       }
     }
   }
@@ -300,7 +300,7 @@ export abstract class Optimizer<H extends Hyperparameters = Hyperparameters, S e
    * Throws when the gradient's shape differs from the parameter's.
    */
   protected gradOf(param: Tensor): ArrayLike<number> | null {
-    const grad = param.grad;
+    const grad = readGrad(param);
     if (grad === null) return null;
     if (!sameShape(grad.shape, param.shape)) {
       const gi = this.paramGroups.findIndex((g) => g.params.includes(param));

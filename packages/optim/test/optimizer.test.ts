@@ -58,6 +58,26 @@ test('zeroGrad() sets every grad to null; zeroGrad({ setToNone: false }) zero-fi
   assert.equal([a.grad, b.grad, c.grad], [null, null, null]);
 });
 
+test('a step does not hand the gradients out: zeroGrad() then gives their memory to the next backward (releaseGrad)', () => {
+  for (const make of [(p: sg.Tensor[]) => new SGD(p, { lr: 0.1, momentum: 0.9 }), (p: sg.Tensor[]) => new Adam(p, { lr: 0.1 })]) {
+    sg.manualSeed(5);
+    const w = sg.normal([64, 9], { requiresGrad: true });
+    const x = sg.normal([16, 9]);
+    const opt = make([w]);
+    sg.linear(x, w).pow(2).sum().backward();
+    const g = sg.readGrad(w)!.data;
+    opt.step();
+    opt.zeroGrad();
+    sg.linear(x, w).pow(2).sum().backward();
+    assert.is(sg.readGrad(w)!.data, g, `${opt.name}: last step's array`);
+    const read = w.grad!;
+    opt.step();
+    opt.zeroGrad();
+    sg.linear(x, w).pow(2).sum().backward();
+    assert.is.not(sg.readGrad(w)!.data, read.data, `${opt.name}: a gradient someone read is not reused`);
+  }
+});
+
 test('a zero-filled grad still updates the parameter (weight decay, momentum), a null grad does not', () => {
   const p = leaf([1], 'float64');
   const opt = new SGD([p], { lr: 0.1, momentum: 0.5, weightDecay: 0.5 });
