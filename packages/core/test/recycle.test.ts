@@ -1,11 +1,12 @@
 // Released gradients' memory (releaseGrad, recycle.ts): a gradient nobody outside simplegrad read is
 // reused by the next allocation of its length, zero-filled; one that was read (or assigned) stays its
-// holder's, untouched; views and int32 are never pooled; at most MAX_PER_LENGTH arrays wait; and a
-// training loop that releases its gradients computes the same bits as one that drops them.
+// holder's, untouched; views and int32 are never pooled; at most MAX_PER_LENGTH arrays of a length
+// and MAX_BYTES in all wait; and a training loop that releases its gradients computes the same bits
+// as one that drops them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
-import { MAX_PER_LENGTH, recycle, reuse } from '../src/recycle.js';
+import { MAX_BYTES, MAX_PER_LENGTH, recycle, reuse } from '../src/recycle.js';
 
 /** A leaf of `n` elements whose gradient, after backward, is `2·x` (a fresh array of length n). */
 function withGrad(n: number, seed = 1): sg.Tensor {
@@ -86,6 +87,18 @@ test('the pool keeps whole float arrays only, at most MAX_PER_LENGTH of a length
   for (let r = reuse('float32', 40); r !== null; r = reuse('float32', 40)) back.add(r as Float32Array);
   assert.is(back.size, MAX_PER_LENGTH);
   assert.ok([...back].every((a) => arrays.slice(0, MAX_PER_LENGTH).includes(a)), 'the first ones offered');
+});
+
+test('at most MAX_BYTES wait in all: past it an offered array is dropped', () => {
+  const floats = Math.ceil(MAX_BYTES / 4 / 2) + 16; // each a little over half the bound
+  const a = new Float32Array(floats);
+  const b = new Float32Array(floats + 16);
+  recycle(a);
+  recycle(b);
+  assert.is(reuse('float32', floats + 16), null, 'the second did not fit');
+  assert.is(reuse('float32', floats), a);
+  recycle(b); // the first was taken back: now it fits
+  assert.is(reuse('float32', floats + 16), b);
 });
 
 test('a training loop that releases its gradients computes the same bits as one that drops them, on both backends', () => {
