@@ -18,12 +18,15 @@ export interface WasmThreadOptions {
    */
   minFlops?: number;
   /**
-   * How long an idle worker spins before it sleeps, in ms (default 1). Spinning takes the next job
-   * within a microsecond, where a sleeping worker must be woken; but it holds a core that V8's
-   * parallel garbage collection wants: training ResNet-18 or MobileNetV2 on two threads, the GC
-   * pauses took 16 ms a step against 7 on one thread, and 9–12 with `spinMs: 0.05`. Models whose
-   * steps allocate much (MobileNetV2: about 10 % faster with 0.05 here) may gain from a short spin;
-   * ones whose steps are many small jobs (the MNIST example) from the default.
+   * How long an idle worker spins before it sleeps, in ms (default 0.05). Spinning takes the next
+   * job within a microsecond, where a sleeping worker is woken in about 25 µs (the caller starts
+   * the job meanwhile); so the default spins about twice that, the classic bound for spinning
+   * before blocking. Longer is worse for the gaps between jobs, where the calling thread runs
+   * JavaScript: a spinning worker holds the core that V8's parallel garbage collection wants (GC
+   * pauses 9–11 ms a ResNet-18 or MobileNetV2 step with 1 ms of spinning, 5–6 with 0.05), and on
+   * this project's machine it slowed the calling thread's own work by a third in most runs. With
+   * 1 ms, ResNet-18 and MobileNetV2 took 10 % longer a two-thread step in two of three runs here;
+   * W2 and the MNIST model were even.
    */
   spinMs?: number;
   /**
@@ -49,7 +52,7 @@ export interface WasmThreadInfo {
   reason: string | null;
 }
 
-const config = { threads: 0, minFlops: 2e6, spinMs: 1, workersOnly: false };
+const config = { threads: 0, minFlops: 2e6, spinMs: 0.05, workersOnly: false };
 const KNOWN_OPTIONS = ['minFlops', 'spinMs', 'workersOnly'] as const;
 let engine: Engine | null = null;
 let pool: Pool | null = null;
