@@ -7,6 +7,7 @@ import { anomalyMode, anomalyScope, checkBackward, checkForward } from './anomal
 import { Tensor, adoptGrad, readGrad } from './tensor.js';
 import { sameShape, sizeOf } from './shape.js';
 import { allocate } from './dtype.js';
+import { isPinned } from './pinned.js';
 
 /**
  * Maps the gradient of an op's output to the gradients of its inputs (null where none flows).
@@ -239,17 +240,25 @@ function topoOrder(root: Tensor): Tensor[] {
 
 /**
  * Whether `gi`, the gradient a `freshGrads` op returned for its input `k`, may be handed on without
- * a copy: it must not share its buffer with another returned gradient, an input, or (when `g` is
- * given, i.e. the incoming gradient was not lent) the incoming gradient.
+ * a copy: its memory must not overlap another returned gradient's, an input's, or (when `g` is
+ * given, i.e. the incoming gradient was not lent) the incoming gradient's.
  */
 function handedOver(gi: Tensor, k: number, grads: readonly (Tensor | null | undefined)[], inputs: readonly Tensor[], g: Tensor | null): boolean {
-  const buf = gi.data.buffer;
-  if (g !== null && g.data.buffer === buf) return false;
+  if (g !== null && overlaps(g.data, gi.data)) return false;
   for (let j = 0; j < grads.length; j++) {
     const o = grads[j];
-    if (j !== k && o !== null && o !== undefined && o.data.buffer === buf) return false;
+    if (j !== k && o !== null && o !== undefined && overlaps(o.data, gi.data)) return false;
   }
-  return inputs.every((x) => x.data.buffer !== buf);
+  return inputs.every((x) => !overlaps(x.data, gi.data));
+}
+
+/**
+ * Whether two arrays share memory: the same buffer and overlapping bytes. Byte ranges, not just
+ * buffers, because pinned arrays (a parameter and its gradient, see gradStorage) are disjoint
+ * blocks of one buffer, the backend's memory.
+ */
+function overlaps(a: Tensor['data'], b: Tensor['data']): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 /** `dst[i] += src[i]` over equally long arrays of one dtype. */
@@ -266,7 +275,8 @@ function accumulateLeaf(t: Tensor, g: Tensor, owned: boolean): void {
   const gd = g.dtype === t.dtype ? g : g.to(t.dtype);
   const acc = readGrad(t);
   if (acc === null) {
-    const whole = gd.data.length === t.size && gd.data.byteOffset === 0 && gd.data.byteLength === gd.data.buffer.byteLength;
+    // The buffer is the gradient's alone: the whole of a plain one, or a pinned block (gradStorage).
+    const whole = gd.data.length === t.size && (isPinned(gd.data) || (gd.data.byteOffset === 0 && gd.data.byteLength === gd.data.buffer.byteLength));
     // A new tensor over memory nothing else holds: not handed out until someone reads `t.grad`.
     adoptGrad(t, new Tensor((owned || gd !== g) && whole ? gd.data : gd.data.slice(), t.shape));
   } else {

@@ -31,6 +31,22 @@ import { kernels } from './kernels/backend.js';
 export function allocatePinned(dtype: DType, n: number): TypedArray {
   checkDType('allocatePinned', dtype);
   if (!Number.isInteger(n) || n < 0) throw new ArgumentError('allocatePinned', `n must be a non-negative integer, got ${n}`);
+  const array = dtype === 'float32' ? kernels().pinnedFloat32(n) : null;
+  if (array !== null) {
+    pinned.add(array);
+    return array;
+  }
   // Where the kernels cannot pin it (another dtype, no shared memory, no room): a plain array.
-  return (dtype === 'float32' ? kernels().pinnedFloat32(n) : null) ?? allocate(dtype, n);
+  return allocate(dtype, n);
+}
+
+/** The arrays {@link allocatePinned} took from the kernels' pinned storage (not its plain fallbacks). */
+const pinned = new WeakSet<TypedArray>();
+
+/**
+ * Whether `array` is one {@link allocatePinned} took from the kernels' pinned storage: a block of its
+ * own, although its `buffer` is the backend's whole memory.
+ */
+export function isPinned(array: TypedArray): boolean {
+  return pinned.has(array);
 }

@@ -5,6 +5,7 @@
  */
 import { type DType, type FloatArray, type TypedArray, allocate, dtypeOf } from './dtype.js';
 import { recycle } from './recycle.js';
+import { allocatePinned, isPinned } from './pinned.js';
 import { ArgumentError, DTypeError, fmtShape } from './errors.js';
 import { type Shape, sizeOf } from './shape.js';
 import { type BackwardOptions, type GradNode, runBackward } from './autograd.js';
@@ -36,6 +37,8 @@ let gradSlot: (t: Tensor) => Tensor | null;
 export let adoptGrad: (t: Tensor, g: Tensor | null) => void;
 /** Sets `t`'s gradient to null; returns the old one if nothing outside simplegrad may hold it, else null. */
 let takeGrad: (t: Tensor) => Tensor | null;
+/** Sets `t`'s spare gradient memory (see {@link gradStorage}); returns the one it had. */
+let spareGrad: (t: Tensor, spare: Float32Array | null) => Float32Array | null;
 
 /**
  * `t.grad` for code that uses it within the call and keeps no reference to it (or its data): an
@@ -61,7 +64,32 @@ export function readGrad(t: Tensor): Tensor | null {
  */
 export function releaseGrad(t: Tensor): void {
   const g = takeGrad(t);
-  if (g !== null && g.dtype !== 'int32') recycle(g.data as FloatArray);
+  if (g === null || g.dtype === 'int32') return;
+  // A pinned parameter's gradient stays pinned, as its own (see gradStorage); any other goes to the pool.
+  if (isPinned(t.data) && g.data instanceof Float32Array) {
+    const spare = isPinned(g.data) ? g.data : allocatePinned('float32', t.size) as Float32Array;
+    if (isPinned(spare)) {
+      spareGrad(t, spare);
+      if (spare === g.data) return;
+    }
+  }
+  recycle(g.data as FloatArray);
+}
+
+/**
+ * Memory for the gradient of `t` that a built-in op's backward computes with a kernel (a weight's,
+ * a bias's), which overwrites every element: the kernels' contract for gradient outputs. A pinned
+ * parameter (see `allocatePinned`) gets its gradient in pinned storage too, so an optimizer's
+ * kernels read it where it lies instead of copying it in each step (42.6 MB a ResNet-18 step): the
+ * first step's gradient is plain, and {@link releaseGrad} keeps pinned memory for the next ones,
+ * which this hands back holding the last step's values (not zero-filled: filling shared memory
+ * from JavaScript runs at a fifth of memset's speed, 3.5 ms a ResNet-18 step). Anything else gets
+ * `allocate`'s zero-filled array.
+ */
+export function gradStorage(t: Tensor): FloatArray {
+  const spare = spareGrad(t, null);
+  if (spare !== null && spare.length === t.size && t.dtype === 'float32') return spare;
+  return allocate(t.dtype, t.size) as FloatArray;
 }
 
 /**
@@ -92,6 +120,8 @@ export class Tensor {
   #grad: Tensor | null = null;
   /** Whether code outside simplegrad may hold {@link Tensor.grad}'s tensor: it read or assigned it. */
   #gradLent = false;
+  /** Pinned memory for this pinned tensor's next gradient, kept by {@link releaseGrad} (see {@link gradStorage}). */
+  #spareGrad: Float32Array | null = null;
   /** The op that produced this tensor, or null for leaves. */
   gradFn: GradNode | null = null;
   /** Whether a non-leaf keeps its gradient in `.grad` during backward (see {@link Tensor.retainGrad}). */
@@ -152,6 +182,11 @@ export class Tensor {
       const g = t.#grad;
       t.#grad = null;
       return t.#gradLent ? null : g;
+    };
+    spareGrad = (t, spare) => {
+      const old = t.#spareGrad;
+      t.#spareGrad = spare;
+      return old;
     };
   }
 

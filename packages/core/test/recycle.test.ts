@@ -2,11 +2,13 @@
 // reused by the next allocation of its length, zero-filled; one that was read (or assigned) stays its
 // holder's, untouched; views and int32 are never pooled; at most MAX_PER_LENGTH arrays of a length
 // and MAX_BYTES in all wait; and a training loop that releases its gradients computes the same bits
-// as one that drops them.
+// as one that drops them. A pinned parameter's gradient is kept pinned (gradStorage), so optimizers
+// read it in place: from the second step on, the same block every step, with the same bits.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import { MAX_BYTES, MAX_PER_LENGTH, recycle, reuse } from '../src/recycle.js';
+import { getEngine } from '../src/kernels/wasm/runtime.js';
 
 /** A leaf of `n` elements whose gradient, after backward, is `2·x` (a fresh array of length n). */
 function withGrad(n: number, seed = 1): sg.Tensor {
@@ -127,6 +129,50 @@ test('a training loop that releases its gradients computes the same bits as one 
     } finally {
       sg.setKernels(prev);
     }
+  }
+});
+
+test('a pinned parameter\'s gradient is pinned from the second step on, the same block each step, with the same bits as plain gradients', () => {
+  const prev = sg.useBackend('wasm');
+  try {
+    const run = (release: boolean): { weights: number[]; grads: sg.TypedArray[] } => {
+      sg.manualSeed(8);
+      const init = sg.normal([8, 3, 3, 3]).mul(0.2);
+      const w = new sg.Tensor(sg.allocatePinned('float32', init.size), init.shape, true);
+      w.data.set(init.data);
+      const x = sg.normal([4, 3, 8, 8]);
+      const grads: sg.TypedArray[] = [];
+      for (let step = 0; step < 4; step++) {
+        sg.conv2d(x, w, { padding: 1 }).relu().mean().backward();
+        const g = sg.readGrad(w)!;
+        grads.push(g.data);
+        for (let i = 0; i < w.size; i++) w.data[i] -= 0.5 * g.data[i];
+        w.bumpVersion();
+        if (release) sg.releaseGrad(w);
+        else w.grad = null;
+      }
+      return { weights: Array.from(w.data), grads };
+    };
+    const released = run(true);
+    assert.equal(released.weights, run(false).weights);
+    const e = getEngine();
+    assert.ok(e.pinnedAddress(released.grads[0] as Float32Array) < 0, 'the first step\'s gradient is plain');
+    assert.ok(e.pinnedAddress(released.grads[1] as Float32Array) >= 0, 'the second\'s pinned');
+    assert.is(released.grads[2], released.grads[1]);
+    assert.is(released.grads[3], released.grads[1]);
+    // Read, a gradient stays its reader's: the next step's is new memory.
+    const w = new sg.Tensor(sg.allocatePinned('float32', 16), [16], true);
+    for (let i = 0; i < 2; i++) {
+      w.mul(w).sum().backward();
+      sg.releaseGrad(w);
+    }
+    w.mul(w).sum().backward();
+    const held = w.grad!;
+    sg.releaseGrad(w);
+    w.mul(w).sum().backward();
+    assert.is.not(sg.readGrad(w)!.data, held.data);
+  } finally {
+    sg.setKernels(prev);
   }
 });
 

@@ -207,6 +207,8 @@ test('zeroGrad gives gradients nobody read to the next step (releaseGrad), and l
   const lin = new Linear(30, 20);
   const x = sg.normal([8, 30]);
   lin.forward(x).sum().backward();
+  lin.zeroGrad(); // the first step's gradient of a pinned weight becomes pinned memory for the next ones
+  lin.forward(x).sum().backward();
   const weightGrad = sg.readGrad(lin.weight)!.data;
   const biasGrad = lin.bias!.grad!; // read: handed out
   const biasValues = Array.from(biasGrad.data);

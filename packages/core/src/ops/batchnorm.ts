@@ -8,7 +8,7 @@
  */
 import { type FloatArray, allocate } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, gradStorage } from '../tensor.js';
 import { record } from '../autograd.js';
 import { checkBoolean, checkFinite, checkKnownOptions, checkNonNegative, optionNames, checkFloat } from '../check.js';
 import { kernels } from '../kernels/backend.js';
@@ -135,12 +135,12 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     kernels().batchNormBackward(grad.data as FloatArray, xd, n, c, s, mean, invstd, w, training, sumGrad, sumGradCentered, gx, fused?.() ?? null);
     const grads: (Tensor | null)[] = [gx === null ? null : new Tensor(gx, x.shape)];
     if (weight !== null) {
-      const gw = allocate(weight.dtype, c);
+      const gw = gradStorage(weight);
       for (let ch = 0; ch < c; ch++) gw[ch] = sumGradCentered[ch] * invstd[ch];
       grads.push(new Tensor(gw, [c]));
     }
     if (bias !== null) {
-      const gb = allocate(bias.dtype, c);
+      const gb = gradStorage(bias);
       gb.set(sumGrad);
       grads.push(new Tensor(gb, [c]));
     }

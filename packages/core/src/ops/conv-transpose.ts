@@ -10,7 +10,7 @@
  */
 import { type FloatArray, allocate, isFloat } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, gradStorage } from '../tensor.js';
 import { record } from '../autograd.js';
 import { kernels } from '../kernels/backend.js';
 import type { ConvGeometry } from '../kernels/conv.js';
@@ -99,7 +99,7 @@ function transpose(x: Tensor, weight: Tensor, g: ConvGeometry): Tensor {
       K.conv2dForward(grad.data as FloatArray, g, weight.data as FloatArray, null, gx);
     }
     if (weight.requiresGrad) {
-      gw = allocate(weight.dtype, weight.size) as FloatArray;
+      gw = gradStorage(weight);
       // The convolution's weight gradient, Σ_n x[n] · cols(grad[n])ᵀ: x plays its output gradient.
       K.conv2dBackward(x.data as FloatArray, grad.data as FloatArray, g, weight.data as FloatArray, null, gw, null);
     }

@@ -10,7 +10,7 @@
  */
 import { type FloatArray, allocate } from '../dtype.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, gradStorage } from '../tensor.js';
 import { record } from '../autograd.js';
 import { type Kernels, jsKernels, kernels } from '../kernels/backend.js';
 import type { ConvGeometry } from '../kernels/conv.js';
@@ -209,8 +209,8 @@ function convolve(
   const fused = fusedFor('conv2d', activation, result, pooled);
   return record(fusedName('conv2d', activation, pooled), result, inputs, (grad) => {
     const gx = x.requiresGrad ? (allocate(x.dtype, x.size) as FloatArray) : null;
-    const gw = weight.requiresGrad ? (allocate(weight.dtype, weight.size) as FloatArray) : null;
-    const gb = bias?.requiresGrad ? (allocate(bias.dtype, bias.size) as FloatArray) : null;
+    const gw = weight.requiresGrad ? gradStorage(weight) : null;
+    const gb = bias?.requiresGrad ? gradStorage(bias) : null;
     K.conv2dBackward(grad.data as FloatArray, x.data as FloatArray, g, weight.data as FloatArray, gx, gw, gb, fused?.() ?? null);
     return [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape), gb && new Tensor(gb, [g.outChannels])];
   }, true); // fresh gradients: the engine hands them on (to .grad) without a copy

@@ -9,7 +9,7 @@
 import { type FloatArray, allocate } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { sizeOf } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, gradStorage } from '../tensor.js';
 import { record } from '../autograd.js';
 import { checkFloat, fmtValue } from '../check.js';
 import { kernels } from '../kernels/backend.js';
@@ -87,12 +87,12 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       gx = new Tensor(d, x.shape);
     }
     if (weight.requiresGrad) {
-      const d = allocate(weight.dtype, weight.size) as FloatArray;
+      const d = gradStorage(weight);
       K.gemm(true, false, outF, inF, rows, gd, 0, xd, 0, d, 0, false);
       gw = new Tensor(d, weight.shape);
     }
     if (bias?.requiresGrad) {
-      const d = allocate(bias.dtype, outF);
+      const d = gradStorage(bias);
       sumAxis(gd, 1, rows, outF, d);
       gb = new Tensor(d, [outF]);
     }
