@@ -65,12 +65,14 @@ export function readGrad(t: Tensor): Tensor | null {
 export function releaseGrad(t: Tensor): void {
   const g = takeGrad(t);
   if (g === null || g.dtype === 'int32') return;
-  // A pinned parameter's gradient stays pinned, as its own (see gradStorage); any other goes to the pool.
+  // A pinned parameter's gradient stays pinned, as its own (see gradStorage): a plain one (the first
+  // step's) is left to the collector, since nothing of its length is likely to be allocated again.
+  // Any other goes to the pool.
   if (isPinned(t.data) && g.data instanceof Float32Array) {
     const spare = isPinned(g.data) ? g.data : allocatePinned('float32', t.size) as Float32Array;
     if (isPinned(spare)) {
       spareGrad(t, spare);
-      if (spare === g.data) return;
+      return;
     }
   }
   recycle(g.data as FloatArray);
