@@ -71,7 +71,16 @@ test('a new gradient after release is not handed out until read: backward, relea
   assert.is(sg.allocate('float32', 800), data);
 });
 
+/** Empties the pool of `dtype` arrays of length `n` (every test file runs in one process: others may have left some). */
+function drain(dtype: 'float32' | 'float64', n: number): void {
+  while (reuse(dtype, n) !== null);
+}
+
 test('the pool keeps whole float arrays only, at most MAX_PER_LENGTH of a length', () => {
+  drain('float32', 32);
+  drain('float32', 48);
+  drain('float64', 48);
+  drain('float32', 40);
   const big = new Float32Array(64);
   recycle(big.subarray(0, 32)); // a view into a larger buffer (as pinned storage is)
   assert.is(reuse('float32', 32), null);
@@ -93,6 +102,8 @@ test('the pool keeps whole float arrays only, at most MAX_PER_LENGTH of a length
 
 test('at most MAX_BYTES wait in all: past it an offered array is dropped', () => {
   const floats = Math.ceil(MAX_BYTES / 4 / 2) + 16; // each a little over half the bound
+  drain('float32', floats);
+  drain('float32', floats + 16);
   const a = new Float32Array(floats);
   const b = new Float32Array(floats + 16);
   recycle(a);
