@@ -107,7 +107,7 @@ const convCases: [string, ConvGeometry][] = [
 ];
 
 for (const [what, g] of convCases) {
-  test(`conv ${what}: pinned weight and bias give the bits of plain copies under every strategy, on one and two threads, and stay unchanged`, () => {
+  test(`conv ${what}: pinned weight and bias, and pinned weight and bias gradients holding old values (written in place), give the bits of plain copies under every strategy, on one and two threads, and stay unchanged`, () => {
     const { batch: N, channels: C, outChannels: O, groups = 1 } = g;
     const len = g.outH * g.outW;
     const x = rand(N * C * g.height * g.width, 1), w = rand(O * (C / groups) * 9, 2), b = rand(O, 3), gy = rand(N * O * len, 4);
@@ -119,7 +119,8 @@ for (const [what, g] of convCases) {
           const [wk, bk] = pin ? [pinned(w), pinned(b)] : [w.slice(), b.slice()];
           const y = new Float32Array(N * O * len);
           sg.wasmKernels.conv2dForward(x, g, wk, bk, y);
-          const [gx, gw, gb] = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(O)];
+          // Pinned gradients hold old values (as a pinned parameter's last step's gradient does): every element must be written.
+          const [gx, gw, gb] = [new Float32Array(x.length), pin ? pinned(rand(w.length, 5)) : new Float32Array(w.length), pin ? pinned(rand(O, 6)) : new Float32Array(O)];
           sg.wasmKernels.conv2dBackward(gy, x, g, wk, gx, gw, gb);
           assert.equal([bits(wk), bits(bk)], [bits(w), bits(b)], `${how ?? 'by shape'}: the weight and bias are unchanged`);
           return [bits(y), bits(gx), bits(gw), bits(gb)];

@@ -194,15 +194,16 @@ export function denseBackward(
     putTransposed(e, gP, dy.host(), N, O, L);
     putTransposed(e, xP, x, N, g.channels, g.height * g.width);
     gemmJobs(e, true, false, O * L, CHW, N, gP, xP, dP, pP, false);
-    // The weight gradient goes where the weight was.
+    // The weight gradient goes into a pinned gradient, else where the weight was.
     const pairs = pairsOf(g, taps);
     e.i32(tP, pairs.length).set(pairs);
     const per = channelsPerChunk(O);
+    const gwAt = e.target(wP, gw);
     denseSumTapsJob(e, {
-      gd: dP, pairs: tP, gw: wP, outChannels: O, channels: g.channels, kernelTaps: g.kH * g.kW,
+      gd: dP, pairs: tP, gw: gwAt, outChannels: O, channels: g.channels, kernelTaps: g.kH * g.kW,
       inputs: g.height * g.width, perChunk: per,
     });
     execute(e, Math.ceil(O / per), 2 * O * L * CHW);
-    e.get(wP, w.length, gw, 0);
+    e.collect(gwAt, gw);
   }
 }

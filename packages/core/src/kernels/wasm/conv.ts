@@ -329,11 +329,12 @@ function winogradWeightBackward(dy: OutputGrad, x: Float32Array, g: ConvGeometry
   );
   e.reserve(bytes);
   e.put(xP, x, 0, N * C * g.height * g.width);
+  const gwAt = e.target(wP, gw);
   winogradWeightGrad(e, {
     batch: N, cin: C, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft, cout: O, outH: g.outH, outW: g.outW,
-    x: xP, grad: dy.at, gw: wP, biasSums: gb === null ? 0 : sumsP, scratch: sP,
+    x: xP, grad: dy.at, gw: gwAt, biasSums: gb === null ? 0 : sumsP, scratch: sP,
   }, threads);
-  e.get(wP, O * C * 9, gw, 0);
+  e.collect(gwAt, gw);
   if (gb === null) return;
   const sums = e.f64(sumsP, N * O);
   biasFromSums(N, O, gb, (n, o) => sums[n * O + o]);
@@ -450,9 +451,10 @@ function imageBackward(
     biasPartialStride: biasPartial, perGroup: per, scratch: sP, scratchStride: scratch,
   });
   execute(e, groups, gw32 === null ? 0 : flops);
-  e.exports.convReduce(pP, partial, groups, kg, O, gw32 === null ? 0 : gwP, pbP, biasPartial, gb32 === null ? 0 : gbP);
-  if (gw32 !== null) e.get(gwP, O * kg, gw32, 0);
-  if (gb32 !== null) e.get(gbP, O, gb32, 0);
+  const [gwAt, gbAt] = [gw32 === null ? 0 : e.target(gwP, gw32), gb32 === null ? 0 : e.target(gbP, gb32)];
+  e.exports.convReduce(pP, partial, groups, kg, O, gwAt, pbP, biasPartial, gbAt);
+  if (gw32 !== null) e.collect(gwAt, gw32);
+  if (gb32 !== null) e.collect(gbAt, gb32);
 }
 
 // ---- The batch folded into one GEMM --------------------------------------------------------------
@@ -515,10 +517,11 @@ function foldedBackward(
     const images = imagesPerChunk(len);
     convFoldIm2colJob(e, { ...geom, images, x: xP, cols: cP });
     execute(e, Math.ceil(N / images), flops);
+    const gwAt = e.target(gwP, gw);
     for (let k = 0; k < s.groups; k++) {
-      gemmJobs(e, false, true, og, kg, NL, fP + 4 * k * og * NL, cP + 4 * k * kg * NL, gwP + 4 * k * og * kg, pP, false);
+      gemmJobs(e, false, true, og, kg, NL, fP + 4 * k * og * NL, cP + 4 * k * kg * NL, gwAt + 4 * k * og * kg, pP, false);
     }
-    e.get(gwP, O * kg, gw, 0);
+    e.collect(gwAt, gw);
   }
 }
 
@@ -599,10 +602,11 @@ function depthwiseBackward(
   if (gw === null && gb === null) return;
   if (gw !== null) e.put(xP, x, 0, N * s.image);
   const per = perChunk(C, CHUNKS);
+  const [gwAt, gbAt] = [gw === null ? 0 : e.target(gwP, gw), gb === null ? 0 : e.target(gbP, gb)];
   depthwiseWeightGradJob(e, {
-    ...geom, x: xP, g: gP, gw: gw === null ? 0 : gwP, gb: gb === null ? 0 : gbP, scratch: sP, scratchStride: scratch, planeH: Hp, planeW: Wp, perChunk: per,
+    ...geom, x: xP, g: gP, gw: gwAt, gb: gbAt, scratch: sP, scratchStride: scratch, planeH: Hp, planeW: Wp, perChunk: per,
   });
   execute(e, Math.ceil(C / per), gw === null ? 0 : depthwiseWork(g, s));
-  if (gw !== null) e.get(gwP, O * s.kg, gw, 0);
-  if (gb !== null) e.get(gbP, O, gb, 0);
+  if (gw !== null) e.collect(gwAt, gw);
+  if (gb !== null) e.collect(gbAt, gb);
 }

@@ -343,6 +343,22 @@ export class Engine {
     return ptr;
   }
 
+  /**
+   * Where a kernel writes all of `dst`'s values: in place if `dst` is one of this engine's pinned
+   * arrays (a pinned parameter's gradient, see core's `gradStorage`), else the region at byte
+   * address `ptr`, which {@link collect} then copies out. The counterpart of {@link place}, for
+   * results; the kernel must overwrite every element (a pinned array holds old values).
+   */
+  target(ptr: number, dst: Float32Array): number {
+    const at = this.pinnedAddress(dst);
+    return at >= 0 ? at : ptr;
+  }
+
+  /** Copies a kernel's result at byte address `at` into `dst`, unless {@link target} had it written there. */
+  collect(at: number, dst: Float32Array): void {
+    if (at !== this.pinnedAddress(dst)) this.get(at, dst.length, dst, 0);
+  }
+
   /** Copies `count` floats of `src` from `offset` into memory at byte address `ptr`. */
   put(ptr: number, src: Float32Array, offset: number, count: number): void {
     const t = tracer();
