@@ -6,8 +6,7 @@ import { ArgumentError, AutogradError, ShapeError, fmtShape } from './errors.js'
 import { anomalyMode, anomalyScope, checkBackward, checkForward } from './anomaly.js';
 import { Tensor, adoptGrad, readGrad } from './tensor.js';
 import { sameShape, sizeOf } from './shape.js';
-import { type FloatArray, allocate } from './dtype.js';
-import { recycle } from './recycle.js';
+import { allocate } from './dtype.js';
 import { isPinned } from './pinned.js';
 
 /**
@@ -182,13 +181,6 @@ export function runBackward(root: Tensor, grad?: Tensor | BackwardOptions, opts:
           owned.add(input);
         }
       });
-      // The incoming gradient dies here when the engine alone held it, the op (a built-in one that
-      // promised fresh results, so it kept no reference) did not hand its memory on, and no check
-      // reads it later: its array goes to the next allocation of its length (recycle.ts), usually
-      // the next step's forward output of the same shape.
-      if (gOwned && node.freshGrads === true && !anomalyMode.on && inputGrads.every((gi) => gi === null || gi === undefined || !overlaps(gi.data, g.data))) {
-        recycle(g.data as FloatArray);
-      }
       if (!retain) {
         node.backward = null;
         node.inputs = [];

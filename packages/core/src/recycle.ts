@@ -1,22 +1,19 @@
 /**
  * The memory of gradients nobody can read any more, reused by `allocate`. A training step's weight
- * gradients used to be fresh arrays (45 MB on ResNet-18, batch 32), dropped by the next `zeroGrad`,
- * and so were the gradients flowing between layers, dead once the layer below consumed them. Each
- * fresh array costs the runtime new pages (a fault on every first write: copying ResNet-18's dense
- * weight gradients out of the WebAssembly memory ran at 3.8 GB/s instead of ~10 in Node, and
- * Chromium fills a fresh array at about 2 GB/s) and brings the garbage collector's next full
- * collection closer. Two sources feed this pool, each only with arrays no other code holds:
- * `releaseGrad` (which `zeroGrad` and the optimizers' `zeroGrad` use) with a leaf's gradient nobody
- * read (see `Tensor.grad`; a pinned parameter's keeps pinned memory instead, see `gradStorage`), and
- * the autograd engine with an intermediate gradient it alone held and a built-in op consumed without
- * handing on. The next `allocate` of the same dtype and length takes one back, zero-filled, as if
- * fresh: usually the next step's gradient of the same parameter, or its forward output of the same
- * shape.
+ * gradients are fresh arrays (45 MB on ResNet-18, batch 32), dropped by the next `zeroGrad`: each
+ * step the runtime maps new pages for them (a fault on every first write: copying ResNet-18's dense
+ * weight gradients out of the WebAssembly memory ran at 3.8 GB/s instead of ~10) and the garbage
+ * collector counts them towards its next full collection, both dearer with a second thread running.
+ * `releaseGrad` (which `zeroGrad` and the optimizers' `zeroGrad` use) hands a gradient's array here
+ * when nothing outside simplegrad has read it (see `Tensor.grad`), and the next `allocate` of the
+ * same dtype and length takes it back, zero-filled, as if fresh: no other code can tell the
+ * difference, because no other code holds it. That is usually the next step's gradient of the same
+ * parameter.
  *
  * Held weakly: within a synchronous training loop a pooled array stays until it is reused (a
  * WeakRef's target lives at least until the current task ends), and once the loop yields, the
  * garbage collector may take whatever was not. At most {@link MAX_PER_LENGTH} arrays of one length
- * and {@link MAX_BYTES} in all wait, so a pattern that frees more than it allocates keeps little.
+ * and {@link MAX_BYTES} in all wait, so a pattern that releases more than it allocates keeps little.
  */
 import type { DType, FloatArray, TypedArray } from './dtype.js';
 
