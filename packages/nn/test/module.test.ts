@@ -10,6 +10,7 @@ import {
   BatchNorm2d, Conv2d, Dropout, Linear, Module, ModuleList, Parameter, ReLU, Sequential, Tanh,
 } from '../src/index.js';
 import { throwsWith } from '../../core/test/throws.js';
+import { emptyPool } from '../../core/src/recycle.js';
 
 class Block extends Module {
   conv = new Conv2d(2, 2, 3, { padding: 1 });
@@ -203,6 +204,7 @@ test('zeroGrad clears gradients to null (default) or to zeros, leaving parameter
 });
 
 test('zeroGrad gives gradients nobody read to the next step (releaseGrad), and leaves a gradient someone read untouched', () => {
+  emptyPool(); // every test file runs in one process: others may have filled the pool
   sg.manualSeed(4);
   const lin = new Linear(30, 20);
   const x = sg.normal([8, 30]);

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import * as sg from '@simplegrad/core';
 import { Adam, AdamW, SGD, StepLR, type Optimizer } from '../src/index.js';
 import { throwsExactly } from './throws.js';
+import { emptyPool } from '../../core/src/recycle.js';
 
 function leaf(values: number[], dtype: 'float32' | 'float64' = 'float32'): sg.Tensor {
   return sg.tensor(values, { dtype, requiresGrad: true });
@@ -59,6 +60,7 @@ test('zeroGrad() sets every grad to null; zeroGrad({ setToNone: false }) zero-fi
 });
 
 test('a step does not hand the gradients out: zeroGrad() then gives their memory to the next backward (releaseGrad)', () => {
+  emptyPool(); // every test file runs in one process: others may have filled the pool
   for (const make of [(p: sg.Tensor[]) => new SGD(p, { lr: 0.1, momentum: 0.9 }), (p: sg.Tensor[]) => new Adam(p, { lr: 0.1 })]) {
     sg.manualSeed(5);
     const w = sg.normal([64, 9], { requiresGrad: true });
