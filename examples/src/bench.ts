@@ -18,7 +18,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as sg from '@simplegrad/core';
-import { BUDGETS, type Budget, W2_GEMMS, countAllocations, gemmGflops, parallelCapacity, settle, timeMs } from './bench/measure.js';
+import { BUDGETS, type Budget, W2_GEMMS, countAllocations, gemmGflops, parallelCapacity, settle, timeMs, yieldToEventLoop } from './bench/measure.js';
 import { profileSteps } from './bench/profile.js';
 import { traceReport } from './bench/trace.js';
 import { type Cell, ratioTable, renderTable, resultsTable } from './bench/table.js';
@@ -64,16 +64,6 @@ function use(c: Config): void {
 }
 
 const load = (): string => loadavg().map((v) => v.toFixed(2)).join(' ');
-
-/**
- * Lets the event loop turn. A collected model's pinned parameters give their blocks back to the
- * engine, and an engine replaced by a thread-count switch lets go of its memory, only in a
- * FinalizationRegistry callback, which runs between tasks: a benchmark that never yielded kept
- * every earlier configuration's engine (110–125 MB each) alive to its end.
- */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** Runs every selected workload on every configuration. */
 async function benchSimplegrad(specs: WorkloadSpec[], budget: Budget, configs: Config[]): Promise<Cell[]> {
@@ -152,7 +142,7 @@ async function inspectWorkload(profileId: string | undefined, allocsId: string |
   if (traceId !== undefined) {
     const spec = modelWorkload(traceId);
     use({ label: 'wasm 1t', backend: 'wasm', threads: 1 });
-    console.log(traceReport(traceId, () => simplegradStep(spec)));
+    console.log(await traceReport(traceId, () => simplegradStep(spec)));
   }
   use({ label: 'wasm 2t', backend: 'wasm', threads: 2 });
   if (profileId !== undefined) {

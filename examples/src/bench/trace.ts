@@ -6,6 +6,7 @@
  * thread can only shorten the pooled jobs; the rest is the share that caps its gain.
  */
 import * as sg from '@simplegrad/core';
+import { yieldToEventLoop } from './measure.js';
 import { renderTable } from './table.js';
 
 /** Per kind of job, summed over the traced steps. */
@@ -62,9 +63,10 @@ function traceSteps(step: () => void, steps: number): Trace {
 /**
  * Traces workload steps from `makeStep` (a fresh model each time) on one and on two threads, twice
  * each in alternation (a shared machine drifts), about `seconds` each after as long a warm-up, and
- * returns the report.
+ * returns the report. It yields to the event loop between runs, so each run's model and replaced
+ * engine are given back (see yieldToEventLoop).
  */
-export function traceReport(id: string, makeStep: () => () => void, seconds = 2): string {
+export async function traceReport(id: string, makeStep: () => () => void, seconds = 2): Promise<string> {
   const runs = new Map<number, Trace[]>([[1, []], [2, []]]);
   for (const threads of [1, 2, 1, 2]) {
     sg.setWasmThreads(threads);
@@ -76,6 +78,7 @@ export function traceReport(id: string, makeStep: () => () => void, seconds = 2)
       steps++;
     }
     runs.get(threads)!.push(traceSteps(step, steps));
+    await yieldToEventLoop();
   }
   const sum = (threads: number) => {
     const traces = runs.get(threads)!;

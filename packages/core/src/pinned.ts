@@ -31,13 +31,19 @@ import { kernels } from './kernels/backend.js';
 export function allocatePinned(dtype: DType, n: number): TypedArray {
   checkDType('allocatePinned', dtype);
   if (!Number.isInteger(n) || n < 0) throw new ArgumentError('allocatePinned', `n must be a non-negative integer, got ${n}`);
-  const array = dtype === 'float32' ? kernels().pinnedFloat32(n) : null;
-  if (array !== null) {
-    pinned.add(array);
-    return array;
-  }
   // Where the kernels cannot pin it (another dtype, no shared memory, no room): a plain array.
-  return allocate(dtype, n);
+  return (dtype === 'float32' ? pinFloat32(n) : null) ?? allocate(dtype, n);
+}
+
+/**
+ * A zero-filled float32 array of `n` elements from the active kernels' pinned storage, or null where
+ * they cannot pin one (no plain fallback: for callers that only want pinned memory, as
+ * `releaseGrad` for a pinned parameter's next gradient).
+ */
+export function pinFloat32(n: number): Float32Array | null {
+  const array = kernels().pinnedFloat32(n);
+  if (array !== null) pinned.add(array);
+  return array;
 }
 
 /** The arrays {@link allocatePinned} took from the kernels' pinned storage (not its plain fallbacks). */

@@ -5,7 +5,7 @@
  */
 import { type DType, type FloatArray, type TypedArray, allocate, dtypeOf } from './dtype.js';
 import { recycle } from './recycle.js';
-import { allocatePinned, isPinned } from './pinned.js';
+import { isPinned, pinFloat32 } from './pinned.js';
 import { ArgumentError, DTypeError, fmtShape } from './errors.js';
 import { type Shape, sizeOf } from './shape.js';
 import { type BackwardOptions, type GradNode, runBackward } from './autograd.js';
@@ -67,10 +67,10 @@ export function releaseGrad(t: Tensor): void {
   if (g === null || g.dtype === 'int32') return;
   // A pinned parameter's gradient stays pinned, as its own (see gradStorage): a plain one (the first
   // step's) is left to the collector, since nothing of its length is likely to be allocated again.
-  // Any other goes to the pool.
+  // Any other, or where the kernels cannot pin (the js backend), goes to the pool.
   if (isPinned(t.data) && g.data instanceof Float32Array) {
-    const spare = isPinned(g.data) ? g.data : allocatePinned('float32', t.size) as Float32Array;
-    if (isPinned(spare)) {
+    const spare = isPinned(g.data) ? g.data : pinFloat32(t.size);
+    if (spare !== null) {
       spareGrad(t, spare);
       return;
     }

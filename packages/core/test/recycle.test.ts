@@ -180,4 +180,22 @@ test('a pinned parameter\'s gradient is pinned from the second step on, the same
   }
 });
 
+test('where the kernels cannot pin (a pinned parameter trained on the js backend), releaseGrad pools the gradient and takes nothing from the pool', () => {
+  const prev = sg.useBackend('wasm');
+  try {
+    const w = new sg.Tensor(sg.allocatePinned('float32', 300), [300], true);
+    sg.useBackend('js');
+    w.mul(w).sum().backward();
+    const g = sg.readGrad(w)!.data;
+    emptyPool(); // (backward's own allocations of this length may draw from it: offered only now)
+    const waiting = new Float32Array(300);
+    recycle(waiting);
+    sg.releaseGrad(w);
+    assert.is(reuse('float32', 300), g, 'the gradient went to the pool');
+    assert.is(reuse('float32', 300), waiting, 'and the array already waiting is still there');
+  } finally {
+    sg.setKernels(prev);
+  }
+});
+
 test.run();

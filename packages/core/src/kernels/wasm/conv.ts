@@ -31,7 +31,7 @@ import type { PoolGeometry } from '../pool.js';
 import { maxPoolInModule } from './pool.js';
 import type { Fused, FusedActivation } from '../fused.js';
 import { TILE } from './bytes.js';
-import { type Placed, align, regions, scratchBase } from './engine.js';
+import { type Engine, type Placed, align, regions, scratchBase } from './engine.js';
 import { type OutputGrad, activateInModule, putOutputGrad } from './fused.js';
 import { CHUNKS, gemmJobs, gemmScratch, packed } from './gemm-jobs.js';
 import { denseApplies, denseBackward, denseForward, denseWins } from './conv-dense.js';
@@ -459,19 +459,24 @@ function imageBackward(
 
 // ---- The batch folded into one GEMM --------------------------------------------------------------
 
+/** The batch's columns `[C·kH·kW, N·L]` at `cP` from the input at `xP`, a few images a chunk ({@link imagesPerChunk}). */
+function foldIm2col(e: Engine, g: ConvGeometry, s: Sizes, xP: number, cP: number): void {
+  const images = imagesPerChunk(s.len);
+  convFoldIm2colJob(e, { ...geometryArgs(g, s), images, x: xP, cols: cP });
+  execute(e, Math.ceil(g.batch / images), s.flops);
+}
+
 /** The forward pass with the batch folded: columns `[C·kH·kW, N·L]`, `Y = W·cols` per group into `[O, N·L]`, then unfolded. */
 function foldedForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null): Placed {
   const e = getEngine();
-  const { kg, og, len, image, output, flops } = s;
+  const { kg, og, len, image, output } = s;
   const [N, O] = [g.batch, g.outChannels];
   const NL = N * len;
   const [xP, wP, cP, yP, oP, pP, bytes] = regions(4 * N * image, 4 * O * kg, 4 * s.groups * kg * NL, 4 * O * NL, 4 * N * output, 4 * gemmScratch(NL, kg, threadSlots()));
   e.reserve(bytes);
   e.put(xP, x, 0, N * image);
   const wAt = e.place(wP, w, 0, O * kg);
-  const images = imagesPerChunk(len);
-  convFoldIm2colJob(e, { ...geometryArgs(g, s), images, x: xP, cols: cP });
-  execute(e, Math.ceil(N / images), flops);
+  foldIm2col(e, g, s, xP, cP);
   if (bias !== null) for (let o = 0; o < O; o++) e.f32.fill(bias[o], (yP >> 2) + o * NL, (yP >> 2) + (o + 1) * NL);
   for (let k = 0; k < s.groups; k++) {
     gemmJobs(e, false, false, og, NL, kg, wAt + 4 * k * og * kg, cP + 4 * k * kg * NL, yP + 4 * k * og * NL, pP, bias !== null);
@@ -514,9 +519,7 @@ function foldedBackward(
   }
   if (gw !== null) {
     e.put(xP, x, 0, N * image);
-    const images = imagesPerChunk(len);
-    convFoldIm2colJob(e, { ...geom, images, x: xP, cols: cP });
-    execute(e, Math.ceil(N / images), flops);
+    foldIm2col(e, g, s, xP, cP);
     const gwAt = e.target(gwP, gw);
     for (let k = 0; k < s.groups; k++) {
       gemmJobs(e, false, true, og, kg, NL, fP + 4 * k * og * NL, cP + 4 * k * kg * NL, gwAt + 4 * k * og * kg, pP, false);
