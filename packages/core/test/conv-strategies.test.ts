@@ -33,6 +33,7 @@ function geometry(c: Case): ConvGeometry {
 const cases: Case[] = [
   { what: '1×1 map (ResNet-18 layer 4)', N: 5, C: 6, H: 1, W: 1, O: 7, k: [3, 3], pad: [1, 1, 1, 1] },
   { what: '2×2 map (ResNet-18 layer 3)', N: 4, C: 5, H: 2, W: 2, O: 6, k: [3, 3], pad: [1, 1, 1, 1] },
+  { what: '2×4 map, stride 2 (D four positions a SIMD store, some off every tap)', N: 3, C: 5, H: 2, W: 4, O: 6, k: [3, 3], s: [2, 2], pad: [1, 1, 1, 1] },
   { what: '1×3 map (3 of the 9 taps on the map)', N: 4, C: 5, H: 1, W: 3, O: 6, k: [3, 3], pad: [1, 1, 1, 1] },
   { what: '3×2 map, stride 2×1, dilation 1×2, uneven padding', N: 3, C: 4, H: 3, W: 2, O: 5, k: [3, 3], s: [2, 1], pad: [1, 1, 2, 0], d: [1, 2] },
   { what: 'odd sizes, 3×2 kernel, uneven padding', N: 3, C: 5, H: 7, W: 9, O: 6, k: [3, 2], pad: [1, 0, 2, 1] },

@@ -5,13 +5,37 @@
 // channel's rows are written (or summed) by one thread in a fixed order: results do not depend on
 // the thread count.
 
-/** Rows `o0·L ≤ row < o1·L` of D from the weight `w` (f32 `[O, C, kk]`). */
+/**
+ * Rows `o0·L ≤ row < o1·L` of D from the weight `w` (f32 `[O, C, kk]`). Where HW is a multiple of
+ * 4, four input positions a SIMD store: their taps are one i32x4 of the table, the four weights
+ * loaded by lane (a tap of −1 reads tap 0, then masked to 0). On 2×2 maps (ResNet-18's 256→256
+ * layers, D 1.05 M elements) one element went from about 1.3 ns to 0.7; 1×1 maps (HW = 1) are
+ * bound by reading the weight and keep the scalar loop.
+ */
 export function denseWriteRows(w: usize, taps: usize, d: usize, o0: i32, o1: i32, C: i32, kk: i32, L: i32, HW: i32): void {
   let at = d + ((<usize>o0 * <usize>L * <usize>C * <usize>HW) << 2);
+  const simd = (HW & 3) == 0;
   for (let o = o0; o < o1; o++) {
     for (let p = 0; p < L; p++) {
       const tp = taps + (<usize>(p * HW) << 2);
       let wc = w + ((<usize>o * <usize>C * <usize>kk) << 2);
+      if (simd) {
+        for (let c = 0; c < C; c++) {
+          for (let q = 0; q < HW; q += 4) {
+            const t = v128.load(tp + (<usize>q << 2));
+            const on = i32x4.ge_s(t, i32x4.splat(0));
+            const i = i32x4.max_s(t, i32x4.splat(0));
+            let v = f32x4.splat(load<f32>(wc + (<usize>i32x4.extract_lane(i, 0) << 2)));
+            v = f32x4.replace_lane(v, 1, load<f32>(wc + (<usize>i32x4.extract_lane(i, 1) << 2)));
+            v = f32x4.replace_lane(v, 2, load<f32>(wc + (<usize>i32x4.extract_lane(i, 2) << 2)));
+            v = f32x4.replace_lane(v, 3, load<f32>(wc + (<usize>i32x4.extract_lane(i, 3) << 2)));
+            v128.store(at, v128.and(v, on));
+            at += 16;
+          }
+          wc += <usize>kk << 2;
+        }
+        continue;
+      }
       for (let c = 0; c < C; c++) {
         for (let q = 0; q < HW; q++) {
           const t = load<i32>(tp + (<usize>q << 2));
