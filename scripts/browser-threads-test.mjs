@@ -5,12 +5,13 @@
  * examples/web/threads.html served by examples/web/server.mjs, that
  *   - in a cross-origin-isolated page (COOP/COEP), a module Web Worker that loads the packages' own
  *     dist builds gets a pool of Web Workers for `setWasmThreads(2)`: the pool's worker boots, runs
- *     the chunks when the caller steps aside (`workersOnly`), and two W2 training steps give weights
+ *     the chunks when the caller steps aside (`workersOnly`), and two W2 training steps (each in
+ *     `tidy`, whose memory reuse thereby runs in a browser too) give weights
  *     bit-identical to one thread (forced and racing), with the same losses as Node;
  *   - the page's main thread, which may not block, reports one thread and why;
  *   - the same page served without COOP/COEP reports one thread in its worker, and why.
  * Then (unless --quick) it prints Chromium's samples/s for W2 (Adam step, batch 64) and ResNet-18
- * (SGD-momentum step, batch 32, 32×32, as `npm run bench`) on one and two threads: measured, not asserted (a shared
+ * (SGD-momentum step, batch 32, 32×32; each step in `tidy`, as `npm run bench`) on one and two threads: measured, not asserted (a shared
  * machine's load moves them). The last line is `N passed, N failed`; the exit code is non-zero on
  * any failure.
  */

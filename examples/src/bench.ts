@@ -12,7 +12,8 @@
  * --memory-on, for N steps and report the resident and wasm memory before and after), --profile ID
  * (a CPU profile of about a second of steps of workload ID after warm-up, top self time), --allocs ID (typed arrays allocated
  * per step of workload ID), --trace ID (the calling thread's time per kind of WebAssembly job, pooled or
- * not, the copies and the rest, on one and two threads: bench/trace.ts).
+ * not, the copies and the rest, on one and two threads: bench/trace.ts), --no-tidy (model steps
+ * without `tidy`, each allocating its own memory).
  */
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,8 @@ const USAGE = `usage: npm run bench [-- flags]    (npm run bench:peers adds Tens
   --profile ID   CPU-profile about a second of steps of workload ID (wasm, 2 threads, after a second of
                  warm-up) and print the top self time
   --allocs ID    count the typed arrays (and bytes) one step of workload ID allocates
+  --no-tidy      run model steps outside \`tidy\` (each allocates new arrays for its activations and
+                 gradients instead of reusing the last step's); with any of the flags here
   --trace ID     where a step of workload ID spends the calling thread's time on 1 and 2 threads: each
                  kind of WebAssembly job (pooled or not, the worker's share of its chunks), the copies
                  in and out of the module, and the rest (JavaScript, allocation, GC)`;
@@ -63,6 +66,10 @@ function use(c: Config): void {
   if (c.backend === 'wasm') settle();
 }
 
+/** Whether model steps run in `tidy` (see simplegradStep; `--no-tidy` clears it). */
+let tidySteps = true;
+const step = (spec: WorkloadSpec): (() => void) => simplegradStep(spec, { tidy: tidySteps });
+
 const load = (): string => loadavg().map((v) => v.toFixed(2)).join(' ');
 
 /** Runs every selected workload on every configuration. */
@@ -73,7 +80,7 @@ async function benchSimplegrad(specs: WorkloadSpec[], budget: Budget, configs: C
     // The plain-JS reference is ~10× slower: one warm-up run is enough for it.
     const b = c.backend === 'js' ? { ...budget, warmup: Math.min(budget.warmup, 1) } : budget;
     for (const spec of specs) {
-      const ms = timeMs(simplegradStep(spec), b);
+      const ms = timeMs(step(spec), b);
       cells.push({ workload: spec.id, config: c.label, ms });
       process.stderr.write(`  simplegrad ${c.label.padEnd(8)} ${spec.id.padEnd(14)} ${ms.toFixed(2)} ms\n`);
       await yieldToEventLoop();
@@ -113,12 +120,12 @@ function benchMemory(steps: number, id: string): string {
   use({ label: 'wasm', backend: 'wasm', threads: 2 });
   const spec = WORKLOADS.find((w) => w.id === id);
   if (spec === undefined || spec.kind === 'conv') throw new Error(`bench: --memory-on needs a model workload id, got '${id}'`);
-  const step = simplegradStep(spec);
-  for (let i = 0; i < 20; i++) step();
+  const run = step(spec);
+  for (let i = 0; i < 20; i++) run();
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
   const start = { rss: process.memoryUsage().rss, wasm: sg.wasmMemoryBytes() };
   const t = performance.now();
-  for (let i = 0; i < steps; i++) step();
+  for (let i = 0; i < steps; i++) run();
   const end = { rss: process.memoryUsage().rss, wasm: sg.wasmMemoryBytes() };
   const sps = (steps * spec.input[0] * 1000) / (performance.now() - t);
   return `memory over ${steps} ${id} steps after 20 warm-up steps (wasm, 2 threads, ${sps.toFixed(1)} samples/s): `
@@ -142,28 +149,28 @@ async function inspectWorkload(profileId: string | undefined, allocsId: string |
   if (traceId !== undefined) {
     const spec = modelWorkload(traceId);
     use({ label: 'wasm 1t', backend: 'wasm', threads: 1 });
-    console.log(await traceReport(traceId, () => simplegradStep(spec)));
+    console.log(await traceReport(traceId, () => step(spec)));
   }
   use({ label: 'wasm 2t', backend: 'wasm', threads: 2 });
   if (profileId !== undefined) {
-    const step = simplegradStep(modelWorkload(profileId));
+    const run = step(modelWorkload(profileId));
     let steps = 0;
     const t0 = performance.now();
     while (steps < 2 || performance.now() - t0 < 1000) {
-      step();
+      run();
       steps++;
     }
     const perStep = (performance.now() - t0) / steps;
     // Into the temp directory, so that a profile never lands in the checkout.
     const file = join(tmpdir(), `${profileId.replace(/[^A-Za-z0-9-]/g, '_')}.cpuprofile`);
-    console.log(`${profileId}: ${await profileSteps(step, Math.max(3, Math.round(1000 / perStep)), file)}`);
+    console.log(`${profileId}: ${await profileSteps(run, Math.max(3, Math.round(1000 / perStep)), file)}`);
   }
   // After the profile: counting swaps the typed-array constructors, which deoptimises what it touches.
   if (allocsId !== undefined) {
-    const step = simplegradStep(modelWorkload(allocsId));
-    step();
-    step();
-    const { arrays, bytes } = countAllocations(step, 3);
+    const run = step(modelWorkload(allocsId));
+    run();
+    run();
+    const { arrays, bytes } = countAllocations(run, 3);
     console.log(`${allocsId}: ${arrays.toFixed(0)} typed arrays, ${(bytes / 2 ** 20).toFixed(1)} MB allocated per step`);
   }
 }
@@ -183,6 +190,7 @@ async function main(): Promise<void> {
       profile: { type: 'string' },
       allocs: { type: 'string' },
       trace: { type: 'string' },
+      'no-tidy': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -190,6 +198,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  tidySteps = !values['no-tidy'];
   if (values.profile !== undefined || values.allocs !== undefined || values.trace !== undefined) {
     // These inspect one workload and run no benchmark: a benchmark flag beside them would do nothing.
     const ignored: string[] = (['quick', 'only', 'peers', 'no-gemm', 'memory', 'no-js', 'no-tfjs'] as const)

@@ -126,9 +126,10 @@ function buildArch(arch: Arch, numClasses: number): Module {
 /**
  * One iteration of `spec` in simplegrad, on seeded random data: call it repeatedly to time it. The
  * MNIST workload uses the example's own model builder, so the benchmark measures exactly what
- * `npm run mnist` trains.
+ * `npm run mnist` trains. A model's training step runs in `tidy` (as `npm run mnist`'s does), so
+ * each step reuses the last one's memory; `{ tidy: false }` measures it without.
  */
-export function simplegradStep(spec: WorkloadSpec): () => void {
+export function simplegradStep(spec: WorkloadSpec, opts: { tidy?: boolean } = {}): () => void {
   sg.manualSeed(0);
   if (spec.kind === 'conv') {
     const x = sg.normal(spec.x, { requiresGrad: spec.backward });
@@ -146,9 +147,10 @@ export function simplegradStep(spec: WorkloadSpec): () => void {
   const opt = spec.optimizer === 'adam' ? new Adam(model.parameters(), { lr: 1e-3 })
     : spec.optimizer === 'sgd' ? new SGD(model.parameters(), { lr: 0.01 })
       : spec.optimizer === 'sgd-momentum' ? new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 }) : null;
-  return () => {
+  const step = (): void => {
     model.zeroGrad();
     sg.crossEntropy(model.forward(x), y).backward();
     opt?.step();
   };
+  return opts.tidy === false ? step : () => sg.tidy(step);
 }

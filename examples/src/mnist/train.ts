@@ -92,5 +92,5 @@ export function mnistSetup(data: { train: Split; test: Split }, opts: MnistSetup
   // Stepped after every batch, so tMax counts batches; its last step reaches lr = 0 after training.
   const scheduler = (opts.schedule ?? 'cosine') === 'cosine' ? new CosineAnnealingLR(optimizer, { tMax: epochs * loader.length }) : undefined;
   const validation = evalLoader(data.test, opts.testLimit);
-  return { model, loader, validation, options: { optimizer, epochs, scheduler, schedulerStep: 'batch', validation } };
+  return { model, loader, validation, options: { optimizer, epochs, scheduler, schedulerStep: 'batch', validation, tidy: true } };
 }

@@ -6,7 +6,7 @@
  * test per op.
  */
 import { ArgumentError, SimplegradError, fmtShape } from './errors.js';
-import type { Tensor } from './tensor.js';
+import { type Tensor, RAW } from './tensor.js';
 
 /**
  * Read by the autograd engine on every op: a property read, not a call, so "off" costs nothing
@@ -107,7 +107,7 @@ export function anomalyScope(): string | null {
 /** Index and kind of the first NaN / ±Infinity of `t`, or null when all are finite. */
 function firstNonFinite(t: Tensor): [number, string] | null {
   if (t.dtype === 'int32') return null;
-  const d = t.data;
+  const d = t[RAW];
   for (let i = 0; i < d.length; i++) {
     const v = d[i];
     if (v - v !== 0) return [i, Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'];

@@ -4,10 +4,11 @@
  */
 import { ArgumentError, AutogradError, ShapeError, fmtShape } from './errors.js';
 import { anomalyMode, anomalyScope, checkBackward, checkForward } from './anomaly.js';
-import { Tensor, adoptGrad, readGrad } from './tensor.js';
+import { Tensor, adoptGrad, readGrad, RAW } from './tensor.js';
 import { sameShape, sizeOf } from './shape.js';
-import { allocate } from './dtype.js';
+import { type TypedArray, allocateOutput } from './dtype.js';
 import { isPinned } from './pinned.js';
+import { inScope, noteRecorded } from './tidy.js';
 
 /**
  * Maps the gradient of an op's output to the gradients of its inputs (null where none flows).
@@ -80,6 +81,7 @@ export function record(op: string, out: Tensor, inputs: readonly Tensor[], backw
     out.gradFn = anomalyMode.on
       ? { op, inputs, backward, versions, scope: anomalyScope(), freshGrads }
       : { op, inputs, backward, versions, freshGrads };
+    if (inScope()) noteRecorded(out);
   }
   return out;
 }
@@ -119,7 +121,7 @@ export function runBackward(root: Tensor, grad?: Tensor | BackwardOptions, opts:
     if (sizeOf(root.shape) !== 1) {
       throw new AutogradError('backward', `grad can be implicitly created only for a single-element output, got shape ${fmtShape(root.shape)}; pass a gradient of that shape`);
     }
-    const ones = allocate(root.dtype, 1);
+    const ones = allocateOutput(root.dtype, 1);
     ones[0] = 1;
     seed = new Tensor(ones, root.shape);
   } else {
@@ -170,9 +172,9 @@ export function runBackward(root: Tensor, grad?: Tensor | BackwardOptions, opts:
           grads.set(input, gi);
           if (fresh) owned.add(input);
         } else if (owned.has(input) && acc.dtype === gi.dtype) {
-          addInto(acc.data, gi.data);
+          addInto(acc[RAW], gi[RAW]);
         } else if (fresh && acc.dtype === gi.dtype) {
-          addInto(gi.data, acc.data);
+          addInto(gi[RAW], acc[RAW]);
           grads.set(input, gi);
           owned.add(input);
         } else {
@@ -244,12 +246,12 @@ function topoOrder(root: Tensor): Tensor[] {
  * given, i.e. the incoming gradient was not lent) the incoming gradient's.
  */
 function handedOver(gi: Tensor, k: number, grads: readonly (Tensor | null | undefined)[], inputs: readonly Tensor[], g: Tensor | null): boolean {
-  if (g !== null && overlaps(g.data, gi.data)) return false;
+  if (g !== null && overlaps(g[RAW], gi[RAW])) return false;
   for (let j = 0; j < grads.length; j++) {
     const o = grads[j];
-    if (j !== k && o !== null && o !== undefined && overlaps(o.data, gi.data)) return false;
+    if (j !== k && o !== null && o !== undefined && overlaps(o[RAW], gi[RAW])) return false;
   }
-  return inputs.every((x) => !overlaps(x.data, gi.data));
+  return inputs.every((x) => !overlaps(x[RAW], gi[RAW]));
 }
 
 /**
@@ -257,12 +259,12 @@ function handedOver(gi: Tensor, k: number, grads: readonly (Tensor | null | unde
  * buffers, because pinned arrays (a parameter and its gradient, see gradStorage) are disjoint
  * blocks of one buffer, the backend's memory.
  */
-function overlaps(a: Tensor['data'], b: Tensor['data']): boolean {
+function overlaps(a: TypedArray, b: TypedArray): boolean {
   return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 /** `dst[i] += src[i]` over equally long arrays of one dtype. */
-function addInto(dst: Tensor['data'], src: Tensor['data']): void {
+function addInto(dst: TypedArray, src: TypedArray): void {
   for (let i = 0; i < dst.length; i++) dst[i] += src[i];
 }
 
@@ -276,11 +278,11 @@ function accumulateLeaf(t: Tensor, g: Tensor, owned: boolean): void {
   const acc = readGrad(t);
   if (acc === null) {
     // The buffer is the gradient's alone: the whole of a plain one, or a pinned block (gradStorage).
-    const whole = gd.data.length === t.size && (isPinned(gd.data) || (gd.data.byteOffset === 0 && gd.data.byteLength === gd.data.buffer.byteLength));
+    const whole = gd[RAW].length === t.size && (isPinned(gd[RAW]) || (gd[RAW].byteOffset === 0 && gd[RAW].byteLength === gd[RAW].buffer.byteLength));
     // A new tensor over memory nothing else holds: not handed out until someone reads `t.grad`.
-    adoptGrad(t, new Tensor((owned || gd !== g) && whole ? gd.data : gd.data.slice(), t.shape));
+    adoptGrad(t, new Tensor((owned || gd !== g) && whole ? gd[RAW] : gd[RAW].slice(), t.shape));
   } else {
-    addInto(acc.data, gd.data);
+    addInto(acc[RAW], gd[RAW]);
   }
 }
 
@@ -329,7 +331,7 @@ export function defineOp<Args extends Tensor[]>(def: OpDefinition<Args>): (...in
     };
     const out = noGrad(() => def.forward(ctx, ...inputs));
     if (!(out instanceof Tensor)) throw new AutogradError(def.name, 'forward must return a Tensor');
-    const result = out.gradFn === null && !out.requiresGrad ? out : new Tensor(out.data, out.shape);
+    const result = out.gradFn === null && !out.requiresGrad ? out : new Tensor(out[RAW], out.shape);
     const versions = saved.map((t) => t.version);
     return record(def.name, result, inputs, (g) => {
       // The inputs are checked by the engine; tensors saved besides them (e.g. the output) here.

@@ -2,10 +2,10 @@
  * Tensor factories. Random ones draw from a seeded {@link Generator} (the global one unless
  * `generator` is given), never from the unseeded built-in RNG.
  */
-import { type DType, type TypedArray, allocate, dtypeOf } from './dtype.js';
+import { type DType, type TypedArray, allocateOutput, dtypeOf } from './dtype.js';
 import { ArgumentError, fmtShape } from './errors.js';
 import { type Shape, checkShape, sizeOf } from './shape.js';
-import { type NestedArray, Tensor } from './tensor.js';
+import { type NestedArray, Tensor, RAW } from './tensor.js';
 import { type Generator, resolveGenerator } from './random.js';
 import { checkBoolean, checkDType, checkFinite, checkKnownOptions, checkNumber, fmtValue, optionNames } from './check.js';
 
@@ -118,7 +118,7 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], opts:
   if (sizeOf(shape) !== flat.length) {
     throw new ArgumentError('tensor', `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements but the data has ${flat.length}`);
   }
-  const arr = allocate(dtype, flat.length);
+  const arr = allocateOutput(dtype, flat.length);
   arr.set(flat);
   return new Tensor(arr, shape, opts.requiresGrad ?? false);
 }
@@ -132,7 +132,7 @@ function filled(op: string, shape: Shape, value: number, opts: TensorOptions): T
   checkFactoryOptions(op, opts, TENSOR_OPTIONS);
   checkNumber(op, 'value', value);
   checkShape(op, shape);
-  const arr = allocate(opts.dtype ?? 'float32', sizeOf(shape));
+  const arr = allocateOutput(opts.dtype ?? 'float32', sizeOf(shape));
   if (value !== 0) arr.fill(value);
   return new Tensor(arr, shape, opts.requiresGrad ?? false);
 }
@@ -170,7 +170,7 @@ export function arange(...args: (number | TensorOptions | undefined)[]): Tensor 
   if (end === undefined) { end = start; start = 0; }
   if (step === 0) throw new ArgumentError('arange', `step must be a nonzero finite number, got ${step}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
-  const arr = allocate(opts.dtype ?? 'float32', n);
+  const arr = allocateOutput(opts.dtype ?? 'float32', n);
   for (let i = 0; i < n; i++) arr[i] = start + i * step;
   return new Tensor(arr, [n], opts.requiresGrad ?? false);
 }
@@ -181,7 +181,7 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
   checkFinite('linspace', 'start', start);
   checkFinite('linspace', 'end', end);
   if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError('linspace', `steps must be a non-negative integer, got ${steps}`);
-  const arr = allocate(opts.dtype ?? 'float32', steps);
+  const arr = allocateOutput(opts.dtype ?? 'float32', steps);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   for (let i = 0; i < steps; i++) arr[i] = start + i * delta;
   return new Tensor(arr, [steps], opts.requiresGrad ?? false);
@@ -200,7 +200,7 @@ export function eye(n: number, mOrOpts?: number | TensorOptions, opts: TensorOpt
   const o = isOptions(mOrOpts) ? mOrOpts : opts;
   checkFactoryOptions('eye', o, TENSOR_OPTIONS);
   const t = filled('eye', [n, m], 0, o);
-  for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
+  for (let i = 0; i < Math.min(n, m); i++) t[RAW][i * m + i] = 1;
   return t;
 }
 
@@ -208,7 +208,7 @@ function randomFill(op: string, shape: Shape, opts: RandomOptions, known: readon
   checkFactoryOptions(op, opts, known);
   checkShape(op, shape);
   const g = resolveGenerator(opts.generator, op);
-  const arr = allocate(opts.dtype ?? 'float32', sizeOf(shape));
+  const arr = allocateOutput(opts.dtype ?? 'float32', sizeOf(shape));
   for (let i = 0; i < arr.length; i++) arr[i] = draw(g);
   return new Tensor(arr, shape, opts.requiresGrad ?? false);
 }

@@ -1,5 +1,6 @@
 import { ArgumentError, DTypeError } from './errors.js';
 import { reuse } from './recycle.js';
+import { inScope, noteArray } from './tidy.js';
 
 /** Element types. `float32` is the default; `float64` exists for gradient checks; `int32` for labels. */
 export type DType = 'float32' | 'float64' | 'int32';
@@ -23,8 +24,22 @@ const BYTES = { float32: 4, float64: 8, int32: 4 } as const satisfies Record<DTy
 export function allocate(dtype: DType, n: number): TypedArray {
   checkDType('allocate', dtype);
   // A released gradient's array, if one of this length waits (recycle.ts): it is zero-filled too.
-  const reused = reuse(dtype, n);
-  if (reused !== null) return reused;
+  return reuse(dtype, n) ?? fresh(dtype, n);
+}
+
+/**
+ * {@link allocate} for a tensor simplegrad makes (an op's result, a factory's): a `tidy` scope open
+ * now may reuse the array once every tensor over it is released. The public `allocate` hands the
+ * array to its caller, who may keep it without a tensor, so its arrays are never reused that way.
+ */
+export function allocateOutput(dtype: DType, n: number): TypedArray {
+  const array = allocate(dtype, n);
+  if (inScope()) noteArray(array);
+  return array;
+}
+
+/** A new zero-filled array (see {@link allocate}). */
+function fresh(dtype: DType, n: number): TypedArray {
   try {
     switch (dtype) {
       case 'float32': return new Float32Array(n);

@@ -5,7 +5,7 @@
  * `(L(x + eps) − L(x − eps)) / 2eps`.
  */
 import { ArgumentError, SimplegradError, fmtShape } from './errors.js';
-import { Tensor } from './tensor.js';
+import { Tensor, RAW } from './tensor.js';
 import { noGrad } from './autograd.js';
 import { Generator } from './random.js';
 import { checkKnownOptions, checkNonNegative, checkInteger, optionNames } from './check.js';
@@ -100,7 +100,7 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
   for (let i = 0; i < c.length; i++) c[i] = gen.normal();
   const proj = (t: Tensor): number => {
     let s = 0;
-    for (let i = 0; i < t.size; i++) s += t.data[i] * c[i];
+    for (let i = 0; i < t.size; i++) s += t[RAW][i] * c[i];
     return s;
   };
   out.backward(new Tensor(c, out.shape));

@@ -13,6 +13,7 @@ import './instance.js'; // registers this copy; warns once if another copy of co
 export { Tensor, type NestedArray, type TensorLike, readGrad, releaseGrad } from './tensor.js';
 export { type DType, type TypedArray, type FloatArray, allocate } from './dtype.js';
 export { allocatePinned } from './pinned.js';
+export { tidy, keep, ReleasedError } from './tidy.js';
 export { SimplegradError, ShapeError, ArgumentError, DTypeError, AutogradError, fmtShape } from './errors.js';
 export {
   AnomalyError, detectAnomaly, setDetectAnomaly, isAnomalyEnabled, pushAnomalyScope, popAnomalyScope,

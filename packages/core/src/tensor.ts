@@ -3,12 +3,13 @@
  * the autograd graph. Every op is a function in `ops/` and, for convenience, a chainable method here
  * that delegates to it.
  */
-import { type DType, type FloatArray, type TypedArray, allocate, dtypeOf } from './dtype.js';
+import { type DType, type FloatArray, type TypedArray, allocateOutput, dtypeOf } from './dtype.js';
 import { recycle } from './recycle.js';
 import { isPinned, pinFloat32 } from './pinned.js';
 import { ArgumentError, DTypeError, fmtShape } from './errors.js';
 import { type Shape, sizeOf } from './shape.js';
 import { type BackwardOptions, type GradNode, runBackward } from './autograd.js';
+import { ReleasedError, connectScopes, inScope, noteTensor } from './tidy.js';
 import * as ew from './ops/elementwise.js';
 import * as red from './ops/reduce.js';
 import * as sh from './ops/shape.js';
@@ -41,6 +42,14 @@ let takeGrad: (t: Tensor) => Tensor | null;
 let spareGrad: (t: Tensor, spare: Float32Array | null) => Float32Array | null;
 
 /**
+ * The key of `t[RAW]`: `t.data` for simplegrad's own code, which uses the array within the call (or
+ * in its graph, whose lifetime a `tidy` scope respects). Unlike reading `data`, it does not hand the
+ * array out, so a scope may reuse its memory; it throws a `ReleasedError` for a released tensor, as
+ * `data` does. Not exported from the package.
+ */
+export const RAW: unique symbol = Symbol('simplegrad.raw');
+
+/**
  * `t.grad` for code that uses it within the call and keeps no reference to it (or its data): an
  * optimizer's step, gradient clipping, `zeroGrad` with `setToNone: false`. Unlike reading
  * `t.grad`, this does not hand the gradient out, so {@link releaseGrad} may still reuse its memory.
@@ -68,14 +77,14 @@ export function releaseGrad(t: Tensor): void {
   // A pinned parameter's gradient stays pinned, as its own (see gradStorage): a plain one (the first
   // step's) is left to the collector, since nothing of its length is likely to be allocated again.
   // Any other, or where the kernels cannot pin (the js backend), goes to the pool.
-  if (isPinned(t.data) && g.data instanceof Float32Array) {
-    const spare = isPinned(g.data) ? g.data : pinFloat32(t.size);
+  if (isPinned(t[RAW]) && g[RAW] instanceof Float32Array) {
+    const spare = isPinned(g[RAW]) ? g[RAW] : pinFloat32(t.size);
     if (spare !== null) {
       spareGrad(t, spare);
       return;
     }
   }
-  recycle(g.data as FloatArray);
+  recycle(g[RAW] as FloatArray);
 }
 
 /**
@@ -91,7 +100,7 @@ export function releaseGrad(t: Tensor): void {
 export function gradStorage(t: Tensor): FloatArray {
   const spare = spareGrad(t, null);
   if (spare !== null && spare.length === t.size && t.dtype === 'float32') return spare;
-  return allocate(t.dtype, t.size) as FloatArray;
+  return allocateOutput(t.dtype, t.size) as FloatArray;
 }
 
 /**
@@ -110,12 +119,14 @@ export class Tensor {
   readonly shape: readonly number[];
   /** Element type, derived from the typed array. */
   readonly dtype: DType;
-  /**
-   * The elements, contiguous and row-major. Mutating it changes the tensor (optimizers do). It may
-   * be a view into a larger buffer: a layer's parameters live in pinned storage (`allocatePinned`),
-   * so read raw bytes through `byteOffset`/`byteLength`, not the whole `buffer`.
-   */
-  data: TypedArray;
+  /** See {@link Tensor.data}. */
+  #data: TypedArray;
+  /** Whether `data` was read or assigned: code outside simplegrad may hold the array (see `tidy`). */
+  #exposed = false;
+  /** Whether a `tidy` scope released this tensor: any use throws. */
+  #released = false;
+  /** Whether this tensor is (or was) some tensor's gradient: a `tidy` scope keeps it. */
+  #isGrad = false;
   /** Whether gradients flow to (or through) this tensor. */
   requiresGrad: boolean;
   /** See {@link Tensor.grad}. */
@@ -148,13 +159,49 @@ export class Tensor {
     if (sizeOf(shape) !== data.length) {
       throw new ArgumentError('Tensor', `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements but the data has ${data.length}`);
     }
-    this.data = data;
+    this.#data = data;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtypeOf(data);
     if (requiresGrad && this.dtype === 'int32') {
       throw new DTypeError('Tensor', 'only floating-point tensors can require gradients (got int32)');
     }
     this.requiresGrad = requiresGrad;
+    if (inScope()) noteTensor(this);
+  }
+
+  /**
+   * The elements, contiguous and row-major. Mutating it changes the tensor (optimizers do). It may
+   * be a view into a larger buffer: a layer's parameters live in pinned storage (`allocatePinned`),
+   * so read raw bytes through `byteOffset`/`byteLength`, not the whole `buffer`. Reading it hands
+   * the array out: a `tidy` scope never reuses an array someone read. Throws a `ReleasedError` once a
+   * `tidy` scope released the tensor.
+   */
+  get data(): TypedArray {
+    if (this.#released) throw this.#releasedError();
+    this.#exposed = true;
+    return this.#data;
+  }
+
+  /** Replaces the elements (the array is the caller's: see the getter). */
+  set data(v: TypedArray) {
+    if (this.#released) throw this.#releasedError();
+    this.#data = v;
+    this.#exposed = true;
+  }
+
+  /** The elements without handing them out (see {@link RAW}). */
+  get [RAW](): TypedArray {
+    if (this.#released) throw this.#releasedError();
+    return this.#data;
+  }
+
+  /** Whether a `tidy` scope released this tensor (any use of it then throws a `ReleasedError`). */
+  get released(): boolean {
+    return this.#released;
+  }
+
+  #releasedError(): ReleasedError {
+    return new ReleasedError('Tensor', `this tensor of shape ${fmtShape(this.shape)} was released when the tidy scope that made it ended; return it from the scope's function or pass it to keep() to use it afterwards`);
   }
 
   /**
@@ -170,6 +217,7 @@ export class Tensor {
 
   /** Sets the gradient (the tensor stays the caller's: `zeroGrad` never reuses its memory). */
   set grad(g: Tensor | null) {
+    if (g !== null) g.#isGrad = true;
     this.#grad = g;
     this.#gradLent = true;
   }
@@ -177,9 +225,22 @@ export class Tensor {
   static {
     gradSlot = (t) => t.#grad;
     adoptGrad = (t, g) => {
+      if (g !== null) g.#isGrad = true;
       t.#grad = g;
       t.#gradLent = false;
     };
+    connectScopes<Tensor>({
+      storage: (t) => t.#data,
+      exposed: (t) => t.#exposed,
+      release: (t) => {
+        t.#released = true;
+      },
+      exempt: (t) => t.#isGrad || (t.requiresGrad && t.gradFn === null),
+      liveGraph: (t) => t.gradFn !== null && t.gradFn.backward !== null,
+      isTensor: (v): v is Tensor => v instanceof Tensor,
+    }, (a) => {
+      if (!(a instanceof Int32Array)) recycle(a);
+    });
     takeGrad = (t) => {
       const g = t.#grad;
       t.#grad = null;
@@ -195,9 +256,9 @@ export class Tensor {
   /** Number of dimensions. */
   get ndim(): number { return this.shape.length; }
   /** Number of elements. */
-  get size(): number { return this.data.length; }
+  get size(): number { return this[RAW].length; }
   /** Number of elements (PyTorch's name). */
-  numel(): number { return this.data.length; }
+  numel(): number { return this[RAW].length; }
   /** True when this tensor was not produced by a recorded op. */
   get isLeaf(): boolean { return this.gradFn === null; }
 
@@ -221,14 +282,14 @@ export class Tensor {
 
   /** The value of a one-element tensor. */
   item(): number {
-    if (this.data.length !== 1) throw new ArgumentError('item', `only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`);
-    return this.data[0];
+    if (this[RAW].length !== 1) throw new ArgumentError('item', `only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`);
+    return this[RAW][0];
   }
 
   /** The elements as nested arrays (a number for a scalar). */
   toArray(): NestedArray {
     const build = (dim: number, offset: number): NestedArray => {
-      if (dim === this.shape.length) return this.data[offset];
+      if (dim === this.shape.length) return this[RAW][offset];
       const stride = sizeOf(this.shape.slice(dim + 1));
       return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, offset + i * stride));
     };
@@ -237,7 +298,7 @@ export class Tensor {
 
   /** A tensor sharing this one's data, cut from the graph. */
   detach(): Tensor {
-    const t = new Tensor(this.data, this.shape);
+    const t = new Tensor(this[RAW], this.shape);
     t.versionBox = this.versionBox;
     return t;
   }

@@ -56,6 +56,29 @@ test('same seed, same history (bit for bit); dropout and shuffling drawn from th
   assert.equal(await run(), await run());
 });
 
+test('tidy: each batch\'s step in a tidy scope gives the same history and weights, bit for bit; a model that keeps a batch\'s tensor fails loudly', async () => {
+  const run = async (tidy: boolean) => {
+    const { model, optimizer, train, val } = setup(5);
+    const h = await fit(model, train, { optimizer, epochs: 2, validation: val, yieldEveryMs: 0, tidy });
+    return { h: [h.history.loss, h.history.accuracy, h.history.valLoss], w: model.parameters().map((p) => Array.from(p.data)) };
+  };
+  assert.equal(await run(true), await run(false));
+  const { optimizer, train } = setup(5);
+  // Carries the last batch's output into the next, as a recurrent state kept without keep() would.
+  class Stateful extends Linear {
+    last: sg.Tensor | null = null;
+    override forward(x: sg.Tensor): sg.Tensor {
+      const out = super.forward(x);
+      const prev = this.last;
+      this.last = out;
+      return prev === null ? out : out.add(prev.detach().mul(0));
+    }
+  }
+  const stateful = new Stateful(2, 2);
+  await rejectsWith(fit(stateful, train, { optimizer, epochs: 1, yieldEveryMs: 0, tidy: true }), sg.ReleasedError, 'was released when the tidy scope that made it ended');
+  await rejectsWith(fit(stateful, train, { optimizer, tidy: 1 as unknown as boolean }), sg.ArgumentError, 'fit: tidy must be true or false, got 1');
+});
+
 test('callbacks: hooks in order with logs, several objects called in order, async hooks awaited', async () => {
   const { model, optimizer, train, val } = setup();
   const calls: string[] = [];

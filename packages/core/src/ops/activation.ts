@@ -4,10 +4,10 @@
  * the graph by {@link unary}; int32 input computes in float32. Softmax and log-softmax subtract each
  * lane's maximum before exponentiating, so no finite input overflows.
  */
-import { type FloatArray, type TypedArray, allocate, floatDType } from '../dtype.js';
+import { type FloatArray, type TypedArray, allocateOutput, floatDType } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
 import { normalizeDim } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, RAW } from '../tensor.js';
 import { record } from '../autograd.js';
 import { checkFinite, checkKnownOptions, optionNames } from '../check.js';
 import { axisView } from './reduce.js';
@@ -44,12 +44,12 @@ function unary(
   forward: (x: TypedArray, out: FloatArray) => void,
   backward: (g: FloatArray, x: TypedArray, y: FloatArray, gx: FloatArray) => void,
 ): Tensor {
-  const xd = x.data;
-  const out = allocate(floatDType(x.dtype), x.size) as FloatArray;
+  const xd = x[RAW];
+  const out = allocateOutput(floatDType(x.dtype), x.size) as FloatArray;
   forward(xd, out);
   return record(op, new Tensor(out, x.shape), [x], (g, gradOwned) => {
-    const gd = g.data as FloatArray;
-    const gx = gradOwned ? gd : (allocate(g.dtype, g.size) as FloatArray);
+    const gd = g[RAW] as FloatArray;
+    const gx = gradOwned ? gd : (allocateOutput(g.dtype, g.size) as FloatArray);
     backward(gd, xd, out, gx);
     return [new Tensor(gx, x.shape)];
   }, true);
@@ -178,9 +178,9 @@ export function hardsigmoid(x: Tensor): Tensor {
 function mapLanes(op: string, x: Tensor, dim: number, lane: (xd: ArrayLike<number>, out: Float32Array | Float64Array, base: number, n: number, stride: number) => void): Tensor {
   const d = normalizeDim(op, dim, x.shape);
   const { outer, n, inner } = axisView(x.shape, d);
-  const out = allocate(floatDType(x.dtype), x.size) as Float32Array | Float64Array;
+  const out = allocateOutput(floatDType(x.dtype), x.size) as Float32Array | Float64Array;
   for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) lane(x.data, out, o * n * inner + i, n, inner);
+    for (let i = 0; i < inner; i++) lane(x[RAW], out, o * n * inner + i, n, inner);
   }
   return new Tensor(out, x.shape);
 }
@@ -214,8 +214,8 @@ export function softmax(x: Tensor, dim = -1): Tensor {
     for (let k = 0; k < n; k++) out[base + k * stride] /= s;
   });
   return record('softmax', y, [x], (g) => {
-    const gd = g.data;
-    const yd = y.data;
+    const gd = g[RAW];
+    const yd = y[RAW];
     return [mapLanes('softmax', g, dim, (_xd, out, base, n, stride) => {
       let dot = 0;
       for (let k = 0; k < n; k++) dot += gd[base + k * stride] * yd[base + k * stride];
@@ -239,8 +239,8 @@ export function logSoftmax(x: Tensor, dim = -1): Tensor {
     for (let k = 0; k < n; k++) out[base + k * stride] = xd[base + k * stride] - lse;
   });
   return record('logSoftmax', y, [x], (g) => {
-    const gd = g.data;
-    const yd = y.data;
+    const gd = g[RAW];
+    const yd = y[RAW];
     return [mapLanes('logSoftmax', g, dim, (_xd, out, base, n, stride) => {
       let s = 0;
       for (let k = 0; k < n; k++) s += gd[base + k * stride];

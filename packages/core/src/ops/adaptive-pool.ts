@@ -5,9 +5,9 @@
  * overlap when `out` does not divide `H`, and repeat inputs when upsizing). The loops live in
  * `kernels/adaptive-pool.ts`; this file validates, shapes and records the gradients.
  */
-import { type FloatArray, allocate } from '../dtype.js';
+import { type FloatArray, allocateOutput } from '../dtype.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, RAW } from '../tensor.js';
 import { record } from '../autograd.js';
 import { checkPair, fmtValue, checkFloat } from '../check.js';
 import {
@@ -58,11 +58,11 @@ function geometry(op: string, x: Tensor, outputSize: AdaptiveSize): [AdaptivePoo
  */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
   const [geom, outShape] = geometry('adaptiveAvgPool2d', x, outputSize);
-  const out = allocate(x.dtype, geom.planes * geom.outH * geom.outW) as FloatArray;
-  adaptiveAvgPool2dForward(x.data as FloatArray, geom, out);
+  const out = allocateOutput(x.dtype, geom.planes * geom.outH * geom.outW) as FloatArray;
+  adaptiveAvgPool2dForward(x[RAW] as FloatArray, geom, out);
   return record('adaptiveAvgPool2d', new Tensor(out, outShape), [x], (g) => {
-    const gx = allocate(g.dtype, x.size) as FloatArray;
-    adaptiveAvgPool2dBackward(g.data as FloatArray, geom, gx);
+    const gx = allocateOutput(g.dtype, x.size) as FloatArray;
+    adaptiveAvgPool2dBackward(g[RAW] as FloatArray, geom, gx);
     return [new Tensor(gx, x.shape)];
   });
 }
@@ -80,12 +80,12 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
 export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
   const [geom, outShape] = geometry('adaptiveMaxPool2d', x, outputSize);
   const count = geom.planes * geom.outH * geom.outW;
-  const out = allocate(x.dtype, count) as FloatArray;
+  const out = allocateOutput(x.dtype, count) as FloatArray;
   const argmax = new Int32Array(count);
-  adaptiveMaxPool2dForward(x.data as FloatArray, geom, out, argmax);
+  adaptiveMaxPool2dForward(x[RAW] as FloatArray, geom, out, argmax);
   return record('adaptiveMaxPool2d', new Tensor(out, outShape), [x], (g) => {
-    const gx = allocate(g.dtype, x.size) as FloatArray;
-    maxPool2dBackward(g.data as FloatArray, argmax, geom, gx);
+    const gx = allocateOutput(g.dtype, x.size) as FloatArray;
+    maxPool2dBackward(g[RAW] as FloatArray, argmax, geom, gx);
     return [new Tensor(gx, x.shape)];
   });
 }

@@ -6,9 +6,9 @@
  * their intermediate tensors. Tests hold it equal to that composition in values, gradients and
  * running statistics, on both backends.
  */
-import { type FloatArray, allocate } from '../dtype.js';
+import { type FloatArray, allocateOutput } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { Tensor, gradStorage } from '../tensor.js';
+import { Tensor, gradStorage, RAW } from '../tensor.js';
 import { record } from '../autograd.js';
 import { checkBoolean, checkFinite, checkKnownOptions, checkNonNegative, optionNames, checkFloat } from '../check.js';
 import { kernels } from '../kernels/backend.js';
@@ -101,25 +101,25 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   if (training && m <= 1) {
     throw new ShapeError('batchNorm', `expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
   }
-  const xd = x.data as FloatArray;
+  const xd = x[RAW] as FloatArray;
   const mean = new Float64Array(c);
   const variance = new Float64Array(c);
   const invstd = new Float64Array(c);
   if (!training) {
     for (let ch = 0; ch < c; ch++) {
-      mean[ch] = (rm as Tensor).data[ch];
-      invstd[ch] = 1 / Math.sqrt((rv as Tensor).data[ch] + eps);
+      mean[ch] = (rm as Tensor)[RAW][ch];
+      invstd[ch] = 1 / Math.sqrt((rv as Tensor)[RAW][ch] + eps);
     }
   }
-  const out = allocate(x.dtype, x.size) as FloatArray;
-  const w = weight === null ? null : (weight.data as FloatArray);
-  kernels().batchNormForward(xd, n, c, s, training, eps, mean, variance, invstd, w, bias === null ? null : (bias.data as FloatArray), out, activation);
+  const out = allocateOutput(x.dtype, x.size) as FloatArray;
+  const w = weight === null ? null : (weight[RAW] as FloatArray);
+  kernels().batchNormForward(xd, n, c, s, training, eps, mean, variance, invstd, w, bias === null ? null : (bias[RAW] as FloatArray), out, activation);
   if (training && rm !== null && rv !== null) {
     // In place, so the module's buffers (and state dicts holding them) see the update.
     const unbiased = m / (m - 1);
     for (let ch = 0; ch < c; ch++) {
-      rm.data[ch] = (1 - momentum) * rm.data[ch] + momentum * mean[ch];
-      rv.data[ch] = (1 - momentum) * rv.data[ch] + momentum * variance[ch] * unbiased;
+      rm[RAW][ch] = (1 - momentum) * rm[RAW][ch] + momentum * mean[ch];
+      rv[RAW][ch] = (1 - momentum) * rv[RAW][ch] + momentum * variance[ch] * unbiased;
     }
   }
 
@@ -131,8 +131,8 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     const sumGradCentered = new Float64Array(c);
     // The kernels read all of grad (the sums) before writing gx, and then grad[i] before gx[i], so a
     // lent grad buffer (see record) can take the input gradient.
-    const gx = !x.requiresGrad ? null : gradOwned ? (grad.data as FloatArray) : (allocate(x.dtype, x.size) as FloatArray);
-    kernels().batchNormBackward(grad.data as FloatArray, xd, n, c, s, mean, invstd, w, training, sumGrad, sumGradCentered, gx, fused?.() ?? null);
+    const gx = !x.requiresGrad ? null : gradOwned ? (grad[RAW] as FloatArray) : (allocateOutput(x.dtype, x.size) as FloatArray);
+    kernels().batchNormBackward(grad[RAW] as FloatArray, xd, n, c, s, mean, invstd, w, training, sumGrad, sumGradCentered, gx, fused?.() ?? null);
     const grads: (Tensor | null)[] = [gx === null ? null : new Tensor(gx, x.shape)];
     if (weight !== null) {
       const gw = gradStorage(weight);

@@ -8,9 +8,9 @@
  * convolution's weight gradient with the roles of input and output gradient swapped. The checks that
  * conv2d and convTranspose2d share (operands, output sizes, kernel extents) live here too.
  */
-import { type FloatArray, allocate, isFloat } from '../dtype.js';
+import { type FloatArray, allocateOutput, isFloat } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { Tensor, gradStorage } from '../tensor.js';
+import { Tensor, gradStorage, RAW } from '../tensor.js';
 import { record } from '../autograd.js';
 import { kernels } from '../kernels/backend.js';
 import type { ConvGeometry } from '../kernels/conv.js';
@@ -87,21 +87,21 @@ export function checkConvOperands(op: string, x: Tensor, weight: Tensor, bias: u
  */
 function transpose(x: Tensor, weight: Tensor, g: ConvGeometry): Tensor {
   const K = kernels();
-  const out = allocate(x.dtype, g.batch * g.channels * g.height * g.width) as FloatArray;
+  const out = allocateOutput(x.dtype, g.batch * g.channels * g.height * g.width) as FloatArray;
   // The convolution's input gradient with x as the output gradient; x stands in for the
   // convolution's input too, which is read only for a weight gradient (none here).
-  K.conv2dBackward(x.data as FloatArray, x.data as FloatArray, g, weight.data as FloatArray, out, null, null);
+  K.conv2dBackward(x[RAW] as FloatArray, x[RAW] as FloatArray, g, weight[RAW] as FloatArray, out, null, null);
   return record('convTranspose2d', new Tensor(out, [g.batch, g.channels, g.height, g.width]), [x, weight], (grad) => {
     let gx: FloatArray | null = null;
     let gw: FloatArray | null = null;
     if (x.requiresGrad) {
-      gx = allocate(x.dtype, x.size) as FloatArray;
-      K.conv2dForward(grad.data as FloatArray, g, weight.data as FloatArray, null, gx);
+      gx = allocateOutput(x.dtype, x.size) as FloatArray;
+      K.conv2dForward(grad[RAW] as FloatArray, g, weight[RAW] as FloatArray, null, gx);
     }
     if (weight.requiresGrad) {
       gw = gradStorage(weight);
       // The convolution's weight gradient, Σ_n x[n] · cols(grad[n])ᵀ: x plays its output gradient.
-      K.conv2dBackward(x.data as FloatArray, grad.data as FloatArray, g, weight.data as FloatArray, null, gw, null);
+      K.conv2dBackward(x[RAW] as FloatArray, grad[RAW] as FloatArray, g, weight[RAW] as FloatArray, null, gw, null);
     }
     return [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape)];
   });

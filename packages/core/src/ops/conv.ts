@@ -8,9 +8,9 @@
  * to agree with the composition built from the ops in this file. The transposed convolution
  * (conv-transpose.ts) is the same kernels read backwards.
  */
-import { type FloatArray, allocate } from '../dtype.js';
+import { type FloatArray, allocateOutput } from '../dtype.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
-import { Tensor, gradStorage } from '../tensor.js';
+import { Tensor, gradStorage, RAW } from '../tensor.js';
 import { record } from '../autograd.js';
 import { type Kernels, jsKernels, kernels } from '../kernels/backend.js';
 import type { ConvGeometry } from '../kernels/conv.js';
@@ -114,10 +114,10 @@ export function im2col(x: Tensor, kernelSize: number | Pair, opts: Im2colOptions
   const outW = convOutSize(w, kW, sW, dW);
   const rows = c * kH * kW;
   const len = outH * outW;
-  const out = allocate(x.dtype, n * rows * len) as FloatArray;
+  const out = allocateOutput(x.dtype, n * rows * len) as FloatArray;
   const K = unfoldKernels(dH, dW);
   for (let b = 0; b < n; b++) {
-    K.im2col(x.data as FloatArray, b * c * h * w, c, h, w, kH, kW, sH, sW, outH, outW, out, b * rows * len, 0, 0, dH, dW);
+    K.im2col(x[RAW] as FloatArray, b * c * h * w, c, h, w, kH, kW, sH, sW, outH, outW, out, b * rows * len, 0, 0, dH, dW);
   }
   const opt = { stride: [sH, sW] as Pair, dilation: [dH, dW] as Pair };
   return record('im2col', new Tensor(out, [n, rows, len]), [x], (g) => [col2im(g, [h, w], [kH, kW], opt)]);
@@ -153,10 +153,10 @@ export function col2im(cols: Tensor, outputSize: Pair, kernelSize: number | Pair
     throw new ShapeError('col2im', `columns must have shape [N, C·${kH}·${kW}, ${outH * outW}] for kernel ${fmtKernel(kH, kW, dH, dW)} and stride ${sH}x${sW} over ${h}x${w} ${ctx}`);
   }
   const c = rows / (kH * kW);
-  const out = allocate(cols.dtype, n * c * h * w) as FloatArray;
+  const out = allocateOutput(cols.dtype, n * c * h * w) as FloatArray;
   const K = unfoldKernels(dH, dW);
   for (let b = 0; b < n; b++) {
-    K.col2im(cols.data as FloatArray, b * rows * len, c, h, w, kH, kW, sH, sW, outH, outW, out, b * c * h * w, 0, 0, dH, dW);
+    K.col2im(cols[RAW] as FloatArray, b * rows * len, c, h, w, kH, kW, sH, sW, outH, outW, out, b * c * h * w, 0, 0, dH, dW);
   }
   const opt = { stride: [sH, sW] as Pair, dilation: [dH, dW] as Pair };
   return record('col2im', new Tensor(out, [n, c, h, w]), [cols], (g) => [im2col(g, [kH, kW], opt)]);
@@ -191,16 +191,16 @@ function convolve(
   x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, activation: FusedActivation | null, pool: PoolGeometry | null, poolFirst: boolean,
 ): Tensor {
   const K = kernels();
-  const [xd, wd, bd] = [x.data as FloatArray, weight.data as FloatArray, bias ? (bias.data as FloatArray) : null];
+  const [xd, wd, bd] = [x[RAW] as FloatArray, weight[RAW] as FloatArray, bias ? (bias[RAW] as FloatArray) : null];
   let result: Tensor;
   let pooled: FusedPool | null = null;
   if (pool === null) {
-    const out = allocate(x.dtype, g.batch * g.outChannels * g.outH * g.outW) as FloatArray;
+    const out = allocateOutput(x.dtype, g.batch * g.outChannels * g.outH * g.outW) as FloatArray;
     K.conv2dForward(xd, g, wd, bd, out, activation);
     result = new Tensor(out, [g.batch, g.outChannels, g.outH, g.outW]);
   } else {
     const count = pool.planes * pool.outH * pool.outW;
-    const [out, argmax] = [allocate(x.dtype, count) as FloatArray, new Int32Array(count)];
+    const [out, argmax] = [allocateOutput(x.dtype, count) as FloatArray, new Int32Array(count)];
     K.conv2dPooledForward(xd, g, wd, bd, activation, pool, poolFirst, out, argmax);
     result = new Tensor(out, [g.batch, g.outChannels, pool.outH, pool.outW]);
     pooled = { geometry: pool, argmax, first: poolFirst };
@@ -208,10 +208,10 @@ function convolve(
   const inputs = bias ? [x, weight, bias] : [x, weight];
   const fused = fusedFor('conv2d', activation, result, pooled);
   return record(fusedName('conv2d', activation, pooled), result, inputs, (grad) => {
-    const gx = x.requiresGrad ? (allocate(x.dtype, x.size) as FloatArray) : null;
+    const gx = x.requiresGrad ? (allocateOutput(x.dtype, x.size) as FloatArray) : null;
     const gw = weight.requiresGrad ? gradStorage(weight) : null;
     const gb = bias?.requiresGrad ? gradStorage(bias) : null;
-    K.conv2dBackward(grad.data as FloatArray, x.data as FloatArray, g, weight.data as FloatArray, gx, gw, gb, fused?.() ?? null);
+    K.conv2dBackward(grad[RAW] as FloatArray, x[RAW] as FloatArray, g, weight[RAW] as FloatArray, gx, gw, gb, fused?.() ?? null);
     return [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape), gb && new Tensor(gb, [g.outChannels])];
   }, true); // fresh gradients: the engine hands them on (to .grad) without a copy
 }

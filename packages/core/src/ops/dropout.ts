@@ -1,5 +1,5 @@
 /** Inverted dropout (elementwise and channel-wise), with masks drawn from a seeded {@link Generator}. */
-import { allocate } from '../dtype.js';
+import { allocateOutput } from '../dtype.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { type Generator, resolveGenerator } from '../random.js';
@@ -32,7 +32,7 @@ function active(op: string, x: Tensor, p: number, opts: DropoutOptions): boolean
 function mask(x: Tensor, count: number, p: number, generator: Generator | undefined): Float32Array | Float64Array {
   const g = resolveGenerator(generator);
   const scale = 1 / (1 - p);
-  const m = allocate(x.dtype, count) as Float32Array | Float64Array;
+  const m = allocateOutput(x.dtype, count) as Float32Array | Float64Array;
   for (let i = 0; i < m.length; i++) m[i] = g.random() < p ? 0 : scale;
   return m;
 }

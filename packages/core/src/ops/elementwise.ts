@@ -3,10 +3,10 @@
  * forward and vector–Jacobian product sit together; gradients of broadcast operands are summed back
  * to the operand's shape by {@link sumTo}.
  */
-import { type DType, allocate, floatDType, isFloat, promote } from '../dtype.js';
+import { type DType, allocateOutput, floatDType, isFloat, promote } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
 import { type Shape, broadcastShapes, broadcastStrides, sameShape, sizeOf } from '../shape.js';
-import { Tensor, type TensorLike } from '../tensor.js';
+import { Tensor, type TensorLike, RAW } from '../tensor.js';
 import { checkDType, checkNumber, fmtValue } from '../check.js';
 import { record } from '../autograd.js';
 import { type ArithOp, type BinaryFn, arithBroadcast, binaryBroadcast, mapUnary } from '../kernels/elementwise.js';
@@ -25,7 +25,7 @@ export function toTensor(x: TensorLike, like?: Tensor, op = 'toTensor'): Tensor 
   if (typeof x !== 'number') throw new ArgumentError(op, `expected a Tensor or a number, got ${fmtValue(x)}`);
   let dtype: DType = like?.dtype ?? 'float32';
   if (dtype === 'int32' && !Number.isInteger(x)) dtype = 'float32';
-  const data = allocate(dtype, 1);
+  const data = allocateOutput(dtype, 1);
   data[0] = x;
   return new Tensor(data, []);
 }
@@ -48,21 +48,21 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
  */
 export function broadcastCopy(x: Tensor, shape: Shape): Tensor {
   if (sameShape(x.shape, shape)) return x;
-  const out = allocate(x.dtype, sizeOf(shape));
-  const zero = allocate(x.dtype, 1);
-  binaryBroadcast(x.data, broadcastStrides(x.shape, shape), zero, shape.map(() => 0), shape, out, (v) => v);
+  const out = allocateOutput(x.dtype, sizeOf(shape));
+  const zero = allocateOutput(x.dtype, 1);
+  binaryBroadcast(x[RAW], broadcastStrides(x.shape, shape), zero, shape.map(() => 0), shape, out, (v) => v);
   return new Tensor(out, shape);
 }
 
 /** Applies `f` elementwise to broadcast operands, producing `dtype`. */
 function mapBinary(op: string, a: Tensor, b: Tensor, dtype: DType, f: BinaryFn | ArithOp): Tensor {
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const out = allocate(dtype, sizeOf(shape));
+  const out = allocateOutput(dtype, sizeOf(shape));
   const as = broadcastStrides(a.shape, shape);
   const bs = broadcastStrides(b.shape, shape);
   // + − × ÷ have closure-free kernels: they run on every activation and gradient of a network.
-  if (typeof f === 'string') arithBroadcast(f, a.data, as, b.data, bs, shape, out);
-  else binaryBroadcast(a.data, as, b.data, bs, shape, out, f);
+  if (typeof f === 'string') arithBroadcast(f, a[RAW], as, b[RAW], bs, shape, out);
+  else binaryBroadcast(a[RAW], as, b[RAW], bs, shape, out, f);
   return new Tensor(out, shape);
 }
 
@@ -142,14 +142,14 @@ export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
   const b = toTensor(y, a, 'where');
   const shape = broadcastShapes('where', cond.shape, broadcastShapes('where', a.shape, b.shape));
   const mask = broadcastCopy(cond, shape);
-  const out = allocate(promote(a.dtype, b.dtype), sizeOf(shape));
-  const ad = broadcastCopy(a.detach(), shape).data;
-  const bd = broadcastCopy(b.detach(), shape).data;
-  for (let i = 0; i < out.length; i++) out[i] = mask.data[i] !== 0 ? ad[i] : bd[i];
+  const out = allocateOutput(promote(a.dtype, b.dtype), sizeOf(shape));
+  const ad = broadcastCopy(a.detach(), shape)[RAW];
+  const bd = broadcastCopy(b.detach(), shape)[RAW];
+  for (let i = 0; i < out.length; i++) out[i] = mask[RAW][i] !== 0 ? ad[i] : bd[i];
   return record('where', new Tensor(out, shape), [a, b], (g) => {
     const keep = (pick: boolean) => {
-      const m = allocate(g.dtype, g.size);
-      for (let i = 0; i < m.length; i++) m[i] = (mask.data[i] !== 0) === pick ? g.data[i] : 0;
+      const m = allocateOutput(g.dtype, g.size);
+      for (let i = 0; i < m.length; i++) m[i] = (mask[RAW][i] !== 0) === pick ? g[RAW][i] : 0;
       return new Tensor(m, shape);
     };
     return [a.requiresGrad ? sumTo(keep(true), a.shape) : null, b.requiresGrad ? sumTo(keep(false), b.shape) : null];
@@ -160,8 +160,8 @@ export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
 function unaryOp(op: string, f: (v: number) => number, vjp: (g: Tensor, x: Tensor, out: Tensor) => Tensor) {
   return (x: TensorLike): Tensor => {
     const t = toTensor(x, undefined, op);
-    const out = allocate(floatDType(t.dtype), t.size);
-    mapUnary(t.data, out, f);
+    const out = allocateOutput(floatDType(t.dtype), t.size);
+    mapUnary(t[RAW], out, f);
     const result = new Tensor(out, t.shape);
     return record(op, result, [t], (g) => [vjp(g, t, result)]);
   };
@@ -170,8 +170,8 @@ function unaryOp(op: string, f: (v: number) => number, vjp: (g: Tensor, x: Tenso
 /** `-x`. Keeps int32. */
 export function neg(x: TensorLike): Tensor {
   const t = toTensor(x, undefined, 'neg');
-  const out = allocate(t.dtype, t.size);
-  mapUnary(t.data, out, (v) => -v);
+  const out = allocateOutput(t.dtype, t.size);
+  mapUnary(t[RAW], out, (v) => -v);
   return record('neg', new Tensor(out, t.shape), [t], (g) => [neg(g)]);
 }
 /** `e ** x`. */
@@ -183,14 +183,14 @@ export const sqrt = unaryOp('sqrt', Math.sqrt, (g, _x, out) => div(g, mul(out, 2
 /** Absolute value (gradient sign(x), 0 at 0). */
 export function abs(x: TensorLike): Tensor {
   const t = toTensor(x, undefined, 'abs');
-  const out = allocate(t.dtype, t.size);
-  mapUnary(t.data, out, Math.abs);
+  const out = allocateOutput(t.dtype, t.size);
+  mapUnary(t[RAW], out, Math.abs);
   return record('abs', new Tensor(out, t.shape), [t], (g) => [mul(g, mapSign(t, g.dtype))]);
 }
 
 function mapSign(t: Tensor, dtype: DType): Tensor {
-  const out = allocate(dtype, t.size);
-  mapUnary(t.data, out, Math.sign);
+  const out = allocateOutput(dtype, t.size);
+  mapUnary(t[RAW], out, Math.sign);
   return new Tensor(out, t.shape);
 }
 
@@ -204,11 +204,11 @@ export function clamp(x: TensorLike, min?: number, max?: number): Tensor {
   if (min !== undefined && max !== undefined && min > max) throw new ArgumentError('clamp', `min ${min} is greater than max ${max}`);
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
-  const out = allocate(t.dtype, t.size);
-  mapUnary(t.data, out, (v) => (v < lo ? lo : v > hi ? hi : v));
+  const out = allocateOutput(t.dtype, t.size);
+  mapUnary(t[RAW], out, (v) => (v < lo ? lo : v > hi ? hi : v));
   return record('clamp', new Tensor(out, t.shape), [t], (g) => {
-    const m = allocate(g.dtype, g.size);
-    for (let i = 0; i < m.length; i++) m[i] = t.data[i] >= lo && t.data[i] <= hi ? g.data[i] : 0;
+    const m = allocateOutput(g.dtype, g.size);
+    for (let i = 0; i < m.length; i++) m[i] = t[RAW][i] >= lo && t[RAW][i] <= hi ? g[RAW][i] : 0;
     return [new Tensor(m, t.shape)];
   });
 }
@@ -217,9 +217,9 @@ export function clamp(x: TensorLike, min?: number, max?: number): Tensor {
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   checkDType('cast', 'dtype', dtype);
-  const out = allocate(dtype, x.size);
-  if (dtype === 'int32') mapUnary(x.data, out, Math.trunc);
-  else out.set(x.data);
+  const out = allocateOutput(dtype, x.size);
+  if (dtype === 'int32') mapUnary(x[RAW], out, Math.trunc);
+  else out.set(x[RAW]);
   const result = new Tensor(out, x.shape);
   if (!isFloat(dtype)) return result;
   return record('cast', result, [x], (g) => [cast(g, x.dtype)]);

@@ -7,7 +7,7 @@ import type { FloatArray } from '../dtype.js';
 import { AutogradError, fmtShape } from '../errors.js';
 import { checkChoice } from '../check.js';
 import type { Fused, FusedActivation, FusedPool } from '../kernels/fused.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, RAW } from '../tensor.js';
 
 /**
  * An activation fused into an op's output: `'relu'`, `'relu6'` (hardtanh on [0, 6], MobileNet's), or
@@ -43,6 +43,6 @@ export function fusedFor(op: string, activation: FusedActivation | null, out: Te
     if (out.version !== version) {
       throw new AutogradError('backward', `the output (shape ${fmtShape(out.shape)}) of op '${fusedName(op, activation, pool)}' was modified in place after the op ran (version ${version}, now ${out.version}), so its gradient would be computed from the new values`);
     }
-    return { activation, pool, out: out.data as FloatArray };
+    return { activation, pool, out: out[RAW] as FloatArray };
   };
 }

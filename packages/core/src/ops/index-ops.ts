@@ -3,10 +3,10 @@
  * along a dimension, with where they came from) and `oneHot` (class indices to indicator vectors).
  * Indices are int32, simplegrad's integer dtype (PyTorch uses int64).
  */
-import { allocate } from '../dtype.js';
+import { allocateOutput } from '../dtype.js';
 import { ArgumentError, DTypeError, fmtShape } from '../errors.js';
 import { normalizeDim } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, RAW } from '../tensor.js';
 import { record } from '../autograd.js';
 import { checkBoolean, checkInteger, checkKnownOptions, optionNames } from '../check.js';
 import { axisView } from './reduce.js';
@@ -47,8 +47,8 @@ export function topk(x: Tensor, k: number, opts: TopkOptions = {}): TopkResult {
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > n) {
     throw new ArgumentError(op, `k must be an integer from 0 to ${n} (the size of dimension ${d}), got ${k} (input ${fmtShape(x.shape)})`);
   }
-  const xd = x.data;
-  const values = allocate(x.dtype, outer * k * inner);
+  const xd = x[RAW];
+  const values = allocateOutput(x.dtype, outer * k * inner);
   const indices = new Int32Array(outer * k * inner);
   // Rank within a lane: NaN first (largest) or last (smallest), then by value, then by position.
   const order = new Array<number>(n);
@@ -76,12 +76,12 @@ export function topk(x: Tensor, k: number, opts: TopkOptions = {}): TopkResult {
   }
   const shape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? k : s));
   const out = record(op, new Tensor(values, shape), [x], (g) => {
-    const gx = allocate(g.dtype, x.size);
+    const gx = allocateOutput(g.dtype, x.size);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         for (let r = 0; r < k; r++) {
           const at = o * k * inner + r * inner + i;
-          gx[o * n * inner + indices[at] * inner + i] += g.data[at];
+          gx[o * n * inner + indices[at] * inner + i] += g[RAW][at];
         }
       }
     }
@@ -104,7 +104,7 @@ export function oneHot(labels: Tensor, numClasses = -1): Tensor {
   const op = 'oneHot';
   if (labels.dtype !== 'int32') throw new DTypeError(op, `labels must be int32 class indices, got ${labels.dtype} (labels ${fmtShape(labels.shape)})`);
   checkInteger(op, 'numClasses', numClasses, -1, ` (labels ${fmtShape(labels.shape)})`);
-  const ld = labels.data;
+  const ld = labels[RAW];
   for (let i = 0; i < ld.length; i++) {
     if (ld[i] < 0) throw new ArgumentError(op, `labels must be non-negative, got ${ld[i]} at position ${i} (labels ${fmtShape(labels.shape)})`);
   }

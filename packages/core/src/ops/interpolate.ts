@@ -4,9 +4,9 @@
  * `recompute_scale_factor` unset). The per-axis source tables and the loops live in
  * `kernels/interpolate.ts`; both modes are linear maps, so the gradient is the adjoint loop.
  */
-import { type FloatArray, allocate } from '../dtype.js';
+import { type FloatArray, allocateOutput } from '../dtype.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, RAW } from '../tensor.js';
 import { record } from '../autograd.js';
 import { checkBoolean, checkChoice, checkKnownOptions, checkNonNegative, checkPair, fmtValue, optionNames, checkFloat } from '../check.js';
 
@@ -90,16 +90,16 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
 
   const geom: ResampleGeometry = { planes: x.shape[0] * x.shape[1], height, width, outH, outW };
   const outShape = [x.shape[0], x.shape[1], outH, outW];
-  const out = allocate(x.dtype, geom.planes * outH * outW) as FloatArray;
-  const xd = x.data as FloatArray;
+  const out = allocateOutput(x.dtype, geom.planes * outH * outW) as FloatArray;
+  const xd = x[RAW] as FloatArray;
   switch (mode) {
     case 'nearest': {
       const iy = nearestIndices(height, outH, scale[0]);
       const ix = nearestIndices(width, outW, scale[1]);
       nearestForward(xd, geom, iy, ix, out);
       return record(op, new Tensor(out, outShape), [x], (g) => {
-        const gx = allocate(g.dtype, x.size) as FloatArray;
-        nearestBackward(g.data as FloatArray, geom, iy, ix, gx);
+        const gx = allocateOutput(g.dtype, x.size) as FloatArray;
+        nearestBackward(g[RAW] as FloatArray, geom, iy, ix, gx);
         return [new Tensor(gx, x.shape)];
       });
     }
@@ -109,8 +109,8 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
       const tx = linearTaps(width, outW, alignCorners, scale[1], float32);
       bilinearForward(xd, geom, ty, tx, out);
       return record(op, new Tensor(out, outShape), [x], (g) => {
-        const gx = allocate(g.dtype, x.size) as FloatArray;
-        bilinearBackward(g.data as FloatArray, geom, ty, tx, gx);
+        const gx = allocateOutput(g.dtype, x.size) as FloatArray;
+        bilinearBackward(g[RAW] as FloatArray, geom, ty, tx, gx);
         return [new Tensor(gx, x.shape)];
       });
     }

@@ -6,10 +6,10 @@
  * the bias rides along, so a step touches each operand once. The bias is added after the product
  * (not pre-filled into it), so the result has the same bits as that composition on 2-D input.
  */
-import { type FloatArray, allocate } from '../dtype.js';
+import { type FloatArray, allocateOutput } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { sizeOf } from '../shape.js';
-import { Tensor, gradStorage } from '../tensor.js';
+import { Tensor, gradStorage, RAW } from '../tensor.js';
 import { record } from '../autograd.js';
 import { checkFloat, fmtValue } from '../check.js';
 import { kernels } from '../kernels/backend.js';
@@ -63,13 +63,13 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   }
 
   const rows = sizeOf(x.shape.slice(0, -1)); // every leading dimension is one batch of rows
-  const xd = x.data as FloatArray;
-  const wd = weight.data as FloatArray;
-  const out = allocate(x.dtype, rows * outF) as FloatArray;
+  const xd = x[RAW] as FloatArray;
+  const wd = weight[RAW] as FloatArray;
+  const out = allocateOutput(x.dtype, rows * outF) as FloatArray;
   const K = kernels();
   K.gemm(false, true, rows, outF, inF, xd, 0, wd, 0, out, 0, false);
   if (bias) {
-    const bd = bias.data;
+    const bd = bias[RAW];
     for (let r = 0; r < rows; r++) {
       const base = r * outF;
       for (let o = 0; o < outF; o++) out[base + o] += bd[o];
@@ -77,12 +77,12 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   }
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record('linear', new Tensor(out, [...x.shape.slice(0, -1), outF]), inputs, (g) => {
-    const gd = g.data as FloatArray;
+    const gd = g[RAW] as FloatArray;
     let gx: Tensor | null = null;
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
     if (x.requiresGrad) {
-      const d = allocate(x.dtype, x.size) as FloatArray;
+      const d = allocateOutput(x.dtype, x.size) as FloatArray;
       K.gemm(false, false, rows, inF, outF, gd, 0, wd, 0, d, 0, false);
       gx = new Tensor(d, x.shape);
     }

@@ -5,10 +5,10 @@
  * are fused ops (log-softmax, pick, smoothing and their VJP in one loop) because they run every
  * training step; the rest are compositions.
  */
-import { allocate, isFloat } from '../dtype.js';
+import { allocateOutput, isFloat } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { type Shape, broadcastShapes, sameShape, sizeOf } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, RAW } from '../tensor.js';
 import { record } from '../autograd.js';
 import { abs, add, broadcastCopy, cast, div, mul, neg, sub } from './elementwise.js';
 import { sum } from './reduce.js';
@@ -94,7 +94,7 @@ function checkIndexTarget(op: string, input: Tensor, target: Tensor, layout: Cla
   if (!sameShape(target.shape, layout.indexShape)) {
     throw new ShapeError(op, `target ${fmtShape(target.shape)} does not match input ${fmtShape(input.shape)} (expected target ${fmtShape(layout.indexShape)})`);
   }
-  const td = target.data;
+  const td = target[RAW];
   for (let s = 0; s < td.length; s++) {
     const t = td[s];
     if (t !== ignoreIndex && (t < 0 || t >= layout.C)) {
@@ -109,7 +109,7 @@ function classWeights(op: string, weight: Tensor | undefined, input: Tensor, C: 
   if (weight.ndim !== 1 || weight.shape[0] !== C) {
     throw new ShapeError(op, `weight ${fmtShape(weight.shape)} must have one entry per class (expected [${C}] for input ${fmtShape(input.shape)})`);
   }
-  return Float64Array.from(weight.data);
+  return Float64Array.from(weight[RAW]);
 }
 
 /**
@@ -155,11 +155,11 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   checkIndexTarget(op, input, target, layout, ignoreIndex);
 
   const { N, C, D } = layout;
-  const xd = input.data;
-  const td = target.data;
+  const xd = input[RAW];
+  const td = target[RAW];
   const S = N * D;
   const lse = new Float64Array(S);
-  const losses = allocate(input.dtype, S);
+  const losses = allocateOutput(input.dtype, S);
   const smooth = eps / C;
   const wSum = w === null ? C : w.reduce((a, b) => a + b, 0);
   let denom = 0;
@@ -185,8 +185,8 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
     }
   }
   const out = record(op, new Tensor(losses, layout.indexShape), [input], (g) => {
-    const gx = allocate(g.dtype, input.size);
-    const gd = g.data;
+    const gx = allocateOutput(g.dtype, input.size);
+    const gd = g[RAW];
     for (let n = 0; n < N; n++) {
       for (let d = 0; d < D; d++) {
         const s = n * D + d;
@@ -235,8 +235,8 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
   const ignoreIndex = opts.ignoreIndex ?? -100;
   checkIndexTarget(op, input, target, layout, ignoreIndex);
   const { N, C, D } = layout;
-  const td = target.data;
-  const losses = allocate(input.dtype, N * D);
+  const td = target[RAW];
+  const losses = allocateOutput(input.dtype, N * D);
   // pick[s]: the flat input position of sample s's target, or -1 when ignored.
   const pick = new Int32Array(N * D).fill(-1);
   const wt = new Float64Array(N * D);
@@ -249,12 +249,12 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
       pick[s] = n * C * D + t * D + d;
       wt[s] = w === null ? 1 : w[t];
       denom += wt[s];
-      losses[s] = -wt[s] * input.data[pick[s]];
+      losses[s] = -wt[s] * input[RAW][pick[s]];
     }
   }
   const out = record(op, new Tensor(losses, layout.indexShape), [input], (g) => {
-    const gx = allocate(g.dtype, input.size);
-    for (let s = 0; s < pick.length; s++) if (pick[s] >= 0) gx[pick[s]] = -wt[s] * g.data[s];
+    const gx = allocateOutput(g.dtype, input.size);
+    for (let s = 0; s < pick.length; s++) if (pick[s] >= 0) gx[pick[s]] = -wt[s] * g[RAW][s];
     return [new Tensor(gx, input.shape)];
   });
   return reduce(out, reduction, denom);
@@ -301,7 +301,7 @@ function broadcastOption(op: string, name: string, optional: Tensor | undefined,
   if (!sameShape(b, input.shape)) {
     throw new ShapeError(op, `${name} ${fmtShape(optional.shape)} cannot be broadcast to input ${fmtShape(input.shape)}`);
   }
-  return broadcastCopy(optional, input.shape).data;
+  return broadcastCopy(optional, input.shape)[RAW];
 }
 
 /** `log(1 + e^v)` without overflow or cancellation. */
@@ -339,9 +339,9 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptio
   checkFloat(op, 'target', target);
   checkSameShape(op, input, target);
   const w = broadcastOption(op, 'weight', opts.weight ?? undefined, input);
-  const xd = input.data;
-  const yd = target.data;
-  const losses = allocate(input.dtype, input.size);
+  const xd = input[RAW];
+  const yd = target[RAW];
+  const losses = allocateOutput(input.dtype, input.size);
   for (let i = 0; i < losses.length; i++) {
     const x = xd[i];
     if (!(x >= 0 && x <= 1)) {
@@ -350,9 +350,9 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptio
     losses[i] = -(w === null ? 1 : w[i]) * (yd[i] * clampedLog(x) + (1 - yd[i]) * clampedLog(1 - x));
   }
   const out = record(op, new Tensor(losses, input.shape), [input, target], (g) => {
-    const gd = g.data;
-    const gx = input.requiresGrad ? allocate(g.dtype, input.size) : null;
-    const gy = target.requiresGrad ? allocate(g.dtype, input.size) : null;
+    const gd = g[RAW];
+    const gx = input.requiresGrad ? allocateOutput(g.dtype, input.size) : null;
+    const gy = target.requiresGrad ? allocateOutput(g.dtype, input.size) : null;
     for (let i = 0; i < gd.length; i++) {
       const x = xd[i];
       const gw = gd[i] * (w === null ? 1 : w[i]);
@@ -382,17 +382,17 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
   checkSameShape(op, input, target);
   const w = broadcastOption(op, 'weight', opts.weight, input);
   const pw = broadcastOption(op, 'posWeight', opts.posWeight, input);
-  const xd = input.data;
-  const yd = target.data;
-  const losses = allocate(input.dtype, input.size);
+  const xd = input[RAW];
+  const yd = target[RAW];
+  const losses = allocateOutput(input.dtype, input.size);
   for (let i = 0; i < losses.length; i++) {
     const lw = pw === null ? 1 : 1 + (pw[i] - 1) * yd[i];
     losses[i] = (w === null ? 1 : w[i]) * ((1 - yd[i]) * xd[i] + lw * softplus(-xd[i]));
   }
   const out = record(op, new Tensor(losses, input.shape), [input, target], (g) => {
-    const gd = g.data;
-    const gx = input.requiresGrad ? allocate(g.dtype, input.size) : null;
-    const gy = target.requiresGrad ? allocate(g.dtype, input.size) : null;
+    const gd = g[RAW];
+    const gx = input.requiresGrad ? allocateOutput(g.dtype, input.size) : null;
+    const gy = target.requiresGrad ? allocateOutput(g.dtype, input.size) : null;
     for (let i = 0; i < gd.length; i++) {
       const x = xd[i];
       const p = pw === null ? 1 : pw[i];

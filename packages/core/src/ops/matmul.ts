@@ -4,10 +4,10 @@
  * kernel with transpose flags and accumulate straight into each operand's gradient, which also sums
  * over broadcast batch dimensions.
  */
-import { type FloatArray, allocate, promote } from '../dtype.js';
+import { type FloatArray, allocateOutput, promote } from '../dtype.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, RAW } from '../tensor.js';
 import { record } from '../autograd.js';
 import { checkFloat } from '../check.js';
 import { kernels } from '../kernels/backend.js';
@@ -75,22 +75,22 @@ function matmulND(a: Tensor, b: Tensor, origA: Tensor, origB: Tensor): Tensor {
   const ia = batchIndex(batchA, batch);
   const ib = batchIndex(batchB, batch);
   const count = ia.length;
-  const ad = a.data as FloatArray;
-  const bd = b.data as FloatArray;
-  const out = allocate(a.dtype, count * m * n) as FloatArray;
+  const ad = a[RAW] as FloatArray;
+  const bd = b[RAW] as FloatArray;
+  const out = allocateOutput(a.dtype, count * m * n) as FloatArray;
   const K = kernels();
   for (let i = 0; i < count; i++) K.gemm(false, false, m, n, k, ad, ia[i] * m * k, bd, ib[i] * k * n, out, i * m * n, false);
   return record('matmul', new Tensor(out, [...batch, m, n]), [a, b], (g) => {
-    const gd = g.data as FloatArray;
+    const gd = g[RAW] as FloatArray;
     let ga: Tensor | null = null;
     let gb: Tensor | null = null;
     if (a.requiresGrad) {
-      const d = allocate(a.dtype, a.size) as FloatArray;
+      const d = allocateOutput(a.dtype, a.size) as FloatArray;
       for (let i = 0; i < count; i++) K.gemm(false, true, m, k, n, gd, i * m * n, bd, ib[i] * k * n, d, ia[i] * m * k, true);
       ga = new Tensor(d, a.shape);
     }
     if (b.requiresGrad) {
-      const d = allocate(b.dtype, b.size) as FloatArray;
+      const d = allocateOutput(b.dtype, b.size) as FloatArray;
       for (let i = 0; i < count; i++) K.gemm(true, false, k, n, m, ad, ia[i] * m * k, gd, i * m * n, d, ib[i] * k * n, true);
       gb = new Tensor(d, b.shape);
     }

@@ -6,10 +6,10 @@
  * block of the networks that use them; the tests check them against the composed definition
  * `(x − mean) / √(var + eps) · weight + bias` built from generic ops.
  */
-import { type FloatArray, allocate } from '../dtype.js';
+import { type FloatArray, allocateOutput } from '../dtype.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { sameShape, sizeOf } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, RAW } from '../tensor.js';
 import { record } from '../autograd.js';
 import { checkInteger, checkKnownOptions, checkNonNegative, fmtValue, optionNames, checkFloat } from '../check.js';
 
@@ -37,22 +37,22 @@ function checkAffine(op: string, name: string, t: Tensor | null | undefined, exp
 
 /** Runs the fused kernels for `x` under `geom` and records the op with its optional weight and bias. */
 function normalize(op: string, x: Tensor, geom: NormGeometry, eps: number, weight: Tensor | undefined, bias: Tensor | undefined): Tensor {
-  const xd = x.data as FloatArray;
-  const wd = weight === undefined ? null : (weight.data as FloatArray);
-  const out = allocate(x.dtype, x.size) as FloatArray;
+  const xd = x[RAW] as FloatArray;
+  const wd = weight === undefined ? null : (weight[RAW] as FloatArray);
+  const out = allocateOutput(x.dtype, x.size) as FloatArray;
   const mean = new Float64Array(geom.rows);
   const rstd = new Float64Array(geom.rows);
-  normForward(xd, geom, eps, wd, bias === undefined ? null : (bias.data as FloatArray), out, mean, rstd);
+  normForward(xd, geom, eps, wd, bias === undefined ? null : (bias[RAW] as FloatArray), out, mean, rstd);
   const inputs = [x, ...(weight === undefined ? [] : [weight]), ...(bias === undefined ? [] : [bias])];
   return record(op, new Tensor(out, x.shape), inputs, (g) => {
     const channels = geom.groups * geom.cpr;
-    const gx = x.requiresGrad ? (allocate(g.dtype, x.size) as FloatArray) : null;
+    const gx = x.requiresGrad ? (allocateOutput(g.dtype, x.size) as FloatArray) : null;
     const gw = weight?.requiresGrad ? new Float64Array(channels) : null;
     const gb = bias?.requiresGrad ? new Float64Array(channels) : null;
-    normBackward(g.data as FloatArray, xd, geom, wd, mean, rstd, gx, gw, gb);
+    normBackward(g[RAW] as FloatArray, xd, geom, wd, mean, rstd, gx, gw, gb);
     const wrap = (t: Tensor, d: Float64Array | null): Tensor | null => {
       if (d === null) return null;
-      const a = allocate(t.dtype, d.length);
+      const a = allocateOutput(t.dtype, d.length);
       a.set(d);
       return new Tensor(a, t.shape);
     };

@@ -7,10 +7,10 @@
  * output cells (reflected, replicated, wrapped) receives the sum of their gradients, and constant
  * cells send none back.
  */
-import { type TypedArray, allocate } from '../dtype.js';
+import { type TypedArray, allocateOutput } from '../dtype.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { type Shape, sizeOf, stridesOf } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, RAW } from '../tensor.js';
 import { record } from '../autograd.js';
 import { checkKnownOptions, optionNames } from '../check.js';
 
@@ -233,11 +233,11 @@ export function pad(x: Tensor, width: PadWidth, opts: PadOptions = {}): Tensor {
     for (let i = 0; i < map.length; i++) if (map[i] >= 0) map[i] *= strides[d];
     return map;
   });
-  const out = allocate(x.dtype, sizeOf(outShape));
-  gather(x.data, offs, outShape, out, value);
+  const out = allocateOutput(x.dtype, sizeOf(outShape));
+  gather(x[RAW], offs, outShape, out, value);
   return record('pad', new Tensor(out, outShape), [x], (g) => {
-    const gx = allocate(g.dtype, x.size);
-    scatterAdd(g.data, offs, outShape, gx);
+    const gx = allocateOutput(g.dtype, x.size);
+    scatterAdd(g[RAW], offs, outShape, gx);
     return [new Tensor(gx, x.shape)];
   });
 }

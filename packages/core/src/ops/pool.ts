@@ -3,9 +3,9 @@
  * most half the window, −∞ padding for max, padded zeros counted by average by default). The loops
  * live in `kernels/pool.ts`; this file validates, shapes and records the gradients.
  */
-import { type FloatArray, allocate } from '../dtype.js';
+import { type FloatArray, allocateOutput } from '../dtype.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, RAW } from '../tensor.js';
 import { checkBoolean, checkFloat, checkKnownOptions, checkPair, optionNames } from '../check.js';
 import { record } from '../autograd.js';
 import { kernels } from '../kernels/backend.js';
@@ -65,12 +65,12 @@ function geometry(op: string, x: Tensor, kernelSize: number | readonly [number, 
 export function maxPool2d(x: Tensor, kernelSize: number | readonly [number, number], opts: PoolOptions = {}): Tensor {
   const [geom, outShape] = geometry('maxPool2d', x, kernelSize, opts, MAX_POOL_OPTIONS);
   const count = geom.planes * geom.outH * geom.outW;
-  const out = allocate(x.dtype, count) as FloatArray;
+  const out = allocateOutput(x.dtype, count) as FloatArray;
   const argmax = new Int32Array(count);
-  kernels().maxPool2dForward(x.data as FloatArray, geom, out, argmax);
+  kernels().maxPool2dForward(x[RAW] as FloatArray, geom, out, argmax);
   return record('maxPool2d', new Tensor(out, outShape), [x], (g) => {
-    const gx = allocate(g.dtype, x.size) as FloatArray;
-    maxPool2dBackward(g.data as FloatArray, argmax, geom, gx);
+    const gx = allocateOutput(g.dtype, x.size) as FloatArray;
+    maxPool2dBackward(g[RAW] as FloatArray, argmax, geom, gx);
     return [new Tensor(gx, x.shape)];
   });
 }
@@ -92,11 +92,11 @@ export function maxPool2d(x: Tensor, kernelSize: number | readonly [number, numb
 export function avgPool2d(x: Tensor, kernelSize: number | readonly [number, number], opts: AvgPool2dOptions = {}): Tensor {
   const [geom, outShape] = geometry('avgPool2d', x, kernelSize, opts, AVG_POOL_OPTIONS);
   const countIncludePad = checkBoolean('avgPool2d', 'countIncludePad', opts.countIncludePad ?? true);
-  const out = allocate(x.dtype, geom.planes * geom.outH * geom.outW) as FloatArray;
-  avgPool2dForward(x.data as FloatArray, geom, countIncludePad, out);
+  const out = allocateOutput(x.dtype, geom.planes * geom.outH * geom.outW) as FloatArray;
+  avgPool2dForward(x[RAW] as FloatArray, geom, countIncludePad, out);
   return record('avgPool2d', new Tensor(out, outShape), [x], (g) => {
-    const gx = allocate(g.dtype, x.size) as FloatArray;
-    avgPool2dBackward(g.data as FloatArray, geom, countIncludePad, gx);
+    const gx = allocateOutput(g.dtype, x.size) as FloatArray;
+    avgPool2dBackward(g[RAW] as FloatArray, geom, countIncludePad, gx);
     return [new Tensor(gx, x.shape)];
   });
 }

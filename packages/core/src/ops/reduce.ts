@@ -2,10 +2,10 @@
  * Reductions over one or more dimensions, with `keepdim`. Each gradient spreads the output gradient
  * back over the reduced dimensions.
  */
-import { allocate, floatDType } from '../dtype.js';
+import { allocateOutput, floatDType } from '../dtype.js';
 import { ArgumentError, fmtShape } from '../errors.js';
 import { type Shape, normalizeDim, normalizeDims, sizeOf } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, RAW } from '../tensor.js';
 import { record } from '../autograd.js';
 import { checkBoolean, checkKnownOptions, checkNonNegative, optionNames } from '../check.js';
 import { sumAxis } from '../kernels/elementwise.js';
@@ -24,18 +24,18 @@ export function reducedShape(shape: Shape, dims: readonly number[], keepdim: boo
 
 /** Sums `x` over each of `dims` (sorted, unique), keeping them as size-1 dims. No autograd. */
 export function sumKeep(x: Tensor, dims: readonly number[]): Tensor {
-  let data = x.data;
+  let data = x[RAW];
   const shape = [...x.shape];
   for (let k = dims.length - 1; k >= 0; k--) {
     const d = dims[k];
     const outer = sizeOf(shape.slice(0, d));
     const inner = sizeOf(shape.slice(d + 1));
-    const out = allocate(x.dtype, outer * inner);
+    const out = allocateOutput(x.dtype, outer * inner);
     sumAxis(data, outer, shape[d], inner, out);
     data = out;
     shape[d] = 1;
   }
-  return new Tensor(data === x.data ? data.slice() : data, shape);
+  return new Tensor(data === x[RAW] ? data.slice() : data, shape);
 }
 
 /**
@@ -102,7 +102,7 @@ function extremumAxis(op: string, x: Tensor, dim: number | undefined): { view: A
  * propagates, as in PyTorch). `better(v, best)` says whether `v` beats the current best.
  */
 function argExtremum(x: Tensor, { outer, n, inner }: AxisView, better: (v: number, best: number) => boolean): Int32Array {
-  const xd = x.data;
+  const xd = x[RAW];
   const out = new Int32Array(outer * inner);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -131,22 +131,22 @@ function extremum(op: string, x: Tensor, dim: number | undefined, keepdim: boole
   const { view, dims } = extremumAxis(op, x, dim);
   const { n, inner } = view;
   const arg = argExtremum(x, view, better);
-  const out = allocate(x.dtype, arg.length);
+  const out = allocateOutput(x.dtype, arg.length);
   for (let j = 0; j < arg.length; j++) {
     const o = Math.floor(j / inner);
-    out[j] = x.data[(o * n + arg[j]) * inner + (j - o * inner)];
+    out[j] = x[RAW][(o * n + arg[j]) * inner + (j - o * inner)];
   }
   return record(op, new Tensor(out, reducedShape(x.shape, dims, keepdim)), [x], (g) => {
-    const gx = allocate(g.dtype, x.size);
+    const gx = allocateOutput(g.dtype, x.size);
     for (let j = 0; j < out.length; j++) {
       const o = Math.floor(j / inner);
       const base = o * n * inner + (j - o * inner);
       const m = out[j];
       let ties = 0;
-      for (let k = 0; k < n; k++) if (x.data[base + k * inner] === m) ties++;
-      if (ties === 0) { gx[(o * n + arg[j]) * inner + (j - o * inner)] = g.data[j]; continue; } // NaN extremum
-      const share = g.data[j] / ties;
-      for (let k = 0; k < n; k++) if (x.data[base + k * inner] === m) gx[base + k * inner] = share;
+      for (let k = 0; k < n; k++) if (x[RAW][base + k * inner] === m) ties++;
+      if (ties === 0) { gx[(o * n + arg[j]) * inner + (j - o * inner)] = g[RAW][j]; continue; } // NaN extremum
+      const share = g[RAW][j] / ties;
+      for (let k = 0; k < n; k++) if (x[RAW][base + k * inner] === m) gx[base + k * inner] = share;
     }
     return [new Tensor(gx, x.shape)];
   });
@@ -229,7 +229,7 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   // The shift is a constant for autograd: the result does not depend on it mathematically.
   let m = xf.detach();
   for (const d of dims) m = maxKeep(m, d);
-  for (let i = 0; i < m.size; i++) if (!Number.isFinite(m.data[i])) m.data[i] = 0;
+  for (let i = 0; i < m.size; i++) if (!Number.isFinite(m[RAW][i])) m[RAW][i] = 0;
   const out = add(log(sum(exp(sub(xf, m)), dims, true)), m);
   return keepdim ? out : reshape(out, reducedShape(x.shape, dims, false));
 }
@@ -237,12 +237,12 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
 /** Max over one dim, keeping it as size 1; no autograd, and an empty dim gives −∞. */
 function maxKeep(x: Tensor, d: number): Tensor {
   const { outer, n, inner } = axisView(x.shape, x.ndim === 0 ? undefined : d);
-  const out = allocate(x.dtype, outer * inner).fill(-Infinity);
+  const out = allocateOutput(x.dtype, outer * inner).fill(-Infinity);
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < n; k++) {
       const row = (o * n + k) * inner;
       for (let i = 0; i < inner; i++) {
-        const v = x.data[row + i];
+        const v = x[RAW][row + i];
         if (v > out[o * inner + i]) out[o * inner + i] = v;
       }
     }

@@ -6,10 +6,10 @@
  * (an offset and per-dimension strides, as NumPy would describe it). Its gradient writes the output
  * gradient back through the same view into zeros ({@link stridedView}).
  */
-import { type TypedArray, allocate, dtypeOf, promote } from '../dtype.js';
+import { type TypedArray, allocateOutput, dtypeOf, promote } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { type Shape, broadcastShapes, checkShape, normalizeDim, sameShape, sizeOf, stridesOf } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, RAW } from '../tensor.js';
 import { record } from '../autograd.js';
 import { broadcastCopy, cast, sumTo } from './elementwise.js';
 
@@ -39,7 +39,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     throw new ShapeError('reshape', `shape ${fmtShape(shape)} is invalid for input of shape ${fmtShape(x.shape)} (${x.size} elements)`);
   }
   if (sameShape(target, x.shape)) return x;
-  return record('reshape', new Tensor(x.data, target), [x], (g) => [reshape(g, x.shape)]);
+  return record('reshape', new Tensor(x[RAW], target), [x], (g) => [reshape(g, x.shape)]);
 }
 
 /** Alias of {@link reshape}. */
@@ -47,7 +47,7 @@ export const view = reshape;
 
 /** A copy with its own data (differentiable). */
 export function clone(x: Tensor): Tensor {
-  return record('clone', new Tensor(x.data.slice(), x.shape), [x], (g) => [g]);
+  return record('clone', new Tensor(x[RAW].slice(), x.shape), [x], (g) => [g]);
 }
 
 /** Broadcasts `x` to `shape` (copying); -1 keeps a dimension. The gradient is summed back. */
@@ -109,7 +109,7 @@ function forEachRow(shape: Shape, strides: readonly number[], offset: number, ro
 
 /** A contiguous copy of the view (`offset`, `shape`, `strides`) of `src`. */
 function stridedCopy(src: TypedArray, offset: number, shape: Shape, strides: readonly number[]): TypedArray {
-  const out = allocate(dtypeOf(src), sizeOf(shape));
+  const out = allocateOutput(dtypeOf(src), sizeOf(shape));
   const inner = shape[shape.length - 1] ?? 1;
   const s = strides[strides.length - 1] ?? 0;
   forEachRow(shape, strides, offset, (base, i0) => {
@@ -133,10 +133,10 @@ function stridedAddInto(dst: TypedArray, offset: number, shape: Shape, strides: 
  * permutation and for a slice is zero-padding.
  */
 function stridedView(op: string, x: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
-  const out = new Tensor(stridedCopy(x.data, offset, shape, strides), shape);
+  const out = new Tensor(stridedCopy(x[RAW], offset, shape, strides), shape);
   return record(op, out, [x], (g) => {
-    const gx = allocate(g.dtype, x.size);
-    stridedAddInto(gx, offset, shape, strides, g.data);
+    const gx = allocateOutput(g.dtype, x.size);
+    stridedAddInto(gx, offset, shape, strides, g[RAW]);
     return [new Tensor(gx, x.shape)];
   });
 }
@@ -378,19 +378,19 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const strides = xs.map((s, k) => (k === d ? 0 : s));
   const inner = index.shape[index.ndim - 1];
   const s = strides[strides.length - 1];
-  const idx = index.data;
+  const idx = index[RAW];
   const size = x.shape[d];
   for (let i = 0; i < idx.length; i++) {
     if (idx[i] < 0 || idx[i] >= size) throw indexOutOfRange('gather', idx[i], d, x);
   }
-  const out = allocate(x.dtype, index.size);
+  const out = allocateOutput(x.dtype, index.size);
   forEachRow(index.shape, strides, 0, (base, i0) => {
-    for (let j = 0; j < inner; j++) out[i0 + j] = x.data[base + j * s + idx[i0 + j] * step];
+    for (let j = 0; j < inner; j++) out[i0 + j] = x[RAW][base + j * s + idx[i0 + j] * step];
   });
   return record('gather', new Tensor(out, index.shape), [x], (g) => {
-    const gx = allocate(g.dtype, x.size);
+    const gx = allocateOutput(g.dtype, x.size);
     forEachRow(index.shape, strides, 0, (base, i0) => {
-      for (let j = 0; j < inner; j++) gx[base + j * s + idx[i0 + j] * step] += g.data[i0 + j];
+      for (let j = 0; j < inner; j++) gx[base + j * s + idx[i0 + j] * step] += g[RAW][i0 + j];
     });
     return [new Tensor(gx, x.shape)];
   });
@@ -411,20 +411,20 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const m = index.size;
   const outer = sizeOf(x.shape.slice(0, d));
   const inner = sizeOf(x.shape.slice(d + 1));
-  const idx = index.data;
+  const idx = index[RAW];
   for (let k = 0; k < m; k++) if (idx[k] < 0 || idx[k] >= n) throw indexOutOfRange('indexSelect', idx[k], d, x);
-  const out = allocate(x.dtype, outer * m * inner);
+  const out = allocateOutput(x.dtype, outer * m * inner);
   for (let o = 0; o < outer; o++) {
-    for (let k = 0; k < m; k++) out.set(x.data.subarray((o * n + idx[k]) * inner, (o * n + idx[k] + 1) * inner), (o * m + k) * inner);
+    for (let k = 0; k < m; k++) out.set(x[RAW].subarray((o * n + idx[k]) * inner, (o * n + idx[k] + 1) * inner), (o * m + k) * inner);
   }
   const shape = x.shape.map((v, i) => (i === d ? m : v));
   return record('indexSelect', new Tensor(out, shape), [x], (g) => {
-    const gx = allocate(g.dtype, x.size);
+    const gx = allocateOutput(g.dtype, x.size);
     for (let o = 0; o < outer; o++) {
       for (let k = 0; k < m; k++) {
         const src = (o * m + k) * inner;
         const dst = (o * n + idx[k]) * inner;
-        for (let i = 0; i < inner; i++) gx[dst + i] += g.data[src + i];
+        for (let i = 0; i < inner; i++) gx[dst + i] += g[RAW][src + i];
       }
     }
     return [new Tensor(gx, x.shape)];
@@ -460,17 +460,17 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   let acc = 0;
   for (const t of inputs) { starts.push(acc * inner); acc += t.shape[d]; }
   const rowLen = total * inner;
-  const out = allocate(dtype, outer * rowLen);
+  const out = allocateOutput(dtype, outer * rowLen);
   inputs.forEach((t, k) => {
     const chunk = t.shape[d] * inner;
-    for (let o = 0; o < outer; o++) out.set(t.data.subarray(o * chunk, (o + 1) * chunk), o * rowLen + starts[k]);
+    for (let o = 0; o < outer; o++) out.set(t[RAW].subarray(o * chunk, (o + 1) * chunk), o * rowLen + starts[k]);
   });
   const shape = first.shape.map((n, i) => (i === d ? total : n));
   return record('cat', new Tensor(out, shape), inputs, (g) => inputs.map((t, k) => {
     if (!t.requiresGrad) return null;
     const chunk = t.shape[d] * inner;
-    const gt = allocate(g.dtype, t.size);
-    for (let o = 0; o < outer; o++) gt.set(g.data.subarray(o * rowLen + starts[k], o * rowLen + starts[k] + chunk), o * chunk);
+    const gt = allocateOutput(g.dtype, t.size);
+    for (let o = 0; o < outer; o++) gt.set(g[RAW].subarray(o * rowLen + starts[k], o * rowLen + starts[k] + chunk), o * chunk);
     return new Tensor(gt, t.shape);
   }));
 }
