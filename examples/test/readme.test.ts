@@ -29,8 +29,8 @@ async function run(source: string, name: string): Promise<string> {
   return lines.join('\n');
 }
 
-test('the README has the tour, model, data and training blocks', () => {
-  assert.is(blocks.length, 4);
+test('the README has the tour, model, data, training and tidy blocks', () => {
+  assert.is(blocks.length, 5);
 });
 
 test('README block 1 (core tour) runs and prints what its comments say', async () => {
@@ -55,6 +55,15 @@ test('README block 4 (fit with augmentation, validation and early stopping) runs
   const out = await run(blocks[3], 'fit');
   assert.match(out, '2 completed');
   assert.match(out, 'true');
+});
+
+test('README block 5 (a training loop in tidy) runs: losses fall, a released tensor throws', async () => {
+  const out = (await run(blocks[4], 'tidy')).split('\n');
+  assert.is(out.length, 4);
+  const losses = out.slice(0, 3).map(Number);
+  assert.ok(losses[1] < losses[0] && losses[2] < losses[1], `losses ${losses}`);
+  assert.is(out[0], '1.0769', 'the README comment\'s first loss');
+  assert.is(out[3], 'ReleasedError');
 });
 
 test.run();

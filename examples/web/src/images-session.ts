@@ -122,7 +122,7 @@ export class ImageModel {
     let samples = 0;
     let trainMs = 0;
     let resumed = performance.now();
-    for await (const e of fitEvents(this.model, loader, { optimizer, epochs: settings.epochs, signal })) {
+    for await (const e of fitEvents(this.model, loader, { optimizer, epochs: settings.epochs, signal, tidy: true })) {
       if (e.type === 'batchEnd') {
         trainMs += performance.now() - resumed;
         step++;
