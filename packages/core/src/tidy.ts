@@ -107,7 +107,12 @@ export function noteArray(a: TypedArray): void {
  *   });
  * }
  */
-export function tidy<R>(fn: () => R): R {
+export function tidy<R>(fn: () => R, ...rest: never[]): R {
+  if (rest.length > 0) {
+    // TensorFlow.js's tidy(name, fn): the name would be ignored here, so it is refused.
+    const hint = typeof fn === 'string' ? ' (TensorFlow.js\'s tidy(name, fn): here there is no name, pass the function alone)' : '';
+    throw new ArgumentError('tidy', `takes one argument, a function; got ${1 + rest.length}${hint}`);
+  }
   if (typeof fn !== 'function') throw new ArgumentError('tidy', `fn must be a function, got ${fn === null ? 'null' : typeof fn}`);
   const scope: Scope<unknown> = { tensors: [], arrays: new Set(), kept: new Set(), recorded: [] };
   scopes.push(scope);
@@ -133,7 +138,8 @@ export function tidy<R>(fn: () => R): R {
  * let features: sg.Tensor | null = null;
  * sg.tidy(() => { features = sg.keep(backbone.forward(x)); head.forward(features).sum().backward(); });
  */
-export function keep<T>(t: T): T {
+export function keep<T>(t: T, ...rest: never[]): T {
+  if (rest.length > 0) throw new ArgumentError('keep', `takes one tensor; got ${1 + rest.length} arguments`);
   if (hooks === null || !hooks.isTensor(t)) throw new ArgumentError('keep', `expected a Tensor, got ${t === null ? 'null' : typeof t}`);
   scopes[scopes.length - 1]?.kept.add(t);
   return t;

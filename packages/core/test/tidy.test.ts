@@ -168,6 +168,11 @@ test('a scope that throws, or returns a promise, releases nothing', () => {
   }), sg.ArgumentError, 'tidy: fn returned a promise: tidy runs synchronous code only (the scope ended when fn returned; nothing was released)');
   assert.is(mid2!.released, false);
   throwsWith(() => sg.tidy(3 as unknown as () => void), sg.ArgumentError, 'tidy: fn must be a function, got number');
+  const untyped = sg.tidy as unknown as (...a: unknown[]) => unknown;
+  throwsWith(() => untyped('step', () => 1), sg.ArgumentError, 'tidy: takes one argument, a function; got 2 (TensorFlow.js\'s tidy(name, fn): here there is no name, pass the function alone)');
+  throwsWith(() => untyped(() => 1, { name: 'x' }), sg.ArgumentError, 'tidy: takes one argument, a function; got 2');
+  const keepUntyped = sg.keep as unknown as (...a: unknown[]) => unknown;
+  throwsWith(() => keepUntyped(sg.ones([1]), sg.ones([1])), sg.ArgumentError, 'keep: takes one tensor; got 2 arguments');
 });
 
 test('scopes nest: what the inner one keeps belongs to the outer one', () => {
