@@ -66,10 +66,14 @@ const cases: { shape: number[]; affine: boolean; training: boolean; stats: boole
   { shape: [64, 10, 7], affine: true, training: true, stats: false },
   { shape: [512, 16], affine: true, training: true, stats: true },
   { shape: [512, 16], affine: true, training: false, stats: true },
-  // One value a channel and sample (s = 1): four channels a SIMD lane each, then the rest one by one.
-  { shape: [600, 7], affine: true, training: true, stats: true },
-  { shape: [600, 7, 1, 1], affine: false, training: true, stats: false },
-  { shape: [600, 7], affine: true, training: false, stats: true },
+  // One value a channel and sample (s = 1): four channels a SIMD lane each, then the rest one by one
+  // (30 channels: chunks of 8 on one thread, so blocks of four and a chunk of 6).
+  { shape: [160, 30], affine: true, training: true, stats: true },
+  { shape: [160, 30, 1, 1], affine: false, training: true, stats: false },
+  { shape: [160, 30], affine: true, training: false, stats: true },
+  // Four values a channel and sample (s = 4, a 2×2 map): four channels a sample at a time, then the rest.
+  { shape: [40, 30, 2, 2], affine: true, training: true, stats: true },
+  { shape: [40, 30, 4], affine: false, training: false, stats: true },
 ];
 
 for (const backend of backends) {
@@ -125,41 +129,47 @@ test('wasm batchNorm gives the same bits on 1 and 2 threads (chunks own whole ch
   assert.ok(one.every((v, i) => Object.is(v, racing[i])), '1 vs 2 threads racing');
 });
 
-test('wasm batchNorm on 1×1 maps (four channels a SIMD step) gives the same bits on 1 and 2 threads, and the scalar loop\'s bits', () => {
-  const run = (): number[] => {
-    const x = data([160, 30, 1, 1], 1, 2).requiresGrad_();
-    const w = data([30], 2, 1).requiresGrad_();
-    const rm = sg.zeros([30]);
-    const rv = sg.ones([30]);
-    const y = sg.batchNorm(x, rm, rv, { weight: w, training: true });
-    y.backward(data([160, 30, 1, 1], 3));
-    return [...y.data, ...x.grad!.data, ...w.grad!.data, ...rm.data, ...rv.data];
-  };
-  const [one, two, racing] = onOneAndTwoThreads(run);
-  assert.ok(one.every((v, i) => Object.is(v, two[i])), '1 vs 2 threads');
-  assert.ok(one.every((v, i) => Object.is(v, racing[i])), '1 vs 2 threads racing');
-  // Each channel alone (c = 1, so the per-channel loop; 4 200 samples, enough for the wasm kernels)
-  // gives the bits its lane gave.
-  const prev = sg.useBackend('wasm');
-  try {
-    const x = data([4200, 30], 1, 2).requiresGrad_();
-    const w = data([30], 2, 1);
-    const g = data([4200, 30], 3);
-    const yt = sg.batchNorm(x, null, null, { weight: w, training: true });
-    yt.backward(g);
-    const [y, gx] = [yt.data, x.grad!.data];
-    const col = (t: sg.Tensor, ch: number) => sg.tensor(Array.from({ length: 4200 }, (_, i) => t.data[i * 30 + ch])).reshape([4200, 1]);
-    for (const ch of [0, 3, 4, 29]) {
-      const xc = col(x, ch).requiresGrad_();
-      const alone = sg.batchNorm(xc, null, null, { weight: sg.tensor([w.data[ch]]), training: true });
-      alone.backward(col(g, ch));
-      assert.ok(Array.from(alone.data).every((v, i) => Object.is(v, y[i * 30 + ch])), `channel ${ch}: output`);
-      assert.ok(Array.from(xc.grad!.data).every((v, i) => Object.is(v, gx[i * 30 + ch])), `channel ${ch}: input gradient`);
+for (const spatial of [[1, 1], [2, 2]]) {
+  const what = spatial[0] === 1 ? '1×1 maps (four channels a SIMD step)' : '2×2 maps (four channels a sample at a time)';
+  test(`wasm batchNorm on ${what} gives the same bits on 1 and 2 threads, and each channel alone's bits`, () => {
+    const run = (): number[] => {
+      const x = data([160, 30, ...spatial], 1, 2).requiresGrad_();
+      const w = data([30], 2, 1).requiresGrad_();
+      const rm = sg.zeros([30]);
+      const rv = sg.ones([30]);
+      const y = sg.batchNorm(x, rm, rv, { weight: w, training: true });
+      y.backward(data([160, 30, ...spatial], 3));
+      return [...y.data, ...x.grad!.data, ...w.grad!.data, ...rm.data, ...rv.data];
+    };
+    const [one, two, racing] = onOneAndTwoThreads(run);
+    assert.ok(one.every((v, i) => Object.is(v, two[i])), '1 vs 2 threads');
+    assert.ok(one.every((v, i) => Object.is(v, racing[i])), '1 vs 2 threads racing');
+    // Each channel alone (c = 1, so the per-channel loop; 4 200 values, enough for the wasm
+    // kernels) gives the bits its place in the four-channel pass gave.
+    const prev = sg.useBackend('wasm');
+    try {
+      const s = spatial[0] * spatial[1];
+      const n = Math.ceil(4200 / s);
+      const x = data([n, 30, ...spatial], 1, 2).requiresGrad_();
+      const w = data([30], 2, 1);
+      const g = data([n, 30, ...spatial], 3);
+      const yt = sg.batchNorm(x, null, null, { weight: w, training: true });
+      yt.backward(g);
+      const [y, gx] = [yt.data, x.grad!.data];
+      const at = (i: number, ch: number, j: number) => (i * 30 + ch) * s + j;
+      const col = (t: sg.Tensor, ch: number) => sg.tensor(Array.from({ length: n * s }, (_, k) => t.data[at(Math.floor(k / s), ch, k % s)])).reshape([n, 1, ...spatial]);
+      for (let ch = 0; ch < 30; ch++) {
+        const xc = col(x, ch).requiresGrad_();
+        const alone = sg.batchNorm(xc, null, null, { weight: sg.tensor([w.data[ch]]), training: true });
+        alone.backward(col(g, ch));
+        assert.ok(Array.from(alone.data).every((v, k) => Object.is(v, y[at(Math.floor(k / s), ch, k % s)])), `channel ${ch}: output`);
+        assert.ok(Array.from(xc.grad!.data).every((v, k) => Object.is(v, gx[at(Math.floor(k / s), ch, k % s)])), `channel ${ch}: input gradient`);
+      }
+    } finally {
+      sg.setKernels(prev);
     }
-  } finally {
-    sg.setKernels(prev);
-  }
-});
+  });
+}
 
 test('batchNorm float64 gradcheck, training, x=[3,2,3,2] with weight and bias', () => {
   const x = randLeaf([3, 2, 3, 2], 1);

@@ -35,6 +35,7 @@ export function batchNormForwardChannels(
 ): void {
   const m = <f64>n * <f64>s;
   if (s == 1) ch0 = forwardAcross(ch0, ch1, x, out, n, c, stats, w, b, params, training);
+  else if (s == 4) ch0 = forwardQuads(ch0, ch1, x, out, n, c, stats, w, b, params, training);
   for (let ch = ch0; ch < ch1; ch++) {
     if (training) {
       const k = <f64>load<f32>(x + ((<usize>ch * <usize>s) << 2));
@@ -99,6 +100,7 @@ export function batchNormBackwardChannels(
 ): void {
   const m = <f64>n * <f64>s;
   if (s == 1) ch0 = backwardAcross(ch0, ch1, g, x, gx, n, c, stats, w, sums, training);
+  else if (s == 4) ch0 = backwardQuads(ch0, ch1, g, x, gx, n, c, stats, w, sums, training);
   for (let ch = ch0; ch < ch1; ch++) {
     const mu = load<f64>(stats + (<usize>ch << 3));
     const invstd = load<f64>(stats + (<usize>(c + ch) << 3));
@@ -297,6 +299,176 @@ function backwardAcross(ch0: i32, ch1: i32, g: usize, x: usize, gx: usize, n: i3
       const at = <usize>i * row + col;
       const t = f32x4.add(f32x4.mul(v128.load(g + at), kv), f32x4.mul(f32x4.sub(v128.load(x + at), mv), pv));
       v128.store(gx + at, f32x4.add(t, qv));
+    }
+  }
+  return ch;
+}
+
+// Four values a channel and sample (s = 4: a 2×2 map): a row is one f32x4, and a channel's rows lie
+// 16·c bytes apart, so the per-channel loops above again read a cache line per row (ResNet-18's
+// [32, 256, 2, 2]: 2.4 ns an element forward, 3.8 backward). The functions below take four channels
+// at a time, sample by sample (their four rows are one 64-byte run), each channel with its own
+// accumulators doing the loops' operations in their order: the same bits. The four channels are
+// written out by hand: a helper cannot hand back two updated accumulators in AssemblyScript, and
+// keeping them in memory would cost what the loop saves.
+
+/** The forward statistics of channel `ch` from its sums (as the scalar loop: the tail sums are 0). */
+@inline
+function storeStats(ch: i32, c: i32, k: f64, s1: v128, s2: v128, m: f64, stats: usize, params: usize): void {
+  const dm = (hsum(s1) + 0) / m;
+  const variance = max((hsum(s2) + 0) / m - dm * dm, 0);
+  store<f64>(stats + (<usize>ch << 3), k + dm);
+  store<f64>(stats + (<usize>(c + ch) << 3), 1 / Math.sqrt(variance + load<f64>(params)));
+  store<f64>(stats + (<usize>(2 * c + ch) << 3), variance);
+}
+
+/** Channel `ch`'s `mean` (f32, as the scalar loop rounds it). */
+@inline
+function meanOf(ch: i32, stats: usize): v128 {
+  return f32x4.splat(<f32>load<f64>(stats + (<usize>ch << 3)));
+}
+
+/** Channel `ch`'s `w · invstd` (f32, as the scalar loop rounds it). */
+@inline
+function scaleOf(ch: i32, c: i32, stats: usize, w: usize): v128 {
+  return f32x4.splat(<f32>((w == 0 ? 1 : <f64>load<f32>(w + (<usize>ch << 2))) * load<f64>(stats + (<usize>(c + ch) << 3))));
+}
+
+/** Channel `ch`'s shift. */
+@inline
+function shiftOf(ch: i32, b: usize): v128 {
+  return f32x4.splat(b == 0 ? <f32>0 : load<f32>(b + (<usize>ch << 2)));
+}
+
+/** One channel's row of four: `(x − mean)·scale + shift` at `at` (byte offset of both x and out). */
+@inline
+function normalizeRow(x: usize, out: usize, at: usize, mean: v128, scale: v128, shift: v128): void {
+  v128.store(out + at, f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + at), mean), scale), shift));
+}
+
+/** `batchNormForwardChannels` for s = 4, channels `ch0` on in blocks of four; returns where it stopped. */
+function forwardQuads(ch0: i32, ch1: i32, x: usize, out: usize, n: i32, c: i32, stats: usize, w: usize, b: usize, params: usize, training: bool): i32 {
+  const m = <f64>n * 4;
+  const row = <usize>c << 4; // a sample: c channels of 4 floats
+  let ch = ch0;
+  for (; ch + 3 < ch1; ch += 4) {
+    const col = <usize>ch << 4;
+    if (training) {
+      const k0 = <f64>load<f32>(x + col), k1 = <f64>load<f32>(x + col + 16);
+      const k2 = <f64>load<f32>(x + col + 32), k3 = <f64>load<f32>(x + col + 48);
+      const kv0 = f64x2.splat(k0), kv1 = f64x2.splat(k1), kv2 = f64x2.splat(k2), kv3 = f64x2.splat(k3);
+      let s10 = f64x2.splat(0), s11 = f64x2.splat(0), s12 = f64x2.splat(0), s13 = f64x2.splat(0);
+      let s20 = f64x2.splat(0), s21 = f64x2.splat(0), s22 = f64x2.splat(0), s23 = f64x2.splat(0);
+      for (let i = 0; i < n; i++) {
+        const at = x + <usize>i * row + col;
+        let v = v128.load(at);
+        let a = f64x2.sub(lo64(v), kv0);
+        let d = f64x2.sub(hi64(v), kv0);
+        s10 = f64x2.add(s10, f64x2.add(a, d));
+        s20 = f64x2.add(s20, f64x2.add(f64x2.mul(a, a), f64x2.mul(d, d)));
+        v = v128.load(at + 16);
+        a = f64x2.sub(lo64(v), kv1);
+        d = f64x2.sub(hi64(v), kv1);
+        s11 = f64x2.add(s11, f64x2.add(a, d));
+        s21 = f64x2.add(s21, f64x2.add(f64x2.mul(a, a), f64x2.mul(d, d)));
+        v = v128.load(at + 32);
+        a = f64x2.sub(lo64(v), kv2);
+        d = f64x2.sub(hi64(v), kv2);
+        s12 = f64x2.add(s12, f64x2.add(a, d));
+        s22 = f64x2.add(s22, f64x2.add(f64x2.mul(a, a), f64x2.mul(d, d)));
+        v = v128.load(at + 48);
+        a = f64x2.sub(lo64(v), kv3);
+        d = f64x2.sub(hi64(v), kv3);
+        s13 = f64x2.add(s13, f64x2.add(a, d));
+        s23 = f64x2.add(s23, f64x2.add(f64x2.mul(a, a), f64x2.mul(d, d)));
+      }
+      storeStats(ch, c, k0, s10, s20, m, stats, params);
+      storeStats(ch + 1, c, k1, s11, s21, m, stats, params);
+      storeStats(ch + 2, c, k2, s12, s22, m, stats, params);
+      storeStats(ch + 3, c, k3, s13, s23, m, stats, params);
+    }
+    const m0 = meanOf(ch, stats), m1 = meanOf(ch + 1, stats), m2 = meanOf(ch + 2, stats), m3 = meanOf(ch + 3, stats);
+    const a0 = scaleOf(ch, c, stats, w), a1 = scaleOf(ch + 1, c, stats, w), a2 = scaleOf(ch + 2, c, stats, w), a3 = scaleOf(ch + 3, c, stats, w);
+    const b0 = shiftOf(ch, b), b1 = shiftOf(ch + 1, b), b2 = shiftOf(ch + 2, b), b3 = shiftOf(ch + 3, b);
+    for (let i = 0; i < n; i++) {
+      const at = <usize>i * row + col;
+      normalizeRow(x, out, at, m0, a0, b0);
+      normalizeRow(x, out, at + 16, m1, a1, b1);
+      normalizeRow(x, out, at + 32, m2, a2, b2);
+      normalizeRow(x, out, at + 48, m3, a3, b3);
+    }
+  }
+  return ch;
+}
+
+/** One channel's row of four of the input gradient: `g·k + (x − mean)·p + q` at `at`. */
+@inline
+function gradRow(g: usize, x: usize, gx: usize, at: usize, k: v128, mean: v128, p: v128, q: v128): void {
+  v128.store(gx + at, f32x4.add(f32x4.add(f32x4.mul(v128.load(g + at), k), f32x4.mul(f32x4.sub(v128.load(x + at), mean), p)), q));
+}
+
+/** `batchNormBackwardChannels` for s = 4, channels `ch0` on in blocks of four; returns where it stopped. */
+function backwardQuads(ch0: i32, ch1: i32, g: usize, x: usize, gx: usize, n: i32, c: i32, stats: usize, w: usize, sums: usize, training: bool): i32 {
+  const m = <f64>n * 4;
+  const row = <usize>c << 4;
+  let ch = ch0;
+  for (; ch + 3 < ch1; ch += 4) {
+    const col = <usize>ch << 4;
+    const mu0 = f64x2.splat(load<f64>(stats + (<usize>ch << 3))), mu1 = f64x2.splat(load<f64>(stats + (<usize>(ch + 1) << 3)));
+    const mu2 = f64x2.splat(load<f64>(stats + (<usize>(ch + 2) << 3))), mu3 = f64x2.splat(load<f64>(stats + (<usize>(ch + 3) << 3)));
+    let s10 = f64x2.splat(0), s11 = f64x2.splat(0), s12 = f64x2.splat(0), s13 = f64x2.splat(0);
+    let s20 = f64x2.splat(0), s21 = f64x2.splat(0), s22 = f64x2.splat(0), s23 = f64x2.splat(0);
+    for (let i = 0; i < n; i++) {
+      const at = <usize>i * row + col;
+      let gv = v128.load(g + at), xv = v128.load(x + at);
+      let ga = lo64(gv), gb = hi64(gv);
+      s10 = f64x2.add(s10, f64x2.add(ga, gb));
+      s20 = f64x2.add(s20, f64x2.add(f64x2.mul(ga, f64x2.sub(lo64(xv), mu0)), f64x2.mul(gb, f64x2.sub(hi64(xv), mu0))));
+      gv = v128.load(g + at + 16); xv = v128.load(x + at + 16);
+      ga = lo64(gv); gb = hi64(gv);
+      s11 = f64x2.add(s11, f64x2.add(ga, gb));
+      s21 = f64x2.add(s21, f64x2.add(f64x2.mul(ga, f64x2.sub(lo64(xv), mu1)), f64x2.mul(gb, f64x2.sub(hi64(xv), mu1))));
+      gv = v128.load(g + at + 32); xv = v128.load(x + at + 32);
+      ga = lo64(gv); gb = hi64(gv);
+      s12 = f64x2.add(s12, f64x2.add(ga, gb));
+      s22 = f64x2.add(s22, f64x2.add(f64x2.mul(ga, f64x2.sub(lo64(xv), mu2)), f64x2.mul(gb, f64x2.sub(hi64(xv), mu2))));
+      gv = v128.load(g + at + 48); xv = v128.load(x + at + 48);
+      ga = lo64(gv); gb = hi64(gv);
+      s13 = f64x2.add(s13, f64x2.add(ga, gb));
+      s23 = f64x2.add(s23, f64x2.add(f64x2.mul(ga, f64x2.sub(lo64(xv), mu3)), f64x2.mul(gb, f64x2.sub(hi64(xv), mu3))));
+    }
+    // As the scalar loop: each sum is hsum + 0 (no tail).
+    const sg0 = hsum(s10) + 0, sg1 = hsum(s11) + 0, sg2 = hsum(s12) + 0, sg3 = hsum(s13) + 0;
+    const sc0 = hsum(s20) + 0, sc1 = hsum(s21) + 0, sc2 = hsum(s22) + 0, sc3 = hsum(s23) + 0;
+    store<f64>(sums + (<usize>ch << 3), sg0);
+    store<f64>(sums + (<usize>(ch + 1) << 3), sg1);
+    store<f64>(sums + (<usize>(ch + 2) << 3), sg2);
+    store<f64>(sums + (<usize>(ch + 3) << 3), sg3);
+    store<f64>(sums + (<usize>(c + ch) << 3), sc0);
+    store<f64>(sums + (<usize>(c + ch + 1) << 3), sc1);
+    store<f64>(sums + (<usize>(c + ch + 2) << 3), sc2);
+    store<f64>(sums + (<usize>(c + ch + 3) << 3), sc3);
+    if (gx == 0) continue;
+    const i0 = load<f64>(stats + (<usize>(c + ch) << 3)), i1 = load<f64>(stats + (<usize>(c + ch + 1) << 3));
+    const i2 = load<f64>(stats + (<usize>(c + ch + 2) << 3)), i3 = load<f64>(stats + (<usize>(c + ch + 3) << 3));
+    const kk0 = (w == 0 ? 1 : <f64>load<f32>(w + (<usize>ch << 2))) * i0;
+    const kk1 = (w == 0 ? 1 : <f64>load<f32>(w + (<usize>(ch + 1) << 2))) * i1;
+    const kk2 = (w == 0 ? 1 : <f64>load<f32>(w + (<usize>(ch + 2) << 2))) * i2;
+    const kk3 = (w == 0 ? 1 : <f64>load<f32>(w + (<usize>(ch + 3) << 2))) * i3;
+    const p0 = training ? (-kk0 * i0 * i0 * sc0) / m : 0, p1 = training ? (-kk1 * i1 * i1 * sc1) / m : 0;
+    const p2 = training ? (-kk2 * i2 * i2 * sc2) / m : 0, p3 = training ? (-kk3 * i3 * i3 * sc3) / m : 0;
+    const q0 = training ? (-kk0 * sg0) / m : 0, q1 = training ? (-kk1 * sg1) / m : 0;
+    const q2 = training ? (-kk2 * sg2) / m : 0, q3 = training ? (-kk3 * sg3) / m : 0;
+    const kv0 = f32x4.splat(<f32>kk0), kv1 = f32x4.splat(<f32>kk1), kv2 = f32x4.splat(<f32>kk2), kv3 = f32x4.splat(<f32>kk3);
+    const pv0 = f32x4.splat(<f32>p0), pv1 = f32x4.splat(<f32>p1), pv2 = f32x4.splat(<f32>p2), pv3 = f32x4.splat(<f32>p3);
+    const qv0 = f32x4.splat(<f32>q0), qv1 = f32x4.splat(<f32>q1), qv2 = f32x4.splat(<f32>q2), qv3 = f32x4.splat(<f32>q3);
+    const mv0 = meanOf(ch, stats), mv1 = meanOf(ch + 1, stats), mv2 = meanOf(ch + 2, stats), mv3 = meanOf(ch + 3, stats);
+    for (let i = 0; i < n; i++) {
+      const at = <usize>i * row + col;
+      gradRow(g, x, gx, at, kv0, mv0, pv0, qv0);
+      gradRow(g, x, gx, at + 16, kv1, mv1, pv1, qv1);
+      gradRow(g, x, gx, at + 32, kv2, mv2, pv2, qv2);
+      gradRow(g, x, gx, at + 48, kv3, mv3, pv3, qv3);
     }
   }
   return ch;
