@@ -64,7 +64,7 @@ const scopes: Scope<any>[] = [];
 let hooks: ScopeHooks<any> | null = null;
 let offer: ((array: TypedArray) => void) | null = null;
 
-/** Called once by tensor.ts and dtype.ts: how to read tensors, and where released memory goes. */
+/** Called once, by tensor.ts: how to read tensors, and where released memory goes. */
 export function connectScopes<T>(h: ScopeHooks<T>, recycle: (array: TypedArray) => void): void {
   hooks = h;
   offer = recycle;
