@@ -2,14 +2,15 @@
  * `tidy`: a scope whose intermediate tensors give their memory back when it ends, as TensorFlow.js's
  * `tf.tidy` does. simplegrad's tensors live in ordinary typed arrays, which the garbage collector
  * frees some time after the last reference goes; a training step makes a new array for every
- * activation and every gradient (ResNet-18, batch 32: 79 MB a step), and a new array costs a page
- * fault on every first write: in Chromium copying a kernel's result into one ran at ~2 GB/s against
- * 20–30 GB/s into an array used before, 11 ms of a 100 ms two-thread step. Nothing can tell when an
+ * activation and every gradient between layers (ResNet-18, batch 32: 28.9 MB a step), and a new
+ * array costs a page fault on every first write: in Chromium copying a kernel's result into one ran
+ * at ~2 GB/s against 20–30 GB/s into an array used before, 11 ms of a 100 ms two-thread step. Nothing can tell when an
  * intermediate is dead, because any code may still hold it; `tidy` is the caller's word that what the
  * step made and did not return will not be used again, and simplegrad holds it to that word:
  *
  * - Every tensor made while `fn` runs is the scope's. When `fn` returns, each one is *released*,
- *   except the tensors in what it returns (a tensor, or arrays and plain objects holding tensors),
+ *   except the tensors in what it returns (a tensor, or arrays, plain objects, Maps and Sets
+ *   holding tensors, at any depth),
  *   those passed to {@link keep}, gradients (a `.grad`, which outlives the step by design) and
  *   leaves that require grad (parameters). A released tensor throws a `ReleasedError` on any use.
  * - The memory of released tensors goes to the pool `allocate` draws from (recycle.ts), but only an
@@ -20,7 +21,8 @@
  * - When a tensor the scope keeps is still part of a graph that `backward` has not run through (its
  *   op's saved tensors would be released under it), the scope releases nothing; likewise when an op
  *   in the scope extended the graph of a tensor made outside it (an in-place op on it).
- * - If `fn` throws, nothing is released (the collector frees it as before) and the error propagates.
+ * - If `fn` throws, nothing is released (the collector frees it as before) and the error propagates;
+ *   if it returns a promise, nothing is released and `tidy` throws (it runs synchronous code only).
  *
  * Scopes nest: what an inner scope keeps belongs to the outer one.
  */
