@@ -6,7 +6,7 @@
 import { type DType, type FloatArray, type TypedArray, allocateOutput, dtypeOf } from './dtype.js';
 import { recycle } from './recycle.js';
 import { isPinned, pinFloat32 } from './pinned.js';
-import { ArgumentError, DTypeError, fmtShape } from './errors.js';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from './errors.js';
 import { type Shape, sizeOf } from './shape.js';
 import { type BackwardOptions, type GradNode, runBackward } from './autograd.js';
 import { ReleasedError, connectScopes, inScope, noteTensor } from './tidy.js';
@@ -182,10 +182,21 @@ export class Tensor {
     return this.#data;
   }
 
-  /** Replaces the elements (the array is the caller's: see the getter). */
+  /**
+   * Replaces the elements with `v`, an array of the tensor's dtype and size (the array stays the
+   * caller's: see the getter). Anything else is an error, not a tensor whose shape lies.
+   */
   set data(v: TypedArray) {
     if (this.#released) throw this.#releasedError();
-    this.#data = v;
+    const raw: unknown = v;
+    if (!(raw instanceof Float32Array || raw instanceof Float64Array || raw instanceof Int32Array) || dtypeOf(raw) !== this.dtype) {
+      const kind = ArrayBuffer.isView(raw) ? raw.constructor.name : raw === null ? 'null' : typeof raw;
+      throw new DTypeError('Tensor.data', `must be a ${this.#data.constructor.name} (the tensor's dtype is ${this.dtype}), got ${kind}`);
+    }
+    if (raw.length !== this.#data.length) {
+      throw new ShapeError('Tensor.data', `shape ${fmtShape(this.shape)} needs ${this.#data.length} elements, got an array of ${raw.length}`);
+    }
+    this.#data = raw;
     this.#exposed = true;
   }
 

@@ -68,7 +68,7 @@ test('tensors inside arrays, plain and null-prototype objects, Maps and Sets tha
   assert.equal(all.map((t) => t.item()), [1, 2, 3, 4, 5]);
 });
 
-test('assigning data hands the new array out: it is never reused', () => {
+test('assigning data hands the new array out: it is never reused; only an array of the dtype and size is taken', () => {
   emptyPool();
   const mine = new Float32Array(55).fill(2);
   let t: sg.Tensor | null = null;
@@ -79,6 +79,13 @@ test('assigning data hands the new array out: it is never reused', () => {
   assert.is(t!.released, true);
   assert.is.not(sg.allocate('float32', 55), mine);
   assert.ok(mine.every((v) => v === 2));
+  // Only an array of the tensor's dtype and size may replace its elements.
+  const u = sg.zeros([2, 3]);
+  throwsWith(() => { u.data = new Float32Array(5); }, sg.ShapeError, 'Tensor.data: shape [2, 3] needs 6 elements, got an array of 5');
+  throwsWith(() => { u.data = new Float64Array(6); }, sg.DTypeError, 'Tensor.data: must be a Float32Array (the tensor\'s dtype is float32), got Float64Array');
+  throwsWith(() => { u.data = [1, 2, 3, 4, 5, 6] as unknown as Float32Array; }, sg.DTypeError, 'Tensor.data: must be a Float32Array (the tensor\'s dtype is float32), got object');
+  u.data = Float32Array.from([1, 2, 3, 4, 5, 6]);
+  assert.equal(u.toArray(), [[1, 2, 3], [4, 5, 6]]);
 });
 
 test('an array from the public allocate is its caller\'s: never reused, even when its tensor is released', () => {
