@@ -274,6 +274,58 @@ function workload(): Float32Array[] {
   return out;
 }
 
+test('conv2d keeps the dense strategy\'s D from its forward pass for its input gradient: one write instead of two, the same bits; a later forward with the same weight makes the backward pass write its own', () => {
+  const prev = sg.useBackend('wasm');
+  const prevThreads = sg.setWasmThreads(1);
+  const writes: string[] = [];
+  try {
+    // A 2×2 map under a 3×3 filter and a batch of 20: dense by default (forward and input gradient).
+    sg.manualSeed(7);
+    const w = sg.normal([24, 16, 3, 3], { requiresGrad: true });
+    const x = sg.normal([20, 16, 2, 2], { requiresGrad: true });
+    const x2 = sg.normal([20, 16, 2, 2], { requiresGrad: true });
+    const g = sg.normal([20, 24, 2, 2]);
+    const geo = geometry({ what: '', N: 20, C: 16, H: 2, W: 2, O: 24, k: [3, 3], pad: [1, 1, 1, 1] });
+    /** What the kernels give without any pass: the reference bits. */
+    const direct = (input: sg.Tensor): number[][] => {
+      const y = new Float32Array(20 * 24 * 4), gx = new Float32Array(input.size), gw = new Float32Array(w.size);
+      sg.wasmKernels.conv2dForward(input.data as Float32Array, geo, w.data as Float32Array, null, y);
+      sg.wasmKernels.conv2dBackward(g.data as Float32Array, input.data as Float32Array, geo, w.data as Float32Array, gx, gw, null);
+      return [bits(y), bits(gx), bits(gw)];
+    };
+    const want = direct(x), want2 = direct(x2);
+    sg.traceWasmKernels({ job: (e) => { if (e.name === 'DENSE_WRITE') writes.push(e.name); }, copy: () => {} });
+    const y = sg.conv2d(x, w, { padding: 1 });
+    y.backward(g);
+    assert.is(writes.length, 1, 'the backward pass read the forward pass\'s D');
+    assert.equal([bits(y.data as Float32Array), bits(x.grad!.data as Float32Array), bits(w.grad!.data as Float32Array)], want);
+    // Two calls with the same weight before the first one's backward: that one writes D again.
+    writes.length = 0;
+    x.grad = null;
+    w.grad = null;
+    const ya = sg.conv2d(x, w, { padding: 1 });
+    const yb = sg.conv2d(x2, w, { padding: 1 });
+    ya.backward(g);
+    assert.is(writes.length, 3, 'a, b, then a\'s own');
+    assert.equal(bits(x.grad!.data as Float32Array), want[1]);
+    yb.backward(g);
+    assert.is(writes.length, 3, 'b\'s backward read b\'s D');
+    assert.equal(bits(x2.grad!.data as Float32Array), want2[1]);
+    // Without a graph to serve (no grad), nothing is kept: the next backward writes its own.
+    writes.length = 0;
+    const yc = sg.conv2d(x, w, { padding: 1 });
+    sg.noGrad(() => sg.conv2d(x2, w, { padding: 1 }));
+    x.grad = null;
+    yc.backward(g);
+    assert.is(writes.length, 2, 'the no-grad call left the kept D to yc\'s forward pass');
+    assert.equal(bits(x.grad!.data as Float32Array), want[1]);
+  } finally {
+    sg.traceWasmKernels(null);
+    sg.setWasmThreads(prevThreads);
+    sg.setKernels(prev);
+  }
+});
+
 test('the dense and batched Winograd strategies are chosen by shape: dense on 1×1 and 2×2 maps, Winograd on 4×4 ones, of a big enough batch, and Winograd weight gradients from 16 channels', () => {
   const prev = forceConvStrategy(null);
   try {

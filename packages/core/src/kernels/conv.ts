@@ -75,15 +75,24 @@ function scratchLike(x: FloatArray, n: number): FloatArray {
 }
 
 /**
+ * The identity of one conv2d call, which the op hands to its forward kernel and to that call's
+ * backward kernel: a kernel may keep work of the forward pass for that backward pass under it (the
+ * wasm dense strategy keeps its matrix D, whose writing reads the whole weight). The reference
+ * kernels keep nothing.
+ */
+export type ConvPass = object;
+
+/**
  * `out[n, o] = bias[o] + Σ_{c,i,j} w[o, c, i, j] · x[n, g·C/G + c, oy·sH + i·dH − padTop, ox·sW + j·dW − padLeft]`
  * for the whole batch, where `g = ⌊o / (O/G)⌋` is the output channel's group. x is `[N, C, H, W]`,
  * w `[O, C/G·kH·kW]`, bias `[O]` or null, out `[N, O, outH, outW]` (overwritten). Per image and
  * group: the group's columns, then one GEMM with the group's rows of the weight. With an
  * `activation`, the output then goes through it (fused: fast kernels apply it before the output
- * leaves them).
+ * leaves them). `pass`: see {@link ConvPass}.
  */
 export function conv2dForward(
   x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, out: FloatArray, activation: FusedActivation | null = null,
+  _pass: ConvPass | null = null,
 ): void {
   const { groups, cg, og, rows, len } = dims(g);
   const O = g.outChannels;
@@ -151,11 +160,12 @@ function biasGrad(grad: FloatArray, g: ConvGeometry, gb: FloatArray): void {
  * the weight gradient with `grad` and `x` swapped is a transposed convolution's weight gradient.
  *
  * With `fused` (what ran on the convolution's output and what it returned), `grad` is the gradient
- * of what it returned and first goes back through it ({@link epilogueGrad}).
+ * of what it returned and first goes back through it ({@link epilogueGrad}). `pass`: the forward
+ * call's (see {@link ConvPass}), or null.
  */
 export function conv2dBackward(
   grad: FloatArray, x: FloatArray, g: ConvGeometry, w: FloatArray,
-  gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null, fused: Fused | null = null,
+  gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null, fused: Fused | null = null, _pass: ConvPass | null = null,
 ): void {
   if (fused !== null) grad = epilogueGrad(fused, grad);
   if (gx !== null) inputGrad(grad, g, w, gx);
@@ -171,7 +181,7 @@ export function conv2dBackward(
  */
 export function conv2dPooledForward(
   x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, activation: FusedActivation | null,
-  pool: PoolGeometry, poolFirst: boolean, out: FloatArray, argmax: Int32Array,
+  pool: PoolGeometry, poolFirst: boolean, out: FloatArray, argmax: Int32Array, _pass: ConvPass | null = null,
 ): void {
   const n = g.batch * g.outChannels * g.outH * g.outW;
   const z = x instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);

@@ -11,7 +11,7 @@
 import { type FloatArray, allocateOutput } from '../dtype.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor, gradStorage, RAW } from '../tensor.js';
-import { record } from '../autograd.js';
+import { record, isGradEnabled } from '../autograd.js';
 import { type Kernels, jsKernels, kernels } from '../kernels/backend.js';
 import type { ConvGeometry } from '../kernels/conv.js';
 import { checkBoolean, checkInteger, checkKnownOptions, checkPair, optionNames, checkFloat } from '../check.js';
@@ -192,16 +192,19 @@ function convolve(
 ): Tensor {
   const K = kernels();
   const [xd, wd, bd] = [x[RAW] as FloatArray, weight[RAW] as FloatArray, bias ? (bias[RAW] as FloatArray) : null];
+  // This call's identity, for its forward and backward kernels (see ConvPass): only where a backward
+  // pass will want the input gradient, the one thing a kernel keeps work for.
+  const pass = isGradEnabled() && x.requiresGrad ? {} : null;
   let result: Tensor;
   let pooled: FusedPool | null = null;
   if (pool === null) {
     const out = allocateOutput(x.dtype, g.batch * g.outChannels * g.outH * g.outW) as FloatArray;
-    K.conv2dForward(xd, g, wd, bd, out, activation);
+    K.conv2dForward(xd, g, wd, bd, out, activation, pass);
     result = new Tensor(out, [g.batch, g.outChannels, g.outH, g.outW]);
   } else {
     const count = pool.planes * pool.outH * pool.outW;
     const [out, argmax] = [allocateOutput(x.dtype, count) as FloatArray, new Int32Array(count)];
-    K.conv2dPooledForward(xd, g, wd, bd, activation, pool, poolFirst, out, argmax);
+    K.conv2dPooledForward(xd, g, wd, bd, activation, pool, poolFirst, out, argmax, pass);
     result = new Tensor(out, [g.batch, g.outChannels, pool.outH, pool.outW]);
     pooled = { geometry: pool, argmax, first: poolFirst };
   }
@@ -211,7 +214,7 @@ function convolve(
     const gx = x.requiresGrad ? (allocateOutput(x.dtype, x.size) as FloatArray) : null;
     const gw = weight.requiresGrad ? gradStorage(weight) : null;
     const gb = bias?.requiresGrad ? gradStorage(bias) : null;
-    K.conv2dBackward(grad[RAW] as FloatArray, x[RAW] as FloatArray, g, weight[RAW] as FloatArray, gx, gw, gb, fused?.() ?? null);
+    K.conv2dBackward(grad[RAW] as FloatArray, x[RAW] as FloatArray, g, weight[RAW] as FloatArray, gx, gw, gb, fused?.() ?? null, pass);
     return [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape), gb && new Tensor(gb, [g.outChannels])];
   }, true); // fresh gradients: the engine hands them on (to .grad) without a copy
 }

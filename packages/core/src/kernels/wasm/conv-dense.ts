@@ -17,12 +17,12 @@
  * thread-independent: every job (writing D, the GEMMs, summing the weight gradient per tap in f32,
  * packages/core/wasm/asc/dense.ts) is chunked by the shape, each chunk in a fixed order.
  */
-import { type ConvGeometry, conv2dBackward as jsConv2dBackward } from '../conv.js';
+import { type ConvGeometry, type ConvPass, conv2dBackward as jsConv2dBackward } from '../conv.js';
 import { type Engine, type Placed, regions, scratchBase } from './engine.js';
 import type { OutputGrad } from './fused.js';
 import { CHUNKS, gemmJobs, gemmScratch } from './gemm-jobs.js';
 import { denseSumTapsJob, denseWriteJob } from './jobs.js';
-import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
+import { execute, getEngine, perChunk, pinnedFloat32, threadSlots } from './runtime.js';
 
 /** The most floats D may take (16 MB): beyond it the maps are no longer small. */
 const MAX_DENSE = 1 << 22;
@@ -154,20 +154,63 @@ function writeDense(e: Engine, g: ConvGeometry, wP: number, tP: number, dP: numb
   execute(e, Math.ceil(O / per), WRITE_FLOPS.d * dSize + WRITE_FLOPS.weight * O * g.channels * g.kH * g.kW);
 }
 
+/**
+ * D kept from a forward pass for the same call's input gradient, which would otherwise write it
+ * again (7 of ResNet-18's 14 D writes a step, 3.6 ms on one thread): per weight array and geometry,
+ * a pinned block holding the D of the last forward pass that wrote it and that pass's identity (see
+ * `ConvPass`). The backward pass of that call reads it; any other writes its own. Between the two
+ * the weight cannot change through simplegrad: autograd refuses a backward pass whose inputs moved
+ * (a weight written in place without `bumpVersion`, which autograd cannot see, gets the input
+ * gradient of the weight the forward pass used).
+ * One block a weight and map size (dense maps are smaller than the filter: a few sizes at most), so
+ * the memory is bounded by the model; a block goes with its weight.
+ */
+const keptD = new WeakMap<Float32Array, Map<string, { d: Float32Array; pass: ConvPass | null }>>();
+
+/** What D depends on besides the weight. */
+function geometryKey(g: ConvGeometry): string {
+  return [g.channels, g.height, g.width, g.outChannels, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft,
+    g.dilationH ?? 1, g.dilationW ?? 1, g.outH, g.outW].join(',');
+}
+
+/**
+ * The block that keeps D for `pass` (made or found; before any region is laid out, since a new
+ * pinned block moves the scratch base), or null: no pass, or nothing can be pinned.
+ */
+function keepFor(e: Engine, w: Float32Array, g: ConvGeometry, size: number, pass: ConvPass | null): { d: Float32Array; pass: ConvPass | null } | null {
+  if (pass === null) return null;
+  let byGeometry = keptD.get(w);
+  if (byGeometry === undefined) keptD.set(w, (byGeometry = new Map()));
+  const key = geometryKey(g);
+  let kept = byGeometry.get(key);
+  if (kept === undefined || e.pinnedAddress(kept.d) < 0) {
+    const d = pinnedFloat32(size);
+    if (d === null) return null;
+    kept = { d, pass: null };
+    byGeometry.set(key, kept);
+  }
+  return kept;
+}
+
 /** Forward convolution, dense (see conv.ts), leaving the output in the module. */
-export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null): Placed {
+export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null, pass: ConvPass | null = null): Placed {
   const e = getEngine();
   const { batch: N, outChannels: O } = g;
   const L = g.outH * g.outW;
   const CHW = g.channels * g.height * g.width;
+  const kept = keepFor(e, w, g, O * L * CHW, pass);
   const [xP, wP, tP, dP, oP, pP, bytes] = regions(
-    4 * N * CHW, 4 * w.length, 4 * L * g.height * g.width, 4 * O * L * CHW, 4 * N * O * L, 4 * gemmScratch(O * L, CHW, threadSlots()),
+    4 * N * CHW, 4 * w.length, 4 * L * g.height * g.width, kept === null ? 4 * O * L * CHW : 0, 4 * N * O * L,
+    4 * gemmScratch(O * L, CHW, threadSlots()),
   );
   e.reserve(bytes);
   e.put(xP, x, 0, N * CHW);
   const taps = tapsOf(g);
   e.i32(tP, taps.length).set(taps);
-  writeDense(e, g, e.place(wP, w, 0, w.length), tP, dP);
+  const dAt = kept === null ? dP : e.pinnedAddress(kept.d);
+  if (kept !== null) kept.pass = null; // being rewritten: no pass's until done
+  writeDense(e, g, e.place(wP, w, 0, w.length), tP, dAt);
+  if (kept !== null) kept.pass = pass;
   if (bias !== null) {
     for (let n = 0; n < N; n++) {
       for (let o = 0; o < O; o++) {
@@ -176,14 +219,14 @@ export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, 
       }
     }
   }
-  gemmJobs(e, false, true, N, O * L, CHW, xP, dP, oP, pP, bias !== null);
+  gemmJobs(e, false, true, N, O * L, CHW, xP, dAt, oP, pP, bias !== null);
   return { at: oP, end: scratchBase() + bytes };
 }
 
 /** The gradients, dense; same contract as the reference (see conv.ts). */
 export function denseBackward(
   dy: OutputGrad, x: Float32Array, g: ConvGeometry, w: Float32Array,
-  gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
+  gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, pass: ConvPass | null = null,
 ): void {
   if (gb !== null) jsConv2dBackward(dy.host(), x, g, w, null, null, gb);
   if (gx === null && gw === null) return;
@@ -199,10 +242,17 @@ export function denseBackward(
   );
   e.reserve(bytes);
   if (gx !== null) {
-    e.i32(tP, taps.length).set(taps);
-    // Read in place when pinned; wP stays a scratch region, where the weight gradient goes below.
-    writeDense(e, g, e.place(wP, w, 0, w.length), tP, dP);
-    gemmJobs(e, false, false, N, CHW, O * L, gP, dP, xP, pP, false);
+    // The forward pass's D when this call's forward kept it (never a new block here: the output
+    // gradient already lies at the scratch base); else written again.
+    const kept = pass === null ? undefined : keptD.get(w)?.get(geometryKey(g));
+    let dAt = kept !== undefined && kept.pass === pass ? e.pinnedAddress(kept.d) : -1;
+    if (dAt < 0) {
+      e.i32(tP, taps.length).set(taps);
+      // Read in place when pinned; wP stays a scratch region, where the weight gradient goes below.
+      writeDense(e, g, e.place(wP, w, 0, w.length), tP, dP);
+      dAt = dP;
+    }
+    gemmJobs(e, false, false, N, CHW, O * L, gP, dAt, xP, pP, false);
     e.get(xP, N * CHW, gx, 0);
   }
   if (gw !== null) {

@@ -25,7 +25,7 @@
  */
 import type { FloatArray } from '../../dtype.js';
 import {
-  type ConvGeometry, conv2dBackward as jsConv2dBackward, conv2dForward as jsConv2dForward, conv2dPooledForward as jsConv2dPooledForward,
+  type ConvGeometry, type ConvPass, conv2dBackward as jsConv2dBackward, conv2dForward as jsConv2dForward, conv2dPooledForward as jsConv2dPooledForward,
 } from '../conv.js';
 import type { PoolGeometry } from '../pool.js';
 import { maxPoolInModule } from './pool.js';
@@ -204,6 +204,7 @@ export function convStrategyRuns(): Readonly<Record<ConvStrategy, number>> {
 /** Forward convolution in WebAssembly; same contract as the reference {@link jsConv2dForward}. */
 export function wasmConv2dForward(
   x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, out: FloatArray, activation: FusedActivation | null = null,
+  pass: ConvPass | null = null,
 ): void {
   if (!isF32(x) || !isF32(w) || !isF32(bias) || !isF32(out) || g.batch === 0) {
     jsConv2dForward(x, g, w, bias, out, activation);
@@ -211,7 +212,7 @@ export function wasmConv2dForward(
   }
   const [x32, w32, b32] = [x as Float32Array, w as Float32Array, bias as Float32Array | null];
   const s = sizesOf(g);
-  const { at } = forwardInModule(x32, g, s, w32, b32);
+  const { at } = forwardInModule(x32, g, s, w32, b32, pass);
   const e = getEngine();
   const n = g.batch * s.output;
   // A fused activation runs on the output where it lies: no copy out and back in, no second array.
@@ -226,24 +227,24 @@ export function wasmConv2dForward(
  */
 export function wasmConv2dPooledForward(
   x: FloatArray, g: ConvGeometry, w: FloatArray, bias: FloatArray | null, activation: FusedActivation | null,
-  pool: PoolGeometry, poolFirst: boolean, out: FloatArray, argmax: Int32Array,
+  pool: PoolGeometry, poolFirst: boolean, out: FloatArray, argmax: Int32Array, pass: ConvPass | null = null,
 ): void {
   if (!isF32(x) || !isF32(w) || !isF32(bias) || !isF32(out) || g.batch === 0) {
     jsConv2dPooledForward(x, g, w, bias, activation, pool, poolFirst, out, argmax);
     return;
   }
   const s = sizesOf(g);
-  const { at, end } = forwardInModule(x as Float32Array, g, s, w as Float32Array, bias as Float32Array | null);
+  const { at, end } = forwardInModule(x as Float32Array, g, s, w as Float32Array, bias as Float32Array | null, pass);
   const e = getEngine();
   if (activation !== null && !poolFirst) activateInModule(e, activation, at, 0, g.batch * s.output);
   maxPoolInModule(e, at, end, pool, out as Float32Array, argmax, poolFirst ? activation : null);
 }
 
 /** The forward pass by the strategy its shape takes, leaving the output in the module. */
-function forwardInModule(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null): Placed {
+function forwardInModule(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null, pass: ConvPass | null): Placed {
   if (isDepthwise(g, s)) return depthwiseForward(x, g, s, w, bias);
   const how = strategy(g, s, winogradForward(g, s), denseWins(g), TILE.nr, winogradBeatsFolding(g.batch, g.outH, g.outW));
-  if (how === 'dense') return denseForward(x, g, w, bias);
+  if (how === 'dense') return denseForward(x, g, w, bias, pass);
   if (how === 'folded') return foldedForward(x, g, s, w, bias);
   if (how === 'winograd' && winogradBatched(g.batch, g.channels, g.outChannels, g.outH, g.outW)) return batchedForward(x, g, w, bias);
   const e = getEngine();
@@ -275,7 +276,7 @@ function forwardInModule(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32A
 /** Backward convolution in WebAssembly; same contract as the reference {@link jsConv2dBackward}. */
 export function wasmConv2dBackward(
   grad: FloatArray, x: FloatArray, g: ConvGeometry, w: FloatArray,
-  gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null, fused: Fused | null = null,
+  gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null, fused: Fused | null = null, pass: ConvPass | null = null,
 ): void {
   if (![grad, x, w, gx, gw, gb, fused?.out ?? null].every(isF32) || g.batch === 0) {
     jsConv2dBackward(grad, x, g, w, gx, gw, gb, fused);
@@ -293,7 +294,7 @@ export function wasmConv2dBackward(
   // The input gradient and the weight and bias gradients each take their own strategy.
   if (gx32 !== null) {
     const how = strategy(g, s, winogradInputGrad(g, s), denseWins(g), TILE.nr, winogradBeatsFolding(g.batch, g.outH, g.outW));
-    if (how === 'dense') denseBackward(dy, x32, g, w32, gx32, null, null);
+    if (how === 'dense') denseBackward(dy, x32, g, w32, gx32, null, null, pass);
     else if (how === 'folded') foldedBackward(dy, x32, g, s, w32, gx32, null, null);
     else if (how === 'winograd' && winogradBatched(g.batch, g.outChannels, g.channels, g.height, g.width)) batchedInputGrad(dy, g, w32, gx32);
     else imageBackward(dy, x32, g, s, w32, gx32, null, null, how === 'winograd');
