@@ -278,9 +278,10 @@ function accumulateLeaf(t: Tensor, g: Tensor, owned: boolean): void {
   const acc = readGrad(t);
   if (acc === null) {
     // The buffer is the gradient's alone: the whole of a plain one, or a pinned block (gradStorage).
-    const whole = gd[RAW].length === t.size && (isPinned(gd[RAW]) || (gd[RAW].byteOffset === 0 && gd[RAW].byteLength === gd[RAW].buffer.byteLength));
+    const a = gd[RAW];
+    const whole = a.length === t.size && (isPinned(a) || (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength));
     // A new tensor over memory nothing else holds: not handed out until someone reads `t.grad`.
-    adoptGrad(t, new Tensor((owned || gd !== g) && whole ? gd[RAW] : gd[RAW].slice(), t.shape));
+    adoptGrad(t, new Tensor((owned || gd !== g) && whole ? a : a.slice(), t.shape));
   } else {
     addInto(acc[RAW], gd[RAW]);
   }

@@ -32,10 +32,12 @@ const pools = {
 let pooled = 0;
 
 /**
- * Offers `array`, which no code will read or write again, for reuse. Only whole arrays (not views
- * into a larger buffer, such as pinned storage) are kept.
+ * Offers `array`, which no code will read or write again, for reuse. Only whole float arrays (not
+ * views into a larger buffer, such as pinned storage; not int32, which `allocate` never reuses) are
+ * kept.
  */
-export function recycle(array: FloatArray): void {
+export function recycle(array: TypedArray): void {
+  if (array instanceof Int32Array) return;
   if (array.byteOffset !== 0 || array.byteLength !== array.buffer.byteLength || array.length === 0) return;
   if (pooled + array.byteLength > MAX_BYTES) return;
   const pool: Map<number, FloatArray[]> = array instanceof Float32Array ? pools.float32 : pools.float64;

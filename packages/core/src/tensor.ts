@@ -73,18 +73,19 @@ export function readGrad(t: Tensor): Tensor | null {
  */
 export function releaseGrad(t: Tensor): void {
   const g = takeGrad(t);
-  if (g === null || g.dtype === 'int32') return;
+  if (g === null) return;
   // A pinned parameter's gradient stays pinned, as its own (see gradStorage): a plain one (the first
   // step's) is left to the collector, since nothing of its length is likely to be allocated again.
   // Any other, or where the kernels cannot pin (the js backend), goes to the pool.
-  if (isPinned(t[RAW]) && g[RAW] instanceof Float32Array) {
-    const spare = isPinned(g[RAW]) ? g[RAW] : pinFloat32(t.size);
+  const a = g[RAW];
+  if (isPinned(t[RAW]) && a instanceof Float32Array) {
+    const spare = isPinned(a) ? a : pinFloat32(t.size);
     if (spare !== null) {
       spareGrad(t, spare);
       return;
     }
   }
-  recycle(g[RAW] as FloatArray);
+  recycle(a);
 }
 
 /**
@@ -249,9 +250,7 @@ export class Tensor {
       exempt: (t) => t.#isGrad || (t.requiresGrad && t.gradFn === null),
       liveGraph: (t) => t.gradFn !== null && t.gradFn.backward !== null,
       isTensor: (v): v is Tensor => v instanceof Tensor,
-    }, (a) => {
-      if (!(a instanceof Int32Array)) recycle(a);
-    });
+    }, recycle);
     takeGrad = (t) => {
       const g = t.#grad;
       t.#grad = null;

@@ -170,6 +170,14 @@ export function batchNormBackwardChannels(
 // operations in their order (the sums over samples in f64, the elementwise pass in f32), so the
 // results are the same bits. They return the first channel they left (fewer than four remain).
 
+/** `w · invstd` for two of four channels (lanes 2, 3 of `w`'s f32x4 when `high`), or `invstd` without a weight. */
+@inline
+function timesWeight(w: usize, col: usize, inv: v128, high: bool): v128 {
+  if (w == 0) return inv;
+  const wv = v128.load(w + col);
+  return f64x2.mul(high ? hi64(wv) : lo64(wv), inv);
+}
+
 /** Two f64x2 (lanes 0, 1 and 2, 3 of four channels) as one f32x4. */
 @inline
 function demote4(lo: v128, hi: v128): v128 {
@@ -217,16 +225,10 @@ function forwardAcross(ch0: i32, ch1: i32, x: usize, out: usize, n: i32, c: i32,
       v128.store(stats + (<usize>(2 * c + ch) << 3) + 16, var1);
     }
     const meanv = demote4(v128.load(stats + (<usize>ch << 3)), v128.load(stats + (<usize>ch << 3) + 16));
-    const inv0 = v128.load(stats + (<usize>(c + ch) << 3));
-    const inv1 = v128.load(stats + (<usize>(c + ch) << 3) + 16);
-    let sc0 = inv0;
-    let sc1 = inv1;
-    if (w != 0) {
-      const wv = v128.load(w + col);
-      sc0 = f64x2.mul(lo64(wv), inv0);
-      sc1 = f64x2.mul(hi64(wv), inv1);
-    }
-    const scale = demote4(sc0, sc1);
+    const scale = demote4(
+      timesWeight(w, col, v128.load(stats + (<usize>(c + ch) << 3)), false),
+      timesWeight(w, col, v128.load(stats + (<usize>(c + ch) << 3) + 16), true),
+    );
     const shift = b == 0 ? f32x4.splat(0) : v128.load(b + col);
     for (let i = 0; i < n; i++) {
       const at = <usize>i * row + col;
@@ -273,13 +275,8 @@ function backwardAcross(ch0: i32, ch1: i32, g: usize, x: usize, gx: usize, n: i3
     if (gx == 0) continue;
     const inv0 = v128.load(stats + (<usize>(c + ch) << 3));
     const inv1 = v128.load(stats + (<usize>(c + ch) << 3) + 16);
-    let k0 = inv0;
-    let k1 = inv1;
-    if (w != 0) {
-      const wv = v128.load(w + col);
-      k0 = f64x2.mul(lo64(wv), inv0);
-      k1 = f64x2.mul(hi64(wv), inv1);
-    }
+    const k0 = timesWeight(w, col, inv0, false);
+    const k1 = timesWeight(w, col, inv1, true);
     let p0 = zero;
     let p1 = zero;
     let q0 = zero;
