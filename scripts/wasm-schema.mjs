@@ -50,6 +50,36 @@ const SCRATCH = [
   ['scratchStride', 'int', 'Bytes between two threads\' scratch regions.'],
 ];
 
+/** The arguments of a Winograd correlation per image (F(2×2) or F(4×4), WINOGRAD and WINOGRAD_4X4). */
+const WINOGRAD_CORRELATION = [
+  ['batch', 'int', 'Images.'],
+  ['inChannels', 'int', 'Input channels.'],
+  ['height', 'int', 'Input rows.'],
+  ['width', 'int', 'Input columns.'],
+  ['padTop', 'int', 'Zero rows above the input.'],
+  ['padLeft', 'int', 'Zero columns left of the input.'],
+  ['filters', 'ptr', 'The filters transformed by the matching filter job: a region of `[outChannels, inChannels]` per ξ.'],
+  ['filtersStride', 'int', 'Bytes between two ξ of the filters.'],
+  ['bias', 'ptr', 'The bias, 0 for none.'],
+  ['outChannels', 'int', 'Output channels.'],
+  ['outH', 'int', 'Output rows.'],
+  ['outW', 'int', 'Output columns.'],
+  ['x', 'ptr', 'The input.'],
+  ['out', 'ptr', 'The output (overwritten).'],
+  ...SCRATCH,
+];
+
+/** The arguments of a Winograd filter transform (WINOGRAD_FILTERS: 16 ξ, WINOGRAD_4X4_FILTERS: 36). */
+const WINOGRAD_FILTER_TRANSFORM = [
+  ['w', 'ptr', 'The weight `[O, C, 3, 3]`.'],
+  ['weightRows', 'int', 'O.'],
+  ['weightColumns', 'int', 'C.'],
+  ['flip', 'flag', 'For the input gradient: the filters rotated by 180°, input and output channels swapped.'],
+  ['filters', 'ptr', 'U, a region of `[cout, cin]` per ξ (overwritten).'],
+  ['filtersStride', 'int', 'Bytes between two ξ of U.'],
+  ['perChunk', 'int', 'Rows of U (cout) per chunk.'],
+];
+
 /** The zero-bordered copy of one plane that the depthwise kernels work on, in their scratch. */
 const DEPTHWISE_PLANE = [
   ['planeH', 'int', 'Rows of the zero-bordered plane in the scratch.'],
@@ -152,23 +182,17 @@ export const JOBS = {
   WINOGRAD: {
     code: 7,
     doc: 'Per image: a 3×3 stride-1 correlation as Winograd F(2×2, 3×3) on transformed filters.',
-    args: [
-      ['batch', 'int', 'Images.'],
-      ['inChannels', 'int', 'Input channels.'],
-      ['height', 'int', 'Input rows.'],
-      ['width', 'int', 'Input columns.'],
-      ['padTop', 'int', 'Zero rows above the input.'],
-      ['padLeft', 'int', 'Zero columns left of the input.'],
-      ['filters', 'ptr', 'The filters transformed by WINOGRAD_FILTERS.'],
-      ['filtersStride', 'int', 'Bytes between two ξ of the filters.'],
-      ['bias', 'ptr', 'The bias, 0 for none.'],
-      ['outChannels', 'int', 'Output channels.'],
-      ['outH', 'int', 'Output rows.'],
-      ['outW', 'int', 'Output columns.'],
-      ['x', 'ptr', 'The input.'],
-      ['out', 'ptr', 'The output (overwritten).'],
-      ...SCRATCH,
-    ],
+    args: WINOGRAD_CORRELATION,
+  },
+  WINOGRAD_4X4: {
+    code: 60,
+    doc: 'A few images per chunk: a 3×3 stride-1 correlation as Winograd F(4×4, 3×3) on filters transformed by WINOGRAD_4X4_FILTERS, the images\' tiles the columns of one GEMM per ξ.',
+    args: [['images', 'int', 'Images a chunk: chunk k computes images k·images … (fewer in the last).'], ...WINOGRAD_CORRELATION],
+  },
+  WINOGRAD_4X4_FILTERS: {
+    code: 61,
+    doc: 'The 3×3 filters transformed for Winograd F(4×4, 3×3) (36 ξ), a chunk of rows of U (output channels of the correlation) each.',
+    args: WINOGRAD_FILTER_TRANSFORM,
   },
   COLS: {
     code: 8,
@@ -311,15 +335,7 @@ export const JOBS = {
   WINOGRAD_FILTERS: {
     code: 56,
     doc: 'The 3×3 filters transformed for Winograd, a chunk of rows of U (output channels of the correlation) each.',
-    args: [
-      ['w', 'ptr', 'The weight `[O, C, 3, 3]`.'],
-      ['weightRows', 'int', 'O.'],
-      ['weightColumns', 'int', 'C.'],
-      ['flip', 'flag', 'For the input gradient: the filters rotated by 180°, input and output channels swapped.'],
-      ['filters', 'ptr', 'U, 16 regions of `[cout, cin]` (overwritten).'],
-      ['filtersStride', 'int', 'Bytes between two ξ of U.'],
-      ['perChunk', 'int', 'Rows of U (cout) per chunk.'],
-    ],
+    args: WINOGRAD_FILTER_TRANSFORM,
   },
   WINOGRAD_INPUT: {
     code: 53,

@@ -13,7 +13,8 @@
  * (a CPU profile of about a second of steps of workload ID after warm-up, top self time), --allocs ID (typed arrays allocated
  * per step of workload ID), --trace ID (the calling thread's time per kind of WebAssembly job, pooled or
  * not, the copies and the rest, on one and two threads: bench/trace.ts), --no-tidy (model steps
- * without `tidy`, each allocating its own memory).
+ * without `tidy`, each allocating its own memory), --conv-precision high (`setConvPrecision('high')`
+ * for simplegrad: Winograd F(4×4, 3×3) allowed).
  */
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,9 @@ const USAGE = `usage: npm run bench [-- flags]    (npm run bench:peers adds Tens
   --allocs ID    count the typed arrays (and bytes) one step of workload ID allocates
   --no-tidy      run model steps outside \`tidy\` (each allocates new arrays for its activations and
                  gradients instead of reusing the last step's); with any of the flags here
+  --conv-precision P
+                 simplegrad's setConvPrecision (default highest; high allows Winograd F(4×4, 3×3),
+                 faster 3×3 convolutions with about 10× the rounding error); with any of the flags here
   --trace ID     where a step of workload ID spends the calling thread's time on 1 and 2 threads: each
                  kind of WebAssembly job (pooled or not, the worker's share of its chunks), the copies
                  in and out of the module, and the rest (JavaScript, allocation, GC)`;
@@ -191,6 +195,7 @@ async function main(): Promise<void> {
       allocs: { type: 'string' },
       trace: { type: 'string' },
       'no-tidy': { type: 'boolean', default: false },
+      'conv-precision': { type: 'string', default: 'highest' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -199,6 +204,7 @@ async function main(): Promise<void> {
     return;
   }
   tidySteps = !values['no-tidy'];
+  sg.setConvPrecision(values['conv-precision'] as sg.ConvPrecision);
   if (values.profile !== undefined || values.allocs !== undefined || values.trace !== undefined) {
     // These inspect one workload and run no benchmark: a benchmark flag beside them would do nothing.
     const ignored: string[] = (['quick', 'only', 'peers', 'no-gemm', 'memory', 'no-js', 'no-tfjs'] as const)
@@ -215,7 +221,7 @@ async function main(): Promise<void> {
   const capacity = await parallelCapacity();
   console.log(`simplegrad benchmark: Node ${process.version}, ${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, `
     + `WebAssembly SIMD ${sg.wasmSimdSupported() ? 'yes' : 'no'}, load average at start ${load()}, `
-    + `cores free for us ≈ ${capacity.toFixed(2)} (two spinning workers vs one)`);
+    + `cores free for us ≈ ${capacity.toFixed(2)} (two spinning workers vs one), conv precision ${sg.convPrecision()}`);
   console.log(`medians of timed runs after ${budget.warmup} warm-up run(s); conv throughput counts fwd+bwd as 3× the forward flops\n`);
 
   const started = performance.now();

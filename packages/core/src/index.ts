@@ -58,6 +58,7 @@ export * from './ops/batchnorm.js';
 export { type Kernels, jsKernels, kernels, setKernels } from './kernels/backend.js';
 export type { AdamStepConstants } from './kernels/optim.js';
 export { type BackendName, useBackend } from './kernels/backend.js';
+export { type ConvPrecision, convPrecision, setConvPrecision } from './kernels/precision.js';
 export {
   wasmKernels, wasmSimdSupported, setWasmThreads, wasmThreads, wasmMemoryBytes, type WasmThreadOptions,
   wasmThreadInfo, type WasmThreadInfo, traceWasmKernels, type KernelTracer, type JobEvent, type CopyEvent,

@@ -9,13 +9,17 @@ import * as sg from '../src/index.js';
 import type { ConvGeometry } from '../src/kernels/conv.js';
 import { type ConvStrategy, convStrategyRuns, forceConvStrategy } from '../src/kernels/wasm/conv.js';
 import { onOneAndTwoThreads } from './two-threads.js';
-import { forceWinogradBatched, forceWinogradGroup, winogradWeightFits } from '../src/kernels/wasm/winograd.js';
+import {
+  forceWinogradBatched, forceWinogradGroup, forceWinogradTile, winograd4Images, winogradTile, winogradWeightFits,
+} from '../src/kernels/wasm/winograd.js';
 import { imagesPerChunk } from '../src/kernels/wasm/runtime.js';
 import { assertRounding, bits, rand } from './rounding.js';
 
 interface Case {
   what: string; N: number; C: number; H: number; W: number; O: number; k: [number, number];
   s?: [number, number]; pad?: [number, number, number, number]; d?: [number, number]; groups?: number;
+  /** Strategies the case is not forced onto (dense on a big map: D would take gigabytes). */
+  skip?: ConvStrategy[];
 }
 
 /** The geometry of a case (padding [top, bottom, left, right]). */
@@ -39,6 +43,8 @@ const cases: Case[] = [
   { what: 'odd sizes, 3×2 kernel, uneven padding', N: 3, C: 5, H: 7, W: 9, O: 6, k: [3, 2], pad: [1, 0, 2, 1] },
   { what: 'stride 2', N: 4, C: 3, H: 13, W: 11, O: 5, k: [3, 3], s: [2, 2], pad: [1, 1, 1, 1] },
   { what: 'map over 8×8 (per image by default)', N: 2, C: 3, H: 12, W: 11, O: 5, k: [3, 3], pad: [1, 1, 1, 1] },
+  { what: '8×9 maps of 10 images (F(4×4): 3 images a chunk, the last alone; tiles straddling panels)', N: 10, C: 9, H: 8, W: 9, O: 8, k: [3, 3], pad: [1, 1, 1, 1] },
+  { what: 'a 67×66 map (F(4×4): two blocks of tile rows, the last tiles cut by the edges)', N: 1, C: 8, H: 67, W: 66, O: 4, k: [3, 3], pad: [1, 1, 1, 1], skip: ['dense'] },
   { what: '1×1 kernel, stride 2', N: 3, C: 7, H: 5, W: 6, O: 4, k: [1, 1], s: [2, 2] },
   { what: 'pointwise (1×1, stride 1: columns are the image)', N: 3, C: 7, H: 5, W: 6, O: 4, k: [1, 1] },
   { what: 'pointwise, 2 groups', N: 2, C: 6, H: 4, W: 7, O: 8, k: [1, 1], groups: 2 },
@@ -83,7 +89,22 @@ function exact(c: Case, g: ConvGeometry, x: Float32Array, w: Float32Array, bias:
   return { out, outB, gx, gxB, gw, gwB, gb, gbB, depth: { out: cg * kH * kW + 1, gx: og * kH * kW, gw: c.N * len } };
 }
 
-const strategies: (ConvStrategy | null)[] = [null, 'image', 'folded', 'dense', 'winograd'];
+/** A forced strategy; `'winograd 4×4'`: Winograd as F(4×4, 3×3) a few images a chunk, on every map it applies to. */
+type Forced = ConvStrategy | 'winograd 4×4' | null;
+const strategies: Forced[] = [null, 'image', 'folded', 'dense', 'winograd', 'winograd 4×4'];
+
+/** Forces `how`; returns what restores the previous settings. */
+function force(how: Forced): () => void {
+  const four = how === 'winograd 4×4';
+  const prev = forceConvStrategy(four ? 'winograd' : how);
+  const prevTile = forceWinogradTile(four ? 4 : null);
+  const prevBatched = forceWinogradBatched(four ? false : null);
+  return () => {
+    forceConvStrategy(prev);
+    forceWinogradTile(prevTile);
+    forceWinogradBatched(prevBatched);
+  };
+}
 
 for (const c of cases) {
   const g = geometry(c);
@@ -93,9 +114,9 @@ for (const c of cases) {
   const x = rand(c.N * c.C * c.H * c.W, 21), w = rand(c.O * rows, 22), bias = rand(c.O, 23), grad = rand(c.N * c.O * len, 24);
   const e = exact(c, g, x, w, bias, grad);
   for (const K of [sg.jsKernels, sg.wasmKernels]) {
-    for (const how of K === sg.wasmKernels ? strategies : [null]) {
+    for (const how of K === sg.wasmKernels ? strategies.filter((f) => !c.skip?.includes(f as ConvStrategy)) : [null]) {
       test(`${K.name}${how === null ? '' : ` (${how})`} conv ${c.what}: x=[${c.N},${c.C},${c.H},${c.W}] w=[${c.O},${c.C / G},${c.k.join(',')}] groups=${G}: values and gradients within float32 rounding`, () => {
-        const prev = forceConvStrategy(how);
+        const restore = force(how);
         try {
           const y = new Float32Array(e.out.length).fill(NaN);
           K.conv2dForward(x, g, w, bias, y);
@@ -116,7 +137,7 @@ for (const c of cases) {
           assert.equal([Array.from(gxOnly), Array.from(gwOnly), Array.from(gbOnly)], [Array.from(gx), Array.from(gw), Array.from(gb)]);
           K.conv2dBackward(grad, x, g, w, null, null, null); // nothing asked: nothing to do
         } finally {
-          forceConvStrategy(prev);
+          restore();
         }
       });
     }
@@ -179,6 +200,72 @@ test('Winograd over the whole batch gives the same bits as Winograd per image (f
   }
 });
 
+test('Winograd F(4×4, 3×3) gives each image the same bits whatever images share its chunk (forward and input gradient, bias)', () => {
+  const restore = force('winograd 4×4');
+  try {
+    const c: Case = { what: '', N: 10, C: 9, H: 8, W: 9, O: 12, k: [3, 3], pad: [1, 0, 2, 1] };
+    const g = geometry(c);
+    const [image, out] = [c.C * c.H * c.W, c.O * g.outH * g.outW];
+    const x = rand(c.N * image, 65), w = rand(c.O * c.C * 9, 66), b = rand(c.O, 67), grad = rand(c.N * out, 68);
+    assert.is(winograd4Images(c.N, g.outH, g.outW), 3, 'the batch: 3 images a chunk');
+    const run = (n: number, at: number): number[][] => {
+      const one = { ...g, batch: n };
+      const [y, gx] = [new Float32Array(n * out), new Float32Array(n * image)];
+      sg.wasmKernels.conv2dForward(x.subarray(at * image, (at + n) * image), one, w, b, y);
+      sg.wasmKernels.conv2dBackward(grad.subarray(at * out, (at + n) * out), x.subarray(at * image, (at + n) * image), one, w, gx, null, null);
+      return [bits(y), bits(gx)];
+    };
+    const all = run(c.N, 0);
+    for (let n = 0; n < c.N; n++) {
+      const [y, gx] = run(1, n);
+      assert.equal(y, all[0].slice(n * out, (n + 1) * out), `image ${n}: forward`);
+      assert.equal(gx, all[1].slice(n * image, (n + 1) * image), `image ${n}: input gradient`);
+    }
+  } finally {
+    restore();
+  }
+});
+
+test('setConvPrecision: \'highest\' (the default) keeps Winograd to F(2×2, 3×3); \'high\' lets maps over 6×6 take F(4×4, 3×3) where a chunk\'s tiles fill a panel; other values are errors', () => {
+  assert.is(sg.convPrecision(), 'highest');
+  const prevBackend = sg.useBackend('wasm');
+  const jobs: string[] = [];
+  sg.traceWasmKernels({ job: (e) => { if (e.name.startsWith('WINOGRAD')) jobs.push(e.name); }, copy: () => {} });
+  try {
+    // W2's second convolution (64 images, 32→64 on 26×26), forward and input gradient.
+    sg.manualSeed(3);
+    const x = sg.normal([64, 32, 26, 26], { requiresGrad: true });
+    const w = sg.normal([64, 32, 3, 3]);
+    const pass = (): string[] => {
+      jobs.length = 0;
+      sg.conv2d(x, w).sum().backward();
+      return [...new Set(jobs)].filter((j) => j === 'WINOGRAD' || j === 'WINOGRAD_4X4');
+    };
+    assert.equal(pass(), ['WINOGRAD']);
+    assert.is(sg.setConvPrecision('high'), 'highest');
+    assert.is(sg.convPrecision(), 'high');
+    assert.equal(pass(), ['WINOGRAD_4X4']);
+    // A chunk's tiles fill a panel: 4 images of 36 tiles (24×24 outputs), 8 of 4 (8×8); not 1 of 4.
+    assert.equal([winogradTile(64, 24, 24), winograd4Images(64, 24, 24)], [4, 4]);
+    assert.equal([winogradTile(32, 8, 8), winograd4Images(32, 8, 8)], [4, 8]);
+    assert.equal([winogradTile(2, 8, 8), winograd4Images(2, 8, 8)], [2, 1]);
+    assert.equal([winogradTile(8, 56, 56), winograd4Images(8, 56, 56)], [4, 1]);
+    assert.is(sg.setConvPrecision('highest'), 'high');
+    assert.equal([winogradTile(64, 24, 24), winogradTile(32, 8, 8)], [2, 2]);
+    for (const bad of ['medium', 'HIGH', undefined, 1]) {
+      assert.throws(
+        () => sg.setConvPrecision(bad as sg.ConvPrecision),
+        (e: Error) => e instanceof sg.ArgumentError && e.message === `setConvPrecision: precision must be 'highest' or 'high', got ${sg.fmtValue(bad)}`,
+      );
+    }
+    assert.is(sg.convPrecision(), 'highest', 'a rejected value changes nothing');
+  } finally {
+    sg.setConvPrecision('highest');
+    sg.traceWasmKernels(null);
+    sg.setKernels(prevBackend);
+  }
+});
+
 test('the Winograd weight gradient in groups of 1, 2 and 3 images and by size: within float32 rounding of the exact sums (odd sizes, uneven padding, channels past a 16-wide panel)', () => {
   const prev = forceConvStrategy('winograd');
   try {
@@ -230,7 +317,7 @@ test('per-image jobs that write a shared matrix (Winograd transforms, folded im2
 /** Every pass of the new paths on shapes with enough chunks to be shared between threads. */
 function workload(): Float32Array[] {
   const out: Float32Array[] = [];
-  const shapes: [Case, ConvStrategy | 'group of 2' | null][] = [
+  const shapes: [Case, Forced | 'group of 2'][] = [
     // Folded GEMMs in row blocks (few panels), then split by panels (N·outH·outW = 192 columns).
     [{ what: '', N: 9, C: 12, H: 3, W: 3, O: 40, k: [3, 3], pad: [1, 1, 1, 1] }, 'folded'],
     [{ what: '', N: 12, C: 16, H: 4, W: 4, O: 24, k: [3, 3], pad: [1, 1, 1, 1] }, null],
@@ -247,6 +334,9 @@ function workload(): Float32Array[] {
     // last chunk one image), and its weight gradient on the 4×4 map (16 channels).
     [{ what: '', N: 6, C: 8, H: 8, W: 8, O: 12, k: [3, 3], pad: [1, 1, 1, 1] }, 'winograd'],
     [{ what: '', N: 13, C: 16, H: 4, W: 4, O: 12, k: [3, 3], pad: [1, 1, 1, 1] }, 'winograd'],
+    // F(4×4, 3×3): 3 images a chunk (the last alone), and one image in two blocks of tile rows.
+    [{ what: '', N: 10, C: 9, H: 8, W: 9, O: 12, k: [3, 3], pad: [1, 1, 1, 1] }, 'winograd 4×4'],
+    [{ what: '', N: 2, C: 8, H: 70, W: 65, O: 8, k: [3, 3], pad: [1, 0, 2, 1] }, 'winograd 4×4'],
     // The Winograd weight gradient by default (16 channels), and in groups of 2 images (accumulating).
     [{ what: '', N: 5, C: 16, H: 10, W: 9, O: 20, k: [3, 3], pad: [1, 1, 0, 1] }, null],
     [{ what: '', N: 5, C: 16, H: 10, W: 9, O: 20, k: [3, 3], pad: [1, 1, 0, 1] }, 'group of 2'],
@@ -260,13 +350,13 @@ function workload(): Float32Array[] {
     const x = rand(c.N * c.C * c.H * c.W, 41), w = rand(c.O * rows, 42), b = rand(c.O, 43);
     const y = new Float32Array(c.N * c.O * g.outH * g.outW);
     const [gx, gw, gb] = [new Float32Array(x.length), new Float32Array(w.length), new Float32Array(c.O)];
-    const prev = forceConvStrategy(how === 'group of 2' ? null : how);
+    const restore = force(how === 'group of 2' ? null : how);
     const prevGroup = forceWinogradGroup(how === 'group of 2' ? 2 : null);
     try {
       sg.wasmKernels.conv2dForward(x, g, w, b, y);
       sg.wasmKernels.conv2dBackward(y, x, g, w, gx, gw, gb);
     } finally {
-      forceConvStrategy(prev);
+      restore();
       forceWinogradGroup(prevGroup);
     }
     out.push(y, gx, gw, gb);

@@ -894,21 +894,26 @@ const WINOGRAD_TILES: i32 = 512;
  * U each, its lines shared with the other thread's chunks), it was 30–40 ns, and 8× slower on two
  * threads in ResNet-18.
  */
+/** The 3×3 filter of the correlation's output channel `co` and input channel `ci` in `w` (`[O, C, 3, 3]`): `w[co][ci]`, or flipped `w[ci][co]`. */
+@inline
+function filterOf(w: usize, C: i32, co: i32, ci: i32, flip: bool): usize {
+  return w + ((<usize>(flip ? ci * C + co : co * C + ci) * 9) << 2);
+}
+
+/** Tap `k = 3i + j` of the filter at `src`, `g[i][j]`, or of the filter rotated by 180° (`g[2 − i][2 − j]`, tap 8 − k) when flipped. */
+@inline
+function tap(src: usize, k: i32, flip: bool): f32 {
+  return load<f32>(src + (<usize>(flip ? 8 - k : k) << 2));
+}
+
 function winogradFilters(w: usize, O: i32, C: i32, flip: bool, U: usize, uStride: usize, r0: i32, r1: i32): void {
   const cin = flip ? O : C;
   for (let co = r0; co < r1; co++) {
     for (let ci = 0; ci < cin; ci++) {
-      const src = w + ((<usize>(flip ? ci * C + co : co * C + ci) * 9) << 2);
-      // g[i][j], rotated by 180° when flipped.
-      let g0 = load<f32>(src), g1 = load<f32>(src, 4), g2 = load<f32>(src, 8);
-      let g3 = load<f32>(src, 12), g4 = load<f32>(src, 16), g5 = load<f32>(src, 20);
-      let g6 = load<f32>(src, 24), g7 = load<f32>(src, 28), g8 = load<f32>(src, 32);
-      if (flip) {
-        let t = g0; g0 = g8; g8 = t;
-        t = g1; g1 = g7; g7 = t;
-        t = g2; g2 = g6; g6 = t;
-        t = g3; g3 = g5; g5 = t;
-      }
+      const src = filterOf(w, C, co, ci, flip);
+      const g0 = tap(src, 0, flip), g1 = tap(src, 1, flip), g2 = tap(src, 2, flip);
+      const g3 = tap(src, 3, flip), g4 = tap(src, 4, flip), g5 = tap(src, 5, flip);
+      const g6 = tap(src, 6, flip), g7 = tap(src, 7, flip), g8 = tap(src, 8, flip);
       // G·g (4×3), one column of g at a time.
       const a0 = g0, a1 = <f32>0.5 * (g0 + g3 + g6), a2 = <f32>0.5 * (g0 - g3 + g6), a3 = g6;
       const b0 = g1, b1 = <f32>0.5 * (g1 + g4 + g7), b2 = <f32>0.5 * (g1 - g4 + g7), b3 = g7;
@@ -1128,6 +1133,264 @@ function winogradJob(img: i32, thread: i32): void {
   const out = <usize>arg(WINOGRAD_OUT) + ((<usize>img * <usize>cout * <usize>outH * <usize>outW) << 2);
   const scratch = <usize>arg(WINOGRAD_SCRATCH) + <usize>thread * <usize>arg(WINOGRAD_SCRATCH_STRIDE);
   winogradImage(x, cin, H, W, arg(WINOGRAD_PAD_TOP), arg(WINOGRAD_PAD_LEFT), <usize>arg(WINOGRAD_FILTERS), <usize>arg(WINOGRAD_FILTERS_STRIDE), <usize>arg(WINOGRAD_BIAS), cout, outH, outW, out, scratch, tmpOf(thread));
+}
+
+// ---- Winograd F(4×4, 3×3), a few images a chunk ---------------------------------------------------
+//
+// The same correlation per 4×4 output tile from its 6×6 input patch, Y = Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A with
+// Lavin & Gray's points 0, ±1, ±2: 36 products per tile and channel pair for 16 outputs, 2.25
+// multiplications an output against F(2×2, 3×3)'s 4 (and the direct 9), for transforms of about the
+// same cost an output. The larger coefficients round a little worse (the tests hold it to the same
+// float32 bound as every strategy). Lanes are four horizontally adjacent tiles, as above; a chunk
+// takes a few images whose tiles are side by side as the columns of one GEMM per ξ (image k's tile
+// (ty, tx) is column k·T + ty·tW + tx), so a map of few tiles still fills the 16-wide panels. Each
+// column's arithmetic is the same whatever the chunk, so results do not depend on the grouping.
+//
+//   Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1]
+//   G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; ¹⁄₂₄ ¹⁄₁₂ ⅙; ¹⁄₂₄ −¹⁄₁₂ ⅙; 0 0 1]
+//   Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]
+
+/** Most tiles a block of one image takes (bounding the scratch of big maps, 36·(Cin + Cout) floats a tile). */
+const WINOGRAD4_TILES: i32 = 256;
+
+/** Component `i` of G·(a, b, c)ᵀ (a constant `i` after inlining). */
+@inline
+function gTimes(a: f32, b: f32, c: f32, i: i32): f32 {
+  if (i == 0) return <f32>0.25 * a;
+  if (i == 1) return <f32>(-1.0 / 6.0) * ((a + b) + c);
+  if (i == 2) return <f32>(-1.0 / 6.0) * ((a - b) + c);
+  if (i == 3) return (<f32>(1.0 / 24.0) * a + <f32>(1.0 / 12.0) * b) + <f32>(1.0 / 6.0) * c;
+  if (i == 4) return (<f32>(1.0 / 24.0) * a - <f32>(1.0 / 12.0) * b) + <f32>(1.0 / 6.0) * c;
+  return c;
+}
+
+/** Row `(a, b, c)` of G·g times Gᵀ: six values at `at`, `uStride` bytes apart. */
+@inline
+function filterRow6(at: usize, uStride: usize, a: f32, b: f32, c: f32): void {
+  store<f32>(at, gTimes(a, b, c, 0));
+  store<f32>(at + uStride, gTimes(a, b, c, 1));
+  store<f32>(at + 2 * uStride, gTimes(a, b, c, 2));
+  store<f32>(at + 3 * uStride, gTimes(a, b, c, 3));
+  store<f32>(at + 4 * uStride, gTimes(a, b, c, 4));
+  store<f32>(at + 5 * uStride, gTimes(a, b, c, 5));
+}
+
+/**
+ * Rows `r0 ≤ co < r1` of the filters transformed for F(4×4, 3×3) (a WINOGRAD_4X4_FILTERS chunk):
+ * `U[ξ][co][ci] = (G·g·Gᵀ)[ξ]`, ξ = 6i + j, otherwise as {@link winogradFilters} (flip, strides).
+ */
+function winograd4Filters(w: usize, O: i32, C: i32, flip: bool, U: usize, uStride: usize, r0: i32, r1: i32): void {
+  const cin = flip ? O : C;
+  for (let co = r0; co < r1; co++) {
+    for (let ci = 0; ci < cin; ci++) {
+      const src = filterOf(w, C, co, ci, flip);
+      const g0 = tap(src, 0, flip), g1 = tap(src, 1, flip), g2 = tap(src, 2, flip);
+      const g3 = tap(src, 3, flip), g4 = tap(src, 4, flip), g5 = tap(src, 5, flip);
+      const g6 = tap(src, 6, flip), g7 = tap(src, 7, flip), g8 = tap(src, 8, flip);
+      // Row i of G·g is (G·column 0, G·column 1, G·column 2)[i]; each row times Gᵀ gives ξ 6i … 6i + 5.
+      const at = U + ((<usize>(co * cin + ci)) << 2);
+      const s6 = 6 * uStride;
+      filterRow6(at, uStride, gTimes(g0, g3, g6, 0), gTimes(g1, g4, g7, 0), gTimes(g2, g5, g8, 0));
+      filterRow6(at + s6, uStride, gTimes(g0, g3, g6, 1), gTimes(g1, g4, g7, 1), gTimes(g2, g5, g8, 1));
+      filterRow6(at + 2 * s6, uStride, gTimes(g0, g3, g6, 2), gTimes(g1, g4, g7, 2), gTimes(g2, g5, g8, 2));
+      filterRow6(at + 3 * s6, uStride, gTimes(g0, g3, g6, 3), gTimes(g1, g4, g7, 3), gTimes(g2, g5, g8, 3));
+      filterRow6(at + 4 * s6, uStride, gTimes(g0, g3, g6, 4), gTimes(g1, g4, g7, 4), gTimes(g2, g5, g8, 4));
+      filterRow6(at + 5 * s6, uStride, gTimes(g0, g3, g6, 5), gTimes(g1, g4, g7, 5), gTimes(g2, g5, g8, 5));
+    }
+  }
+}
+
+/** A vector to `at`: straight into the scratch, or (`toV`) lane by tile into the packed V ({@link storeTiles}). */
+@inline
+function put4(at: usize, x: v128, toV: bool, cin: i32, c: i32, t: i32): void {
+  if (toV) storeTiles(at, cin, c, t, x);
+  else v128.store(at, x);
+}
+
+/**
+ * Bᵀ·(d0 … d5) for four tiles (lanes), its six rows to `at`, `step` bytes apart:
+ * 4(d0 − d2) + (d4 − d2), (d4 − 4d2) ± (d3 − 4d1), (d4 − d2) ± 2(d3 − d1), 4(d1 − d3) + (d5 − d3).
+ */
+@inline
+function inputTransform6(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, at: usize, step: usize, toV: bool, cin: i32, c: i32, t: i32): void {
+  const four = f32x4.splat(4), two = f32x4.splat(2);
+  const t0 = f32x4.sub(d4, f32x4.mul(four, d2)), t1 = f32x4.sub(d3, f32x4.mul(four, d1));
+  const t2 = f32x4.sub(d4, d2), t3 = f32x4.mul(two, f32x4.sub(d3, d1));
+  put4(at, f32x4.add(f32x4.mul(four, f32x4.sub(d0, d2)), t2), toV, cin, c, t);
+  put4(at + step, f32x4.add(t0, t1), toV, cin, c, t);
+  put4(at + 2 * step, f32x4.sub(t0, t1), toV, cin, c, t);
+  put4(at + 3 * step, f32x4.add(t2, t3), toV, cin, c, t);
+  put4(at + 4 * step, f32x4.sub(t2, t3), toV, cin, c, t);
+  put4(at + 5 * step, f32x4.add(f32x4.mul(four, f32x4.sub(d1, d3)), f32x4.sub(d5, d3)), toV, cin, c, t);
+}
+
+/**
+ * V = Bᵀ·d·B of four horizontally adjacent tiles of one channel: their 6×6 patches start at columns
+ * x0, x0 + 4, x0 + 8, x0 + 12 of rows y0 … y0 + 5 of the zero-bordered plane (row length Wp, at least
+ * x0 + 20 columns). Each patch row's 20 floats are transposed into six vectors of the tiles' columns
+ * and times B into `tmp` (36 vectors); then each column times Bᵀ into ξ = 6i + j of the packed V.
+ */
+@inline
+function inputTiles4x4(plane: usize, Wp: i32, y0: i32, x0: i32, V: usize, vStride: usize, cin: i32, c: i32, t: i32, tmp: usize): void {
+  for (let i = 0; i < 6; i++) {
+    const r = plane + ((<usize>((y0 + i) * Wp + x0)) << 2);
+    const l0 = v128.load(r), l1 = v128.load(r, 16), l2 = v128.load(r, 32), l3 = v128.load(r, 48), l4 = v128.load(r, 64);
+    const a0 = v128.shuffle<f32>(l0, l1, 0, 4, 1, 5), a1 = v128.shuffle<f32>(l2, l3, 0, 4, 1, 5);
+    const b0 = v128.shuffle<f32>(l0, l1, 2, 6, 3, 7), b1 = v128.shuffle<f32>(l2, l3, 2, 6, 3, 7);
+    const e0 = v128.shuffle<f32>(l1, l2, 0, 4, 1, 5), e1 = v128.shuffle<f32>(l3, l4, 0, 4, 1, 5);
+    inputTransform6(
+      v128.shuffle<f32>(a0, a1, 0, 1, 4, 5), v128.shuffle<f32>(a0, a1, 2, 3, 6, 7),
+      v128.shuffle<f32>(b0, b1, 0, 1, 4, 5), v128.shuffle<f32>(b0, b1, 2, 3, 6, 7),
+      v128.shuffle<f32>(e0, e1, 0, 1, 4, 5), v128.shuffle<f32>(e0, e1, 2, 3, 6, 7),
+      tmp + <usize>i * 96, 16, false, cin, c, t,
+    );
+  }
+  for (let j = 0; j < 6; j++) {
+    const s = tmp + <usize>j * 16;
+    inputTransform6(
+      v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384), v128.load(s, 480),
+      V + <usize>j * vStride, 6 * vStride, true, cin, c, t,
+    );
+  }
+}
+
+/**
+ * Y = Aᵀ·m·A (+ bias `b`) of four horizontally adjacent tiles of one output channel: `m` addresses the
+ * first tile's product in M_0 (ξ regions `mStride` apart), `y` its top-left output; `rows` of the
+ * tiles' 4 rows and `cols` of their 16 columns lie inside the output. Each column of m times Aᵀ into
+ * `tmp`, then each row times A, transposed so that a vector holds one tile's four outputs of a row.
+ */
+@inline
+function outputTiles4x4(m: usize, mStride: usize, b: v128, y: usize, outW: i32, rows: i32, cols: i32, tmp: usize): void {
+  const two = f32x4.splat(2), four = f32x4.splat(4), eight = f32x4.splat(8);
+  const s6 = 6 * mStride;
+  for (let j = 0; j < 6; j++) {
+    const at = m + <usize>j * mStride;
+    const m0 = v128.load(at), m1 = v128.load(at + s6), m2 = v128.load(at + 2 * s6);
+    const m3 = v128.load(at + 3 * s6), m4 = v128.load(at + 4 * s6), m5 = v128.load(at + 5 * s6);
+    const p = f32x4.add(m1, m2), q = f32x4.sub(m1, m2), r = f32x4.add(m3, m4), s = f32x4.sub(m3, m4);
+    const o = tmp + <usize>j * 16;
+    v128.store(o, f32x4.add(f32x4.add(m0, p), r));
+    v128.store(o, f32x4.add(q, f32x4.mul(two, s)), 96);
+    v128.store(o, f32x4.add(p, f32x4.mul(four, r)), 192);
+    v128.store(o, f32x4.add(f32x4.add(q, f32x4.mul(eight, s)), m5), 288);
+  }
+  for (let i = 0; i < rows; i++) {
+    const at = tmp + <usize>i * 96;
+    const m0 = v128.load(at), m1 = v128.load(at, 16), m2 = v128.load(at, 32);
+    const m3 = v128.load(at, 48), m4 = v128.load(at, 64), m5 = v128.load(at, 80);
+    const p = f32x4.add(m1, m2), q = f32x4.sub(m1, m2), r = f32x4.add(m3, m4), s = f32x4.sub(m3, m4);
+    const y0 = f32x4.add(b, f32x4.add(f32x4.add(m0, p), r));
+    const y1 = f32x4.add(b, f32x4.add(q, f32x4.mul(two, s)));
+    const y2 = f32x4.add(b, f32x4.add(p, f32x4.mul(four, r)));
+    const y3 = f32x4.add(b, f32x4.add(f32x4.add(q, f32x4.mul(eight, s)), m5));
+    // Lane k of y_c is tile k's output column c: transposed, vector k is tile k's four columns.
+    const a0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5), a1 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
+    const b0 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7), b1 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
+    const row = y + ((<usize>(i * outW)) << 2);
+    storeLanes(row, v128.shuffle<f32>(a0, a1, 0, 1, 4, 5), cols);
+    if (cols > 4) storeLanes(row + 16, v128.shuffle<f32>(a0, a1, 2, 3, 6, 7), cols - 4);
+    if (cols > 8) storeLanes(row + 32, v128.shuffle<f32>(b0, b1, 0, 1, 4, 5), cols - 8);
+    if (cols > 12) storeLanes(row + 48, v128.shuffle<f32>(b0, b1, 2, 3, 6, 7), cols - 12);
+  }
+}
+
+/** Tile rows a block of one image takes: all of them when a chunk holds several images, else at most about WINOGRAD4_TILES tiles. */
+@inline
+function winograd4Rows(images: i32, tH: i32, tW4: i32): i32 {
+  if (images > 1) return tH;
+  const blocks = (tH * tW4 + WINOGRAD4_TILES - 1) / WINOGRAD4_TILES;
+  return (tH + blocks - 1) / blocks;
+}
+
+/** Columns of a block's V and M: its tiles and 3 spare (the transforms go four tiles at a time), in whole panels. */
+@inline
+function winograd4Columns(images: i32, outH: i32, outW: i32): i32 {
+  const tH = (outH + 3) >> 2, tW = (outW + 3) >> 2;
+  return panelsOf(images * winograd4Rows(images, tH, (tW + 3) & ~3) * tW + 3) * NR;
+}
+
+/** Bytes of a block's zero-bordered input plane: rows of 4·tW4 + 4 floats, so the last group of four tiles reads 20 floats. */
+@inline
+function winograd4PlaneBytes(images: i32, outH: i32, outW: i32): usize {
+  const tH = (outH + 3) >> 2, tW4 = (((outW + 3) >> 2) + 3) & ~3;
+  return (<usize>(4 * winograd4Rows(images, tH, tW4) + 2) * <usize>(4 * tW4 + 4)) << 2;
+}
+
+/**
+ * Floats of scratch a chunk of {@link winograd4Chunk} needs: a block's packed V and M (36 ξ regions
+ * each), the input plane and 36 vectors of transform scratch. Exported so the JS side sizes its
+ * regions by the same rule.
+ */
+export function winograd4ScratchFloats(images: i32, cin: i32, cout: i32, outH: i32, outW: i32): i32 {
+  const cols = winograd4Columns(images, outH, outW);
+  return <i32>((36 * (spread((<usize>cin * <usize>cols) << 2) + spread((<usize>cout * <usize>cols) << 2)) + winograd4PlaneBytes(images, outH, outW) + 576) >> 2);
+}
+
+/**
+ * Chunk `chunk` of a WINOGRAD_4X4 job: images `chunk·images …` of `out[n, co, oy, ox] = bias[co] +
+ * Σ_ci Σ_ij g[co, ci, i, j] · x[n, ci, oy + i − pt, ox + j − pl]` (zero outside the input), per
+ * block: the input transform of every tile, the 36 products, the output transform.
+ */
+function winograd4Chunk(chunk: i32, thread: i32): void {
+  const images = arg(WINOGRAD_4X4_IMAGES);
+  const n0 = chunk * images, n1 = min(arg(WINOGRAD_4X4_BATCH), n0 + images);
+  const cin = arg(WINOGRAD_4X4_IN_CHANNELS), H = arg(WINOGRAD_4X4_HEIGHT), W = arg(WINOGRAD_4X4_WIDTH);
+  const cout = arg(WINOGRAD_4X4_OUT_CHANNELS), outH = arg(WINOGRAD_4X4_OUT_H), outW = arg(WINOGRAD_4X4_OUT_W);
+  const pt = arg(WINOGRAD_4X4_PAD_TOP), pl = arg(WINOGRAD_4X4_PAD_LEFT);
+  const U = <usize>arg(WINOGRAD_4X4_FILTERS), uStride = <usize>arg(WINOGRAD_4X4_FILTERS_STRIDE);
+  const bias = <usize>arg(WINOGRAD_4X4_BIAS);
+  const tH = (outH + 3) >> 2, tW = (outW + 3) >> 2, tW4 = (tW + 3) & ~3;
+  const rowsPer = winograd4Rows(images, tH, tW4);
+  const cols = winograd4Columns(images, outH, outW);
+  const vStride = spread((<usize>cin * <usize>cols) << 2), mStride = spread((<usize>cout * <usize>cols) << 2);
+  const V = <usize>arg(WINOGRAD_4X4_SCRATCH) + <usize>thread * <usize>arg(WINOGRAD_4X4_SCRATCH_STRIDE);
+  const M = V + 36 * vStride;
+  const plane = M + 36 * mStride;
+  const tmp = plane + winograd4PlaneBytes(images, outH, outW);
+  const Wp = 4 * tW4 + 4;
+  const gemmTmp = tmpOf(thread);
+  for (let ty0 = 0; ty0 < tH; ty0 += rowsPer) {
+    const rows = min(rowsPer, tH - ty0);
+    const perImage = rows * tW;
+    const used = (n1 - n0) * perImage;
+    const n = panelsOf(used) * NR;
+    // The spare columns zeroed first, so the GEMMs never see stale or uninitialised lanes.
+    for (let xi = 0; xi < 36; xi++) {
+      for (let q = used >> 4; q < cols / NR; q++) {
+        for (let c = 0; c < cin; c++) memory.fill(V + <usize>xi * vStride + ((<usize>(q * cin + c) * <usize>NR) << 2), 0, <usize>NR << 2);
+      }
+    }
+    // A group of four reaching past a row's last tile writes the next row's (or image's) first
+    // columns, which that row then overwrites, or on the block's last row up to 3 spare columns.
+    for (let img = n0; img < n1; img++) {
+      const xImg = <usize>arg(WINOGRAD_4X4_X) + ((<usize>img * <usize>cin * <usize>H * <usize>W) << 2);
+      const t0 = (img - n0) * perImage;
+      for (let c = 0; c < cin; c++) {
+        padPlane(xImg + ((<usize>c * <usize>H * <usize>W) << 2), H, W, pt - 4 * ty0, pl, plane, 4 * rows + 2, Wp);
+        for (let r = 0; r < rows; r++) {
+          for (let tx = 0; tx < tW; tx += 4) inputTiles4x4(plane, Wp, 4 * r, 4 * tx, V, vStride, cin, c, t0 + r * tW + tx, tmp);
+        }
+      }
+    }
+    for (let xi = 0; xi < 36; xi++) {
+      gemmRows(false, cout, n, cin, U + <usize>xi * uStride, V + <usize>xi * vStride, M + <usize>xi * mStride, <usize>n << 2, false, gemmTmp, 0, cout);
+    }
+    for (let img = n0; img < n1; img++) {
+      const t0 = (img - n0) * perImage;
+      for (let co = 0; co < cout; co++) {
+        const bv = f32x4.splat(bias == 0 ? <f32>0 : load<f32>(bias + (<usize>co << 2)));
+        const mo = M + ((<usize>co * <usize>n + <usize>t0) << 2);
+        const yo = <usize>arg(WINOGRAD_4X4_OUT) + ((<usize>(img * cout + co) * <usize>outH * <usize>outW) << 2);
+        for (let r = 0; r < rows; r++) {
+          const oy = 4 * (ty0 + r);
+          for (let tx = 0; tx < tW; tx += 4) {
+            outputTiles4x4(mo + ((<usize>(r * tW + tx)) << 2), mStride, bv, yo + ((<usize>(oy * outW + 4 * tx)) << 2), outW, min(4, outH - oy), min(16, outW - 4 * tx), tmp);
+          }
+        }
+      }
+    }
+  }
 }
 
 // ---- Winograd over the whole batch --------------------------------------------------------------
@@ -1582,6 +1845,13 @@ export function runChunk(chunk: i32, thread: i32): void {
     convWeightGradGroup(chunk, thread);
   } else if (op == OP_WINOGRAD) {
     winogradJob(chunk, thread);
+  } else if (op == OP_WINOGRAD_4X4) {
+    winograd4Chunk(chunk, thread);
+  } else if (op == OP_WINOGRAD_4X4_FILTERS) {
+    const per = arg(WINOGRAD_4X4_FILTERS_PER_CHUNK);
+    const r0 = chunk * per;
+    const O = arg(WINOGRAD_4X4_FILTERS_WEIGHT_ROWS), C = arg(WINOGRAD_4X4_FILTERS_WEIGHT_COLUMNS), flip = arg(WINOGRAD_4X4_FILTERS_FLIP) != 0;
+    winograd4Filters(<usize>arg(WINOGRAD_4X4_FILTERS_W), O, C, flip, <usize>arg(WINOGRAD_4X4_FILTERS_FILTERS), <usize>arg(WINOGRAD_4X4_FILTERS_FILTERS_STRIDE), r0, min(flip ? C : O, r0 + per));
   } else if (op == OP_CONV_FOLD_IM2COL) {
     convFoldIm2col(chunk);
   } else if (op == OP_CONV_FOLD_COL2IM) {

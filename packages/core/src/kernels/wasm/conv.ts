@@ -12,10 +12,11 @@
  *   no GEMM multiplies the padding (see conv-dense.ts);
  * - folded: the whole batch's columns side by side, one GEMM per pass (and group) over `N·outH·outW`
  *   columns, for small maps where a GEMM per image cannot fill the 16-wide panels;
- * - Winograd F(2×2, 3×3) for 3×3 stride-1 undilated ungrouped convolutions with enough channels
- *   (the forward pass and the input gradient, a correlation of the output gradient with the rotated
- *   filters): per image on big maps, over the whole batch on maps up to 6×6; the weight gradient
- *   over fixed groups of images on any map (see winograd.ts);
+ * - Winograd for 3×3 stride-1 undilated ungrouped convolutions with enough channels (the forward
+ *   pass and the input gradient, a correlation of the output gradient with the rotated filters):
+ *   F(2×2, 3×3) an image a chunk on maps over 6×6 (F(4×4, 3×3) a few images a chunk where
+ *   `setConvPrecision('high')` allows it), over the whole batch on maps up to 6×6; the weight
+ *   gradient over fixed groups of images on any map (see winograd.ts);
  * - per image: im2col and one GEMM per image and group, a chunk per image (per fixed group of images
  *   for the weight gradient, a sum over the batch).
  *
@@ -36,12 +37,12 @@ import { type OutputGrad, activateInModule, putOutputGrad } from './fused.js';
 import { CHUNKS, gemmJobs, gemmScratch, packed } from './gemm-jobs.js';
 import { denseApplies, denseBackward, denseForward, denseWins } from './conv-dense.js';
 import {
-  filtersBytes, filtersStride, transformFilters, winogradBatch, winogradBatchBytes, winogradBatched, winogradBeatsFolding, winogradWeightBytes, winogradWeightFits,
-  winogradWeightGrad,
+  filtersBytes, transformFilters, winogradBatch, winogradBatchBytes, winogradBatched, winogradBeatsFolding, winogradImages, winogradImagesBytes,
+  winogradTile, winogradWeightBytes, winogradWeightFits, winogradWeightGrad,
 } from './winograd.js';
 import {
   type ConvArgs, convFoldCol2imJob, convFoldIm2colJob, convForwardJob, convInputGradJob, convWeightGradJob,
-  depthwiseForwardJob, depthwiseInputGradJob, depthwiseWeightGradJob, winogradJob,
+  depthwiseForwardJob, depthwiseInputGradJob, depthwiseWeightGradJob,
 } from './jobs.js';
 import { execute, getEngine, imagesPerChunk, perChunk, threadSlots } from './runtime.js';
 
@@ -137,9 +138,9 @@ function foldShape(g: ConvGeometry, s: Sizes, maxLen: number): boolean {
 const FOLD_WEIGHT_SIZE = 16384;
 
 /**
- * Whether a 3×3, stride-1 convolution's forward pass runs as Winograd F(2×2, 3×3): 2.25× fewer
- * multiplications, in GEMMs whose depth is the input channels. Measured on 16 images of 26×26 (one
- * thread), it wins from 4 input channels on whatever the output channels (4→4: 0.13 against
+ * Whether a 3×3, stride-1 convolution's forward pass runs as Winograd: 2.25× fewer multiplications
+ * (F(2×2, 3×3); F(4×4, 3×3) 4×), in GEMMs whose depth is the input channels. Measured as F(2×2) on
+ * 16 images of 26×26 (one thread), it wins from 4 input channels on whatever the output channels (4→4: 0.13 against
  * 0.22 ms direct, 32→3: 0.63 against 1.71, 32→32: 2.6 against 5.5) and loses below (3→32: 0.60
  * against 0.56).
  */
@@ -250,26 +251,28 @@ function forwardInModule(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32A
   const e = getEngine();
   const { kg, len, image, output, flops } = s;
   const O = g.outChannels;
-  const winograd = how === 'winograd';
-  const scratch = align(4 * (winograd ? e.exports.winogradScratchFloats(g.channels, O, g.outH, g.outW) : s.groups * kg * len + packed(len, kg)));
+  const tile = how === 'winograd' ? winogradTile(g.batch, g.outH, g.outW) : null;
+  const scratch = tile !== null
+    ? winogradImagesBytes(e, tile, g.batch, g.channels, O, g.outH, g.outW)
+    : align(4 * (s.groups * kg * len + packed(len, kg)));
   const [xP, wP, uP, bP, oP, sP, bytes] = regions(
-    4 * g.batch * image, 4 * O * kg, winograd ? filtersBytes(O, g.channels) : 0, 4 * O, 4 * g.batch * output, scratch * threadSlots(),
+    4 * g.batch * image, 4 * O * kg, tile !== null ? filtersBytes(O, g.channels, tile) : 0, 4 * O, 4 * g.batch * output, scratch * threadSlots(),
   );
   e.reserve(bytes);
   e.put(xP, x, 0, g.batch * image);
   // The weight and bias are read where they lie when pinned (parameters are), else copied in.
   const wAt = e.place(wP, w, 0, O * kg);
   const biasP = bias === null ? 0 : e.place(bP, bias, 0, O);
-  if (winograd) {
-    transformFilters(e, wAt, O, g.channels, false, uP);
-    winogradJob(e, {
-      batch: g.batch, inChannels: g.channels, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft,
-      filters: uP, filtersStride: filtersStride(O, g.channels), bias: biasP, outChannels: O, outH: g.outH, outW: g.outW, x: xP, out: oP, scratch: sP, scratchStride: scratch,
-    });
+  if (tile !== null) {
+    transformFilters(e, wAt, O, g.channels, false, uP, tile);
+    winogradImages(e, {
+      batch: g.batch, cin: g.channels, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft,
+      filters: uP, bias: biasP, cout: O, outH: g.outH, outW: g.outW, x: xP, out: oP, scratch: sP,
+    }, tile, scratch);
   } else {
     convForwardJob(e, { ...geometryArgs(g, s), x: xP, w: wAt, bias: biasP, out: oP, scratch: sP, scratchStride: scratch });
+    execute(e, g.batch, flops);
   }
-  execute(e, g.batch, flops);
   return { at: oP, end: scratchBase() + bytes };
 }
 
@@ -419,12 +422,13 @@ function imageBackward(
   const biasPartial = align(8 * O);
   // One scratch region per thread, big enough for every job: columns plus a packed operand, or
   // the Winograd input gradient's.
-  const scratch = align(4 * Math.max(
-    s.groups * kg * len + Math.max(packed(len, s.og), packed(s.og, len)),
-    winograd ? e.exports.winogradScratchFloats(O, g.channels, g.height, g.width) : 0,
-  ));
+  const tile = winograd ? winogradTile(g.batch, g.height, g.width) : null;
+  const scratch = Math.max(
+    align(4 * (s.groups * kg * len + Math.max(packed(len, s.og), packed(s.og, len)))),
+    tile !== null ? winogradImagesBytes(e, tile, g.batch, O, g.channels, g.height, g.width) : 0,
+  );
   const [, xP, wP, uP, gxP, gwP, gbP, pP, pbP, sP, bytes] = regions(
-    4 * g.batch * output, 4 * g.batch * image, 4 * O * kg, winograd ? filtersBytes(O, g.channels) : 0, 4 * g.batch * image, 4 * O * kg, 4 * O,
+    4 * g.batch * output, 4 * g.batch * image, 4 * O * kg, tile !== null ? filtersBytes(O, g.channels, tile) : 0, 4 * g.batch * image, 4 * O * kg, 4 * O,
     partial * groups, biasPartial * groups, scratch * threadSlots(),
   );
   e.reserve(bytes);
@@ -432,17 +436,17 @@ function imageBackward(
   const geom = geometryArgs(g, s);
   if (gx32 !== null) {
     const wAt = e.place(wP, w32, 0, O * kg);
-    if (winograd) {
-      transformFilters(e, wAt, O, g.channels, true, uP);
+    if (tile !== null) {
+      transformFilters(e, wAt, O, g.channels, true, uP, tile);
       // The correlation of the output gradient with the rotated filters, padded by 2 − padding.
-      winogradJob(e, {
-        batch: g.batch, inChannels: O, height: g.outH, width: g.outW, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft,
-        filters: uP, filtersStride: filtersStride(g.channels, O), bias: 0, outChannels: g.channels, outH: g.height, outW: g.width, x: gP, out: gxP, scratch: sP, scratchStride: scratch,
-      });
+      winogradImages(e, {
+        batch: g.batch, cin: O, height: g.outH, width: g.outW, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft,
+        filters: uP, bias: 0, cout: g.channels, outH: g.height, outW: g.width, x: gP, out: gxP, scratch: sP,
+      }, tile, scratch);
     } else {
       convInputGradJob(e, { ...geom, g: gP, w: wAt, gx: gxP, scratch: sP, scratchStride: scratch });
+      execute(e, g.batch, flops);
     }
-    execute(e, g.batch, flops);
     e.get(gxP, g.batch * image, gx32, 0);
   }
   if (gw32 === null && gb32 === null) return;

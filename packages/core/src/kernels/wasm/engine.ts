@@ -15,12 +15,12 @@ import { ArgumentError } from '../../errors.js';
  * pointers are byte addresses, flags are 0/1; all but the `…ScratchFloats` sizes return nothing.
  */
 export type WasmExports = Record<
-  'im2col' | 'col2im' | 'runChunk' | 'convReduce' | 'winogradScratchFloats' | 'maxPoolScratchFloats' | 'convFold',
+  'im2col' | 'col2im' | 'runChunk' | 'convReduce' | 'winogradScratchFloats' | 'winograd4ScratchFloats' | 'maxPoolScratchFloats' | 'convFold',
   (...args: number[]) => number
 >;
 
 const EXPORTS = [
-  'im2col', 'col2im', 'runChunk', 'convReduce', 'winogradScratchFloats', 'maxPoolScratchFloats', 'convFold',
+  'im2col', 'col2im', 'runChunk', 'convReduce', 'winogradScratchFloats', 'winograd4ScratchFloats', 'maxPoolScratchFloats', 'convFold',
 ] as const satisfies readonly (keyof WasmExports)[];
 
 /** Where memory for operands starts; below it live the control words, the job and the tiles. */

@@ -191,7 +191,7 @@ export interface WinogradArgs {
   readonly padTop: number;
   /** Zero columns left of the input. */
   readonly padLeft: number;
-  /** The filters transformed by WINOGRAD_FILTERS (byte address). */
+  /** The filters transformed by the matching filter job: a region of `[outChannels, inChannels]` per ξ (byte address). */
   readonly filters: number;
   /** Bytes between two ξ of the filters. */
   readonly filtersStride: number;
@@ -211,6 +211,62 @@ export interface WinogradArgs {
   readonly scratch: number;
   /** Bytes between two threads' scratch regions. */
   readonly scratchStride: number;
+}
+
+/** The arguments of a WINOGRAD_4X4 job (op 60). A few images per chunk: a 3×3 stride-1 correlation as Winograd F(4×4, 3×3) on filters transformed by WINOGRAD_4X4_FILTERS, the images' tiles the columns of one GEMM per ξ. */
+export interface Winograd4x4Args {
+  /** Images a chunk: chunk k computes images k·images … (fewer in the last). */
+  readonly images: number;
+  /** Images. */
+  readonly batch: number;
+  /** Input channels. */
+  readonly inChannels: number;
+  /** Input rows. */
+  readonly height: number;
+  /** Input columns. */
+  readonly width: number;
+  /** Zero rows above the input. */
+  readonly padTop: number;
+  /** Zero columns left of the input. */
+  readonly padLeft: number;
+  /** The filters transformed by the matching filter job: a region of `[outChannels, inChannels]` per ξ (byte address). */
+  readonly filters: number;
+  /** Bytes between two ξ of the filters. */
+  readonly filtersStride: number;
+  /** The bias, 0 for none (byte address). */
+  readonly bias: number;
+  /** Output channels. */
+  readonly outChannels: number;
+  /** Output rows. */
+  readonly outH: number;
+  /** Output columns. */
+  readonly outW: number;
+  /** The input (byte address). */
+  readonly x: number;
+  /** The output (overwritten) (byte address). */
+  readonly out: number;
+  /** The threads' scratch regions (byte address). */
+  readonly scratch: number;
+  /** Bytes between two threads' scratch regions. */
+  readonly scratchStride: number;
+}
+
+/** The arguments of a WINOGRAD_4X4_FILTERS job (op 61). The 3×3 filters transformed for Winograd F(4×4, 3×3) (36 ξ), a chunk of rows of U (output channels of the correlation) each. */
+export interface Winograd4x4FiltersArgs {
+  /** The weight `[O, C, 3, 3]` (byte address). */
+  readonly w: number;
+  /** O. */
+  readonly weightRows: number;
+  /** C. */
+  readonly weightColumns: number;
+  /** For the input gradient: the filters rotated by 180°, input and output channels swapped. */
+  readonly flip: boolean;
+  /** U, a region of `[cout, cin]` per ξ (overwritten) (byte address). */
+  readonly filters: number;
+  /** Bytes between two ξ of U. */
+  readonly filtersStride: number;
+  /** Rows of U (cout) per chunk. */
+  readonly perChunk: number;
 }
 
 /** The arguments of a COLS job (op 8). `C (+)= op(A)·op(B)` split by columns: each chunk packs its own panels of op(B). */
@@ -423,7 +479,7 @@ export interface WinogradFiltersArgs {
   readonly weightColumns: number;
   /** For the input gradient: the filters rotated by 180°, input and output channels swapped. */
   readonly flip: boolean;
-  /** U, 16 regions of `[cout, cin]` (overwritten) (byte address). */
+  /** U, a region of `[cout, cin]` per ξ (overwritten) (byte address). */
   readonly filters: number;
   /** Bytes between two ξ of U. */
   readonly filtersStride: number;
@@ -805,6 +861,42 @@ export function winogradJob(e: JobTarget, a: WinogradArgs): void {
   j[14] = a.out;
   j[15] = a.scratch;
   j[16] = a.scratchStride;
+}
+
+/** Writes a WINOGRAD_4X4 job (op 60) into `e`'s descriptor, each argument into its slot. A few images per chunk: a 3×3 stride-1 correlation as Winograd F(4×4, 3×3) on filters transformed by WINOGRAD_4X4_FILTERS, the images' tiles the columns of one GEMM per ξ. */
+export function winograd4x4Job(e: JobTarget, a: Winograd4x4Args): void {
+  const j = e.job;
+  j[0] = 60;
+  j[1] = a.images;
+  j[2] = a.batch;
+  j[3] = a.inChannels;
+  j[4] = a.height;
+  j[5] = a.width;
+  j[6] = a.padTop;
+  j[7] = a.padLeft;
+  j[8] = a.filters;
+  j[9] = a.filtersStride;
+  j[10] = a.bias;
+  j[11] = a.outChannels;
+  j[12] = a.outH;
+  j[13] = a.outW;
+  j[14] = a.x;
+  j[15] = a.out;
+  j[16] = a.scratch;
+  j[17] = a.scratchStride;
+}
+
+/** Writes a WINOGRAD_4X4_FILTERS job (op 61) into `e`'s descriptor, each argument into its slot. The 3×3 filters transformed for Winograd F(4×4, 3×3) (36 ξ), a chunk of rows of U (output channels of the correlation) each. */
+export function winograd4x4FiltersJob(e: JobTarget, a: Winograd4x4FiltersArgs): void {
+  const j = e.job;
+  j[0] = 61;
+  j[1] = a.w;
+  j[2] = a.weightRows;
+  j[3] = a.weightColumns;
+  j[4] = a.flip ? 1 : 0;
+  j[5] = a.filters;
+  j[6] = a.filtersStride;
+  j[7] = a.perChunk;
 }
 
 /** Writes a COLS job (op 8) into `e`'s descriptor, each argument into its slot. `C (+)= op(A)·op(B)` split by columns: each chunk packs its own panels of op(B). */

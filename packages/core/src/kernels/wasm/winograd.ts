@@ -1,8 +1,11 @@
 /**
- * Winograd F(2×2, 3×3) over many images at once (packages/core/wasm/asc/kernels.ts):
+ * Winograd over many images at once (packages/core/wasm/asc/kernels.ts):
  *
- * - the forward pass and input gradient over the whole batch, for small maps ("Winograd over the
- *   whole batch"): the per-image pass (conv.ts) computes its 16 products as GEMMs only as wide as one
+ * - the forward pass and input gradient on maps over 6×6: F(2×2, 3×3) an image a chunk, or, where
+ *   `setConvPrecision('high')` allows it, F(4×4, 3×3) a few images a chunk (their tiles the columns
+ *   of one GEMM per ξ; {@link winogradTile});
+ * - the forward pass and input gradient over the whole batch as F(2×2, 3×3), for small maps ("Winograd
+ *   over the whole batch"): an image a chunk, F(2×2) computes its 16 products as GEMMs only as wide as one
  *   image's tiles, which on an 8×8 map is one 16-wide panel and on a 4×4 map a quarter of one. Here
  *   the batch's tiles are the columns of one GEMM per ξ: an input transform job (a chunk per few images),
  *   the 16 products (a chunk per ξ and block of output channels), an output transform job (a chunk
@@ -16,9 +19,11 @@ import { TILE } from './bytes.js';
 import { align, type Engine } from './engine.js';
 import { CHUNKS } from './gemm-jobs.js';
 import {
-  winogradFiltersJob, winogradGradTilesJob, winogradInputJob, winogradOutputJob, winogradProductsJob, winogradWeightOutputJob,
+  winograd4x4FiltersJob, winograd4x4Job, winogradFiltersJob, winogradGradTilesJob, winogradInputJob, winogradJob, winogradOutputJob, winogradProductsJob,
+  winogradWeightOutputJob,
 } from './jobs.js';
 import { execute, imagesPerChunk, perChunk } from './runtime.js';
+import { convPrecision } from '../precision.js';
 
 /** Output channels per chunk of the products, so that 16 ξ × blocks give every thread several chunks. */
 const ROW_BLOCKS = 4;
@@ -108,24 +113,112 @@ export function filtersStride(cout: number, cin: number): number {
   return spread(4 * cout * cin);
 }
 
-/** Bytes of the transformed filters of an `O × C` weight (either way round): 16 ξ regions of {@link filtersStride}. */
-export function filtersBytes(O: number, C: number): number {
-  return 16 * filtersStride(O, C);
+/**
+ * Output tile of a Winograd pass: F(2×2, 3×3) (16 ξ) or F(4×4, 3×3) (36 ξ, 2.25 multiplications an
+ * output instead of 4; see kernels.ts).
+ */
+export type WinogradTile = 2 | 4;
+
+/** The ξ of an output tile: (tile + 2)². */
+function xis(tile: WinogradTile): number {
+  return (tile + 2) * (tile + 2);
+}
+
+/** Bytes of the transformed filters of an `O × C` weight (either way round): a region of {@link filtersStride} per ξ. */
+export function filtersBytes(O: number, C: number, tile: WinogradTile = 2): number {
+  return xis(tile) * filtersStride(O, C);
 }
 
 /**
- * Transforms the 3×3 filters of the weight at `wP` (`[O, C, 3, 3]`) for Winograd into `uP` (16
- * regions of `[cout, cin]`, {@link filtersStride} apart; `flip`: rotated, for the input gradient,
- * `cout` = C), split by rows of U over the threads.
+ * Transforms the 3×3 filters of the weight at `wP` (`[O, C, 3, 3]`) for Winograd with output tile
+ * `tile` into `uP` (a region of `[cout, cin]` per ξ, {@link filtersStride} apart; `flip`: rotated,
+ * for the input gradient, `cout` = C), split by rows of U over the threads.
  */
-export function transformFilters(e: Engine, wP: number, O: number, C: number, flip: boolean, uP: number): void {
+export function transformFilters(e: Engine, wP: number, O: number, C: number, flip: boolean, uP: number, tile: WinogradTile = 2): void {
   const [cout, cin] = flip ? [C, O] : [O, C];
   const per = perChunk(cout, CHUNKS);
-  winogradFiltersJob(e, { w: wP, weightRows: O, weightColumns: C, flip, filters: uP, filtersStride: filtersStride(cout, cin), perChunk: per });
+  const args = { w: wP, weightRows: O, weightColumns: C, flip, filters: uP, filtersStride: filtersStride(cout, cin), perChunk: per };
+  if (tile === 2) winogradFiltersJob(e, args);
+  else winograd4x4FiltersJob(e, args);
   // About 10 ns a filter on one thread (measured 9–12 ns from 64×64 to 256×256 filters; 30–40 ns
   // when the regions lay a multiple of 4 KB apart and chunks went by weight rows): 400 of
-  // minFlops' flops, so worth splitting from about 5 000 filters.
-  execute(e, Math.ceil(cout / per), 400 * O * C);
+  // minFlops' flops, so worth splitting from about 5 000 filters (F(4×4) writes 36 values a filter
+  // instead of 16).
+  execute(e, Math.ceil(cout / per), (tile === 2 ? 400 : 900) * O * C);
+}
+
+// ---- Winograd per image (a few images a chunk for F(4×4)) -------------------------------------------
+
+let tileForced: WinogradTile | null = null;
+
+/**
+ * For tests: makes every Winograd pass that is not batched take output tile `tile`, or restores the
+ * choice by shape with `null`; returns the previous setting.
+ */
+export function forceWinogradTile(tile: WinogradTile | null): WinogradTile | null {
+  const prev = tileForced;
+  tileForced = tile;
+  return prev;
+}
+
+/**
+ * The output tile of a Winograd pass that is not batched (maps over 6×6): F(2×2, 3×3) unless
+ * `setConvPrecision` allows `'high'` (F(4×4)'s rounding error is about 10× F(2×2)'s, more
+ * than PyTorch's default float32 tolerances); then F(4×4, 3×3) when a chunk's
+ * tiles ({@link winograd4Images}) fill at least one 16-wide panel, else F(2×2, 3×3) an image a chunk.
+ * Measured (one thread, ms forward / input gradient, F(2×2) against F(4×4)): W2's second conv (64
+ * images, 32→64 on 26×26) 21.5 / 27.0 against 15.8 / 21.3; 32 images 64→64 on 8×8 2.32 / 2.22
+ * against 1.66 / 1.65, on 12×12 6.3 / 6.5 against 3.6 / 3.6, 128→128 on 16×16 30.7 / 30.7 against
+ * 19.0 / 18.9; 8 images 64→64 on 56×56 26.4 / 26.5 against 17.7 / 17.6; 16 images 4→8 on 26×26
+ * 0.31 / 0.41 against 0.27 / 0.41; but 2 images 64→64 on 8×8 (4 tiles a chunk) 0.17 / 0.18 against
+ * 0.37 / 0.38. Two threads gain about as much (W2's conv 11.7 / 14.4 against 9.3 / 11.9 ms). On
+ * maps up to 6×6 F(4×4) only equals the batched F(2×2) (128→128 on 4×4: 2.90 against 2.70), which
+ * they keep.
+ */
+export function winogradTile(batch: number, outH: number, outW: number): WinogradTile {
+  if (tileForced !== null) return tileForced;
+  if (convPrecision() === 'highest') return 2;
+  const tiles = ((outH + 3) >> 2) * ((outW + 3) >> 2);
+  return winograd4Images(batch, outH, outW) * tiles >= 16 ? 4 : 2;
+}
+
+/**
+ * Images a chunk of an F(4×4) pass takes: enough that their tiles fill about 128 columns (whole
+ * 16-wide panels of the GEMMs), but at least four chunks in all; one for maps of 96 tiles and more.
+ * A function of the shape alone (and the results do not depend on it).
+ */
+export function winograd4Images(batch: number, outH: number, outW: number): number {
+  const tiles = ((outH + 3) >> 2) * ((outW + 3) >> 2);
+  return tiles >= 96 ? 1 : Math.max(1, Math.min(Math.ceil(128 / tiles), Math.ceil(batch / 4)));
+}
+
+/** Scratch bytes a thread needs for a Winograd pass per image with output tile `tile`. */
+export function winogradImagesBytes(e: Engine, tile: WinogradTile, batch: number, cin: number, cout: number, outH: number, outW: number): number {
+  return align(4 * (tile === 2
+    ? e.exports.winogradScratchFloats(cin, cout, outH, outW)
+    : e.exports.winograd4ScratchFloats(winograd4Images(batch, outH, outW), cin, cout, outH, outW)));
+}
+
+/**
+ * The correlation of {@link winogradBatch} per image (F(2×2): a chunk an image; F(4×4): a few
+ * images a chunk), on filters transformed with the same `tile`; `scratchStride` is each thread's
+ * {@link winogradImagesBytes}.
+ */
+export function winogradImages(e: Engine, p: WinogradPass, tile: WinogradTile, scratchStride: number): void {
+  const args = {
+    batch: p.batch, inChannels: p.cin, height: p.height, width: p.width, padTop: p.padTop, padLeft: p.padLeft,
+    filters: p.filters, filtersStride: filtersStride(p.cout, p.cin), bias: p.bias, outChannels: p.cout, outH: p.outH, outW: p.outW,
+    x: p.x, out: p.out, scratch: p.scratch, scratchStride,
+  };
+  const flops = 2 * p.batch * p.cout * p.cin * p.outH * p.outW * 9;
+  if (tile === 2) {
+    winogradJob(e, args);
+    execute(e, p.batch, flops);
+    return;
+  }
+  const images = winograd4Images(p.batch, p.outH, p.outW);
+  winograd4x4Job(e, { ...args, images });
+  execute(e, Math.ceil(p.batch / images), flops);
 }
 
 /** The correlation the batched pass computes, with every operand already in the module's memory (byte addresses). */
