@@ -140,9 +140,9 @@ const FOLD_WEIGHT_SIZE = 16384;
 /**
  * Whether a 3×3, stride-1 convolution's forward pass runs as Winograd: 2.25× fewer multiplications
  * (F(2×2, 3×3); F(4×4, 3×3) 4×), in GEMMs whose depth is the input channels. Measured as F(2×2) on
- * 16 images of 26×26 (one thread), it wins from 4 input channels on whatever the output channels (4→4: 0.13 against
- * 0.22 ms direct, 32→3: 0.63 against 1.71, 32→32: 2.6 against 5.5) and loses below (3→32: 0.60
- * against 0.56).
+ * 16 images of 26×26 (one thread), it wins from 4 input channels on whatever the output channels
+ * (4→4: 0.13 against 0.22 ms direct, 32→3: 0.63 against 1.71, 32→32: 2.6 against 5.5) and loses
+ * below (3→32: 0.60 against 0.56).
  */
 function winogradForward(g: ConvGeometry, s: Sizes): boolean {
   return winogradShape(g, s) && g.channels >= 4;
