@@ -8,7 +8,6 @@ import { Tensor, adoptGrad, readGrad, RAW } from './tensor.js';
 import { sameShape, sizeOf } from './shape.js';
 import { type TypedArray, allocateOutput } from './dtype.js';
 import { isPinned } from './pinned.js';
-import { inScope, noteRecorded } from './tidy.js';
 
 /**
  * Maps the gradient of an op's output to the gradients of its inputs (null where none flows).
@@ -81,7 +80,6 @@ export function record(op: string, out: Tensor, inputs: readonly Tensor[], backw
     out.gradFn = anomalyMode.on
       ? { op, inputs, backward, versions, scope: anomalyScope(), freshGrads }
       : { op, inputs, backward, versions, freshGrads };
-    if (inScope()) noteRecorded(out);
   }
   return out;
 }
@@ -332,7 +330,11 @@ export function defineOp<Args extends Tensor[]>(def: OpDefinition<Args>): (...in
     };
     const out = noGrad(() => def.forward(ctx, ...inputs));
     if (!(out instanceof Tensor)) throw new AutogradError(def.name, 'forward must return a Tensor');
-    const result = out.gradFn === null && !out.requiresGrad ? out : new Tensor(out[RAW], out.shape);
+    // A new tensor over the forward's result (sharing its memory and version counter), so the graph
+    // never attaches to a tensor someone else holds: forward may return an input as is, which must
+    // stay what it was (a leaf that does not require grad, say), as PyTorch's custom Functions
+    // return a new tensor there too.
+    const result = out.detach();
     const versions = saved.map((t) => t.version);
     return record(def.name, result, inputs, (g) => {
       // The inputs are checked by the engine; tensors saved besides them (e.g. the output) here.

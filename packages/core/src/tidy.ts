@@ -19,8 +19,9 @@
  *   array is left to the collector. So no array anybody could still read is ever reused, and using a
  *   tensor of the scope afterwards fails loudly instead of reading another step's numbers.
  * - When a tensor the scope keeps is still part of a graph that `backward` has not run through (its
- *   op's saved tensors would be released under it), the scope releases nothing; likewise when an op
- *   in the scope extended the graph of a tensor made outside it (an in-place op on it).
+ *   op's saved tensors would be released under it), the scope releases nothing. (Ops only ever
+ *   record onto tensors they make, so a graph that reaches the scope's tensors starts at one of
+ *   them.)
  * - If `fn` throws, nothing is released (the collector frees it as before) and the error propagates;
  *   if it returns a promise, nothing is released and `tidy` throws (it runs synchronous code only).
  *
@@ -55,8 +56,6 @@ interface Scope<T> {
   arrays: Set<TypedArray>;
   /** Tensors passed to {@link keep}. */
   kept: Set<T>;
-  /** The tensors ops gave a place in the graph while the scope was open (made in it or not). */
-  recorded: T[];
 }
 
 /** The open scopes, innermost last. */
@@ -80,11 +79,6 @@ export function inScope(): boolean {
 /** Notes a tensor made while a scope is open (the Tensor constructor calls this). */
 export function noteTensor(t: object): void {
   scopes[scopes.length - 1].tensors.push(t);
-}
-
-/** Notes a tensor that an op attached to the graph while a scope is open (autograd's `record`). */
-export function noteRecorded(t: object): void {
-  scopes[scopes.length - 1].recorded.push(t);
 }
 
 /** Notes an array `allocate` made while a scope is open. */
@@ -116,7 +110,7 @@ export function tidy<R>(fn: () => R, ...rest: never[]): R {
     throw new ArgumentError('tidy', `takes one argument, a function; got ${1 + rest.length}${hint}`);
   }
   if (typeof fn !== 'function') throw new ArgumentError('tidy', `fn must be a function, got ${fn === null ? 'null' : typeof fn}`);
-  const scope: Scope<unknown> = { tensors: [], arrays: new Set(), kept: new Set(), recorded: [] };
+  const scope: Scope<unknown> = { tensors: [], arrays: new Set(), kept: new Set() };
   scopes.push(scope);
   let result: R;
   try {
@@ -179,11 +173,9 @@ function end<T>(scope: Scope<T>, result: unknown): void {
   const leaving: T[] = [];
   for (const t of scope.tensors) (keepers.has(t) || h.exempt(t) ? staying : leaving).push(t);
   // A graph still to be walked needs every tensor its ops saved: then nothing goes.
-  const made = new Set(scope.tensors);
-  if (staying.some((t) => h.liveGraph(t)) || scope.recorded.some((t) => !made.has(t) && h.liveGraph(t))) {
+  if (staying.some((t) => h.liveGraph(t))) {
     if (outer !== undefined) {
       outer.tensors.push(...scope.tensors);
-      outer.recorded.push(...scope.recorded);
       for (const a of scope.arrays) outer.arrays.add(a);
     }
     return;
@@ -205,8 +197,6 @@ function end<T>(scope: Scope<T>, result: unknown): void {
   for (const a of reusable) offer?.(a);
   if (outer !== undefined) {
     outer.tensors.push(...staying);
-    const stay = new Set(staying);
-    outer.recorded.push(...scope.recorded.filter((t) => !made.has(t) || stay.has(t)));
     // What stays may be released by the outer scope, its arrays reused: they count as allocated there.
     for (const t of staying) {
       const a = h.storage(t);

@@ -72,6 +72,28 @@ test('defineOp: a user op takes part in autograd', () => {
   gradcheck((t) => cube(t), [randLeaf([3, 2], 5)]);
 });
 
+test('defineOp: a forward that returns an input as is leaves that tensor as it was (the result is a new tensor over its values)', () => {
+  const second = sg.defineOp({
+    name: 'second',
+    forward(_ctx, _a, b) { return b; },
+    backward(_ctx, g) { return [g.mul(0), null]; },
+  });
+  const a = sg.tensor([1, 2], { requiresGrad: true });
+  const b = sg.tensor([3, 4]);
+  const y = second(a, b);
+  assert.ok(y !== b);
+  assert.is(y.gradFn!.op, 'second');
+  assert.equal([b.requiresGrad, b.gradFn, b.isLeaf], [false, null, true]);
+  assert.equal(y.toArray(), [3, 4]);
+  y.sum().backward();
+  assert.equal(a.grad!.toArray(), [0, 0]);
+  assert.is(b.grad, null);
+  // The same when the returned input itself requires grad: it stays a leaf.
+  const same = sg.defineOp({ name: 'same', forward(_ctx, x) { return x; }, backward(_ctx, g) { return [g]; } });
+  const z = same(a);
+  assert.equal([a.isLeaf, a.gradFn, z.gradFn!.op], [true, null, 'same']);
+});
+
 test('retainGrad keeps a non-leaf gradient', () => {
   const x = sg.tensor([1, 2], { requiresGrad: true });
   const h = x.mul(2).retainGrad();
