@@ -261,9 +261,22 @@ function overlaps(a: TypedArray, b: TypedArray): boolean {
   return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
-/** `dst[i] += src[i]` over equally long arrays of one dtype. */
+/**
+ * `dst[i] += src[i]` over equally long arrays of one dtype: a residual block's input gradient (the
+ * sum of its two paths' gradients) on every ResNet step. Float32 arrays take a loop that only ever
+ * sees them, as elementwise.ts's arithRunF32 does (131 072 elements: 2.8 → 1.5 ns an element when
+ * the process also adds float64 arrays); the same arithmetic, so the same bits.
+ */
 function addInto(dst: TypedArray, src: TypedArray): void {
-  for (let i = 0; i < dst.length; i++) dst[i] += src[i];
+  if (dst instanceof Float32Array && src instanceof Float32Array) {
+    addIntoF32(dst, src);
+    return;
+  }
+  for (let i = 0, n = dst.length; i < n; i++) dst[i] += src[i];
+}
+
+function addIntoF32(dst: Float32Array, src: Float32Array): void {
+  for (let i = 0, n = dst.length; i < n; i++) dst[i] += src[i];
 }
 
 /**

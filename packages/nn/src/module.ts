@@ -301,6 +301,8 @@ export abstract class Module {
 
   /** Resolves a dotted path to a descendant module, throwing a helpful error when a step is missing. */
   private resolvePath(op: string, target: string): [Module, string] {
+    // A module's own parameter or buffer (batch norm reads its running statistics every call).
+    if (!target.includes('.')) return [this, target];
     const parts = target.split('.');
     const last = parts.pop() as string;
     let m: Module = this;

@@ -106,9 +106,10 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const variance = new Float64Array(c);
   const invstd = new Float64Array(c);
   if (!training) {
+    const [rmd, rvd] = [(rm as Tensor)[RAW], (rv as Tensor)[RAW]];
     for (let ch = 0; ch < c; ch++) {
-      mean[ch] = (rm as Tensor)[RAW][ch];
-      invstd[ch] = 1 / Math.sqrt((rv as Tensor)[RAW][ch] + eps);
+      mean[ch] = rmd[ch];
+      invstd[ch] = 1 / Math.sqrt(rvd[ch] + eps);
     }
   }
   const out = allocateOutput(x.dtype, x.size) as FloatArray;
@@ -117,9 +118,10 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   if (training && rm !== null && rv !== null) {
     // In place, so the module's buffers (and state dicts holding them) see the update.
     const unbiased = m / (m - 1);
+    const [rmd, rvd] = [rm[RAW], rv[RAW]];
     for (let ch = 0; ch < c; ch++) {
-      rm[RAW][ch] = (1 - momentum) * rm[RAW][ch] + momentum * mean[ch];
-      rv[RAW][ch] = (1 - momentum) * rv[RAW][ch] + momentum * variance[ch] * unbiased;
+      rmd[ch] = (1 - momentum) * rmd[ch] + momentum * mean[ch];
+      rvd[ch] = (1 - momentum) * rvd[ch] + momentum * variance[ch] * unbiased;
     }
   }
 

@@ -26,9 +26,10 @@ export function readActivation(op: string, v: unknown): FusedActivation | null {
  * `'conv2d+relu+maxPool2d'`, `'conv2d+maxPool2d+relu'`, or `op` itself.
  */
 export function fusedName(op: string, activation: FusedActivation | null, pool: FusedPool | null = null): string {
+  // Every conv2d and batchNorm call names its node: no arrays for the common cases.
+  if (pool === null) return activation === null ? op : `${op}+${activation}`;
   const act = activation === null ? [] : [activation];
-  const steps = pool === null ? act : pool.first ? ['maxPool2d', ...act] : [...act, 'maxPool2d'];
-  return [op, ...steps].join('+');
+  return [op, ...(pool.first ? ['maxPool2d', ...act] : [...act, 'maxPool2d'])].join('+');
 }
 
 /**
