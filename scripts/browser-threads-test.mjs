@@ -7,7 +7,8 @@
  *     dist builds gets a pool of Web Workers for `setWasmThreads(2)`: the pool's worker boots, runs
  *     the chunks when the caller steps aside (`workersOnly`), and two W2 training steps (each in
  *     `tidy`, whose memory reuse thereby runs in a browser too) give weights
- *     bit-identical to one thread (forced and racing), with the same losses as Node;
+ *     bit-identical to one thread (forced and racing), with the same losses as Node, and so are
+ *     two steps with `setConvPrecision('high')` (Winograd F(4×4, 3×3)) on two threads;
  *   - the page's main thread, which may not block, reports one thread and why;
  *   - the same page served without COOP/COEP reports one thread in its worker, and why.
  * Then (unless --quick) it prints Chromium's samples/s for W2 (Adam step, batch 64) and ResNet-18
@@ -35,13 +36,17 @@ await check('the packages\' dist builds exist (else run `npm run build`)', () =>
 if (!existsSync(CHROMIUM)) await check(`Chromium is installed at ${CHROMIUM}`, () => expect(false, 'missing: apt-get install -y chromium (or set CHROMIUM=/path)'));
 if (results.includes(false)) finish();
 
-/** The losses of the page's W2 check (two Adam steps on a batch of 64), computed in Node from the same dist builds. */
-async function nodeLosses() {
+/**
+ * The losses of the page's W2 check (two Adam steps on a batch of 64), computed in Node on one
+ * thread from the same dist builds, at convolution precision `precision`.
+ */
+async function nodeLosses(precision) {
   const sg = await import(dist[0]);
   const nn = await import(dist[1]);
   const optim = await import(dist[2]);
   sg.useBackend('wasm');
   sg.setWasmThreads(1);
+  const prev = sg.setConvPrecision(precision);
   sg.manualSeed(0);
   const model = new nn.Sequential(new nn.Conv2d(1, 32, 3), new nn.ReLU(), new nn.Conv2d(32, 64, 3), new nn.ReLU(), new nn.MaxPool2d(2),
     new nn.Flatten(), new nn.Linear(9216, 128), new nn.ReLU(), new nn.Linear(128, 10));
@@ -55,6 +60,7 @@ async function nodeLosses() {
     opt.step();
     losses.push(loss.item());
   }
+  sg.setConvPrecision(prev);
   return losses;
 }
 
@@ -115,9 +121,11 @@ try {
     expect(iso.worker.sameMixed === true, 'two threads (mixed) gave different weights or losses than one');
   });
 
-  await check('Chromium\'s W2 losses equal Node\'s (same dist builds, same seed)', async () => {
-    const node = await nodeLosses();
+  await check('Chromium\'s W2 losses equal Node\'s (same dist builds, same seed; also with setConvPrecision(\'high\') on two threads)', async () => {
+    const [node, high] = [await nodeLosses('highest'), await nodeLosses('high')];
     expect(JSON.stringify(node) === JSON.stringify(iso.worker.losses), `Chromium ${iso.worker.losses}, Node ${node}`);
+    expect(JSON.stringify(high) === JSON.stringify(iso.worker.lossesHigh), `precision 'high': Chromium ${iso.worker.lossesHigh}, Node ${high}`);
+    expect(JSON.stringify(high) !== JSON.stringify(node), `precision 'high' changed nothing: ${high}`);
   });
 
   await check('the page\'s main thread (which may not block) reports one thread, and why', () => {
@@ -134,6 +142,7 @@ try {
     expect(b.reason === 'the page is not cross-origin isolated (serve it with COOP/COEP headers)', `reason '${b.reason}'`);
     expect(plain.worker.forced.chunksByWorkers === 0 && plain.worker.sameForced && plain.worker.sameMixed, `forced ${JSON.stringify(plain.worker.forced)}`);
     expect(JSON.stringify(plain.worker.losses) === JSON.stringify(iso.worker.losses), 'losses differ from the isolated page');
+    expect(JSON.stringify(plain.worker.lossesHigh) === JSON.stringify(iso.worker.lossesHigh), 'precision \'high\' losses differ from the isolated page\'s two threads');
   });
 
   await check('no page, worker or console errors or warnings', () => expect(errors.length === 0, errors.join('\n     ')));
