@@ -882,18 +882,6 @@ function depthwiseWeightGrad(chunk: i32, thread: i32): void {
  */
 const WINOGRAD_TILES: i32 = 512;
 
-/**
- * Rows `r0 ≤ co < r1` of the filters transformed for Winograd (a WINOGRAD_FILTERS chunk):
- * `U[ξ][co][ci] = (G·g·Gᵀ)[ξ]` for the 3×3 filter `g` of output channel `co` and input channel `ci`
- * of the correlation, with `w` stored `[O, C, 3, 3]`. Unflipped, `co` is `o` and `ci` is `c`;
- * flipped (for the input gradient), `co` is `c`, `ci` is `o` and `g` is `w[o][c]` rotated by 180°.
- * The ξ regions lie `uStride` bytes apart (spread: not a multiple of 4 KB). A chunk owns whole
- * rows of U and writes each row's floats in order, so chunks share cache lines only at their edges
- * and the 16 lines being filled stay in L1: about 10 ns a filter on one thread. With the regions a
- * multiple of 4 KB apart (16 lines in one L1 set) and chunks of weight rows (flipped, a column of
- * U each, its lines shared with the other thread's chunks), it was 30–40 ns, and 8× slower on two
- * threads in ResNet-18.
- */
 /** The 3×3 filter of the correlation's output channel `co` and input channel `ci` in `w` (`[O, C, 3, 3]`): `w[co][ci]`, or flipped `w[ci][co]`. */
 @inline
 function filterOf(w: usize, C: i32, co: i32, ci: i32, flip: bool): usize {
@@ -906,6 +894,18 @@ function tap(src: usize, k: i32, flip: bool): f32 {
   return load<f32>(src + (<usize>(flip ? 8 - k : k) << 2));
 }
 
+/**
+ * Rows `r0 ≤ co < r1` of the filters transformed for Winograd (a WINOGRAD_FILTERS chunk):
+ * `U[ξ][co][ci] = (G·g·Gᵀ)[ξ]` for the 3×3 filter `g` of output channel `co` and input channel `ci`
+ * of the correlation, with `w` stored `[O, C, 3, 3]`. Unflipped, `co` is `o` and `ci` is `c`;
+ * flipped (for the input gradient), `co` is `c`, `ci` is `o` and `g` is `w[o][c]` rotated by 180°.
+ * The ξ regions lie `uStride` bytes apart (spread: not a multiple of 4 KB). A chunk owns whole
+ * rows of U and writes each row's floats in order, so chunks share cache lines only at their edges
+ * and the 16 lines being filled stay in L1: about 10 ns a filter on one thread. With the regions a
+ * multiple of 4 KB apart (16 lines in one L1 set) and chunks of weight rows (flipped, a column of
+ * U each, its lines shared with the other thread's chunks), it was 30–40 ns, and 8× slower on two
+ * threads in ResNet-18.
+ */
 function winogradFilters(w: usize, O: i32, C: i32, flip: bool, U: usize, uStride: usize, r0: i32, r1: i32): void {
   const cin = flip ? O : C;
   for (let co = r0; co < r1; co++) {
@@ -1072,11 +1072,11 @@ function winogradImage(
     const used = rows * tW;
     const n = panelsOf(used) * NR;
     // Input transform, straight into the packed-panel layout of packB; the spare columns zeroed
-    // first, so the GEMMs never see stale or uninitialised lanes.
+    // first, so the GEMMs never see stale or uninitialised lanes: whole panels, each one run over
+    // every channel (one memory.fill per 64-byte row was 512 calls out of V8's code an image on
+    // W2's second conv).
     for (let xi = 0; xi < 16; xi++) {
-      for (let q = used >> 4; q < cols / NR; q++) {
-        for (let c = 0; c < cin; c++) memory.fill(V + <usize>xi * vStride + ((<usize>(q * cin + c) * <usize>NR) << 2), 0, <usize>NR << 2);
-      }
+      for (let q = used >> 4; q < cols / NR; q++) zeroBytes(V + <usize>xi * vStride + ((<usize>(q * cin) * <usize>NR) << 2), (<usize>cin * <usize>NR) << 2);
     }
     for (let c = 0; c < cin; c++) {
       padPlane(x + ((<usize>c * <usize>H * <usize>W) << 2), H, W, pt - 2 * ty0, pl, plane, 2 * rows + 2, Wp);
@@ -1140,8 +1140,9 @@ function winogradJob(img: i32, thread: i32): void {
 // The same correlation per 4×4 output tile from its 6×6 input patch, Y = Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A with
 // Lavin & Gray's points 0, ±1, ±2: 36 products per tile and channel pair for 16 outputs, 2.25
 // multiplications an output against F(2×2, 3×3)'s 4 (and the direct 9), for transforms of about the
-// same cost an output. The larger coefficients round a little worse (the tests hold it to the same
-// float32 bound as every strategy). Lanes are four horizontally adjacent tiles, as above; a chunk
+// same cost an output. Its larger coefficients round about 10× worse than F(2×2)'s (still within the
+// tests' float32 bound, but not PyTorch's default tolerances), so the JS side takes it only where
+// `setConvPrecision('high')` allows. Lanes are four horizontally adjacent tiles, as above; a chunk
 // takes a few images whose tiles are side by side as the columns of one GEMM per ξ (image k's tile
 // (ty, tx) is column k·T + ty·tW + tx), so a map of few tiles still fills the 16-wide panels. Each
 // column's arithmetic is the same whatever the chunk, so results do not depend on the grouping.
@@ -1357,9 +1358,7 @@ function winograd4Chunk(chunk: i32, thread: i32): void {
     const n = panelsOf(used) * NR;
     // The spare columns zeroed first, so the GEMMs never see stale or uninitialised lanes.
     for (let xi = 0; xi < 36; xi++) {
-      for (let q = used >> 4; q < cols / NR; q++) {
-        for (let c = 0; c < cin; c++) memory.fill(V + <usize>xi * vStride + ((<usize>(q * cin + c) * <usize>NR) << 2), 0, <usize>NR << 2);
-      }
+      for (let q = used >> 4; q < cols / NR; q++) zeroBytes(V + <usize>xi * vStride + ((<usize>(q * cin) * <usize>NR) << 2), (<usize>cin * <usize>NR) << 2);
     }
     // A group of four reaching past a row's last tile writes the next row's (or image's) first
     // columns, which that row then overwrites, or on the block's last row up to 3 spare columns.

@@ -4,14 +4,14 @@
  * - the forward pass and input gradient on maps over 6×6: F(2×2, 3×3) an image a chunk, or, where
  *   `setConvPrecision('high')` allows it, F(4×4, 3×3) a few images a chunk (their tiles the columns
  *   of one GEMM per ξ; {@link winogradTile});
- * - the forward pass and input gradient over the whole batch as F(2×2, 3×3), for small maps ("Winograd
- *   over the whole batch"): an image a chunk, F(2×2) computes its 16 products as GEMMs only as wide as one
- *   image's tiles, which on an 8×8 map is one 16-wide panel and on a 4×4 map a quarter of one. Here
- *   the batch's tiles are the columns of one GEMM per ξ: an input transform job (a chunk per few images),
- *   the 16 products (a chunk per ξ and block of output channels), an output transform job (a chunk
- *   per image). Each tile goes through the same arithmetic as per image, so the results are the same
- *   bits, on any number of threads;
- * - the weight gradient over fixed groups of images, on any map ("Winograd weight gradient"): per
+ * - the forward pass and input gradient over the whole batch as F(2×2, 3×3), for maps up to 6×6
+ *   ("Winograd over the whole batch"): an image a chunk would compute its 16 products as GEMMs only
+ *   as wide as one image's tiles, which on an 8×8 map is one 16-wide panel and on a 4×4 map a
+ *   quarter of one. Here the batch's tiles are the columns of one GEMM per ξ: an input transform job
+ *   (a chunk per few images), the 16 products (a chunk per ξ and block of output channels), an
+ *   output transform job (a chunk per image). Each tile goes through the same arithmetic as per
+ *   image, so the results are the same bits, on any number of threads;
+ * - the weight gradient as F(2×2, 3×3) over fixed groups of images, on any map ("Winograd weight gradient"): per
  *   group the transforms of its inputs and output gradients, then 16 GEMMs whose depth is its tiles,
  *   added in group order; finally the inverse filter transform.
  */
@@ -163,9 +163,9 @@ export function forceWinogradTile(tile: WinogradTile | null): WinogradTile | nul
 
 /**
  * The output tile of a Winograd pass that is not batched (maps over 6×6): F(2×2, 3×3) unless
- * `setConvPrecision` allows `'high'` (F(4×4)'s rounding error is about 10× F(2×2)'s, more
- * than PyTorch's default float32 tolerances); then F(4×4, 3×3) when a chunk's
- * tiles ({@link winograd4Images}) fill at least one 16-wide panel, else F(2×2, 3×3) an image a chunk.
+ * `setConvPrecision` allows `'high'` (F(4×4)'s rounding error is about 10× F(2×2)'s, more than
+ * PyTorch's default float32 tolerances); then F(4×4, 3×3) where a chunk's tiles
+ * ({@link winograd4Images}) fill at least one 16-wide panel, else F(2×2, 3×3) an image a chunk.
  * Measured (one thread, ms forward / input gradient, F(2×2) against F(4×4)): W2's second conv (64
  * images, 32→64 on 26×26) 21.5 / 27.0 against 15.8 / 21.3; 32 images 64→64 on 8×8 2.32 / 2.22
  * against 1.66 / 1.65, on 12×12 6.3 / 6.5 against 3.6 / 3.6, 128→128 on 16×16 30.7 / 30.7 against
