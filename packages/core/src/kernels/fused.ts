@@ -64,26 +64,26 @@ export function epilogueGrad(fused: Fused, grad: FloatArray): FloatArray {
   }
   const p = pool.geometry;
   const gz = make(p.planes * p.height * p.width);
-  unpool(grad, out, activation, pool, gz, 0);
+  unpool(grad, out, activation, pool, gz);
   return gz;
 }
 
 /**
- * Writes `grad` (the pooled output's gradient) back through the pooling and `activation` into `gz`
- * from index `at`, which holds zeros: each window's value at its winner, as the unfused backward
- * passes compute it (the pooling's sum `0 + g`, and ReLU's product with its mask, `(0 + g)·m` when
- * the pooling ran after it and `0 + g·m` before; hardtanh's masked bits give +0 where masked either
- * way). The winners of non-overlapping windows are distinct, so each is written once. Exported for
- * the wasm kernels, which run it into the module's memory.
+ * Writes `grad` (the pooled output's gradient) back through the pooling and `activation` into `gz`,
+ * which holds zeros: each window's value at its winner, as the unfused backward passes compute it
+ * (the pooling's sum `0 + g`, and ReLU's product with its mask, `(0 + g)·m` when the pooling ran
+ * after it and `0 + g·m` before; hardtanh's masked bits give +0 where masked either way). The
+ * winners of non-overlapping windows are distinct, so each is written once. The wasm kernels' MAX_UNPOOL
+ * job (packages/core/wasm/asc/pool.ts) does the same operations in the module.
  */
-export function unpool(grad: FloatArray, out: FloatArray, activation: FusedActivation | null, pool: FusedPool, gz: FloatArray, at: number): void {
+function unpool(grad: FloatArray, out: FloatArray, activation: FusedActivation | null, pool: FusedPool, gz: FloatArray): void {
   const { geometry: p, argmax, first } = pool;
   const size = p.height * p.width;
   const per = p.outH * p.outW;
   const [lo, hi] = RELU6;
   // One loop per activation: the choice stays out of the loop over every pooled element.
   for (let plane = 0, k = 0; plane < p.planes; plane++) {
-    const base = at + plane * size;
+    const base = plane * size;
     const end = k + per;
     if (activation === null) for (; k < end; k++) gz[base + argmax[k]] = 0 + grad[k];
     else if (activation === 'relu' && first) for (; k < end; k++) gz[base + argmax[k]] = 0 + grad[k] * +(out[k] > 0);

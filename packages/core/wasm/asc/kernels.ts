@@ -25,7 +25,7 @@
 import { batchNormBackwardChannels, batchNormForwardChannels } from './batchnorm';
 import { adamRange, sgdMomentumRange } from './optim';
 import { denseSumTapsRows, denseWriteRows } from './dense';
-import { maxPoolPlanes } from './pool';
+import { maxPoolPlanes, maxUnpoolPlanes } from './pool';
 import { storeLanes } from './lanes';
 export { maxPoolScratchFloats } from './pool';
 
@@ -1919,6 +1919,10 @@ export function runChunk(chunk: i32, thread: i32): void {
     const per = arg(MAX_POOL_PER_CHUNK);
     const p0 = chunk * per;
     maxPoolPlanes(<usize>arg(MAX_POOL_X), arg(MAX_POOL_HEIGHT), arg(MAX_POOL_WIDTH), arg(MAX_POOL_K_H), arg(MAX_POOL_K_W), arg(MAX_POOL_STRIDE_H), arg(MAX_POOL_STRIDE_W), arg(MAX_POOL_PAD_H), arg(MAX_POOL_PAD_W), arg(MAX_POOL_OUT_H), arg(MAX_POOL_OUT_W), <usize>arg(MAX_POOL_OUT), <usize>arg(MAX_POOL_ARGMAX), p0, min(arg(MAX_POOL_PLANES), p0 + per), <usize>arg(MAX_POOL_SCRATCH) + <usize>thread * <usize>arg(MAX_POOL_SCRATCH_STRIDE));
+  } else if (op == OP_MAX_UNPOOL) {
+    const per = arg(MAX_UNPOOL_PER_CHUNK);
+    const p0 = chunk * per;
+    maxUnpoolPlanes(<usize>arg(MAX_UNPOOL_GRAD), <usize>arg(MAX_UNPOOL_OUT), <usize>arg(MAX_UNPOOL_ARGMAX), <usize>arg(MAX_UNPOOL_GZ), arg(MAX_UNPOOL_PER), arg(MAX_UNPOOL_SIZE), arg(MAX_UNPOOL_ACTIVATION), arg(MAX_UNPOOL_FIRST) != 0, reinterpret<f32>(arg(MAX_UNPOOL_LO_BITS)), reinterpret<f32>(arg(MAX_UNPOOL_HI_BITS)), p0, min(arg(MAX_UNPOOL_PLANES), p0 + per));
   } else if (op == OP_DENSE_WRITE) {
     const per = arg(DENSE_WRITE_PER_CHUNK);
     const o0 = chunk * per;

@@ -647,6 +647,34 @@ export interface HardtanhArgs {
   readonly perChunk: number;
 }
 
+/** The arguments of a MAX_UNPOOL job (op 62). A fused max pooling's gradient back into the convolution's output planes (zeroed first), through its activation, a chunk of planes each (see pool.ts). */
+export interface MaxUnpoolArgs {
+  /** The pooled output's gradient `[planes, per]` (byte address). */
+  readonly grad: number;
+  /** The pooled output (for the activation's mask), 0 without an activation (byte address). */
+  readonly out: number;
+  /** Each window's winner within its plane (i32 `[planes, per]`) (byte address). */
+  readonly argmax: number;
+  /** The gradient of the convolution's output `[planes, size]` (overwritten) (byte address). */
+  readonly gz: number;
+  /** Windows a plane. */
+  readonly per: number;
+  /** Elements of a convolution output plane. */
+  readonly size: number;
+  /** 0 none, 1 ReLU, 2 ReLU6 (hardtanh on the bounds below). */
+  readonly activation: number;
+  /** The pooling ran before the activation. */
+  readonly first: boolean;
+  /** ReLU6's lower bound, as float32 bits. */
+  readonly loBits: number;
+  /** ReLU6's upper bound, as float32 bits. */
+  readonly hiBits: number;
+  /** Planes in all. */
+  readonly planes: number;
+  /** Planes per chunk. */
+  readonly perChunk: number;
+}
+
 /** The arguments of a MAX_POOL job (op 52). Max pooling with any window, stride and padding, a chunk of planes each (see pool.ts). */
 export interface MaxPoolArgs {
   /** The input planes (byte address). */
@@ -1159,6 +1187,24 @@ export function hardtanhJob(e: JobTarget, a: HardtanhArgs): void {
   j[5] = a.hiBits;
   j[6] = a.n;
   j[7] = a.perChunk;
+}
+
+/** Writes a MAX_UNPOOL job (op 62) into `e`'s descriptor, each argument into its slot. A fused max pooling's gradient back into the convolution's output planes (zeroed first), through its activation, a chunk of planes each (see pool.ts). */
+export function maxUnpoolJob(e: JobTarget, a: MaxUnpoolArgs): void {
+  const j = e.job;
+  j[0] = 62;
+  j[1] = a.grad;
+  j[2] = a.out;
+  j[3] = a.argmax;
+  j[4] = a.gz;
+  j[5] = a.per;
+  j[6] = a.size;
+  j[7] = a.activation;
+  j[8] = a.first ? 1 : 0;
+  j[9] = a.loBits;
+  j[10] = a.hiBits;
+  j[11] = a.planes;
+  j[12] = a.perChunk;
 }
 
 /** Writes a MAX_POOL job (op 52) into `e`'s descriptor, each argument into its slot. Max pooling with any window, stride and padding, a chunk of planes each (see pool.ts). */
