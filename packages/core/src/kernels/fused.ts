@@ -73,8 +73,8 @@ export function epilogueGrad(fused: Fused, grad: FloatArray): FloatArray {
  * which holds zeros: each window's value at its winner, as the unfused backward passes compute it
  * (the pooling's sum `0 + g`, and ReLU's product with its mask, `(0 + g)·m` when the pooling ran
  * after it and `0 + g·m` before; hardtanh's masked bits give +0 where masked either way). The
- * winners of non-overlapping windows are distinct, so each is written once. The wasm kernels' MAX_UNPOOL
- * job (packages/core/wasm/asc/pool.ts) does the same operations in the module.
+ * winners of non-overlapping windows are distinct, so each is written once. The wasm kernels'
+ * MAX_UNPOOL job (packages/core/wasm/asc/pool.ts) does the same operations in the module.
  */
 function unpool(grad: FloatArray, out: FloatArray, activation: FusedActivation | null, pool: FusedPool, gz: FloatArray): void {
   const { geometry: p, argmax, first } = pool;

@@ -75,8 +75,9 @@ const UNPOOL_ACTIVATION = { none: 0, relu: 1, relu6: 2 } as const;
  * {@link putOutputGrad} through a fused max pooling: the pooled gradient, the pooled output (for the
  * activation's mask) and the winners go in, and the MAX_UNPOOL job zeroes the `n` floats of the
  * convolution's output gradient and writes each window's value at its winner, as the reference
- * (`unpool` in src/kernels/fused.ts) does, a chunk of planes each. Done in JavaScript into the module's memory it was
- * 2.4 ms of a W2 step (4 ns an element through a shared array), plus the zeroing.
+ * (`unpool` in src/kernels/fused.ts) does, a chunk of planes each (planes are independent: the
+ * same bits however they are chunked). Done in JavaScript into the module's memory it was 2.4 ms
+ * of a W2 step (4 ns an element through a shared array), plus the zeroing.
  */
 function unpoolInModule(e: Engine, grad: Float32Array, fused: Fused, pooled: FusedPool, n: number): OutputGrad {
   const p = pooled.geometry;
@@ -92,7 +93,8 @@ function unpoolInModule(e: Engine, grad: Float32Array, fused: Fused, pooled: Fus
     grad: gP, out: act === null ? 0 : oP, argmax: aP, gz: at, per: p.outH * p.outW, size: p.height * p.width,
     activation: UNPOOL_ACTIVATION[act ?? 'none'], first: pooled.first, loBits: RELU6_BITS[0], hiBits: RELU6_BITS[1], planes: p.planes, perChunk: per,
   });
-  // It moves memory rather than computing: each element of the output gradient counts as one "flop" (as the 2×2 pooling's).
+  // It moves memory rather than computing: each element of the output gradient counts as one
+  // "flop", as the 2×2 pooling's.
   execute(e, Math.ceil(p.planes / per), n);
   return inModule(e, at, n);
 }
