@@ -200,7 +200,8 @@ export function eye(n: number, mOrOpts?: number | TensorOptions, opts: TensorOpt
   const o = isOptions(mOrOpts) ? mOrOpts : opts;
   checkFactoryOptions('eye', o, TENSOR_OPTIONS);
   const t = filled('eye', [n, m], 0, o);
-  for (let i = 0; i < Math.min(n, m); i++) t[RAW][i * m + i] = 1;
+  const d = t[RAW];
+  for (let i = 0; i < Math.min(n, m); i++) d[i * m + i] = 1;
   return t;
 }
 

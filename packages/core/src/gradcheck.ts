@@ -100,7 +100,8 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
   for (let i = 0; i < c.length; i++) c[i] = gen.normal();
   const proj = (t: Tensor): number => {
     let s = 0;
-    for (let i = 0; i < t.size; i++) s += t[RAW][i] * c[i];
+    const d = t[RAW];
+    for (let i = 0; i < d.length; i++) s += d[i] * c[i];
     return s;
   };
   out.backward(new Tensor(c, out.shape));

@@ -298,8 +298,9 @@ export class Tensor {
 
   /** The elements as nested arrays (a number for a scalar). */
   toArray(): NestedArray {
+    const d = this[RAW];
     const build = (dim: number, offset: number): NestedArray => {
-      if (dim === this.shape.length) return this[RAW][offset];
+      if (dim === this.shape.length) return d[offset];
       const stride = sizeOf(this.shape.slice(dim + 1));
       return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, offset + i * stride));
     };

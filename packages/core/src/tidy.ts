@@ -13,6 +13,8 @@
  *   holding tensors, at any depth),
  *   those passed to {@link keep}, gradients (a `.grad`, which outlives the step by design) and
  *   leaves that require grad (parameters). A released tensor throws a `ReleasedError` on any use.
+ *   A module's buffers (batch norm's running statistics) are plain tensors: one built inside a
+ *   scope loses them when it ends, so build models outside.
  * - The memory of released tensors goes to the pool `allocate` draws from (recycle.ts), but only an
  *   array allocated inside the scope whose every tensor was released and whose values never left
  *   simplegrad: reading a tensor's `data` hands its array out (as reading `.grad` does), and such an

@@ -145,11 +145,13 @@ export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
   const out = allocateOutput(promote(a.dtype, b.dtype), sizeOf(shape));
   const ad = broadcastCopy(a.detach(), shape)[RAW];
   const bd = broadcastCopy(b.detach(), shape)[RAW];
-  for (let i = 0; i < out.length; i++) out[i] = mask[RAW][i] !== 0 ? ad[i] : bd[i];
+  const md = mask[RAW];
+  for (let i = 0; i < out.length; i++) out[i] = md[i] !== 0 ? ad[i] : bd[i];
   return record('where', new Tensor(out, shape), [a, b], (g) => {
     const keep = (pick: boolean) => {
       const m = allocateOutput(g.dtype, g.size);
-      for (let i = 0; i < m.length; i++) m[i] = (mask[RAW][i] !== 0) === pick ? g[RAW][i] : 0;
+      const [md, gd] = [mask[RAW], g[RAW]];
+      for (let i = 0; i < m.length; i++) m[i] = (md[i] !== 0) === pick ? gd[i] : 0;
       return new Tensor(m, shape);
     };
     return [a.requiresGrad ? sumTo(keep(true), a.shape) : null, b.requiresGrad ? sumTo(keep(false), b.shape) : null];
@@ -208,7 +210,8 @@ export function clamp(x: TensorLike, min?: number, max?: number): Tensor {
   mapUnary(t[RAW], out, (v) => (v < lo ? lo : v > hi ? hi : v));
   return record('clamp', new Tensor(out, t.shape), [t], (g) => {
     const m = allocateOutput(g.dtype, g.size);
-    for (let i = 0; i < m.length; i++) m[i] = t[RAW][i] >= lo && t[RAW][i] <= hi ? g[RAW][i] : 0;
+    const [td, gd] = [t[RAW], g[RAW]];
+    for (let i = 0; i < m.length; i++) m[i] = td[i] >= lo && td[i] <= hi ? gd[i] : 0;
     return [new Tensor(m, t.shape)];
   });
 }

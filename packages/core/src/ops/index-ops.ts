@@ -77,11 +77,12 @@ export function topk(x: Tensor, k: number, opts: TopkOptions = {}): TopkResult {
   const shape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? k : s));
   const out = record(op, new Tensor(values, shape), [x], (g) => {
     const gx = allocateOutput(g.dtype, x.size);
+    const gd = g[RAW];
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         for (let r = 0; r < k; r++) {
           const at = o * k * inner + r * inner + i;
-          gx[o * n * inner + indices[at] * inner + i] += g[RAW][at];
+          gx[o * n * inner + indices[at] * inner + i] += gd[at];
         }
       }
     }

@@ -235,7 +235,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
   const ignoreIndex = opts.ignoreIndex ?? -100;
   checkIndexTarget(op, input, target, layout, ignoreIndex);
   const { N, C, D } = layout;
-  const td = target[RAW];
+  const [td, xd] = [target[RAW], input[RAW]];
   const losses = allocateOutput(input.dtype, N * D);
   // pick[s]: the flat input position of sample s's target, or -1 when ignored.
   const pick = new Int32Array(N * D).fill(-1);
@@ -249,12 +249,13 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
       pick[s] = n * C * D + t * D + d;
       wt[s] = w === null ? 1 : w[t];
       denom += wt[s];
-      losses[s] = -wt[s] * input[RAW][pick[s]];
+      losses[s] = -wt[s] * xd[pick[s]];
     }
   }
   const out = record(op, new Tensor(losses, layout.indexShape), [input], (g) => {
     const gx = allocateOutput(g.dtype, input.size);
-    for (let s = 0; s < pick.length; s++) if (pick[s] >= 0) gx[pick[s]] = -wt[s] * g[RAW][s];
+    const gd = g[RAW];
+    for (let s = 0; s < pick.length; s++) if (pick[s] >= 0) gx[pick[s]] = -wt[s] * gd[s];
     return [new Tensor(gx, input.shape)];
   });
   return reduce(out, reduction, denom);

@@ -132,21 +132,23 @@ function extremum(op: string, x: Tensor, dim: number | undefined, keepdim: boole
   const { n, inner } = view;
   const arg = argExtremum(x, view, better);
   const out = allocateOutput(x.dtype, arg.length);
+  const xd = x[RAW];
   for (let j = 0; j < arg.length; j++) {
     const o = Math.floor(j / inner);
-    out[j] = x[RAW][(o * n + arg[j]) * inner + (j - o * inner)];
+    out[j] = xd[(o * n + arg[j]) * inner + (j - o * inner)];
   }
   return record(op, new Tensor(out, reducedShape(x.shape, dims, keepdim)), [x], (g) => {
     const gx = allocateOutput(g.dtype, x.size);
+    const [xd, gd] = [x[RAW], g[RAW]];
     for (let j = 0; j < out.length; j++) {
       const o = Math.floor(j / inner);
       const base = o * n * inner + (j - o * inner);
       const m = out[j];
       let ties = 0;
-      for (let k = 0; k < n; k++) if (x[RAW][base + k * inner] === m) ties++;
-      if (ties === 0) { gx[(o * n + arg[j]) * inner + (j - o * inner)] = g[RAW][j]; continue; } // NaN extremum
-      const share = g[RAW][j] / ties;
-      for (let k = 0; k < n; k++) if (x[RAW][base + k * inner] === m) gx[base + k * inner] = share;
+      for (let k = 0; k < n; k++) if (xd[base + k * inner] === m) ties++;
+      if (ties === 0) { gx[(o * n + arg[j]) * inner + (j - o * inner)] = gd[j]; continue; } // NaN extremum
+      const share = gd[j] / ties;
+      for (let k = 0; k < n; k++) if (xd[base + k * inner] === m) gx[base + k * inner] = share;
     }
     return [new Tensor(gx, x.shape)];
   });
@@ -229,7 +231,8 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   // The shift is a constant for autograd: the result does not depend on it mathematically.
   let m = xf.detach();
   for (const d of dims) m = maxKeep(m, d);
-  for (let i = 0; i < m.size; i++) if (!Number.isFinite(m[RAW][i])) m[RAW][i] = 0;
+  const md = m[RAW];
+  for (let i = 0; i < md.length; i++) if (!Number.isFinite(md[i])) md[i] = 0;
   const out = add(log(sum(exp(sub(xf, m)), dims, true)), m);
   return keepdim ? out : reshape(out, reducedShape(x.shape, dims, false));
 }
@@ -238,11 +241,12 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
 function maxKeep(x: Tensor, d: number): Tensor {
   const { outer, n, inner } = axisView(x.shape, x.ndim === 0 ? undefined : d);
   const out = allocateOutput(x.dtype, outer * inner).fill(-Infinity);
+  const xd = x[RAW];
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < n; k++) {
       const row = (o * n + k) * inner;
       for (let i = 0; i < inner; i++) {
-        const v = x[RAW][row + i];
+        const v = xd[row + i];
         if (v > out[o * inner + i]) out[o * inner + i] = v;
       }
     }

@@ -384,13 +384,15 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     if (idx[i] < 0 || idx[i] >= size) throw indexOutOfRange('gather', idx[i], d, x);
   }
   const out = allocateOutput(x.dtype, index.size);
+  const xd = x[RAW];
   forEachRow(index.shape, strides, 0, (base, i0) => {
-    for (let j = 0; j < inner; j++) out[i0 + j] = x[RAW][base + j * s + idx[i0 + j] * step];
+    for (let j = 0; j < inner; j++) out[i0 + j] = xd[base + j * s + idx[i0 + j] * step];
   });
   return record('gather', new Tensor(out, index.shape), [x], (g) => {
     const gx = allocateOutput(g.dtype, x.size);
+    const gd = g[RAW];
     forEachRow(index.shape, strides, 0, (base, i0) => {
-      for (let j = 0; j < inner; j++) gx[base + j * s + idx[i0 + j] * step] += g[RAW][i0 + j];
+      for (let j = 0; j < inner; j++) gx[base + j * s + idx[i0 + j] * step] += gd[i0 + j];
     });
     return [new Tensor(gx, x.shape)];
   });
@@ -414,17 +416,19 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const idx = index[RAW];
   for (let k = 0; k < m; k++) if (idx[k] < 0 || idx[k] >= n) throw indexOutOfRange('indexSelect', idx[k], d, x);
   const out = allocateOutput(x.dtype, outer * m * inner);
+  const xd = x[RAW];
   for (let o = 0; o < outer; o++) {
-    for (let k = 0; k < m; k++) out.set(x[RAW].subarray((o * n + idx[k]) * inner, (o * n + idx[k] + 1) * inner), (o * m + k) * inner);
+    for (let k = 0; k < m; k++) out.set(xd.subarray((o * n + idx[k]) * inner, (o * n + idx[k] + 1) * inner), (o * m + k) * inner);
   }
   const shape = x.shape.map((v, i) => (i === d ? m : v));
   return record('indexSelect', new Tensor(out, shape), [x], (g) => {
     const gx = allocateOutput(g.dtype, x.size);
+    const gd = g[RAW];
     for (let o = 0; o < outer; o++) {
       for (let k = 0; k < m; k++) {
         const src = (o * m + k) * inner;
         const dst = (o * n + idx[k]) * inner;
-        for (let i = 0; i < inner; i++) gx[dst + i] += g[RAW][src + i];
+        for (let i = 0; i < inner; i++) gx[dst + i] += gd[src + i];
       }
     }
     return [new Tensor(gx, x.shape)];
