@@ -1,6 +1,6 @@
 import { ArgumentError, DTypeError } from './errors.js';
 import { reuse } from './recycle.js';
-import { inScope, noteArray } from './tidy.js';
+import { inScope, noteArray, scopeStorage } from './tidy.js';
 
 /** Element types. `float32` is the default; `float64` exists for gradient checks; `int32` for labels. */
 export type DType = 'float32' | 'float64' | 'int32';
@@ -29,12 +29,14 @@ export function allocate(dtype: DType, n: number): TypedArray {
 
 /**
  * {@link allocate} for a tensor simplegrad makes (an op's result, a factory's): a `tidy` scope open
- * now may reuse the array once every tensor over it is released. The public `allocate` hands the
+ * now may reuse the array once every tensor over it is released (a big float32 one it takes from the
+ * kernels' pinned storage where they have one: see `scopeStorage`). The public `allocate` hands the
  * array to its caller, who may keep it without a tensor, so its arrays are never reused that way.
  */
 export function allocateOutput(dtype: DType, n: number): TypedArray {
-  const array = allocate(dtype, n);
-  if (inScope()) noteArray(array);
+  if (!inScope()) return allocate(dtype, n);
+  const array = (dtype === 'float32' ? scopeStorage(n) : null) ?? allocate(dtype, n);
+  noteArray(array);
   return array;
 }
 

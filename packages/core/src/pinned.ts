@@ -7,7 +7,7 @@
  */
 import { ArgumentError } from './errors.js';
 import { type DType, type TypedArray, allocate, checkDType } from './dtype.js';
-import { kernels } from './kernels/backend.js';
+import { type Kernels, kernels } from './kernels/backend.js';
 
 /**
  * A zero-filled array of `n` elements of `dtype` for a long-lived kernel operand (a parameter, an
@@ -38,16 +38,18 @@ export function allocatePinned(dtype: DType, n: number): TypedArray {
 /**
  * A zero-filled float32 array of `n` elements from the active kernels' pinned storage, or null where
  * they cannot pin one (no plain fallback: for callers that only want pinned memory, as
- * `releaseGrad` for a pinned parameter's next gradient).
+ * `releaseGrad` for a pinned parameter's next gradient, or `allocateOutput` for a `tidy` scope's
+ * results, `transient`: see `pinnedFloat32` in kernels/backend.ts).
  */
-export function pinFloat32(n: number): Float32Array | null {
-  const array = kernels().pinnedFloat32(n);
-  if (array !== null) pinned.add(array);
+export function pinFloat32(n: number, transient = false): Float32Array | null {
+  const k = kernels();
+  const array = k.pinnedFloat32(n, transient);
+  if (array !== null) pinned.set(array, k);
   return array;
 }
 
-/** The arrays {@link allocatePinned} took from the kernels' pinned storage (not its plain fallbacks). */
-const pinned = new WeakSet<TypedArray>();
+/** The arrays {@link allocatePinned} took from the kernels' pinned storage (not its plain fallbacks), and the kernels that pinned each. */
+const pinned = new WeakMap<TypedArray, Kernels>();
 
 /**
  * Whether `array` is one {@link allocatePinned} took from the kernels' pinned storage: a block of its
@@ -55,4 +57,15 @@ const pinned = new WeakSet<TypedArray>();
  */
 export function isPinned(array: TypedArray): boolean {
   return pinned.has(array);
+}
+
+/**
+ * Gives the storage of a pinned array that nothing will use again (a `tidy` scope's released
+ * tensor's) back to the kernels that pinned it, now rather than when it is collected.
+ */
+export function unpin(array: TypedArray): void {
+  const k = pinned.get(array);
+  if (k === undefined) return;
+  pinned.delete(array);
+  k.releasePinned(array as Float32Array);
 }

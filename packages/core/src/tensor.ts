@@ -5,7 +5,7 @@
  */
 import { type DType, type FloatArray, type TypedArray, allocateOutput, dtypeOf } from './dtype.js';
 import { recycle } from './recycle.js';
-import { isPinned, pinFloat32 } from './pinned.js';
+import { isPinned, pinFloat32, unpin } from './pinned.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from './errors.js';
 import { type Shape, sizeOf } from './shape.js';
 import { type BackwardOptions, type GradNode, runBackward } from './autograd.js';
@@ -74,9 +74,9 @@ export function readGrad(t: Tensor): Tensor | null {
 export function releaseGrad(t: Tensor): void {
   const g = takeGrad(t);
   if (g === null) return;
-  // A pinned parameter's gradient stays pinned, as its own (see gradStorage): a plain one (the first
-  // step's) is left to the collector, since nothing of its length is likely to be allocated again.
-  // Any other, or where the kernels cannot pin (the js backend), goes to the pool.
+  // A pinned parameter's gradient stays pinned, as its own (see gradStorage): a plain one (where
+  // pinned storage ran out, or one assigned) is left to the collector, since nothing of its length
+  // is likely to be allocated again. Any other, or where the kernels cannot pin (the js backend), goes to the pool.
   const a = g[RAW];
   if (isPinned(t[RAW]) && a instanceof Float32Array) {
     const spare = isPinned(a) ? a : pinFloat32(t.size);
@@ -85,23 +85,25 @@ export function releaseGrad(t: Tensor): void {
       return;
     }
   }
-  recycle(a);
+  // A pinned gradient of a plain parameter (made in a `tidy` scope): its block goes back now.
+  if (isPinned(a)) unpin(a);
+  else recycle(a);
 }
 
 /**
  * Memory for the gradient of `t` that a built-in op's backward computes with a kernel (a weight's,
  * a bias's), which overwrites every element: the kernels' contract for gradient outputs. A pinned
  * parameter (see `allocatePinned`) gets its gradient in pinned storage too, so an optimizer's
- * kernels read it where it lies instead of copying it in each step (42.6 MB a ResNet-18 step): the
- * first step's gradient is plain, and {@link releaseGrad} keeps pinned memory for the next ones,
- * which this hands back holding the last step's values (not zero-filled: filling shared memory
- * from JavaScript runs at a fifth of memset's speed, 3.5 ms a ResNet-18 step). Anything else gets
- * `allocate`'s zero-filled array.
+ * kernels read it where it lies instead of copying it in each step (42.6 MB a ResNet-18 step), and
+ * {@link releaseGrad} keeps that memory for the next steps' gradients, which this hands back holding
+ * the last step's values (not zero-filled again: the kernel overwrites them). Anything else gets
+ * `allocateOutput`'s zero-filled array.
  */
 export function gradStorage(t: Tensor): FloatArray {
   const spare = spareGrad(t, null);
   if (spare !== null && spare.length === t.size && t.dtype === 'float32') return spare;
-  return allocateOutput(t.dtype, t.size) as FloatArray;
+  // A pinned parameter's first gradient is pinned too, for as long as the parameter lives (not a scope's).
+  return (isPinned(t[RAW]) && t.dtype === 'float32' ? pinFloat32(t.size) : null) ?? allocateOutput(t.dtype, t.size) as FloatArray;
 }
 
 /**
@@ -250,7 +252,9 @@ export class Tensor {
       exempt: (t) => t.#isGrad || (t.requiresGrad && t.gradFn === null),
       liveGraph: (t) => t.gradFn !== null && t.gradFn.backward !== null,
       isTensor: (v): v is Tensor => v instanceof Tensor,
-    }, recycle);
+      owner: (a) => (isPinned(a) ? a : a.buffer),
+      pin: (n) => pinFloat32(n, true),
+    }, (a) => (isPinned(a) ? unpin(a) : recycle(a)));
     takeGrad = (t) => {
       const g = t.#grad;
       t.#grad = null;

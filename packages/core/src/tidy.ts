@@ -15,10 +15,11 @@
  *   leaves that require grad (parameters). A released tensor throws a `ReleasedError` on any use.
  *   A module's buffers (batch norm's running statistics) are plain tensors: one built inside a
  *   scope loses them when it ends, so build models outside.
- * - The memory of released tensors goes to the pool `allocate` draws from (recycle.ts), but only an
- *   array allocated inside the scope whose every tensor was released and whose values never left
- *   simplegrad: reading a tensor's `data` hands its array out (as reading `.grad` does), and such an
- *   array is left to the collector. So no array anybody could still read is ever reused, and using a
+ * - The memory of released tensors goes to the pool `allocate` draws from (recycle.ts), or back to
+ *   the kernels' pinned storage (the wasm backend keeps a scope's bigger float32 results in its
+ *   memory: see {@link scopeStorage}), but only an array allocated inside the scope whose every
+ *   tensor was released and whose values never left simplegrad: reading a tensor's `data` hands its
+ *   array out (as reading `.grad` does), and such an array is left to the collector. So no array anybody could still read is ever reused, and using a
  *   tensor of the scope afterwards fails loudly instead of reading another step's numbers.
  * - When a tensor the scope keeps is still part of a graph that `backward` has not run through (its
  *   op's saved tensors would be released under it), the scope releases nothing. (Ops only ever
@@ -49,6 +50,13 @@ export interface ScopeHooks<T> {
   liveGraph(t: T): boolean;
   /** Whether `v` is a tensor. */
   isTensor(v: unknown): v is T;
+  /**
+   * What an array's memory belongs to, for telling whether two arrays share it: its buffer, or for
+   * a pinned array (a block of the kernels' memory, whose `buffer` is all of it) the array itself.
+   */
+  owner(a: TypedArray): object;
+  /** A zero-filled float32 array of `n` elements from the kernels' pinned storage for a scope's result, or null. */
+  pin(n: number): Float32Array | null;
 }
 
 interface Scope<T> {
@@ -86,6 +94,20 @@ export function noteTensor(t: object): void {
 /** Notes an array `allocate` made while a scope is open. */
 export function noteArray(a: TypedArray): void {
   scopes[scopes.length - 1].arrays.add(a);
+}
+
+/**
+ * Float32 results of at least this many elements made in a scope come from the kernels' pinned
+ * storage where they have one (the wasm backend on shared memory): the scope gives their blocks back
+ * when it releases them, and in between the kernels read and write them in place, where a plain
+ * array is copied into the module and out at every op (75 MB a ResNet-18 step, batch 32). Smaller
+ * ones cost little to copy, and the kernels mostly leave them to JavaScript.
+ */
+const PIN_ELEMENTS = 4096;
+
+/** Pinned storage for a float32 result of `n` elements made in the open scope, or null (then a plain array). */
+export function scopeStorage(n: number): Float32Array | null {
+  return n >= PIN_ELEMENTS ? hooks?.pin(n) ?? null : null;
 }
 
 /**
@@ -184,15 +206,16 @@ function end<T>(scope: Scope<T>, result: unknown): void {
   }
   // An array may be reused when the scope allocated it and every tensor over its memory (views
   // included: compared by buffer) is released, unread.
-  const blocked = new Set<ArrayBufferLike>();
-  for (const t of staying) blocked.add(h.storage(t).buffer);
-  for (const t of leaving) if (h.exposed(t)) blocked.add(h.storage(t).buffer);
+  const blocked = new Set<object>();
+  for (const t of staying) blocked.add(h.owner(h.storage(t)));
+  for (const t of leaving) if (h.exposed(t)) blocked.add(h.owner(h.storage(t)));
   const reusable: TypedArray[] = [];
   for (const t of leaving) {
     const a = h.storage(t);
-    if (scope.arrays.has(a) && !blocked.has(a.buffer)) {
+    const owner = h.owner(a);
+    if (scope.arrays.has(a) && !blocked.has(owner)) {
       reusable.push(a);
-      blocked.add(a.buffer); // once
+      blocked.add(owner); // once
     }
     h.release(t);
   }

@@ -100,6 +100,26 @@ test('an engine pins blocks below its scratch, which moves up past them; a freed
   assert.is(new Engine(false).allocatePinned(10), null, 'an unshared memory detaches its views when it grows');
 });
 
+test('an engine merges freed neighbours and gives a block that ends at the scratch back to it; release frees an array at once and unpins it', () => {
+  const e = new Engine(true);
+  const start = e.scratch;
+  const [a, b, c, d] = [100, 100, 100, 16].map((n) => e.allocatePinned(n) as Float32Array);
+  assert.equal([a, b, c, d].map((p) => e.pinnedAddress(p) - start), [0, 448, 896, 1344]);
+  e.release(a);
+  assert.is(e.pinnedAddress(a), -1, 'released: no longer pinned');
+  e.release(c);
+  e.release(b); // between two free blocks: the three make one
+  const big = e.allocatePinned(300) as Float32Array;
+  assert.is(e.pinnedAddress(big), start, 'a block of a, b and c together');
+  assert.is(e.scratch, start + 1408);
+  e.release(d);
+  assert.is(e.scratch, start + 1216, 'the last block went back to the scratch, with the free rest of a, b and c before it');
+  e.release(big);
+  assert.is(e.scratch, start, 'and the merged one below it too');
+  assert.throws(() => e.release(big), /did not pin/);
+  assert.throws(() => e.release(new Float32Array(4)), /did not pin/);
+});
+
 const convCases: [string, ConvGeometry][] = [
   ['3×3 on 9×8 maps', { batch: 3, channels: 5, height: 9, width: 8, outChannels: 6, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1, outH: 9, outW: 8 }],
   ['3×3 on 2×2 maps', { batch: 12, channels: 8, height: 2, width: 2, outChannels: 8, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1, outH: 2, outW: 2 }],
@@ -107,7 +127,7 @@ const convCases: [string, ConvGeometry][] = [
 ];
 
 for (const [what, g] of convCases) {
-  test(`conv ${what}: pinned weight and bias, and pinned weight and bias gradients holding old values (written in place), give the bits of plain copies under every strategy, on one and two threads, and stay unchanged`, () => {
+  test(`conv ${what}: pinned operands (input, weight, bias, output gradient, a fused ReLU's output) read in place and left unchanged, pinned results holding old values (output, input, weight and bias gradients) written in place, give the bits of plain copies under every strategy, on one and two threads`, () => {
     const { batch: N, channels: C, outChannels: O, groups = 1 } = g;
     const len = g.outH * g.outW;
     const x = rand(N * C * g.height * g.width, 1), w = rand(O * (C / groups) * 9, 2), b = rand(O, 3), gy = rand(N * O * len, 4);
@@ -116,35 +136,106 @@ for (const [what, g] of convCases) {
       const prev = forceConvStrategy(how);
       try {
         return [false, true].flatMap((pin) => {
-          const [wk, bk] = pin ? [pinned(w), pinned(b)] : [w.slice(), b.slice()];
-          const y = new Float32Array(N * O * len);
-          sg.wasmKernels.conv2dForward(x, g, wk, bk, y);
-          // Pinned gradients hold old values (as a pinned parameter's last step's gradient does): every element must be written.
-          const [gx, gw, gb] = [new Float32Array(x.length), pin ? pinned(rand(w.length, 5)) : new Float32Array(w.length), pin ? pinned(rand(O, 6)) : new Float32Array(O)];
-          sg.wasmKernels.conv2dBackward(gy, x, g, wk, gx, gw, gb);
-          assert.equal([bits(wk), bits(bk)], [bits(w), bits(b)], `${how ?? 'by shape'}: the weight and bias are unchanged`);
-          return [bits(y), bits(gx), bits(gw), bits(gb)];
+          const copy = (a: Float32Array): Float32Array => (pin ? pinned(a) : a.slice());
+          // A pinned result holds old values (as a block a tidy scope or a parameter's last gradient
+          // gave back does): every element must be written. A plain one is zeros.
+          const result = (n: number, seed: number): Float32Array => (pin ? pinned(rand(n, seed)) : new Float32Array(n));
+          const [xk, wk, bk, gyk] = [copy(x), copy(w), copy(b), copy(gy)];
+          const [y, yRelu] = [result(N * O * len, 7), result(N * O * len, 8)];
+          sg.wasmKernels.conv2dForward(xk, g, wk, bk, y);
+          sg.wasmKernels.conv2dForward(xk, g, wk, bk, yRelu, 'relu');
+          const [gx, gw, gb] = [result(x.length, 9), result(w.length, 5), result(O, 6)];
+          sg.wasmKernels.conv2dBackward(gyk, xk, g, wk, gx, gw, gb);
+          // Through the fused ReLU: its output (the mask) read in place, the output gradient copied (it is computed over).
+          const [gxRelu, gwRelu] = [result(x.length, 10), result(w.length, 11)];
+          sg.wasmKernels.conv2dBackward(gyk, xk, g, wk, gxRelu, gwRelu, null, { activation: 'relu', pool: null, out: yRelu });
+          const label = `${how ?? 'by shape'}, ${pin ? 'pinned' : 'plain'}`;
+          assert.equal([bits(xk), bits(wk), bits(bk), bits(gyk)], [bits(x), bits(w), bits(b), bits(gy)], `${label}: the operands are unchanged`);
+          return [bits(y), bits(yRelu), bits(gx), bits(gw), bits(gb), bits(gxRelu), bits(gwRelu)];
         });
       } finally {
         forceConvStrategy(prev);
       }
     });
     const [one, workers, racing] = onOneAndTwoThreads(run);
-    for (let i = 0; i < one.length; i += 8) assert.equal(one.slice(i + 4, i + 8), one.slice(i, i + 4), `strategy ${strategies[i / 8]}: pinned as plain`);
+    for (let i = 0; i < one.length; i += 14) assert.equal(one.slice(i + 7, i + 14), one.slice(i, i + 7), `strategy ${strategies[i / 14]}: pinned as plain`);
     assert.equal(workers, one);
     assert.equal(racing, one);
   });
 }
 
-test('gemm: pinned A and B (at offsets, either transposed) give the bits of plain copies, on one and two threads', () => {
+test('conv with a fused ReLU and max pooling: a pinned input and pooled output, and through the pooling\'s gradient a pinned pooled gradient and output, give the bits of plain copies', () => {
+  const g: ConvGeometry = { batch: 4, channels: 4, height: 8, width: 8, outChannels: 8, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1, outH: 8, outW: 8 };
+  const pool = { planes: 4 * 8, height: 8, width: 8, kH: 2, kW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, outH: 4, outW: 4 };
+  const x = rand(4 * 4 * 64, 20), w = pinned(rand(8 * 4 * 9, 21)), gp = rand(4 * 8 * 16, 22);
+  const run = (): number[][] => [false, true].flatMap((pin) => {
+    const copy = (a: Float32Array): Float32Array => (pin ? pinned(a) : a.slice());
+    const [xk, gpk] = [copy(x), copy(gp)];
+    const out = pin ? pinned(rand(4 * 8 * 16, 23)) : new Float32Array(4 * 8 * 16);
+    const argmax = new Int32Array(out.length);
+    sg.wasmKernels.conv2dPooledForward(xk, g, w, null, 'relu', pool, false, out, argmax);
+    const gx = pin ? pinned(rand(x.length, 24)) : new Float32Array(x.length);
+    sg.wasmKernels.conv2dBackward(gpk, xk, g, w, gx, null, null, { activation: 'relu', pool: { geometry: pool, argmax, first: false }, out });
+    assert.equal([bits(xk), bits(gpk)], [bits(x), bits(gp)], 'the operands are unchanged');
+    return [bits(out), Array.from(argmax), bits(gx)];
+  });
+  const [one, workers, racing] = onOneAndTwoThreads(run);
+  assert.equal(one.slice(3), one.slice(0, 3), 'pinned as plain');
+  assert.equal(workers, one);
+  assert.equal(racing, one);
+});
+
+test('batch norm (training and eval, with a fused ReLU), ReLU, ReLU6 and max pooling: pinned operands read in place and unchanged, pinned results holding old values written, the bits of plain copies; an output that is its input works too', () => {
+  const [n, c, sz] = [4, 6, 900]; // 21 600 elements: past every wasm kernel's threshold for JavaScript
+  const size = n * c * sz;
+  const x = rand(size, 30), gy = rand(size, 31), wt = pinned(rand(c, 32)), bs = pinned(rand(c, 33));
+  const pool = { planes: n * c, height: 30, width: 30, kH: 3, kW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, outH: 15, outW: 15 };
+  const run = (): number[][] => [false, true].flatMap((pin) => {
+    const copy = (a: Float32Array): Float32Array => (pin ? pinned(a) : a.slice());
+    const result = (len: number, seed: number): Float32Array => (pin ? pinned(rand(len, seed)) : new Float32Array(len));
+    const [xk, gyk] = [copy(x), copy(gy)];
+    const got: number[][] = [];
+    for (const training of [true, false]) {
+      const [mean, variance, invstd] = [new Float64Array(c), new Float64Array(c).fill(1), new Float64Array(c).fill(1)];
+      if (!training) mean.fill(0.25);
+      const out = result(size, 34);
+      sg.wasmKernels.batchNormForward(xk, n, c, sz, training, 1e-5, mean, variance, invstd, wt, bs, out, 'relu');
+      const [sumGrad, sumCentered, gx] = [new Float64Array(c), new Float64Array(c), result(size, 35)];
+      sg.wasmKernels.batchNormBackward(gyk, xk, n, c, sz, mean, invstd, wt, training, sumGrad, sumCentered, gx, { activation: 'relu', pool: null, out });
+      const gxPlain = result(size, 36);
+      sg.wasmKernels.batchNormBackward(gyk, xk, n, c, sz, mean, invstd, wt, training, sumGrad, sumCentered, gxPlain);
+      got.push(bits(out), bits(gx), bits(gxPlain), [...sumGrad, ...sumCentered, ...mean, ...invstd]);
+    }
+    const [r, gr, h6, gh6] = [result(size, 37), result(size, 38), result(size, 39), result(size, 40)];
+    sg.wasmKernels.reluForward(xk, r);
+    sg.wasmKernels.reluBackward(gyk, xk, gr);
+    sg.wasmKernels.hardtanhForward(xk, h6, 0, 6);
+    sg.wasmKernels.hardtanhBackward(gyk, xk, gh6, 0, 6);
+    const [pooled, argmax] = [result(n * c * 225, 41), new Int32Array(n * c * 225)];
+    sg.wasmKernels.maxPool2dForward(xk, pool, pooled, argmax);
+    assert.equal([bits(xk), bits(gyk)], [bits(x), bits(gy)], `${pin ? 'pinned' : 'plain'}: the operands are unchanged`);
+    // In place: ReLU's output is its input.
+    const same = copy(x);
+    sg.wasmKernels.reluForward(same, same);
+    return [...got, bits(r), bits(gr), bits(h6), bits(gh6), bits(pooled), Array.from(argmax), bits(same)];
+  });
+  const [one, workers, racing] = onOneAndTwoThreads(run);
+  const half = one.length / 2;
+  assert.equal(one.slice(half), one.slice(0, half), 'pinned as plain');
+  assert.equal(one[half - 1], bits(x.map((v) => Math.max(v, 0))), 'ReLU in place');
+  assert.equal(workers, one);
+  assert.equal(racing, one);
+});
+
+test('gemm: pinned A and B (at offsets, either transposed) and C (accumulated into, or overwritten) give the bits of plain copies, on one and two threads', () => {
   const [m, n, k] = [37, 70, 41];
   const a = rand(m * k + 5, 5), b = rand(k * n + 3, 6), c0 = rand(m * n, 7);
-  const run = (): number[][] => [false, true].flatMap((tA) => [false, true].flatMap((tB) => [false, true].map((pin) => {
+  const run = (): number[][] => [false, true].flatMap((tA) => [false, true].flatMap((tB) => [false, true].flatMap((accumulate) => [false, true].map((pin) => {
     const [ak, bk] = pin ? [pinned(a), pinned(b)] : [a, b];
-    const c = c0.slice();
-    sg.wasmKernels.gemm(tA, tB, m, n, k, ak, 5, bk, 3, c, 0, true);
+    const c = pin ? pinned(c0) : c0.slice();
+    sg.wasmKernels.gemm(tA, tB, m, n, k, ak, 5, bk, 3, c, 0, accumulate);
     return bits(c);
-  })));
+  }))));
   const [one, workers, racing] = onOneAndTwoThreads(run);
   for (let i = 0; i < one.length; i += 2) assert.equal(one[i + 1], one[i], `case ${i / 2}: pinned as plain`);
   assert.equal(workers, one);

@@ -2,14 +2,16 @@
 // a ReleasedError naming the shape) except what it returns, what it keeps, gradients and parameters;
 // an array the scope allocated goes back to allocate's pool only when every tensor over its memory
 // (views too) was released and nobody read `data`; a scope whose kept tensor still has a graph to
-// walk, that throws, or that returns a promise releases nothing; scopes nest; and a training loop in
-// tidy computes the same bits as one without, on both backends and two threads.
+// walk, that throws, or that returns a promise releases nothing; scopes nest; a training loop in
+// tidy computes the same bits as one without, on both backends and two threads; and on the wasm
+// backend a scope's big results are pinned, their blocks given back when released.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../src/index.js';
 import { RAW } from '../src/tensor.js';
 import { emptyPool } from '../src/recycle.js';
 import { throwsWith } from './throws.js';
+import { getEngine } from '../src/kernels/wasm/runtime.js';
 import { onOneAndTwoThreads } from './two-threads.js';
 
 /** The tensor's array without handing it out (as simplegrad's own code reads it). */
@@ -214,6 +216,16 @@ test('ops defined with defineOp that read .data hand the array out: it is never 
   assert.is.not(sg.allocate('float32', 77), y);
 });
 
+/** A plain SGD update (learning rate 0.1) of `params` from their gradients. */
+function descend(params: sg.Tensor[]): void {
+  sg.noGrad(() => {
+    for (const p of params) {
+      const g = sg.readGrad(p)!;
+      for (let i = 0; i < p.size; i++) p.data[i] -= 0.1 * g.data[i];
+    }
+  });
+}
+
 /** Four SGD steps of a small CNN, each in tidy or not: the losses and the weights. */
 function train(scoped: boolean): number[][] {
   sg.manualSeed(3);
@@ -225,12 +237,7 @@ function train(scoped: boolean): number[][] {
     const h = sg.maxPool2d(sg.relu(sg.conv2d(x, w1, { bias: b1, padding: 1 })), 2);
     const l = sg.crossEntropy(sg.matmul(h.flatten(1), w2.transpose(0, 1)), y);
     l.backward();
-    sg.noGrad(() => {
-      for (const p of [w1, b1, w2]) {
-        const g = sg.readGrad(p)!;
-        for (let i = 0; i < p.size; i++) p.data[i] -= 0.1 * g.data[i];
-      }
-    });
+    descend([w1, b1, w2]);
     return l.item();
   };
   const losses = Array.from({ length: 4 }, () => (scoped ? sg.tidy(step) : step()));
@@ -251,6 +258,79 @@ test('a training loop in tidy computes the same bits as without (wasm, one and t
   const scoped = onOneAndTwoThreads(() => train(true));
   assert.equal(scoped, plain);
   assert.equal(scoped[1], scoped[0]);
+});
+
+/**
+ * Four SGD steps of a CNN whose activations are big enough to be pinned (conv, batch norm with its
+ * ReLU, a plain ReLU, max pooling, linear), each in tidy or not: the losses, the weights, and per step
+ * the conv output's address in the engine (−1: plain) and the engine's bytes after the step.
+ */
+function trainPinned(scoped: boolean): { values: number[][]; addresses: number[]; bytes: number[] } {
+  sg.manualSeed(5);
+  const w1 = sg.normal([16, 3, 3, 3], { requiresGrad: true }), gamma = sg.ones([16], { requiresGrad: true });
+  const w2 = sg.normal([10, 16 * 8 * 8], { requiresGrad: true }).mul(0.05).detach().requiresGrad_();
+  const x = sg.normal([4, 3, 16, 16]), y = sg.randint(0, 10, [4]);
+  const [addresses, bytes]: number[][] = [[], []];
+  const step = (): number => {
+    for (const p of [w1, gamma, w2]) sg.releaseGrad(p);
+    const z = sg.conv2d(x, w1, { padding: 1 });
+    addresses.push(getEngine().pinnedAddress(raw(z) as Float32Array));
+    const h = sg.maxPool2d(sg.relu(sg.batchNorm(z, null, null, { weight: gamma, training: true, activation: 'relu' })), 2);
+    const l = sg.crossEntropy(sg.linear(h.flatten(1), w2), y);
+    l.backward();
+    descend([w1, gamma, w2]);
+    return l.item();
+  };
+  const losses = Array.from({ length: 4 }, () => {
+    const l = scoped ? sg.tidy(step) : step();
+    bytes.push(sg.wasmMemoryBytes());
+    return l;
+  });
+  return { values: [losses, ...[w1, gamma, w2].map((p) => Array.from(p.data))], addresses, bytes };
+}
+
+test('wasm: a scope\'s big float32 results are pinned (kernels use them in place) and given back when it releases them, so each step takes the last one\'s blocks and the memory stays flat; the same bits as plain arrays, on one and two threads', () => {
+  const plain = onOneAndTwoThreads(() => trainPinned(false));
+  const scoped = onOneAndTwoThreads(() => trainPinned(true));
+  for (let i = 0; i < 3; i++) {
+    assert.equal(scoped[i].values, plain[i].values, 'pinned as plain');
+    assert.ok(plain[i].addresses.every((a) => a < 0), 'outside a scope: plain arrays');
+    const [first, ...later] = scoped[i].addresses;
+    assert.ok(first >= 0, 'in a scope: pinned');
+    assert.equal(later, [first, first, first], 'the same block every step');
+    assert.equal(scoped[i].bytes.slice(1), [1, 2, 3].map(() => scoped[i].bytes[1]), 'no growth after the first step');
+  }
+  assert.equal(scoped[1].values, scoped[0].values);
+});
+
+test('wasm: a pinned result that was read, kept or returned outlives the scope with its values; a released one is unpinned; the js backend pins nothing', () => {
+  const prev = sg.useBackend('wasm');
+  try {
+    let read: sg.TypedArray | null = null, copy: number[] = [], kept: sg.Tensor | null = null, released: sg.TypedArray | null = null;
+    const x = sg.normal([8, 1000]);
+    const out = sg.tidy(() => {
+      const a = x.mul(2);
+      read = a.data;
+      copy = Array.from(a.data);
+      kept = sg.keep(x.add(1));
+      const b = x.sub(1);
+      released = raw(b);
+      assert.ok(getEngine().pinnedAddress(released as Float32Array) >= 0);
+      return x.neg();
+    });
+    const e = getEngine();
+    assert.ok(e.pinnedAddress(read! as Float32Array) >= 0, 'read: still pinned, its block not reused');
+    assert.ok(e.pinnedAddress(raw(kept!) as Float32Array) >= 0 && e.pinnedAddress(raw(out) as Float32Array) >= 0);
+    assert.is(e.pinnedAddress(released! as Float32Array), -1, 'released: its block went back');
+    sg.tidy(() => void [x.mul(3), x.mul(4), x.mul(5)]); // new results over the freed blocks
+    assert.equal(Array.from(read!), copy);
+    assert.equal(Array.from(kept!.data), Array.from(x.data, (v) => Math.fround(v + 1)));
+    assert.equal(Array.from(out.data), Array.from(x.data, (v) => -v));
+    sg.useBackend('js');
+    assert.is(getEngine().pinnedAddress(raw(sg.tidy(() => x.mul(2))) as Float32Array), -1, 'js: a plain array');
+  } finally {
+    sg.setKernels(prev);
+  }
 });
 
 test.run();

@@ -60,18 +60,25 @@ export interface Kernels {
   /** Its gradient: see the reference {@link hardtanhBackward}. */
   readonly hardtanhBackward: typeof hardtanhBackward;
   /**
-   * A zero-filled float32 array of `n` elements for a long-lived operand (a parameter, optimizer
-   * state) that these kernels can use without copying (wasm pins it in its memory), or null where
-   * they cannot pin it: then `allocatePinned` makes a plain array. The js kernels copy nothing
-   * anyway, so theirs always says null.
+   * A zero-filled float32 array of `n` elements for an operand that goes into kernels often (a
+   * parameter, optimizer state; `transient`: an activation a `tidy` scope will likely release) that
+   * these kernels can use without copying (wasm pins it in its memory), or null where they cannot
+   * pin it: then the caller makes a plain array. The js kernels copy nothing anyway, so theirs
+   * always says null.
    */
-  readonly pinnedFloat32: (n: number) => Float32Array | null;
+  readonly pinnedFloat32: (n: number, transient?: boolean) => Float32Array | null;
+  /**
+   * Frees the storage of an array from {@link Kernels.pinnedFloat32} now, not when it is collected:
+   * its caller guarantees that nothing uses the array again (a `tidy` scope's released tensor).
+   * Arrays it did not pin are ignored.
+   */
+  readonly releasePinned: (array: Float32Array) => void;
 }
 
 /** The plain-TypeScript reference kernels. */
 export const jsKernels: Kernels = {
   name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, conv2dPooledForward, maxPool2dForward, reluForward, reluBackward,
-  batchNormForward, batchNormBackward, sgdMomentumStep, adamStep, hardtanhForward, hardtanhBackward, pinnedFloat32: () => null,
+  batchNormForward, batchNormBackward, sgdMomentumStep, adamStep, hardtanhForward, hardtanhBackward, pinnedFloat32: () => null, releasePinned: () => {},
 };
 
 // The fastest kernels the runtime supports are the default: WebAssembly SIMD where it exists (Node

@@ -209,6 +209,14 @@ function zeroBytes(dst: usize, bytes: usize): void {
   for (; o < bytes; o += 4) store<f32>(dst + o, 0);
 }
 
+/**
+ * Zeroes `bytes` (a multiple of 4) from byte address `dst`: how the engine clears a pinned block it
+ * hands out, at memset's speed (a fill of shared memory from JavaScript ran at a quarter of it).
+ */
+export function zeroFill(dst: usize, bytes: usize): void {
+  memory.fill(dst, 0, bytes);
+}
+
 /** `memory.copy(dst, src, bytes)` for a multiple of 4 bytes between disjoint ranges, short runs inline (see {@link zeroBytes}). */
 @inline
 function copyBytes(dst: usize, src: usize, bytes: usize): void {

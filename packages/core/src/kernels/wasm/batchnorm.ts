@@ -16,11 +16,9 @@ import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 /** Below this many elements the copies in and out cost more than they save. */
 const MIN_ELEMENTS = 1 << 12;
 
-/** Puts an optional per-channel f32 vector; returns its address, or 0 for none. */
-function putOptional(e: Engine, ptr: number, v: FloatArray | null): number {
-  if (v === null) return 0;
-  e.put(ptr, v as Float32Array, 0, v.length);
-  return ptr;
+/** Places an optional per-channel f32 vector (in place when pinned, else at `ptr`); returns its address, or 0 for none. */
+function placeOptional(e: Engine, ptr: number, v: FloatArray | null): number {
+  return v === null ? 0 : e.place(ptr, v as Float32Array, 0, v.length);
 }
 
 /**
@@ -52,20 +50,20 @@ export function wasmBatchNormForward(
   // stats: f64 [mean, invstd, variance] per channel; params: f64 eps.
   const [xP, oP, statsP, wP, bP, paramsP, bytes] = regions(4 * size, 4 * size, 24 * c, 4 * c, 4 * c, 8);
   e.reserve(bytes);
-  e.put(xP, x, 0, size);
+  const [xAt, oAt] = [e.place(xP, x, 0, size), e.target(oP, out)];
   const stats = e.f64(statsP, 3 * c);
   if (!training) {
     stats.set(mean, 0);
     stats.set(invstd, c);
   }
   e.f64(paramsP, 1)[0] = eps;
-  const w = putOptional(e, wP, weight);
-  const b = putOptional(e, bP, bias);
+  const w = placeOptional(e, wP, weight);
+  const b = placeOptional(e, bP, bias);
   const per = channelsPerChunk(c);
-  batchNormForwardJob(e, { x: xP, out: oP, n, c, s, stats: statsP, weight: w, bias: b, params: paramsP, training, perChunk: per });
+  batchNormForwardJob(e, { x: xAt, out: oAt, n, c, s, stats: statsP, weight: w, bias: b, params: paramsP, training, perChunk: per });
   execute(e, Math.ceil(c / per), FLOPS_PER_ELEMENT * size);
-  if (activation !== null) activateInModule(e, activation, oP, 0, size);
-  e.get(oP, size, out, 0);
+  if (activation !== null) activateInModule(e, activation, oAt, 0, size);
+  e.collect(oAt, out);
   if (training) {
     // The memory may have grown (and its buffer changed) only in reserve, so this view is current.
     const after = e.f64(statsP, 3 * c);
@@ -93,18 +91,19 @@ export function wasmBatchNormBackward(
   const { at: gP } = putOutputGrad(e, grad, fused, size);
   const [, xP, gxP, statsP, wP, sumsP, bytes] = regions(4 * size, 4 * size, 4 * size, 16 * c, 4 * c, 16 * c);
   e.reserve(bytes);
-  e.put(xP, x, 0, size);
+  const xAt = e.place(xP, x, 0, size);
+  const gxAt = gx === null ? 0 : e.target(gxP, gx as Float32Array);
   const stats = e.f64(statsP, 2 * c);
   stats.set(mean, 0);
   stats.set(invstd, c);
-  const w = putOptional(e, wP, weight);
+  const w = placeOptional(e, wP, weight);
   const per = channelsPerChunk(c);
   batchNormBackwardJob(e, {
-    g: gP, x: xP, gx: gx === null ? 0 : gxP, n, c, s, stats: statsP, weight: w, sums: sumsP, training, perChunk: per,
+    g: gP, x: xAt, gx: gxAt, n, c, s, stats: statsP, weight: w, sums: sumsP, training, perChunk: per,
   });
   execute(e, Math.ceil(c / per), FLOPS_PER_ELEMENT * size);
   const sums = e.f64(sumsP, 2 * c);
   sumGrad.set(sums.subarray(0, c));
   sumGradCentered.set(sums.subarray(c, 2 * c));
-  if (gx !== null) e.get(gxP, size, gx as Float32Array, 0);
+  if (gx !== null) e.collect(gxAt, gx as Float32Array);
 }

@@ -193,7 +193,9 @@ function keepFor(e: Engine, w: Float32Array, g: ConvGeometry, size: number, pass
 }
 
 /** Forward convolution, dense (see conv.ts), leaving the output in the module. */
-export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null, pass: ConvPass | null = null): Placed {
+export function denseForward(
+  x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null, pass: ConvPass | null, out: Float32Array | null,
+): Placed {
   const e = getEngine();
   const { batch: N, outChannels: O } = g;
   const L = g.outH * g.outW;
@@ -204,7 +206,8 @@ export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, 
     4 * gemmScratch(O * L, CHW, threadSlots()),
   );
   e.reserve(bytes);
-  e.put(xP, x, 0, N * CHW);
+  // The input read, the output written, where they lie when pinned.
+  const [xAt, oAt] = [e.place(xP, x, 0, N * CHW), out === null ? oP : e.target(oP, out)];
   const taps = tapsOf(g);
   e.i32(tP, taps.length).set(taps);
   const dAt = kept === null ? dP : e.pinnedAddress(kept.d);
@@ -214,13 +217,13 @@ export function denseForward(x: Float32Array, g: ConvGeometry, w: Float32Array, 
   if (bias !== null) {
     for (let n = 0; n < N; n++) {
       for (let o = 0; o < O; o++) {
-        const at = (oP >> 2) + (n * O + o) * L;
+        const at = (oAt >> 2) + (n * O + o) * L;
         e.f32.fill(bias[o], at, at + L);
       }
     }
   }
-  gemmJobs(e, false, true, N, O * L, CHW, xP, dAt, oP, pP, bias !== null);
-  return { at: oP, end: scratchBase() + bytes };
+  gemmJobs(e, false, true, N, O * L, CHW, xAt, dAt, oAt, pP, bias !== null);
+  return { at: oAt, end: scratchBase() + bytes };
 }
 
 /** The gradients, dense; same contract as the reference (see conv.ts). */
@@ -236,7 +239,8 @@ export function denseBackward(
   const CHW = g.channels * g.height * g.width;
   const threads = threadSlots();
   const taps = tapsOf(g);
-  const [gP, xP, wP, tP, dP, pP, bytes] = regions( // gP is dy.at: see OutputGrad
+  // gP is dy.at unless that is a pinned array: the transposed copy below goes to the region, never there.
+  const [gP, xP, wP, tP, dP, pP, bytes] = regions(
     4 * N * O * L, 4 * N * CHW, 4 * w.length, 4 * (1 + 2 * g.kH * g.kW + taps.length), 4 * O * L * CHW,
     4 * Math.max(gemmScratch(CHW, O * L, threads), gemmScratch(CHW, N, threads)),
   );
@@ -252,11 +256,12 @@ export function denseBackward(
       writeDense(e, g, e.place(wP, w, 0, w.length), tP, dP);
       dAt = dP;
     }
-    gemmJobs(e, false, false, N, CHW, O * L, gP, dAt, xP, pP, false);
-    e.get(xP, N * CHW, gx, 0);
+    const gxAt = e.target(xP, gx);
+    gemmJobs(e, false, false, N, CHW, O * L, dy.at, dAt, gxAt, pP, false);
+    e.collect(gxAt, gx);
   }
   if (gw !== null) {
-    // Transposed over dy's copy in the module, which nothing reads after this pass.
+    // Transposed into the first region: over dy's copy there, which nothing reads after this pass.
     putTransposed(e, gP, dy.host(), N, O, L);
     putTransposed(e, xP, x, N, g.channels, g.height * g.width);
     gemmJobs(e, true, false, O * L, CHW, N, gP, xP, dP, pP, false);

@@ -1,8 +1,9 @@
 /**
  * Batched convolution in WebAssembly, with the contracts of the reference kernels in
  * src/kernels/conv.ts (padding, dilation and channel groups). Each call copies its operands into the
- * module's memory once, runs its jobs there and copies the results out once: im2col, packing and
- * col2im never leave the module, the output gradient is put once for both backward passes, and a
+ * module's memory once, runs its jobs there and copies the results out once, and a pinned operand or
+ * result (a parameter, its gradient, a `tidy` scope's activation) is read or written where it lies,
+ * never overwritten when it is read: im2col, packing and col2im never leave the module, the output gradient is put once for both backward passes, and a
  * fused activation and max pooling (conv2d's `activation` and `maxPool`) run on the output, and
  * their gradients make the output gradient, where they lie (fused.ts). The strategy is picked by
  * shape, per pass:
@@ -213,12 +214,11 @@ export function wasmConv2dForward(
   }
   const [x32, w32, b32] = [x as Float32Array, w as Float32Array, bias as Float32Array | null];
   const s = sizesOf(g);
-  const { at } = forwardInModule(x32, g, s, w32, b32, pass);
+  const { at } = forwardInModule(x32, g, s, w32, b32, pass, out as Float32Array);
   const e = getEngine();
-  const n = g.batch * s.output;
   // A fused activation runs on the output where it lies: no copy out and back in, no second array.
-  if (activation !== null) activateInModule(e, activation, at, 0, n);
-  e.get(at, n, out as Float32Array, 0);
+  if (activation !== null) activateInModule(e, activation, at, 0, g.batch * s.output);
+  e.collect(at, out as Float32Array);
 }
 
 /**
@@ -235,19 +235,25 @@ export function wasmConv2dPooledForward(
     return;
   }
   const s = sizesOf(g);
-  const { at, end } = forwardInModule(x as Float32Array, g, s, w as Float32Array, bias as Float32Array | null, pass);
+  const { at, end } = forwardInModule(x as Float32Array, g, s, w as Float32Array, bias as Float32Array | null, pass, null);
   const e = getEngine();
   if (activation !== null && !poolFirst) activateInModule(e, activation, at, 0, g.batch * s.output);
   maxPoolInModule(e, at, end, pool, out as Float32Array, argmax, poolFirst ? activation : null);
 }
 
-/** The forward pass by the strategy its shape takes, leaving the output in the module. */
-function forwardInModule(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null, pass: ConvPass | null): Placed {
-  if (isDepthwise(g, s)) return depthwiseForward(x, g, s, w, bias);
+/**
+ * The forward pass by the strategy its shape takes, leaving the output in the module: in `out` when
+ * that is a pinned array (every strategy writes all of it), else in a region for the caller to copy
+ * out or to go on with (`out` null: a fused pooling's input).
+ */
+function forwardInModule(
+  x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null, pass: ConvPass | null, out: Float32Array | null,
+): Placed {
+  if (isDepthwise(g, s)) return depthwiseForward(x, g, s, w, bias, out);
   const how = strategy(g, s, winogradForward(g, s), denseWins(g), TILE.nr, winogradBeatsFolding(g.batch, g.outH, g.outW));
-  if (how === 'dense') return denseForward(x, g, w, bias, pass);
-  if (how === 'folded') return foldedForward(x, g, s, w, bias);
-  if (how === 'winograd' && winogradBatched(g.batch, g.channels, g.outChannels, g.outH, g.outW)) return batchedForward(x, g, w, bias);
+  if (how === 'dense') return denseForward(x, g, w, bias, pass, out);
+  if (how === 'folded') return foldedForward(x, g, s, w, bias, out);
+  if (how === 'winograd' && winogradBatched(g.batch, g.channels, g.outChannels, g.outH, g.outW)) return batchedForward(x, g, w, bias, out);
   const e = getEngine();
   const { kg, len, image, output, flops } = s;
   const O = g.outChannels;
@@ -259,21 +265,22 @@ function forwardInModule(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32A
     4 * g.batch * image, 4 * O * kg, tile !== null ? filtersBytes(O, g.channels, tile) : 0, 4 * O, 4 * g.batch * output, scratch * threadSlots(),
   );
   e.reserve(bytes);
-  e.put(xP, x, 0, g.batch * image);
-  // The weight and bias are read where they lie when pinned (parameters are), else copied in.
+  // The input, weight and bias are read where they lie when pinned (parameters are, and a `tidy`
+  // scope's activations), else copied in; the output likewise written.
+  const [xAt, oAt] = [e.place(xP, x, 0, g.batch * image), out === null ? oP : e.target(oP, out)];
   const wAt = e.place(wP, w, 0, O * kg);
   const biasP = bias === null ? 0 : e.place(bP, bias, 0, O);
   if (tile !== null) {
     transformFilters(e, wAt, O, g.channels, false, uP, tile);
     winogradImages(e, {
       batch: g.batch, cin: g.channels, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft,
-      filters: uP, bias: biasP, cout: O, outH: g.outH, outW: g.outW, x: xP, out: oP, scratch: sP,
+      filters: uP, bias: biasP, cout: O, outH: g.outH, outW: g.outW, x: xAt, out: oAt, scratch: sP,
     }, tile, scratch);
   } else {
-    convForwardJob(e, { ...geometryArgs(g, s), x: xP, w: wAt, bias: biasP, out: oP, scratch: sP, scratchStride: scratch });
+    convForwardJob(e, { ...geometryArgs(g, s), x: xAt, w: wAt, bias: biasP, out: oAt, scratch: sP, scratchStride: scratch });
     execute(e, g.batch, flops);
   }
-  return { at: oP, end: scratchBase() + bytes };
+  return { at: oAt, end: scratchBase() + bytes };
 }
 
 /** Backward convolution in WebAssembly; same contract as the reference {@link jsConv2dBackward}. */
@@ -332,11 +339,11 @@ function winogradWeightBackward(dy: OutputGrad, x: Float32Array, g: ConvGeometry
     4 * N * O * L, 4 * N * C * g.height * g.width, 4 * O * C * 9, gb === null ? 0 : 8 * N * O, winogradWeightBytes(N, C, O, g.outH, g.outW, threads),
   );
   e.reserve(bytes);
-  e.put(xP, x, 0, N * C * g.height * g.width);
+  const xAt = e.place(xP, x, 0, N * C * g.height * g.width);
   const gwAt = e.target(wP, gw);
   winogradWeightGrad(e, {
     batch: N, cin: C, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft, cout: O, outH: g.outH, outW: g.outW,
-    x: xP, grad: dy.at, gw: gwAt, biasSums: gb === null ? 0 : sumsP, scratch: sP,
+    x: xAt, grad: dy.at, gw: gwAt, biasSums: gb === null ? 0 : sumsP, scratch: sP,
   }, threads);
   e.collect(gwAt, gw);
   if (gb === null) return;
@@ -372,7 +379,7 @@ function biasFromSums(N: number, O: number, gb: Float32Array, sum: (n: number, o
 }
 
 /** The forward pass as Winograd over the whole batch (see winograd.ts). */
-function batchedForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null): Placed {
+function batchedForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias: Float32Array | null, out: Float32Array | null): Placed {
   const e = getEngine();
   const [N, C, O] = [g.batch, g.channels, g.outChannels];
   const threads = threadSlots();
@@ -381,13 +388,13 @@ function batchedForward(x: Float32Array, g: ConvGeometry, w: Float32Array, bias:
     winogradBatchBytes(N, C, O, g.outH, g.outW, threads),
   );
   e.reserve(bytes);
-  e.put(xP, x, 0, N * C * g.height * g.width);
+  const [xAt, oAt] = [e.place(xP, x, 0, N * C * g.height * g.width), out === null ? oP : e.target(oP, out)];
   transformFilters(e, e.place(wP, w, 0, O * C * 9), O, C, false, uP);
   winogradBatch(e, {
     batch: N, cin: C, height: g.height, width: g.width, padTop: g.padTop, padLeft: g.padLeft, filters: uP, bias: bias === null ? 0 : e.place(bP, bias, 0, O),
-    cout: O, outH: g.outH, outW: g.outW, x: xP, out: oP, scratch: sP,
+    cout: O, outH: g.outH, outW: g.outW, x: xAt, out: oAt, scratch: sP,
   }, threads);
-  return { at: oP, end: scratchBase() + bytes };
+  return { at: oAt, end: scratchBase() + bytes };
 }
 
 /** The input gradient as Winograd over the whole batch: the output gradient correlated with the rotated filters, padded by 2 − padding. */
@@ -400,12 +407,13 @@ function batchedInputGrad(dy: OutputGrad, g: ConvGeometry, w: Float32Array, gx: 
     winogradBatchBytes(N, O, C, g.height, g.width, threads),
   );
   e.reserve(bytes);
+  const gxAt = e.target(xP, gx);
   transformFilters(e, e.place(wP, w, 0, O * C * 9), O, C, true, uP);
   winogradBatch(e, {
     batch: N, cin: O, height: g.outH, width: g.outW, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft, filters: uP, bias: 0,
-    cout: C, outH: g.height, outW: g.width, x: dy.at, out: xP, scratch: sP,
+    cout: C, outH: g.height, outW: g.width, x: dy.at, out: gxAt, scratch: sP,
   }, threads);
-  e.get(xP, N * C * g.height * g.width, gx, 0);
+  e.collect(gxAt, gx);
 }
 
 /** The gradients per image (the input's optionally as Winograd); see {@link wasmConv2dBackward}. */
@@ -436,23 +444,24 @@ function imageBackward(
   const geom = geometryArgs(g, s);
   if (gx32 !== null) {
     const wAt = e.place(wP, w32, 0, O * kg);
+    const gxAt = e.target(gxP, gx32);
     if (tile !== null) {
       transformFilters(e, wAt, O, g.channels, true, uP, tile);
       // The correlation of the output gradient with the rotated filters, padded by 2 − padding.
       winogradImages(e, {
         batch: g.batch, cin: O, height: g.outH, width: g.outW, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft,
-        filters: uP, bias: 0, cout: g.channels, outH: g.height, outW: g.width, x: gP, out: gxP, scratch: sP,
+        filters: uP, bias: 0, cout: g.channels, outH: g.height, outW: g.width, x: gP, out: gxAt, scratch: sP,
       }, tile, scratch);
     } else {
-      convInputGradJob(e, { ...geom, g: gP, w: wAt, gx: gxP, scratch: sP, scratchStride: scratch });
+      convInputGradJob(e, { ...geom, g: gP, w: wAt, gx: gxAt, scratch: sP, scratchStride: scratch });
       execute(e, g.batch, flops);
     }
-    e.get(gxP, g.batch * image, gx32, 0);
+    e.collect(gxAt, gx32);
   }
   if (gw32 === null && gb32 === null) return;
-  if (gw32 !== null) e.put(xP, x32, 0, g.batch * image);
+  const xAt = gw32 === null ? xP : e.place(xP, x32, 0, g.batch * image);
   convWeightGradJob(e, {
-    ...geom, x: xP, g: gP, partial: gw32 === null ? 0 : pP, partialStride: partial, biasPartial: gb32 === null ? 0 : pbP,
+    ...geom, x: xAt, g: gP, partial: gw32 === null ? 0 : pP, partialStride: partial, biasPartial: gb32 === null ? 0 : pbP,
     biasPartialStride: biasPartial, perGroup: per, scratch: sP, scratchStride: scratch,
   });
   execute(e, groups, gw32 === null ? 0 : flops);
@@ -472,22 +481,22 @@ function foldIm2col(e: Engine, g: ConvGeometry, s: Sizes, xP: number, cP: number
 }
 
 /** The forward pass with the batch folded: columns `[C·kH·kW, N·L]`, `Y = W·cols` per group into `[O, N·L]`, then unfolded. */
-function foldedForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null): Placed {
+function foldedForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null, out: Float32Array | null): Placed {
   const e = getEngine();
   const { kg, og, len, image, output } = s;
   const [N, O] = [g.batch, g.outChannels];
   const NL = N * len;
   const [xP, wP, cP, yP, oP, pP, bytes] = regions(4 * N * image, 4 * O * kg, 4 * s.groups * kg * NL, 4 * O * NL, 4 * N * output, 4 * gemmScratch(NL, kg, threadSlots()));
   e.reserve(bytes);
-  e.put(xP, x, 0, N * image);
+  const [xAt, oAt] = [e.place(xP, x, 0, N * image), out === null ? oP : e.target(oP, out)];
   const wAt = e.place(wP, w, 0, O * kg);
-  foldIm2col(e, g, s, xP, cP);
+  foldIm2col(e, g, s, xAt, cP);
   if (bias !== null) for (let o = 0; o < O; o++) e.f32.fill(bias[o], (yP >> 2) + o * NL, (yP >> 2) + (o + 1) * NL);
   for (let k = 0; k < s.groups; k++) {
     gemmJobs(e, false, false, og, NL, kg, wAt + 4 * k * og * kg, cP + 4 * k * kg * NL, yP + 4 * k * og * NL, pP, bias !== null);
   }
-  e.exports.convFold(oP, yP, N, O, len, 1);
-  return { at: oP, end: scratchBase() + bytes };
+  e.exports.convFold(oAt, yP, N, O, len, 1);
+  return { at: oAt, end: scratchBase() + bytes };
 }
 
 /**
@@ -518,13 +527,14 @@ function foldedBackward(
     for (let k = 0; k < s.groups; k++) {
       gemmJobs(e, true, false, kg, NL, og, wAt + 4 * k * og * kg, fP + 4 * k * og * NL, cP + 4 * k * kg * NL, pP, false);
     }
-    convFoldCol2imJob(e, { ...geom, cols: cP, gx: xP });
+    const gxAt = e.target(xP, gx);
+    convFoldCol2imJob(e, { ...geom, cols: cP, gx: gxAt });
     execute(e, N, flops);
-    e.get(xP, N * image, gx, 0);
+    e.collect(gxAt, gx);
   }
   if (gw !== null) {
-    e.put(xP, x, 0, N * image);
-    foldIm2col(e, g, s, xP, cP);
+    // The input in the region the input gradient was copied out of, unless pinned.
+    foldIm2col(e, g, s, e.place(xP, x, 0, N * image), cP);
     const gwAt = e.target(gwP, gw);
     for (let k = 0; k < s.groups; k++) {
       gemmJobs(e, false, true, og, kg, NL, fP + 4 * k * og * NL, cP + 4 * k * kg * NL, gwAt + 4 * k * og * kg, pP, false);
@@ -571,20 +581,20 @@ function depthwiseWork(g: ConvGeometry, s: Sizes): number {
   return s.flops + 1000 * g.batch * g.outChannels;
 }
 
-function depthwiseForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null): Placed {
+function depthwiseForward(x: Float32Array, g: ConvGeometry, s: Sizes, w: Float32Array, bias: Float32Array | null, out: Float32Array | null): Placed {
   const e = getEngine();
   const [N, C, O] = [g.batch, g.channels, g.outChannels];
   const [Hp, Wp] = depthwisePlane(g, s);
   const scratch = depthwiseScratch(g, Hp * Wp);
   const [xP, wP, bP, oP, sP, bytes] = regions(4 * N * s.image, 4 * O * s.kg, 4 * O, 4 * N * s.output, scratch * threadSlots());
   e.reserve(bytes);
-  e.put(xP, x, 0, N * s.image);
+  const [xAt, oAt] = [e.place(xP, x, 0, N * s.image), out === null ? oP : e.target(oP, out)];
   const per = perChunk(N * C, CHUNKS);
   depthwiseForwardJob(e, {
-    ...geometryArgs(g, s), x: xP, w: e.place(wP, w, 0, O * s.kg), bias: bias === null ? 0 : e.place(bP, bias, 0, O), out: oP, scratch: sP, scratchStride: scratch, planeH: Hp, planeW: Wp, perChunk: per,
+    ...geometryArgs(g, s), x: xAt, w: e.place(wP, w, 0, O * s.kg), bias: bias === null ? 0 : e.place(bP, bias, 0, O), out: oAt, scratch: sP, scratchStride: scratch, planeH: Hp, planeW: Wp, perChunk: per,
   });
   execute(e, Math.ceil((N * C) / per), depthwiseWork(g, s));
-  return { at: oP, end: scratchBase() + bytes };
+  return { at: oAt, end: scratchBase() + bytes };
 }
 
 function depthwiseBackward(
@@ -603,16 +613,18 @@ function depthwiseBackward(
   const geom = geometryArgs(g, s);
   if (gx !== null) {
     const per = perChunk(N * C, CHUNKS);
-    depthwiseInputGradJob(e, { ...geom, g: gP, w: e.place(wP, w, 0, O * s.kg), gx: xP, scratch: sP, scratchStride: scratch, planeH: Hg, planeW: Wg, perChunk: per });
+    const gxAt = e.target(xP, gx);
+    depthwiseInputGradJob(e, { ...geom, g: gP, w: e.place(wP, w, 0, O * s.kg), gx: gxAt, scratch: sP, scratchStride: scratch, planeH: Hg, planeW: Wg, perChunk: per });
     execute(e, Math.ceil((N * C) / per), depthwiseWork(g, s));
-    e.get(xP, N * s.image, gx, 0);
+    e.collect(gxAt, gx);
   }
   if (gw === null && gb === null) return;
-  if (gw !== null) e.put(xP, x, 0, N * s.image);
+  // The input in the region the input gradient was copied out of, unless pinned.
+  const xAt = gw === null ? xP : e.place(xP, x, 0, N * s.image);
   const per = perChunk(C, CHUNKS);
   const [gwAt, gbAt] = [gw === null ? 0 : e.target(gwP, gw), gb === null ? 0 : e.target(gbP, gb)];
   depthwiseWeightGradJob(e, {
-    ...geom, x: xP, g: gP, gw: gwAt, gb: gbAt, scratch: sP, scratchStride: scratch, planeH: Hp, planeW: Wp, perChunk: per,
+    ...geom, x: xAt, g: gP, gw: gwAt, gb: gbAt, scratch: sP, scratchStride: scratch, planeH: Hp, planeW: Wp, perChunk: per,
   });
   execute(e, Math.ceil(C / per), gw === null ? 0 : depthwiseWork(g, s));
   if (gw !== null) e.collect(gwAt, gw);

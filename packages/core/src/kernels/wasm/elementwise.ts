@@ -20,20 +20,20 @@ type PointwiseJob = (e: Engine, x: number, g: number, out: number, n: number, pe
 
 /**
  * Runs a pointwise job on `x` (and the gradient `g`, or null for a forward pass) into `out`, all
- * float32 of one length: copied in, split into chunks of whole SIMD vectors (so only the last chunk
- * has a scalar tail) over the threads, copied out.
+ * float32 of one length: copied in (unless pinned), split into chunks of whole SIMD vectors (so only
+ * the last chunk has a scalar tail) over the threads, copied out (unless pinned). Each element is
+ * read before it is written, so `out` may be `x` or `g`.
  */
 function pointwise(x: Float32Array, g: Float32Array | null, out: Float32Array, job: PointwiseJob): void {
   const e = getEngine();
   const n = x.length;
   const [xP, gP, oP, bytes] = regions(4 * n, g === null ? 0 : 4 * n, 4 * n);
   e.reserve(bytes);
-  e.put(xP, x, 0, n);
-  if (g !== null) e.put(gP, g, 0, n);
+  const [xAt, gAt, oAt] = [e.place(xP, x, 0, n), g === null ? 0 : e.place(gP, g, 0, n), e.target(oP, out)];
   const per = perChunk(n, 4 * threadSlots(), 4);
-  job(e, xP, g === null ? 0 : gP, oP, n, per);
+  job(e, xAt, gAt, oAt, n, per);
   execute(e, Math.ceil(n / per), n);
-  e.get(oP, n, out, 0);
+  e.collect(oAt, out);
 }
 
 const relu: PointwiseJob = (e, x, g, out, n, perChunk) => reluJob(e, { x, g, out, n, perChunk });

@@ -15,12 +15,12 @@ import { ArgumentError } from '../../errors.js';
  * pointers are byte addresses, flags are 0/1; all but the `…ScratchFloats` sizes return nothing.
  */
 export type WasmExports = Record<
-  'im2col' | 'col2im' | 'runChunk' | 'convReduce' | 'winogradScratchFloats' | 'winograd4ScratchFloats' | 'maxPoolScratchFloats' | 'convFold',
+  'im2col' | 'col2im' | 'runChunk' | 'convReduce' | 'winogradScratchFloats' | 'winograd4ScratchFloats' | 'maxPoolScratchFloats' | 'convFold' | 'zeroFill',
   (...args: number[]) => number
 >;
 
 const EXPORTS = [
-  'im2col', 'col2im', 'runChunk', 'convReduce', 'winogradScratchFloats', 'winograd4ScratchFloats', 'maxPoolScratchFloats', 'convFold',
+  'im2col', 'col2im', 'runChunk', 'convReduce', 'winogradScratchFloats', 'winograd4ScratchFloats', 'maxPoolScratchFloats', 'convFold', 'zeroFill',
 ] as const satisfies readonly (keyof WasmExports)[];
 
 /** Where memory for operands starts; below it live the control words, the job and the tiles. */
@@ -221,7 +221,7 @@ export class Engine {
   private readonly pinned = new WeakMap<Float32Array, number>();
   /** The bytes of each pinned block in use, by address. */
   private readonly blocks = new Map<number, number>();
-  /** Blocks of pinned arrays that were collected, for reuse. */
+  /** Free blocks below the scratch (pinned arrays collected or released), by address, none adjacent. */
   private readonly freeBlocks: { at: number; bytes: number }[] = [];
 
   /** Instantiates the kernels over a fresh memory, shared if `shared`. */
@@ -251,8 +251,8 @@ export class Engine {
    * update in place (see {@link pinnedAddress}) instead of copying it in and out, or null where that
    * cannot be: an unshared memory (its views are detached when it grows), or no room left (pinned
    * blocks take at most half the memory's maximum, so the scratch keeps the other half). The block
-   * is the first freed one big enough, else taken at the scratch base, which moves up past it.
-   * {@link freePinned} gives it back.
+   * is the first free one big enough (lowest address), else taken at the scratch base, which moves up
+   * past it. {@link freePinned} gives it back.
    */
   allocatePinned(n: number): Float32Array | null {
     if (!this.shared || n <= 0) return null;
@@ -275,8 +275,10 @@ export class Engine {
       }
       this.scratch = at + bytes;
     }
+    // A freed block, or scratch, holds old values: cleared by the module (memset's speed, where a
+    // fill of shared memory from JavaScript runs at a quarter of it).
+    this.exports.zeroFill(at, bytes);
     const array = new Float32Array(this.memory.buffer, at, n);
-    array.fill(0); // a freed block, or scratch, holds old values
     this.pinned.set(array, at);
     this.blocks.set(at, bytes);
     return array;
@@ -287,12 +289,41 @@ export class Engine {
     return this.pinned.get(array) ?? -1;
   }
 
-  /** Returns the block at `at` of a pinned array that is no longer referenced, for reuse. */
+  /**
+   * Returns the block at `at` of a pinned array that is no longer used, for reuse: merged with free
+   * neighbours (the free list is kept by address), and given back to the scratch when it ends where
+   * the scratch starts, so blocks freed together (a `tidy` scope's activations) make one again.
+   */
   freePinned(at: number): void {
     const bytes = this.blocks.get(at);
     if (bytes === undefined) throw new Error(`simplegrad wasm: no pinned block at ${at} to free`);
     this.blocks.delete(at);
-    this.freeBlocks.push({ at, bytes });
+    const free = this.freeBlocks;
+    let i = 0;
+    while (i < free.length && free[i].at < at) i++;
+    let block = { at, bytes };
+    if (i > 0 && free[i - 1].at + free[i - 1].bytes === at) {
+      block = { at: free[i - 1].at, bytes: free[i - 1].bytes + bytes };
+      free.splice(--i, 1);
+    }
+    if (i < free.length && block.at + block.bytes === free[i].at) {
+      block = { at: block.at, bytes: block.bytes + free[i].bytes };
+      free.splice(i, 1);
+    }
+    if (block.at + block.bytes === this.scratch) this.scratch = block.at;
+    else free.splice(i, 0, block);
+  }
+
+  /**
+   * Frees the block of `array`, a pinned array of this engine that nothing will use again (a `tidy`
+   * scope's released activation), now rather than when the collector finds it: the array is no
+   * longer pinned, and its block goes to the next {@link allocatePinned}.
+   */
+  release(array: Float32Array): void {
+    const at = this.pinnedAddress(array);
+    if (at < 0) throw new Error('simplegrad wasm: release of an array this engine did not pin');
+    this.pinned.delete(array);
+    this.freePinned(at);
   }
 
   /** Grows the memory to at least `need` bytes. */

@@ -12,9 +12,11 @@ import { hardtanhJob, maxUnpoolJob, reluJob } from './jobs.js';
 import { execute, perChunk, threadSlots } from './runtime.js';
 
 /**
- * The output gradient, in the module at `at`: the first region of every backward pass that takes
- * one (each lays its regions out from the scratch base with this one first, so it stays where it
- * is). `host()` is the same values in a JS array, for the parts computed in JS.
+ * The output gradient, in the module at `at`: a pinned array's block, read in place, or the first
+ * region of every backward pass that takes one (each lays its regions out from the scratch base with
+ * this one first, so it stays where it is). The passes only read it at `at` (a copy they may
+ * overwrite is theirs to make, in their first region). `host()` is the same values in a JS array,
+ * for the parts computed in JS.
  */
 export interface OutputGrad {
   /** Byte address of the gradient in the module. */
@@ -52,13 +54,11 @@ export function putOutputGrad(e: Engine, grad: Float32Array, fused: Fused | null
   if (pooled !== null) return unpoolInModule(e, grad, fused as Fused, pooled, n);
   const [at, maskAt, bytes] = regions(4 * n, fused === null ? 0 : 4 * n);
   e.reserve(bytes);
-  if (fused === null) {
-    e.put(at, grad, 0, n);
-    return { at, host: () => grad };
-  }
+  // Read in place when pinned (the passes only read it), else copied into the first region.
+  if (fused === null) return { at: e.place(at, grad, 0, n), host: () => grad };
+  // The activation's gradient is computed over it: always a copy.
   e.put(at, grad, 0, n);
-  e.put(maskAt, fused.out as Float32Array, 0, n);
-  activateInModule(e, fused.activation as FusedActivation, at, maskAt, n);
+  activateInModule(e, fused.activation as FusedActivation, at, e.place(maskAt, fused.out as Float32Array, 0, n), n);
   return inModule(e, at, n);
 }
 
@@ -85,12 +85,12 @@ function unpoolInModule(e: Engine, grad: Float32Array, fused: Fused, pooled: Fus
   const act = fused.activation;
   const [at, gP, oP, aP, bytes] = regions(4 * n, 4 * m, act === null ? 0 : 4 * m, 4 * m);
   e.reserve(bytes);
-  e.put(gP, grad, 0, m);
-  if (act !== null) e.put(oP, fused.out as Float32Array, 0, m);
+  const gAt = e.place(gP, grad, 0, m);
+  const oAt = act === null ? 0 : e.place(oP, fused.out as Float32Array, 0, m);
   e.i32(aP, m).set(pooled.argmax);
   const per = perChunk(p.planes, 4 * threadSlots());
   maxUnpoolJob(e, {
-    grad: gP, out: act === null ? 0 : oP, argmax: aP, gz: at, per: p.outH * p.outW, size: p.height * p.width,
+    grad: gAt, out: oAt, argmax: aP, gz: at, per: p.outH * p.outW, size: p.height * p.width,
     activation: UNPOOL_ACTIVATION[act ?? 'none'], first: pooled.first, loBits: RELU6_BITS[0], hiBits: RELU6_BITS[1], planes: p.planes, perChunk: per,
   });
   // It moves memory rather than computing: each element of the output gradient counts as one

@@ -51,11 +51,14 @@ export function wasmGemm(
   // A and B are read where they lie when pinned (a Linear layer's weight is), else copied in.
   const aAt = e.place(aP, a as Float32Array, aOff, m * k);
   const bAt = e.place(bP, b as Float32Array, bOff, k * n);
-  if (accumulate) e.put(cP, c as Float32Array, cOff, m * n);
-  const g: GemmOperands = { transA, transB, m, n, k, a: aAt, b: bAt, c: cP, accumulate };
+  // C is written where it lies when it is a whole pinned array that is not also an operand.
+  const c32 = c as Float32Array;
+  const cAt = cOff === 0 && c.length === m * n && c !== a && c !== b ? e.target(cP, c32) : cP;
+  if (accumulate && cAt === cP) e.put(cP, c32, cOff, m * n);
+  const g: GemmOperands = { transA, transB, m, n, k, a: aAt, b: bAt, c: cAt, accumulate };
   if (byColumns) gemmByColumns(e, g, per, pP, align(packedBytes));
   else gemmByRows(e, g, pP, perChunk(panels, chunks), perChunk(m, chunks, TILE.mr));
-  e.get(cP, m * n, c as Float32Array, cOff);
+  if (cAt === cP) e.get(cP, m * n, c32, cOff);
 }
 
 /** im2col in WebAssembly; same contract as the reference {@link jsIm2col}. */

@@ -7,7 +7,8 @@
  * (over the whole batch on small maps), direct depthwise loops; see conv.ts), max pooling, ReLU and ReLU6,
  * batch normalisation and the optimizers' updates (bit-identical to the reference loops), on one or
  * more threads (see runtime.ts and threads.ts). Parameters and optimizer state made with
- * `allocatePinned` live in the module's memory, where the kernels use them in place.
+ * `allocatePinned`, and the activations and gradients a `tidy` scope makes, live in the module's
+ * memory, where the kernels use them in place.
  *
  * Float64 operands (gradient checks) go to the reference kernels. Results are bit-identical for
  * every thread count (see packages/core/wasm/asc/kernels.ts).
@@ -19,7 +20,7 @@ import { wasmMaxPool2dForward } from './pool.js';
 import { wasmHardtanhBackward, wasmHardtanhForward, wasmReluBackward, wasmReluForward } from './elementwise.js';
 import { wasmBatchNormBackward, wasmBatchNormForward } from './batchnorm.js';
 import { wasmAdamStep, wasmSgdMomentumStep } from './optim.js';
-import { pinnedFloat32 } from './runtime.js';
+import { pinnedFloat32, releasePinned } from './runtime.js';
 
 export { wasmSimdSupported } from './engine.js';
 export { type WasmThreadInfo, type WasmThreadOptions, setWasmThreads, wasmMemoryBytes, wasmThreadInfo, wasmThreads } from './runtime.js';
@@ -37,5 +38,5 @@ export const wasmKernels: Kernels = {
   reluForward: wasmReluForward, reluBackward: wasmReluBackward,
   batchNormForward: wasmBatchNormForward, batchNormBackward: wasmBatchNormBackward,
   sgdMomentumStep: wasmSgdMomentumStep, adamStep: wasmAdamStep,
-  hardtanhForward: wasmHardtanhForward, hardtanhBackward: wasmHardtanhBackward, pinnedFloat32,
+  hardtanhForward: wasmHardtanhForward, hardtanhBackward: wasmHardtanhBackward, pinnedFloat32, releasePinned,
 };

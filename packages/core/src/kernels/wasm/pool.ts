@@ -22,14 +22,13 @@ export function wasmMaxPool2dForward(x: FloatArray, g: PoolGeometry, out: FloatA
   const size = g.planes * g.height * g.width;
   const [xP, bytes] = regions(4 * size);
   e.reserve(bytes);
-  e.put(xP, x, 0, size);
-  maxPoolInModule(e, xP, scratchBase() + bytes, g, out, argmax);
+  maxPoolInModule(e, e.place(xP, x, 0, size), scratchBase() + bytes, g, out, argmax);
 }
 
 /**
  * Max pooling of the planes at byte address `xP` in the module, with its own regions from `start`:
- * the output (through `activation` when given, in place) and the winners copied out into `out` and
- * `argmax`.
+ * the output (through `activation` when given, in place) into `out` (in place when pinned, else
+ * copied out) and the winners copied out into `argmax`.
  */
 export function maxPoolInModule(
   e: Engine, xP: number, start: number, g: PoolGeometry, out: Float32Array, argmax: Int32Array, activation: FusedActivation | null = null,
@@ -43,7 +42,8 @@ export function maxPoolInModule(
   const [oP, aP, sP, bytes] = regionsFrom(start, 4 * count, 4 * count, threads * plane);
   e.reserve(bytes);
   const per = perChunk(g.planes, 4 * threads);
-  const planes = { x: xP, height: g.height, width: g.width, outH: g.outH, outW: g.outW, out: oP, argmax: aP, planes: g.planes, perChunk: per };
+  const oAt = e.target(oP, out);
+  const planes = { x: xP, height: g.height, width: g.width, outH: g.outH, outW: g.outW, out: oAt, argmax: aP, planes: g.planes, perChunk: per };
   if (simple) maxPool2x2Job(e, planes);
   else maxPoolJob(e, { ...planes, kH: g.kH, kW: g.kW, strideH: g.strideH, strideW: g.strideW, padH: g.padH, padW: g.padW, scratch: sP, scratchStride: plane });
   // The 2×2 kernel moves memory rather than computing: each input element counts as one "flop". The
@@ -51,7 +51,7 @@ export function maxPoolInModule(
   // 3×3 stride-2 stem pooling, [32, 64, 16, 16]: 1.1–2.0 ms on one thread, 5.0 with the scalar loop), as
   // much as 30 flops of a GEMM.
   execute(e, Math.ceil(g.planes / per), simple ? size : 30 * count * g.kH * g.kW);
-  if (activation !== null) activateInModule(e, activation, oP, 0, count);
-  e.get(oP, count, out, 0);
+  if (activation !== null) activateInModule(e, activation, oAt, 0, count);
+  e.collect(oAt, out);
   argmax.set(e.i32(aP, count));
 }

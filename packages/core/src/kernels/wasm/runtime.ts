@@ -5,7 +5,7 @@
  */
 import { ArgumentError } from '../../errors.js';
 import { checkBoolean, checkKnownOptions } from '../../check.js';
-import { Engine, wasmSimdSupported } from './engine.js';
+import { Engine, align, wasmSimdSupported } from './engine.js';
 import { type KernelTracer, jobName, tracer } from './trace.js';
 import { MAX_CHUNKS, MAX_WORKERS, type Pool, createPool, defaultThreads, threadSupport, threadsAvailable } from './threads.js';
 
@@ -151,27 +151,71 @@ export function getEngine(): Engine {
 }
 
 /**
+ * Bytes that transient pinned arrays (see {@link pinnedFloat32}) may hold at once. Their blocks go
+ * back when a `tidy` scope releases them, or else when they are collected, which in a synchronous
+ * loop that keeps one a step (a returned image, a tensor whose `data` was read) waits until the
+ * event loop turns; past this bound such arrays are plain, so that loop cannot grow the module's
+ * memory, which never shrinks, beyond it. ResNet-18's step (batch 32, 32×32) keeps about 30 MB.
+ */
+export const TRANSIENT_PIN_BYTES = 256 * 2 ** 20;
+/** Bytes of the transient pinned arrays neither released nor collected. */
+let transientBytes = 0;
+
+/** The engine that pinned an array, and the bytes it counts towards {@link TRANSIENT_PIN_BYTES}. */
+interface PinRecord {
+  engine: Engine;
+  transient: number;
+}
+
+/** Each pinned array's record, until {@link releasePinned} frees its block. */
+const pins = new WeakMap<Float32Array, PinRecord>();
+
+/**
  * Gives a collected pinned array's block back to its engine. The callbacks run between tasks (when
  * the event loop turns), so a synchronous loop that builds model after model keeps their blocks,
  * and a replaced engine its memory, until it yields.
  */
 const unpin = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<{ engine: Engine; at: number }>(({ engine: e, at }) => e.freePinned(at))
+  ? new FinalizationRegistry<PinRecord & { at: number }>(({ engine: e, at, transient }) => {
+    transientBytes -= transient;
+    e.freePinned(at);
+  })
   : null;
 
 /**
  * A zero-filled float32 array of `n` elements pinned in the engine's memory: the kernels read and
- * update it in place, without copying it in and out, so long-lived arrays that go into kernels
- * every step (parameters, optimizer state) cost no copies. Its block returns to the engine when the
- * array is collected. Null where the memory is not shared (a browser page that is not cross-origin
- * isolated: its views would be detached when it grows) or has no room: the caller makes a plain array.
+ * update it in place, without copying it in and out, so arrays that go into kernels every step
+ * (parameters, optimizer state, a `tidy` scope's activations) cost no copies. Its block returns to
+ * the engine when the array is collected, or by {@link releasePinned}. Null where the memory is not
+ * shared (a browser page that is not cross-origin isolated: its views would be detached when it
+ * grows) or has no room, and for a `transient` array (one a scope will probably release) past
+ * {@link TRANSIENT_PIN_BYTES}: the caller makes a plain array.
  */
-export function pinnedFloat32(n: number): Float32Array | null {
+export function pinnedFloat32(n: number, transient = false): Float32Array | null {
   if (!wasmSimdSupported()) return null;
+  const bytes = transient ? align(4 * n) : 0;
+  if (transientBytes + bytes > TRANSIENT_PIN_BYTES) return null;
   const e = getEngine();
   const array = e.allocatePinned(n);
-  if (array !== null) unpin?.register(array, { engine: e, at: e.pinnedAddress(array) });
+  if (array === null) return null;
+  const record = { engine: e, transient: bytes };
+  transientBytes += bytes;
+  pins.set(array, record);
+  unpin?.register(array, { ...record, at: e.pinnedAddress(array) }, array);
   return array;
+}
+
+/**
+ * Frees the block of `array`, from {@link pinnedFloat32}, now: the caller guarantees that nothing
+ * reads or writes the array again (a `tidy` scope releasing its tensor). Anything else is ignored.
+ */
+export function releasePinned(array: Float32Array): void {
+  const record = pins.get(array);
+  if (record === undefined) return;
+  pins.delete(array);
+  unpin?.unregister(array);
+  transientBytes -= record.transient;
+  record.engine.release(array);
 }
 
 /**
