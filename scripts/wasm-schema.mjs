@@ -457,6 +457,17 @@ export const JOBS = {
       ['perChunk', 'int', 'Planes per chunk.'],
     ],
   },
+  ADD: {
+    code: 63,
+    doc: '`out = a + b` elementwise (float32, one length; `out` may be `a` or `b`), a chunk of elements each.',
+    args: [
+      ['a', 'ptr', 'The first summand.'],
+      ['b', 'ptr', 'The second summand.'],
+      ['out', 'ptr', 'The sum.'],
+      ['n', 'int', 'Elements.'],
+      ['perChunk', 'int', 'Elements per chunk (a multiple of 4).'],
+    ],
+  },
   MAX_POOL: {
     code: 52,
     doc: 'Max pooling with any window, stride and padding, a chunk of planes each (see pool.ts).',

@@ -175,7 +175,8 @@ export class Tensor {
   /**
    * The elements, contiguous and row-major. Mutating it changes the tensor (optimizers do). It may
    * be a view into a larger buffer: a layer's parameters live in pinned storage (`allocatePinned`),
-   * so read raw bytes through `byteOffset`/`byteLength`, not the whole `buffer`. Reading it hands
+   * and so do a `tidy` scope's bigger results on the wasm backend, so read raw bytes through
+   * `byteOffset`/`byteLength`, not the whole `buffer`, and `slice()` it to post it to another thread. Reading it hands
    * the array out: a `tidy` scope never reuses an array someone read. Throws a `ReleasedError` once a
    * `tidy` scope released the tensor.
    */

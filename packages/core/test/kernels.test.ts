@@ -564,6 +564,41 @@ for (const K of backends) {
 }
 
 for (const K of backends) {
+  for (const n of [7, (1 << 14) + 3, 100003]) {
+    test(`${K.name} add on ${n} elements gives float32 sums (±0, NaN, ±∞, overflow), also into either operand`, () => {
+      const a = rand(n, n + 2), b = rand(n, n + 3);
+      const specials = [0, -0, NaN, Infinity, -Infinity, 3e38];
+      for (let i = 0; i < n; i += 17) [a[i], b[i]] = [specials[(i / 17) % 6], specials[(i / 17 + 1) % 6]];
+      const want = Float32Array.from(a, (v, i) => v + b[i]);
+      const same = (got: Float32Array, what: string): void => {
+        for (let i = 0; i < n; i++) {
+          if (!Object.is(got[i], want[i]) && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) assert.unreachable(`${what} ${i}: ${got[i]} vs ${want[i]}`);
+        }
+      };
+      const out = new Float32Array(n);
+      K.add(a, b, out);
+      same(out, 'out');
+      const [intoA, intoB] = [a.slice(), b.slice()];
+      K.add(intoA, b, intoA);
+      K.add(a, intoB, intoB);
+      same(intoA, 'into a');
+      same(intoB, 'into b');
+    });
+  }
+
+  test(`${K.name} add on int32 and float64 arrays takes the reference (rounding to the output's type)`, () => {
+    const n = 1 << 15;
+    const a = Int32Array.from({ length: n }, (_, i) => i - 5), b = Float64Array.from({ length: n }, (_, i) => i / 4);
+    const out = new Float64Array(n);
+    K.add(a, b, out);
+    assert.ok(out.every((v, i) => v === i - 5 + i / 4));
+    const ints = new Int32Array(n);
+    K.add(a, a, ints);
+    assert.ok(ints.every((v, i) => v === 2 * (i - 5)));
+  });
+}
+
+for (const K of backends) {
   // ReLU6's bounds, hardtanh's defaults, and bounds that are not float32 values (which take the reference).
   for (const [lo, hi] of [[0, 6], [-1, 1], [0.1, 0.7]]) {
     for (const n of [7, (1 << 14) + 3, 100003]) {

@@ -18,7 +18,7 @@ import { conv2dBackward, conv2dForward, conv2dPooledForward } from './conv.js';
 import { gemm } from './gemm.js';
 import { col2im, im2col } from './im2col.js';
 import { maxPool2dForward } from './pool.js';
-import { reluBackward, reluForward } from './elementwise.js';
+import { add, reluBackward, reluForward } from './elementwise.js';
 import { batchNormBackward, batchNormForward } from './batchnorm.js';
 import { adamStep, sgdMomentumStep } from './optim.js';
 import { hardtanhBackward, hardtanhForward } from './activation.js';
@@ -47,6 +47,8 @@ export interface Kernels {
   readonly reluForward: typeof reluForward;
   /** ReLU's gradient: see the reference {@link reluBackward}. */
   readonly reluBackward: typeof reluBackward;
+  /** `out = a + b` over arrays of one length (`out` may be either): see the reference {@link add}. */
+  readonly add: typeof add;
   /** Batch normalisation (statistics in training), fused: see the reference {@link batchNormForward}. */
   readonly batchNormForward: typeof batchNormForward;
   /** Its input gradient and per-channel sums: see the reference {@link batchNormBackward}. */
@@ -77,7 +79,7 @@ export interface Kernels {
 
 /** The plain-TypeScript reference kernels. */
 export const jsKernels: Kernels = {
-  name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, conv2dPooledForward, maxPool2dForward, reluForward, reluBackward,
+  name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, conv2dPooledForward, maxPool2dForward, reluForward, reluBackward, add,
   batchNormForward, batchNormBackward, sgdMomentumStep, adamStep, hardtanhForward, hardtanhBackward, pinnedFloat32: () => null, releasePinned: () => {},
 };
 

@@ -179,6 +179,16 @@ export function sumAxis(x: TypedArray, outer: number, n: number, inner: number, 
 }
 
 /**
+ * `out[i] = a[i] + b[i]` over arrays of one length (a same-shape add: a ResNet's residual sums, a
+ * gradient accumulated into another); `out` may be `a` or `b`. Float32 arrays take a loop that only
+ * ever sees them (see {@link arithRunF32}); any other mix the general one, which rounds to `out`'s type.
+ */
+export function add(a: TypedArray, b: TypedArray, out: TypedArray): void {
+  if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) arithRunF32('add', a, 0, b, 0, out, 0, out.length);
+  else arithRun('add', a, 0, 1, b, 0, 1, out, 0, out.length);
+}
+
+/**
  * `out[i] = max(x[i], 0)`: +0 for x ≤ 0, NaN propagating. Dedicated loops rather than
  * {@link mapUnary}: ReLU runs over every conv output, where a closure call per element, or a branch on
  * a sign that is random half the time, costs several times the arithmetic. So the float32 loop

@@ -9,6 +9,7 @@ import { type Shape, broadcastShapes, broadcastStrides, sameShape, sizeOf } from
 import { Tensor, type TensorLike, RAW } from '../tensor.js';
 import { checkDType, checkNumber, fmtValue } from '../check.js';
 import { record } from '../autograd.js';
+import { kernels } from '../kernels/backend.js';
 import { type ArithOp, type BinaryFn, arithBroadcast, binaryBroadcast, mapUnary } from '../kernels/elementwise.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
@@ -60,8 +61,10 @@ function mapBinary(op: string, a: Tensor, b: Tensor, dtype: DType, f: BinaryFn |
   const out = allocateOutput(dtype, sizeOf(shape));
   const as = broadcastStrides(a.shape, shape);
   const bs = broadcastStrides(b.shape, shape);
-  // + − × ÷ have closure-free kernels: they run on every activation and gradient of a network.
-  if (typeof f === 'string') arithBroadcast(f, a[RAW], as, b[RAW], bs, shape, out);
+  // + − × ÷ have closure-free kernels: they run on every activation and gradient of a network. A
+  // same-shape sum (a residual block's) is the kernels' own, run in the module on big float32 arrays.
+  if (f === 'add' && a.size === out.length && b.size === out.length) kernels().add(a[RAW], b[RAW], out);
+  else if (typeof f === 'string') arithBroadcast(f, a[RAW], as, b[RAW], bs, shape, out);
   else binaryBroadcast(a[RAW], as, b[RAW], bs, shape, out, f);
   return new Tensor(out, shape);
 }

@@ -1718,6 +1718,23 @@ function reluRange(x: usize, g: usize, out: usize, e0: i32, e1: i32): void {
 }
 
 /**
+ * Elements `e0 ≤ e < e1` of `out = a + b`: float32 additions, the reference's (its float64 sum of two
+ * float32 values rounds to the same float32); a NaN may come out with another sign or payload. Each
+ * element is read before it is written, so `out` may be `a` or `b`.
+ */
+function addRange(a: usize, b: usize, out: usize, e0: i32, e1: i32): void {
+  let e = e0;
+  for (; e + 3 < e1; e += 4) {
+    const o = <usize>e << 2;
+    v128.store(out + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
+  }
+  for (; e < e1; e++) {
+    const o = <usize>e << 2;
+    store<f32>(out + o, load<f32>(a + o) + load<f32>(b + o));
+  }
+}
+
+/**
  * Elements `e0 ≤ e < e1` of hardtanh, `x` clamped into `[lo, hi]` (the bounds' f32 bit patterns):
  * `lo` where `x < lo`, `hi` where `x > hi`, else `x` itself (NaN stays NaN), as the reference's
  * float32 loop selects bit patterns; or, when `g` is non-zero, its gradient: `g` where `lo < x < hi`,
@@ -1923,6 +1940,10 @@ export function runChunk(chunk: i32, thread: i32): void {
     const per = arg(HARDTANH_PER_CHUNK);
     const e0 = chunk * per;
     hardtanhRange(<usize>arg(HARDTANH_X), <usize>arg(HARDTANH_G), <usize>arg(HARDTANH_OUT), arg(HARDTANH_LO_BITS), arg(HARDTANH_HI_BITS), e0, min(arg(HARDTANH_N), e0 + per));
+  } else if (op == OP_ADD) {
+    const per = arg(ADD_PER_CHUNK);
+    const e0 = chunk * per;
+    addRange(<usize>arg(ADD_A), <usize>arg(ADD_B), <usize>arg(ADD_OUT), e0, min(arg(ADD_N), e0 + per));
   } else if (op == OP_MAX_POOL) {
     const per = arg(MAX_POOL_PER_CHUNK);
     const p0 = chunk * per;

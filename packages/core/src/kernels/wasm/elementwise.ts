@@ -1,15 +1,15 @@
 /**
- * ReLU and hardtanh (ReLU6) and their gradients in WebAssembly, with the contracts of the reference
- * loops in src/kernels/elementwise.ts and src/kernels/activation.ts (ReLU: same values, a NaN may
- * come out with another sign bit; hardtanh: the same bits). Worth it for the conv-sized tensors they
+ * ReLU and hardtanh (ReLU6) and their gradients, and same-length sums, in WebAssembly, with the
+ * contracts of the reference loops in src/kernels/elementwise.ts and src/kernels/activation.ts (ReLU
+ * and sums: same values, a NaN may come out with another sign bit; hardtanh: the same bits). Worth it for the conv-sized tensors they
  * usually see: copying in and out costs less than the reference's loop, and the work splits over the
  * threads. Small or non-float32 arrays go to the reference.
  */
 import type { FloatArray, TypedArray } from '../../dtype.js';
 import { hardtanhBackward as jsHardtanhBackward, hardtanhForward as jsHardtanhForward } from '../activation.js';
-import { reluBackward as jsReluBackward, reluForward as jsReluForward } from '../elementwise.js';
+import { add as jsAdd, reluBackward as jsReluBackward, reluForward as jsReluForward } from '../elementwise.js';
 import { type Engine, regions } from './engine.js';
-import { hardtanhJob, reluJob } from './jobs.js';
+import { addJob, hardtanhJob, reluJob } from './jobs.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 
 /** Below this many elements the copies cost more than they save. */
@@ -37,6 +37,16 @@ function pointwise(x: Float32Array, g: Float32Array | null, out: Float32Array, j
 }
 
 const relu: PointwiseJob = (e, x, g, out, n, perChunk) => reluJob(e, { x, g, out, n, perChunk });
+const sum: PointwiseJob = (e, a, b, out, n, perChunk) => addJob(e, { a, b, out, n, perChunk });
+
+/** `out = a + b` in WebAssembly; same contract as the reference {@link jsAdd}. */
+export function wasmAdd(a: TypedArray, b: TypedArray, out: TypedArray): void {
+  if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(out instanceof Float32Array) || a.length < MIN_ELEMENTS) {
+    jsAdd(a, b, out);
+    return;
+  }
+  pointwise(a, b, out, sum);
+}
 
 /** `out = max(x, 0)` in WebAssembly; same contract as the reference {@link jsReluForward}. */
 export function wasmReluForward(x: TypedArray, out: TypedArray): void {

@@ -675,6 +675,20 @@ export interface MaxUnpoolArgs {
   readonly perChunk: number;
 }
 
+/** The arguments of a ADD job (op 63). `out = a + b` elementwise (float32, one length; `out` may be `a` or `b`), a chunk of elements each. */
+export interface AddArgs {
+  /** The first summand (byte address). */
+  readonly a: number;
+  /** The second summand (byte address). */
+  readonly b: number;
+  /** The sum (byte address). */
+  readonly out: number;
+  /** Elements. */
+  readonly n: number;
+  /** Elements per chunk (a multiple of 4). */
+  readonly perChunk: number;
+}
+
 /** The arguments of a MAX_POOL job (op 52). Max pooling with any window, stride and padding, a chunk of planes each (see pool.ts). */
 export interface MaxPoolArgs {
   /** The input planes (byte address). */
@@ -1205,6 +1219,17 @@ export function maxUnpoolJob(e: JobTarget, a: MaxUnpoolArgs): void {
   j[10] = a.hiBits;
   j[11] = a.planes;
   j[12] = a.perChunk;
+}
+
+/** Writes a ADD job (op 63) into `e`'s descriptor, each argument into its slot. `out = a + b` elementwise (float32, one length; `out` may be `a` or `b`), a chunk of elements each. */
+export function addJob(e: JobTarget, a: AddArgs): void {
+  const j = e.job;
+  j[0] = 63;
+  j[1] = a.a;
+  j[2] = a.b;
+  j[3] = a.out;
+  j[4] = a.n;
+  j[5] = a.perChunk;
 }
 
 /** Writes a MAX_POOL job (op 52) into `e`'s descriptor, each argument into its slot. Max pooling with any window, stride and padding, a chunk of planes each (see pool.ts). */
