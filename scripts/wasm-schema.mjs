@@ -468,6 +468,18 @@ export const JOBS = {
       ['perChunk', 'int', 'Elements per chunk (a multiple of 4).'],
     ],
   },
+  TRANSPOSE: {
+    code: 64,
+    doc: 'Matrices `[count, rows, cols]` transposed into `[count, cols, rows]`, a chunk of matrices each.',
+    args: [
+      ['src', 'ptr', 'The matrices.'],
+      ['dst', 'ptr', 'Their transposes (not overlapping `src`).'],
+      ['rows', 'int', 'Rows of a matrix.'],
+      ['cols', 'int', 'Columns of a matrix.'],
+      ['count', 'int', 'Matrices.'],
+      ['perChunk', 'int', 'Matrices per chunk.'],
+    ],
+  },
   MAX_POOL: {
     code: 52,
     doc: 'Max pooling with any window, stride and padding, a chunk of planes each (see pool.ts).',

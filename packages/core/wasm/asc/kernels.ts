@@ -1734,6 +1734,17 @@ function addRange(a: usize, b: usize, out: usize, e0: i32, e1: i32): void {
   }
 }
 
+/** Matrices `m0 ≤ m < m1` of `[count, rows, cols]` at `src` written transposed, `[cols, rows]` each, at `dst`. */
+function transposeMatrices(src: usize, dst: usize, rows: i32, cols: i32, m0: i32, m1: i32): void {
+  const size = <usize>rows * <usize>cols;
+  for (let m = m0; m < m1; m++) {
+    const s = src + ((<usize>m * size) << 2), d = dst + ((<usize>m * size) << 2);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) store<f32>(d + ((<usize>c * <usize>rows + <usize>r) << 2), load<f32>(s + ((<usize>r * <usize>cols + <usize>c) << 2)));
+    }
+  }
+}
+
 /**
  * Elements `e0 ≤ e < e1` of hardtanh, `x` clamped into `[lo, hi]` (the bounds' f32 bit patterns):
  * `lo` where `x < lo`, `hi` where `x > hi`, else `x` itself (NaN stays NaN), as the reference's
@@ -1944,6 +1955,10 @@ export function runChunk(chunk: i32, thread: i32): void {
     const per = arg(ADD_PER_CHUNK);
     const e0 = chunk * per;
     addRange(<usize>arg(ADD_A), <usize>arg(ADD_B), <usize>arg(ADD_OUT), e0, min(arg(ADD_N), e0 + per));
+  } else if (op == OP_TRANSPOSE) {
+    const per = arg(TRANSPOSE_PER_CHUNK);
+    const m0 = chunk * per;
+    transposeMatrices(<usize>arg(TRANSPOSE_SRC), <usize>arg(TRANSPOSE_DST), arg(TRANSPOSE_ROWS), arg(TRANSPOSE_COLS), m0, min(arg(TRANSPOSE_COUNT), m0 + per));
   } else if (op == OP_MAX_POOL) {
     const per = arg(MAX_POOL_PER_CHUNK);
     const p0 = chunk * per;

@@ -21,7 +21,7 @@ import { type ConvGeometry, type ConvPass, conv2dBackward as jsConv2dBackward } 
 import { type Engine, type Placed, regions, scratchBase } from './engine.js';
 import type { OutputGrad } from './fused.js';
 import { CHUNKS, gemmJobs, gemmScratch } from './gemm-jobs.js';
-import { denseSumTapsJob, denseWriteJob } from './jobs.js';
+import { denseSumTapsJob, denseWriteJob, transposeJob } from './jobs.js';
 import { execute, getEngine, perChunk, pinnedFloat32, threadSlots } from './runtime.js';
 
 /** The most floats D may take (16 MB): beyond it the maps are no longer small. */
@@ -123,23 +123,18 @@ function pairsOf(g: ConvGeometry, taps: Int32Array): Int32Array {
 }
 
 /**
- * Puts `src` (`[N, rows, cols]`) at byte address `at` as `[N, cols, rows]`: the output gradient with
+ * The matrices `[N, rows, cols]` at byte address `src` as `[N, cols, rows]`: the output gradient with
  * its positions outermost (`[N, L·O]`), the input likewise (`[N, HW·C]`), so that D's gradient comes
- * out of the GEMM in the order the tap sums read (see dense.ts). A plain copy when either is 1.
+ * out of the GEMM in the order the tap sums read (see dense.ts). Where either is 1 that is `src`
+ * itself; else a TRANSPOSE job writes them at `dst`. Returns where they are.
  */
-function putTransposed(e: Engine, at: number, src: Float32Array, n: number, rows: number, cols: number): void {
-  if (rows === 1 || cols === 1) {
-    e.put(at, src, 0, n * rows * cols);
-    return;
-  }
-  const f = e.f32;
-  const size = rows * cols;
-  for (let i = 0, base = at >> 2; i < n; i++, base += size) {
-    const s0 = i * size;
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) f[base + c * rows + r] = src[s0 + r * cols + c];
-    }
-  }
+function transposed(e: Engine, src: number, dst: number, n: number, rows: number, cols: number): number {
+  if (rows === 1 || cols === 1) return src;
+  const per = perChunk(n, CHUNKS);
+  transposeJob(e, { src, dst, rows, cols, count: n, perChunk: per });
+  // It moves memory: each element counts as one "flop", as pooling's.
+  execute(e, Math.ceil(n / per), n * rows * cols);
+  return dst;
 }
 
 /** Writes D (see the module comment) at byte address `dP` from the weight at `wP`, the tap table at `tP`. */
@@ -239,10 +234,11 @@ export function denseBackward(
   const CHW = g.channels * g.height * g.width;
   const threads = threadSlots();
   const taps = tapsOf(g);
-  // gP is dy.at unless that is a pinned array: the transposed copy below goes to the region, never there.
-  const [gP, xP, wP, tP, dP, pP, bytes] = regions(
+  // The first region is dy's when it was copied in (see OutputGrad); x's copy and both transposes
+  // for the weight gradient get regions of their own.
+  const [, xP, wP, tP, dP, pP, gtP, xtP, bytes] = regions(
     4 * N * O * L, 4 * N * CHW, 4 * w.length, 4 * (1 + 2 * g.kH * g.kW + taps.length), 4 * O * L * CHW,
-    4 * Math.max(gemmScratch(CHW, O * L, threads), gemmScratch(CHW, N, threads)),
+    4 * Math.max(gemmScratch(CHW, O * L, threads), gemmScratch(CHW, N, threads)), gw === null ? 0 : 4 * N * O * L, gw === null ? 0 : 4 * N * CHW,
   );
   e.reserve(bytes);
   if (gx !== null) {
@@ -261,10 +257,10 @@ export function denseBackward(
     e.collect(gxAt, gx);
   }
   if (gw !== null) {
-    // Transposed into the first region: over dy's copy there, which nothing reads after this pass.
-    putTransposed(e, gP, dy.host(), N, O, L);
-    putTransposed(e, xP, x, N, g.channels, g.height * g.width);
-    gemmJobs(e, true, false, O * L, CHW, N, gP, xP, dP, pP, false);
+    // The input read in place when pinned, else copied in (over the input gradient's region, copied out above).
+    const gt = transposed(e, dy.at, gtP, N, O, L);
+    const xt = transposed(e, e.place(xP, x, 0, N * CHW), xtP, N, g.channels, g.height * g.width);
+    gemmJobs(e, true, false, O * L, CHW, N, gt, xt, dP, pP, false);
     // The weight gradient goes into a pinned gradient, else where the weight was.
     const pairs = pairsOf(g, taps);
     e.i32(tP, pairs.length).set(pairs);

@@ -689,6 +689,22 @@ export interface AddArgs {
   readonly perChunk: number;
 }
 
+/** The arguments of a TRANSPOSE job (op 64). Matrices `[count, rows, cols]` transposed into `[count, cols, rows]`, a chunk of matrices each. */
+export interface TransposeArgs {
+  /** The matrices (byte address). */
+  readonly src: number;
+  /** Their transposes (not overlapping `src`) (byte address). */
+  readonly dst: number;
+  /** Rows of a matrix. */
+  readonly rows: number;
+  /** Columns of a matrix. */
+  readonly cols: number;
+  /** Matrices. */
+  readonly count: number;
+  /** Matrices per chunk. */
+  readonly perChunk: number;
+}
+
 /** The arguments of a MAX_POOL job (op 52). Max pooling with any window, stride and padding, a chunk of planes each (see pool.ts). */
 export interface MaxPoolArgs {
   /** The input planes (byte address). */
@@ -1230,6 +1246,18 @@ export function addJob(e: JobTarget, a: AddArgs): void {
   j[3] = a.out;
   j[4] = a.n;
   j[5] = a.perChunk;
+}
+
+/** Writes a TRANSPOSE job (op 64) into `e`'s descriptor, each argument into its slot. Matrices `[count, rows, cols]` transposed into `[count, cols, rows]`, a chunk of matrices each. */
+export function transposeJob(e: JobTarget, a: TransposeArgs): void {
+  const j = e.job;
+  j[0] = 64;
+  j[1] = a.src;
+  j[2] = a.dst;
+  j[3] = a.rows;
+  j[4] = a.cols;
+  j[5] = a.count;
+  j[6] = a.perChunk;
 }
 
 /** Writes a MAX_POOL job (op 52) into `e`'s descriptor, each argument into its slot. Max pooling with any window, stride and padding, a chunk of planes each (see pool.ts). */
