@@ -18,15 +18,16 @@ export interface WasmThreadOptions {
    */
   minFlops?: number;
   /**
-   * How long an idle worker spins before it sleeps, in ms (default 0.05). Spinning takes the next
+   * How long an idle worker spins before it sleeps, in ms (default 0.25). Spinning takes the next
    * job within a microsecond, where a sleeping worker is woken in about 25 µs (the caller starts
-   * the job meanwhile); so the default spins about twice that, the classic bound for spinning
-   * before blocking. Longer is worse for the gaps between jobs, where the calling thread runs
-   * JavaScript: a spinning worker holds the core that V8's parallel garbage collection wants (GC
-   * pauses 9–11 ms a ResNet-18 or MobileNetV2 step with 1 ms of spinning, 5–6 with 0.05), and on
-   * this project's machine it slowed the calling thread's own work by a third in most runs. With
-   * 1 ms, ResNet-18 and MobileNetV2 took 10 % longer a two-thread step in two of three runs here;
-   * W2 and the MNIST model were even.
+   * the job meanwhile, and the wake-up itself cost the caller 15–20 µs a job in this project's VM:
+   * `Atomics.notify` was 1.5–4 ms of a ResNet-18 or MobileNetV2 step at 0.05 ms). Longer is worse
+   * for the gaps between jobs where the calling thread runs JavaScript: a spinning worker holds the
+   * core that V8's parallel garbage collection wants (GC pauses 9–11 ms a step of either network
+   * with 1 ms of spinning, 5–6 with 0.05, when every step allocated its activations), and with 1 ms
+   * both took 10 % longer a two-thread step in two of three runs. Since a `tidy` step keeps its
+   * activations in the module and allocates little, 0.25 ms: in eight alternated rounds the median
+   * two-thread step went 80.5 → 77.9 ms (ResNet-18) and 62.4 → 60.4 ms (MobileNetV2) against 0.05.
    */
   spinMs?: number;
   /**
@@ -52,7 +53,7 @@ export interface WasmThreadInfo {
   reason: string | null;
 }
 
-const config = { threads: 0, minFlops: 2e6, spinMs: 0.05, workersOnly: false };
+const config = { threads: 0, minFlops: 2e6, spinMs: 0.25, workersOnly: false };
 const KNOWN_OPTIONS = ['minFlops', 'spinMs', 'workersOnly'] as const;
 let engine: Engine | null = null;
 let pool: Pool | null = null;
