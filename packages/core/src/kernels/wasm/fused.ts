@@ -30,13 +30,13 @@ const RELU6_BITS = Array.from(new Int32Array(Float32Array.from(RELU6).buffer));
 
 /**
  * `activation` on the `n` floats at byte address `at`, in place; or, with `mask` the address of the
- * activation's output, its gradient `at ← at · activation′` there. The module's RELU and HARDTANH
- * jobs, which wasmReluForward/Backward and wasmHardtanhForward/Backward run too: the same bits on
- * the same values.
+ * activation's output, its gradient `at ← grad · activation′` of the gradient at `grad` (by default
+ * `at` itself). The module's RELU and HARDTANH jobs, which wasmReluForward/Backward and
+ * wasmHardtanhForward/Backward run too: the same bits on the same values.
  */
-export function activateInModule(e: Engine, activation: FusedActivation, at: number, mask: number, n: number): void {
+export function activateInModule(e: Engine, activation: FusedActivation, at: number, mask: number, n: number, grad: number = at): void {
   const per = perChunk(n, 4 * threadSlots(), 4);
-  const [x, g] = mask === 0 ? [at, 0] : [mask, at];
+  const [x, g] = mask === 0 ? [at, 0] : [mask, grad];
   if (activation === 'relu') reluJob(e, { x, g, out: at, n, perChunk: per });
   else hardtanhJob(e, { x, g, out: at, loBits: RELU6_BITS[0], hiBits: RELU6_BITS[1], n, perChunk: per });
   execute(e, Math.ceil(n / per), n);
@@ -56,9 +56,9 @@ export function putOutputGrad(e: Engine, grad: Float32Array, fused: Fused | null
   e.reserve(bytes);
   // Read in place when pinned (the passes only read it), else copied into the first region.
   if (fused === null) return { at: e.place(at, grad, 0, n), host: () => grad };
-  // The activation's gradient is computed over it: always a copy.
-  e.put(at, grad, 0, n);
-  activateInModule(e, fused.activation as FusedActivation, at, e.place(maskAt, fused.out as Float32Array, 0, n), n);
+  // The activation's gradient goes into the first region, from the gradient where it lies when
+  // pinned (else copied there first, and computed over).
+  activateInModule(e, fused.activation as FusedActivation, at, e.place(maskAt, fused.out as Float32Array, 0, n), n, e.place(at, grad, 0, n));
   return inModule(e, at, n);
 }
 
