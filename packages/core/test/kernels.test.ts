@@ -564,6 +564,28 @@ for (const K of backends) {
 }
 
 for (const K of backends) {
+  // Overlapping windows (3×3 stride 2 and stride 1, ResNet's stem pooling and denser), and 2×2; small and big.
+  for (const [kH, stride, pad, planes, side] of [[3, 2, 1, 64, 24], [3, 1, 1, 48, 20], [2, 2, 0, 64, 24], [3, 2, 1, 3, 9]]) {
+    test(`${K.name} maxPool2dBackward ${kH}×${kH} stride ${stride} on ${planes} planes of ${side}×${side}: the reference's bits (windows sharing a winner, ±0 gradients), old values in gx overwritten`, () => {
+      const out = Math.floor((side + 2 * pad - kH) / stride) + 1;
+      const g: PoolGeometry = { planes, height: side, width: side, kH, kW: kH, strideH: stride, strideW: stride, padH: pad, padW: pad, outH: out, outW: out };
+      const x = rand(planes * side * side, side + kH).map((v) => Math.round(v * 4) / 4); // ties: windows share winners
+      const count = planes * out * out;
+      const [pooled, arg] = [new Float32Array(count), new Int32Array(count)];
+      maxPool2dForward(x, g, pooled, arg);
+      const grad = rand(count, side + stride);
+      for (let k = 0; k < count; k += 7) grad[k] = k % 14 === 0 ? -0 : 0;
+      const want = new Float32Array(x.length);
+      maxPool2dBackward(grad, arg, g, want);
+      const got = rand(x.length, 99); // old values: every element must be written
+      K.maxPool2dBackward(grad, arg, g, got);
+      assert.equal(bits(got), bits(want));
+      if (stride < kH) assert.ok(new Set(arg).size < arg.length, 'some windows share a winner');
+    });
+  }
+}
+
+for (const K of backends) {
   for (const n of [7, (1 << 14) + 3, 100003]) {
     test(`${K.name} add on ${n} elements gives float32 sums (±0, NaN, ±∞, overflow), also into either operand`, () => {
       const a = rand(n, n + 2), b = rand(n, n + 3);

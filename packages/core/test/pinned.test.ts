@@ -185,7 +185,7 @@ test('conv with a fused ReLU and max pooling: a pinned input and pooled output, 
   assert.equal(racing, one);
 });
 
-test('batch norm (training and eval, with a fused ReLU), ReLU, ReLU6, sums and max pooling: pinned operands read in place and unchanged, pinned results holding old values written, the bits of plain copies; an output that is its input works too', () => {
+test('batch norm (training and eval, with a fused ReLU), ReLU, ReLU6, sums and max pooling (and its gradient): pinned operands read in place and unchanged, pinned results holding old values written, the bits of plain copies; an output that is its input works too', () => {
   const [n, c, sz] = [4, 6, 900]; // 21 600 elements: past every wasm kernel's threshold for JavaScript
   const size = n * c * sz;
   const x = rand(size, 30), gy = rand(size, 31), wt = pinned(rand(c, 32)), bs = pinned(rand(c, 33));
@@ -215,6 +215,8 @@ test('batch norm (training and eval, with a fused ReLU), ReLU, ReLU6, sums and m
     sg.wasmKernels.add(xk, gyk, sum);
     const [pooled, argmax] = [result(n * c * 225, 41), new Int32Array(n * c * 225)];
     sg.wasmKernels.maxPool2dForward(xk, pool, pooled, argmax);
+    const unpooled = result(size, 43);
+    sg.wasmKernels.maxPool2dBackward(pooled, argmax, pool, unpooled);
     assert.equal([bits(xk), bits(gyk)], [bits(x), bits(gy)], `${pin ? 'pinned' : 'plain'}: the operands are unchanged`);
     // In place: ReLU's output is its input.
     const same = copy(x);
@@ -222,7 +224,7 @@ test('batch norm (training and eval, with a fused ReLU), ReLU, ReLU6, sums and m
     // In place: a sum into its first operand.
     const acc = copy(gy);
     sg.wasmKernels.add(acc, xk, acc);
-    return [...got, bits(r), bits(gr), bits(h6), bits(gh6), bits(sum), bits(pooled), Array.from(argmax), bits(acc), bits(same)];
+    return [...got, bits(r), bits(gr), bits(h6), bits(gh6), bits(sum), bits(pooled), Array.from(argmax), bits(unpooled), bits(acc), bits(same)];
   });
   const [one, workers, racing] = onOneAndTwoThreads(run);
   const half = one.length / 2;

@@ -17,7 +17,7 @@
 import { conv2dBackward, conv2dForward, conv2dPooledForward } from './conv.js';
 import { gemm } from './gemm.js';
 import { col2im, im2col } from './im2col.js';
-import { maxPool2dForward } from './pool.js';
+import { maxPool2dBackward, maxPool2dForward } from './pool.js';
 import { add, reluBackward, reluForward } from './elementwise.js';
 import { batchNormBackward, batchNormForward } from './batchnorm.js';
 import { adamStep, sgdMomentumStep } from './optim.js';
@@ -43,6 +43,8 @@ export interface Kernels {
   readonly conv2dPooledForward: typeof conv2dPooledForward;
   /** Max pooling with the winners' positions: see the reference {@link maxPool2dForward}. */
   readonly maxPool2dForward: typeof maxPool2dForward;
+  /** Its gradient (any windows, overlapping too): see the reference {@link maxPool2dBackward}. */
+  readonly maxPool2dBackward: typeof maxPool2dBackward;
   /** `max(x, 0)`: see the reference {@link reluForward}. */
   readonly reluForward: typeof reluForward;
   /** ReLU's gradient: see the reference {@link reluBackward}. */
@@ -79,7 +81,7 @@ export interface Kernels {
 
 /** The plain-TypeScript reference kernels. */
 export const jsKernels: Kernels = {
-  name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, conv2dPooledForward, maxPool2dForward, reluForward, reluBackward, add,
+  name: 'js', gemm, im2col, col2im, conv2dForward, conv2dBackward, conv2dPooledForward, maxPool2dForward, maxPool2dBackward, reluForward, reluBackward, add,
   batchNormForward, batchNormBackward, sgdMomentumStep, adamStep, hardtanhForward, hardtanhBackward, pinnedFloat32: () => null, releasePinned: () => {},
 };
 

@@ -101,13 +101,14 @@ function maxPool2x2(x: FloatArray, g: PoolGeometry, out: FloatArray, argmax: Int
 }
 
 /**
- * Routes each output gradient to its window's argmax (a flat index within its plane), adding into
- * `gx` (windows may share a winner). Serves max pooling and adaptive max pooling alike: it needs only
- * the plane and output sizes.
+ * Writes `gx`: zeros, then each output gradient added at its window's argmax (a flat index within its
+ * plane), window by window in order (windows may share a winner). Serves max pooling and adaptive max
+ * pooling alike: it needs only the plane and output sizes.
  */
 export function maxPool2dBackward(grad: FloatArray, argmax: Int32Array, g: Pick<PoolGeometry, 'planes' | 'height' | 'width' | 'outH' | 'outW'>, gx: FloatArray): void {
   const per = g.outH * g.outW;
   const size = g.height * g.width;
+  gx.fill(0);
   for (let p = 0, k = 0; p < g.planes; p++) {
     const plane = p * size;
     for (let i = 0; i < per; i++, k++) gx[plane + argmax[k]] += grad[k];

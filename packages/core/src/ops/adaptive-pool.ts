@@ -9,12 +9,12 @@ import { type FloatArray, allocateOutput } from '../dtype.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor, RAW } from '../tensor.js';
 import { record } from '../autograd.js';
+import { kernels } from '../kernels/backend.js';
 import { checkPair, fmtValue, checkFloat } from '../check.js';
 import {
   type AdaptivePoolGeometry, adaptiveAvgPool2dBackward, adaptiveAvgPool2dForward,
   adaptiveMaxPool2dForward,
 } from '../kernels/adaptive-pool.js';
-import { maxPool2dBackward } from '../kernels/pool.js';
 
 /**
  * An adaptive pooling output size: a number (square), or `[h, w]` where `null` keeps that input
@@ -85,7 +85,7 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
   adaptiveMaxPool2dForward(x[RAW] as FloatArray, geom, out, argmax);
   return record('adaptiveMaxPool2d', new Tensor(out, outShape), [x], (g) => {
     const gx = allocateOutput(g.dtype, x.size) as FloatArray;
-    maxPool2dBackward(g[RAW] as FloatArray, argmax, geom, gx);
+    kernels().maxPool2dBackward(g[RAW] as FloatArray, argmax, geom, gx);
     return [new Tensor(gx, x.shape)];
   });
 }

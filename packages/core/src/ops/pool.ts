@@ -9,7 +9,7 @@ import { Tensor, RAW } from '../tensor.js';
 import { checkBoolean, checkFloat, checkKnownOptions, checkPair, optionNames } from '../check.js';
 import { record } from '../autograd.js';
 import { kernels } from '../kernels/backend.js';
-import { type PoolGeometry, avgPool2dBackward, avgPool2dForward, maxPool2dBackward, poolGeometry } from '../kernels/pool.js';
+import { type PoolGeometry, avgPool2dBackward, avgPool2dForward, poolGeometry } from '../kernels/pool.js';
 
 /** Options of {@link maxPool2d}. */
 export interface PoolOptions {
@@ -70,7 +70,7 @@ export function maxPool2d(x: Tensor, kernelSize: number | readonly [number, numb
   kernels().maxPool2dForward(x[RAW] as FloatArray, geom, out, argmax);
   return record('maxPool2d', new Tensor(out, outShape), [x], (g) => {
     const gx = allocateOutput(g.dtype, x.size) as FloatArray;
-    maxPool2dBackward(g[RAW] as FloatArray, argmax, geom, gx);
+    kernels().maxPool2dBackward(g[RAW] as FloatArray, argmax, geom, gx);
     return [new Tensor(gx, x.shape)];
   });
 }

@@ -94,13 +94,14 @@ export function maxPoolPlanes(
 }
 
 /**
- * Planes `p0 ≤ p < p1` of a fused max pooling's gradient (MAX_UNPOOL): plane `p` of `gz` (`size`
- * floats) zeroed, then each of its `per` windows' gradient written at the window's winner (`argmax`,
- * i32, an index within the plane) back through the activation, with the operations of the reference
- * `unpool` (src/kernels/fused.ts), so the same bits, signed zeros included: `0 + g` without an
- * activation; ReLU's `(0 + g)·m` when the pooling ran after it and `0 + g·m` before (`first`), `m`
- * = 1 where the pooled output `out` is positive, else 0; ReLU6's `0 + g` inside (lo, hi), else +0.
- * Winners of non-overlapping windows are distinct: each is written once.
+ * Planes `p0 ≤ p < p1` of a max pooling's gradient (MAX_UNPOOL): plane `p` of `gz` (`size` floats)
+ * zeroed, then each of its `per` windows' gradient added at the window's winner (`argmax`, i32, an
+ * index within the plane) in window order, as the reference `maxPool2dBackward` (src/kernels/pool.ts)
+ * does, so the same bits, signed zeros and windows that overlap (and share a winner) included. A
+ * fused pooling's windows do not overlap, and its gradient goes back through the activation with the
+ * operations of the reference `unpool` (src/kernels/fused.ts): ReLU's `(0 + g)·m` when the pooling
+ * ran after it and `0 + g·m` before (`first`), `m` = 1 where the pooled output `out` is positive,
+ * else 0; ReLU6's `0 + g` inside (lo, hi), else +0 (each winner written once).
  */
 export function maxUnpoolPlanes(
   grad: usize, out: usize, argmax: usize, gz: usize, per: i32, size: i32, activation: i32, first: bool, lo: f32, hi: f32, p0: i32, p1: i32,
@@ -114,9 +115,10 @@ export function maxUnpoolPlanes(
     for (let k = p * per, end = k + per; k < end; k++) {
       const at = <usize>k << 2;
       const g = load<f32>(grad + at);
+      const w = base + (<usize>load<i32>(argmax + at) << 2);
       let v: f32;
       if (activation == 0) {
-        v = <f32>0 + g;
+        v = load<f32>(w) + g;
       } else if (activation == 1) {
         const m: f32 = load<f32>(out + at) > 0 ? 1 : 0;
         v = first ? <f32>0 + g * m : (<f32>0 + g) * m;
@@ -124,7 +126,7 @@ export function maxUnpoolPlanes(
         const o = load<f32>(out + at);
         v = o > lo && o < hi ? <f32>0 + g : 0;
       }
-      store<f32>(base + (<usize>load<i32>(argmax + at) << 2), v);
+      store<f32>(w, v);
     }
   }
 }

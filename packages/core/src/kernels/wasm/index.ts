@@ -16,7 +16,7 @@
 import type { Kernels } from '../backend.js';
 import { wasmConv2dBackward, wasmConv2dForward, wasmConv2dPooledForward } from './conv.js';
 import { wasmCol2im, wasmGemm, wasmIm2col } from './gemm.js';
-import { wasmMaxPool2dForward } from './pool.js';
+import { wasmMaxPool2dBackward, wasmMaxPool2dForward } from './pool.js';
 import { wasmAdd, wasmHardtanhBackward, wasmHardtanhForward, wasmReluBackward, wasmReluForward } from './elementwise.js';
 import { wasmBatchNormBackward, wasmBatchNormForward } from './batchnorm.js';
 import { wasmAdamStep, wasmSgdMomentumStep } from './optim.js';
@@ -34,7 +34,7 @@ export { wasmCol2im, wasmConv2dBackward, wasmConv2dForward, wasmGemm, wasmIm2col
 export const wasmKernels: Kernels = {
   name: 'wasm', gemm: wasmGemm, im2col: wasmIm2col, col2im: wasmCol2im,
   conv2dForward: wasmConv2dForward, conv2dBackward: wasmConv2dBackward, conv2dPooledForward: wasmConv2dPooledForward,
-  maxPool2dForward: wasmMaxPool2dForward,
+  maxPool2dForward: wasmMaxPool2dForward, maxPool2dBackward: wasmMaxPool2dBackward,
   reluForward: wasmReluForward, reluBackward: wasmReluBackward, add: wasmAdd,
   batchNormForward: wasmBatchNormForward, batchNormBackward: wasmBatchNormBackward,
   sgdMomentumStep: wasmSgdMomentumStep, adamStep: wasmAdamStep,

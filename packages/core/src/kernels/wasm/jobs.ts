@@ -647,7 +647,7 @@ export interface HardtanhArgs {
   readonly perChunk: number;
 }
 
-/** The arguments of a MAX_UNPOOL job (op 62). A fused max pooling's gradient back into the convolution's output planes (zeroed first), through its activation, a chunk of planes each (see pool.ts). */
+/** The arguments of a MAX_UNPOOL job (op 62). A max pooling's gradient back into its input planes (zeroed first; a fused one's through its activation), a chunk of planes each (see pool.ts). */
 export interface MaxUnpoolArgs {
   /** The pooled output's gradient `[planes, per]` (byte address). */
   readonly grad: number;
@@ -655,13 +655,13 @@ export interface MaxUnpoolArgs {
   readonly out: number;
   /** Each window's winner within its plane (i32 `[planes, per]`) (byte address). */
   readonly argmax: number;
-  /** The gradient of the convolution's output `[planes, size]` (overwritten) (byte address). */
+  /** The gradient of the pooling's input `[planes, size]` (overwritten) (byte address). */
   readonly gz: number;
   /** Windows a plane. */
   readonly per: number;
-  /** Elements of a convolution output plane. */
+  /** Elements of an input plane. */
   readonly size: number;
-  /** 0 none, 1 ReLU, 2 ReLU6 (hardtanh on the bounds below). */
+  /** 0 none (overlapping windows allowed), 1 ReLU, 2 ReLU6 (hardtanh on the bounds below). */
   readonly activation: number;
   /** The pooling ran before the activation. */
   readonly first: boolean;
@@ -1219,7 +1219,7 @@ export function hardtanhJob(e: JobTarget, a: HardtanhArgs): void {
   j[7] = a.perChunk;
 }
 
-/** Writes a MAX_UNPOOL job (op 62) into `e`'s descriptor, each argument into its slot. A fused max pooling's gradient back into the convolution's output planes (zeroed first), through its activation, a chunk of planes each (see pool.ts). */
+/** Writes a MAX_UNPOOL job (op 62) into `e`'s descriptor, each argument into its slot. A max pooling's gradient back into its input planes (zeroed first; a fused one's through its activation), a chunk of planes each (see pool.ts). */
 export function maxUnpoolJob(e: JobTarget, a: MaxUnpoolArgs): void {
   const j = e.job;
   j[0] = 62;

@@ -1,15 +1,15 @@
 /**
- * Max pooling in WebAssembly, with the contract of the reference in src/kernels/pool.ts, split by
- * planes over the threads. The CNN default (2×2 windows, stride 2, no padding) runs four windows per
+ * Max pooling and its gradient in WebAssembly, with the contracts of the references in
+ * src/kernels/pool.ts, split by planes over the threads. The CNN default (2×2 windows, stride 2, no padding) runs four windows per
  * SIMD step; every other window, stride and padding (ResNet's 3×3 stride-2 stem pooling) four
  * outputs of a row at a time, over a −∞-bordered copy of each plane. Float64 data goes to the reference.
  */
 import type { FloatArray } from '../../dtype.js';
-import { type PoolGeometry, maxPool2dForward as jsMaxPool2dForward } from '../pool.js';
+import { type PoolGeometry, maxPool2dBackward as jsMaxPool2dBackward, maxPool2dForward as jsMaxPool2dForward } from '../pool.js';
 import { align, type Engine, regions, regionsFrom, scratchBase } from './engine.js';
 import type { FusedActivation } from '../fused.js';
 import { activateInModule } from './fused.js';
-import { maxPool2x2Job, maxPoolJob } from './jobs.js';
+import { maxPool2x2Job, maxPoolJob, maxUnpoolJob } from './jobs.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 
 /** Max pooling forward in WebAssembly; same contract as the reference {@link jsMaxPool2dForward}. */
@@ -54,4 +54,35 @@ export function maxPoolInModule(
   if (activation !== null) activateInModule(e, activation, oAt, 0, count);
   e.collect(oAt, out);
   argmax.set(e.i32(aP, count));
+}
+
+/** Below this many input elements the reference's loop costs less than the copies and the job. */
+const MIN_BACKWARD = 1 << 14;
+
+/**
+ * Max pooling's gradient in WebAssembly (the MAX_UNPOOL job without an activation: each plane
+ * zeroed, then the windows' gradients added at their winners in order); same contract and bits as the
+ * reference {@link jsMaxPool2dBackward}, overlapping windows included.
+ */
+export function wasmMaxPool2dBackward(
+  grad: FloatArray, argmax: Int32Array, g: Pick<PoolGeometry, 'planes' | 'height' | 'width' | 'outH' | 'outW'>, gx: FloatArray,
+): void {
+  if (!(grad instanceof Float32Array) || !(gx instanceof Float32Array) || gx.length < MIN_BACKWARD) {
+    jsMaxPool2dBackward(grad, argmax, g, gx);
+    return;
+  }
+  const e = getEngine();
+  const [m, n] = [grad.length, gx.length];
+  const [gP, aP, zP, bytes] = regions(4 * m, 4 * m, 4 * n);
+  e.reserve(bytes);
+  const [gAt, zAt] = [e.place(gP, grad, 0, m), e.target(zP, gx)];
+  e.i32(aP, m).set(argmax);
+  const per = perChunk(g.planes, 4 * threadSlots());
+  maxUnpoolJob(e, {
+    grad: gAt, out: 0, argmax: aP, gz: zAt, per: g.outH * g.outW, size: g.height * g.width,
+    activation: 0, first: false, loBits: 0, hiBits: 0, planes: g.planes, perChunk: per,
+  });
+  // It moves memory: each input element counts as one "flop", as the forward pass's.
+  execute(e, Math.ceil(g.planes / per), n);
+  e.collect(zAt, gx);
 }
