@@ -20,8 +20,9 @@ export interface WasmThreadOptions {
   /**
    * How long an idle worker spins before it sleeps, in ms (default 0.25). Spinning takes the next
    * job within a microsecond, where a sleeping worker is woken in about 25 µs (the caller starts
-   * the job meanwhile, and the wake-up itself cost the caller 15–20 µs a job in this project's VM:
-   * `Atomics.notify` was 1.5–4 ms of a ResNet-18 or MobileNetV2 step at 0.05 ms). Longer is worse
+   * the job meanwhile, and the wake-up itself cost the caller 9–10 µs a job in a microbenchmark on
+   * this project's VM, 0.4 µs when the worker spins; `Atomics.notify` was 1.5–4 ms of a profiled
+   * ResNet-18 or MobileNetV2 step at 0.05 ms). Longer is worse
    * for the gaps between jobs where the calling thread runs JavaScript: a spinning worker holds the
    * core that V8's parallel garbage collection wants (GC pauses 9–11 ms a step of either network
    * with 1 ms of spinning, 5–6 with 0.05, when every step allocated its activations), and with 1 ms
