@@ -13,7 +13,7 @@ import { type AdamStepConstants } from '../src/kernels/optim.js';
 import { type ConvStrategy, forceConvStrategy } from '../src/kernels/wasm/conv.js';
 import { Engine, align, scratchBase } from '../src/kernels/wasm/engine.js';
 import { SEGMENT } from '../src/kernels/wasm/optim.js';
-import { getEngine } from '../src/kernels/wasm/runtime.js';
+import { TRANSIENT_PIN_BYTES, getEngine, pinnedFloat32, releasePinned } from '../src/kernels/wasm/runtime.js';
 import { onOneAndTwoThreads } from './two-threads.js';
 import { bits, rand } from './rounding.js';
 import { throwsWith } from './throws.js';
@@ -294,6 +294,24 @@ test('pinned arrays keep their values while kernels grow the memory and fill the
     } finally {
       sg.setWasmThreads(prevThreads);
     }
+  });
+});
+
+test('transient pins (a scope\'s results) are bounded: none past TRANSIENT_PIN_BYTES neither released nor collected, long-lived pins apart; a released one makes room', () => {
+  onWasm(() => {
+    const n = TRANSIENT_PIN_BYTES / 8 + 1024; // a little over half the bound
+    const a = pinnedFloat32(n, true);
+    assert.ok(a !== null && getEngine().pinnedAddress(a) >= 0);
+    assert.is(pinnedFloat32(n, true), null, 'a second one would pass the bound: the caller makes a plain array');
+    assert.ok(pinnedFloat32(1000) !== null, 'a long-lived pin (a parameter\'s) does not count');
+    releasePinned(a!);
+    assert.is(getEngine().pinnedAddress(a!), -1, 'released: unpinned');
+    releasePinned(a!); // a second release, or of an array never pinned, is ignored
+    releasePinned(new Float32Array(4));
+    const b = pinnedFloat32(n, true);
+    assert.ok(b !== null, 'the released one made room');
+    assert.ok(b!.every((v) => v === 0), 'zero-filled');
+    releasePinned(b!);
   });
 });
 
