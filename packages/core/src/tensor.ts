@@ -75,8 +75,8 @@ export function releaseGrad(t: Tensor): void {
   const g = takeGrad(t);
   if (g === null) return;
   // A pinned parameter's gradient stays pinned, as its own (see gradStorage): a plain one (where
-  // pinned storage ran out, or one assigned) is left to the collector, since nothing of its length
-  // is likely to be allocated again. Any other, or where the kernels cannot pin (the js backend), goes to the pool.
+  // pinned storage ran out) is left to the collector, since nothing of its length is likely to be
+  // allocated again. Where the kernels cannot pin (the js backend) it goes back as any other.
   const a = g[RAW];
   if (isPinned(t[RAW]) && a instanceof Float32Array) {
     const spare = isPinned(a) ? a : pinFloat32(t.size);
@@ -85,7 +85,13 @@ export function releaseGrad(t: Tensor): void {
       return;
     }
   }
-  // A pinned gradient of a plain parameter (made in a `tidy` scope): its block goes back now.
+  // Any other goes back for reuse: a pinned one (a plain parameter's, made in a `tidy` scope) to
+  // the kernels' storage, a plain one to the pool.
+  giveBack(a);
+}
+
+/** Gives an array nothing will use again back for reuse: a pinned one to its kernels, any other to `allocate`'s pool. */
+function giveBack(a: TypedArray): void {
   if (isPinned(a)) unpin(a);
   else recycle(a);
 }
@@ -102,7 +108,8 @@ export function releaseGrad(t: Tensor): void {
 export function gradStorage(t: Tensor): FloatArray {
   const spare = spareGrad(t, null);
   if (spare !== null && spare.length === t.size && t.dtype === 'float32') return spare;
-  // A pinned parameter's first gradient is pinned too, for as long as the parameter lives (not a scope's).
+  // A pinned parameter's first gradient is pinned too, for as long as the parameter lives (not a
+  // scope's).
   return (isPinned(t[RAW]) && t.dtype === 'float32' ? pinFloat32(t.size) : null) ?? allocateOutput(t.dtype, t.size) as FloatArray;
 }
 
@@ -176,9 +183,9 @@ export class Tensor {
    * The elements, contiguous and row-major. Mutating it changes the tensor (optimizers do). It may
    * be a view into a larger buffer: a layer's parameters live in pinned storage (`allocatePinned`),
    * and so do a `tidy` scope's bigger results on the wasm backend, so read raw bytes through
-   * `byteOffset`/`byteLength`, not the whole `buffer`, and `slice()` it to post it to another thread. Reading it hands
-   * the array out: a `tidy` scope never reuses an array someone read. Throws a `ReleasedError` once a
-   * `tidy` scope released the tensor.
+   * `byteOffset`/`byteLength`, not the whole `buffer`, and `slice()` it to post it to another
+   * thread. Reading it hands the array out: a `tidy` scope never reuses an array someone read.
+   * Throws a `ReleasedError` once a `tidy` scope released the tensor.
    */
   get data(): TypedArray {
     if (this.#released) throw this.#releasedError();
@@ -255,7 +262,7 @@ export class Tensor {
       isTensor: (v): v is Tensor => v instanceof Tensor,
       owner: (a) => (isPinned(a) ? a : a.buffer),
       pin: (n) => pinFloat32(n, true),
-    }, (a) => (isPinned(a) ? unpin(a) : recycle(a)));
+    }, giveBack);
     takeGrad = (t) => {
       const g = t.#grad;
       t.#grad = null;

@@ -19,8 +19,9 @@
  *   the kernels' pinned storage (the wasm backend keeps a scope's bigger float32 results in its
  *   memory: see {@link scopeStorage}), but only an array allocated inside the scope whose every
  *   tensor was released and whose values never left simplegrad: reading a tensor's `data` hands its
- *   array out (as reading `.grad` does), and such an array is left to the collector. So no array anybody could still read is ever reused, and using a
- *   tensor of the scope afterwards fails loudly instead of reading another step's numbers.
+ *   array out (as reading `.grad` does), and such an array is left to the collector. So no array
+ *   anybody could still read is ever reused, and using a tensor of the scope afterwards fails loudly
+ *   instead of reading another step's numbers.
  * - When a tensor the scope keeps is still part of a graph that `backward` has not run through (its
  *   op's saved tensors would be released under it), the scope releases nothing. (Ops only ever
  *   record onto tensors they make, so a graph that reaches the scope's tensors starts at one of
@@ -205,7 +206,7 @@ function end<T>(scope: Scope<T>, result: unknown): void {
     return;
   }
   // An array may be reused when the scope allocated it and every tensor over its memory (views
-  // included: compared by buffer) is released, unread.
+  // included: compared by owner, see ScopeHooks.owner) is released, unread.
   const blocked = new Set<object>();
   for (const t of staying) blocked.add(h.owner(h.storage(t)));
   for (const t of leaving) if (h.exposed(t)) blocked.add(h.owner(h.storage(t)));

@@ -257,7 +257,8 @@ export function denseBackward(
     e.collect(gxAt, gx);
   }
   if (gw !== null) {
-    // The input read in place when pinned, else copied in (over the input gradient's region, copied out above).
+    // The input read in place when pinned, else copied in (over the input gradient's region,
+    // copied out above).
     const gt = transposed(e, dy.at, gtP, N, O, L);
     const xt = transposed(e, e.place(xP, x, 0, N * CHW), xtP, N, g.channels, g.height * g.width);
     gemmJobs(e, true, false, O * L, CHW, N, gt, xt, dP, pP, false);

@@ -3,10 +3,10 @@
  * src/kernels/conv.ts (padding, dilation and channel groups). Each call copies its operands into the
  * module's memory once, runs its jobs there and copies the results out once, and a pinned operand or
  * result (a parameter, its gradient, a `tidy` scope's activation) is read or written where it lies,
- * never overwritten when it is read: im2col, packing and col2im never leave the module, the output gradient is put once for both backward passes, and a
- * fused activation and max pooling (conv2d's `activation` and `maxPool`) run on the output, and
- * their gradients make the output gradient, where they lie (fused.ts). The strategy is picked by
- * shape, per pass:
+ * never overwritten when it is read: im2col, packing and col2im never leave the module, the output
+ * gradient is put once for both backward passes, and a fused activation and max pooling (conv2d's
+ * `activation` and `maxPool`) run on the output, and their gradients make the output gradient, where
+ * they lie (fused.ts). The strategy is picked by shape, per pass:
  *
  * - depthwise (groups = C > 1, any channel multiplier): direct SIMD loops over planes, no GEMM;
  * - dense: on maps smaller than the filter, the convolution as one matrix over the whole image, so

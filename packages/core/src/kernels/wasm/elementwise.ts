@@ -1,9 +1,10 @@
 /**
  * ReLU and hardtanh (ReLU6) and their gradients, and same-length sums, in WebAssembly, with the
  * contracts of the reference loops in src/kernels/elementwise.ts and src/kernels/activation.ts (ReLU
- * and sums: same values, a NaN may come out with another sign bit; hardtanh: the same bits). Worth it for the conv-sized tensors they
- * usually see: copying in and out costs less than the reference's loop, and the work splits over the
- * threads. Small or non-float32 arrays go to the reference.
+ * and sums: same values, a NaN may come out with another sign bit; hardtanh: the same bits). Worth it
+ * for the conv-sized tensors they usually see: copying in and out (none for pinned arrays) costs less
+ * than the reference's loop, and the work splits over the threads. Small or non-float32 arrays go to
+ * the reference.
  */
 import type { FloatArray, TypedArray } from '../../dtype.js';
 import { hardtanhBackward as jsHardtanhBackward, hardtanhForward as jsHardtanhForward } from '../activation.js';

@@ -7,7 +7,8 @@
  * gradients, whichever strategy each takes).
  */
 import { type Fused, type FusedActivation, type FusedPool, RELU6 } from '../fused.js';
-import { type Engine, regions } from './engine.js';
+import type { PoolGeometry } from '../pool.js';
+import { type Engine, regions, regionsFrom, scratchBase } from './engine.js';
 import { hardtanhJob, maxUnpoolJob, reluJob } from './jobs.js';
 import { execute, perChunk, threadSlots } from './runtime.js';
 
@@ -72,29 +73,45 @@ function inModule(e: Engine, at: number, n: number): OutputGrad {
 const UNPOOL_ACTIVATION = { none: 0, relu: 1, relu6: 2 } as const;
 
 /**
- * {@link putOutputGrad} through a fused max pooling: the pooled gradient, the pooled output (for the
- * activation's mask) and the winners go in, and the MAX_UNPOOL job zeroes the `n` floats of the
- * convolution's output gradient and writes each window's value at its winner, as the reference
- * (`unpool` in src/kernels/fused.ts) does, a chunk of planes each (planes are independent: the
- * same bits however they are chunked). Done in JavaScript into the module's memory it was 2.4 ms
- * of a W2 step (4 ns an element through a shared array), plus the zeroing.
+ * {@link putOutputGrad} through a fused max pooling: the MAX_UNPOOL job (see {@link unpoolInto})
+ * writes the `n` floats of the convolution's output gradient into the first region. Done in
+ * JavaScript into the module's memory it was 2.4 ms of a W2 step (4 ns an element through a shared
+ * array), plus the zeroing.
  */
 function unpoolInModule(e: Engine, grad: Float32Array, fused: Fused, pooled: FusedPool, n: number): OutputGrad {
-  const p = pooled.geometry;
+  const [at, bytes] = regions(4 * n);
+  e.reserve(bytes);
+  unpoolInto(e, at, scratchBase() + bytes, grad, pooled.argmax, pooled.geometry, fused.activation, fused.out as Float32Array, pooled.first);
+  return inModule(e, at, n);
+}
+
+/**
+ * The MAX_UNPOOL job: the planes at byte address `gz` (`p.planes` of `p.height·p.width` floats)
+ * zeroed, then each window's gradient (`grad`, `[planes, outH·outW]`) added at its winner (`argmax`)
+ * in window order, through `activation` on the pooled output `out` when given (a fused pooling,
+ * whose windows do not overlap; `first`: the pooling ran before the activation), with the operations
+ * of the references (`maxPool2dBackward` in src/kernels/pool.ts, `unpool` in src/kernels/fused.ts),
+ * so the same bits. Its operands are read in place when pinned, else copied into regions laid out
+ * from byte address `start`. A chunk of planes each: planes are independent, so any chunking gives
+ * the same bits.
+ */
+export function unpoolInto(
+  e: Engine, gz: number, start: number, grad: Float32Array, argmax: Int32Array,
+  p: Pick<PoolGeometry, 'planes' | 'height' | 'width' | 'outH' | 'outW'>,
+  activation: FusedActivation | null, out: Float32Array | null, first: boolean,
+): void {
   const m = grad.length;
-  const act = fused.activation;
-  const [at, gP, oP, aP, bytes] = regions(4 * n, 4 * m, act === null ? 0 : 4 * m, 4 * m);
+  const [gP, oP, aP, bytes] = regionsFrom(start, 4 * m, activation === null ? 0 : 4 * m, 4 * m);
   e.reserve(bytes);
   const gAt = e.place(gP, grad, 0, m);
-  const oAt = act === null ? 0 : e.place(oP, fused.out as Float32Array, 0, m);
-  e.i32(aP, m).set(pooled.argmax);
+  const oAt = activation === null ? 0 : e.place(oP, out as Float32Array, 0, m);
+  e.i32(aP, m).set(argmax);
   const per = perChunk(p.planes, 4 * threadSlots());
   maxUnpoolJob(e, {
-    grad: gAt, out: oAt, argmax: aP, gz: at, per: p.outH * p.outW, size: p.height * p.width,
-    activation: UNPOOL_ACTIVATION[act ?? 'none'], first: pooled.first, loBits: RELU6_BITS[0], hiBits: RELU6_BITS[1], planes: p.planes, perChunk: per,
+    grad: gAt, out: oAt, argmax: aP, gz, per: p.outH * p.outW, size: p.height * p.width,
+    activation: UNPOOL_ACTIVATION[activation ?? 'none'], first, loBits: RELU6_BITS[0], hiBits: RELU6_BITS[1], planes: p.planes, perChunk: per,
   });
-  // It moves memory rather than computing: each element of the output gradient counts as one
+  // It moves memory rather than computing: each element of the gradient it writes counts as one
   // "flop", as the 2×2 pooling's.
-  execute(e, Math.ceil(p.planes / per), n);
-  return inModule(e, at, n);
+  execute(e, Math.ceil(p.planes / per), p.planes * p.height * p.width);
 }

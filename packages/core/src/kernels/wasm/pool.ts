@@ -1,15 +1,17 @@
 /**
  * Max pooling and its gradient in WebAssembly, with the contracts of the references in
- * src/kernels/pool.ts, split by planes over the threads. The CNN default (2×2 windows, stride 2, no padding) runs four windows per
- * SIMD step; every other window, stride and padding (ResNet's 3×3 stride-2 stem pooling) four
- * outputs of a row at a time, over a −∞-bordered copy of each plane. Float64 data goes to the reference.
+ * src/kernels/pool.ts, split by planes over the threads. The CNN default (2×2 windows, stride 2, no
+ * padding) runs four windows per SIMD step; every other window, stride and padding (ResNet's 3×3
+ * stride-2 stem pooling) four outputs of a row at a time, over a −∞-bordered copy of each plane.
+ * The gradient is fused.ts's unpooling job without an activation. Float64 data goes to the
+ * reference.
  */
 import type { FloatArray } from '../../dtype.js';
 import { type PoolGeometry, maxPool2dBackward as jsMaxPool2dBackward, maxPool2dForward as jsMaxPool2dForward } from '../pool.js';
 import { align, type Engine, regions, regionsFrom, scratchBase } from './engine.js';
 import type { FusedActivation } from '../fused.js';
-import { activateInModule } from './fused.js';
-import { maxPool2x2Job, maxPoolJob, maxUnpoolJob } from './jobs.js';
+import { activateInModule, unpoolInto } from './fused.js';
+import { maxPool2x2Job, maxPoolJob } from './jobs.js';
 import { execute, getEngine, perChunk, threadSlots } from './runtime.js';
 
 /** Max pooling forward in WebAssembly; same contract as the reference {@link jsMaxPool2dForward}. */
@@ -60,9 +62,9 @@ export function maxPoolInModule(
 const MIN_BACKWARD = 1 << 14;
 
 /**
- * Max pooling's gradient in WebAssembly (the MAX_UNPOOL job without an activation: each plane
- * zeroed, then the windows' gradients added at their winners in order); same contract and bits as the
- * reference {@link jsMaxPool2dBackward}, overlapping windows included.
+ * Max pooling's gradient in WebAssembly: the unpooling job without an activation ({@link unpoolInto}:
+ * each plane zeroed, then the windows' gradients added at their winners in order); same contract and
+ * bits as the reference {@link jsMaxPool2dBackward}, overlapping windows included.
  */
 export function wasmMaxPool2dBackward(
   grad: FloatArray, argmax: Int32Array, g: Pick<PoolGeometry, 'planes' | 'height' | 'width' | 'outH' | 'outW'>, gx: FloatArray,
@@ -72,17 +74,9 @@ export function wasmMaxPool2dBackward(
     return;
   }
   const e = getEngine();
-  const [m, n] = [grad.length, gx.length];
-  const [gP, aP, zP, bytes] = regions(4 * m, 4 * m, 4 * n);
+  const [zP, bytes] = regions(4 * gx.length);
   e.reserve(bytes);
-  const [gAt, zAt] = [e.place(gP, grad, 0, m), e.target(zP, gx)];
-  e.i32(aP, m).set(argmax);
-  const per = perChunk(g.planes, 4 * threadSlots());
-  maxUnpoolJob(e, {
-    grad: gAt, out: 0, argmax: aP, gz: zAt, per: g.outH * g.outW, size: g.height * g.width,
-    activation: 0, first: false, loBits: 0, hiBits: 0, planes: g.planes, perChunk: per,
-  });
-  // It moves memory: each input element counts as one "flop", as the forward pass's.
-  execute(e, Math.ceil(g.planes / per), n);
+  const zAt = e.target(zP, gx);
+  unpoolInto(e, zAt, scratchBase() + bytes, grad, argmax, g, null, null, false);
   e.collect(zAt, gx);
 }

@@ -22,11 +22,11 @@ export interface WasmThreadOptions {
    * job within a microsecond, where a sleeping worker is woken in about 25 µs (the caller starts
    * the job meanwhile, and the wake-up itself cost the caller 9–10 µs a job in a microbenchmark on
    * this project's VM, 0.4 µs when the worker spins; `Atomics.notify` was 1.5–4 ms of a profiled
-   * ResNet-18 or MobileNetV2 step at 0.05 ms). Longer is worse
-   * for the gaps between jobs where the calling thread runs JavaScript: a spinning worker holds the
-   * core that V8's parallel garbage collection wants (GC pauses 9–11 ms a step of either network
-   * with 1 ms of spinning, 5–6 with 0.05, when every step allocated its activations), and with 1 ms
-   * both took 10 % longer a two-thread step in two of three runs. Since a `tidy` step keeps its
+   * ResNet-18 or MobileNetV2 step at 0.05 ms). Longer is worse for the gaps between jobs where the
+   * calling thread runs JavaScript: a spinning worker holds the core that V8's parallel garbage
+   * collection wants (GC pauses 9–11 ms a step of either network with 1 ms of spinning, 5–6 with
+   * 0.05, when every step allocated its activations), and with 1 ms both took 10 % longer a
+   * two-thread step in two of three runs. Since a `tidy` step keeps its
    * activations in the module and allocates little, 0.25 ms: in eight alternated rounds the median
    * two-thread step went 80.5 → 77.9 ms (ResNet-18) and 62.4 → 60.4 ms (MobileNetV2) against 0.05.
    */

@@ -11,9 +11,9 @@
  *   (a chunk per few images), the 16 products (a chunk per ξ and block of output channels), an
  *   output transform job (a chunk per image). Each tile goes through the same arithmetic as per
  *   image, so the results are the same bits, on any number of threads;
- * - the weight gradient as F(2×2, 3×3) over fixed groups of images, on any map ("Winograd weight gradient"): per
- *   group the transforms of its inputs and output gradients, then 16 GEMMs whose depth is its tiles,
- *   added in group order; finally the inverse filter transform.
+ * - the weight gradient as F(2×2, 3×3) over fixed groups of images, on any map ("Winograd weight
+ *   gradient"): per group the transforms of its inputs and output gradients, then 16 GEMMs whose
+ *   depth is its tiles, added in group order; finally the inverse filter transform.
  */
 import { TILE } from './bytes.js';
 import { align, type Engine } from './engine.js';
@@ -178,8 +178,12 @@ export function forceWinogradTile(tile: WinogradTile | null): WinogradTile | nul
 export function winogradTile(batch: number, outH: number, outW: number): WinogradTile {
   if (tileForced !== null) return tileForced;
   if (convPrecision() === 'highest') return 2;
-  const tiles = ((outH + 3) >> 2) * ((outW + 3) >> 2);
-  return winograd4Images(batch, outH, outW) * tiles >= 16 ? 4 : 2;
+  return winograd4Images(batch, outH, outW) * tiles4(outH, outW) >= 16 ? 4 : 2;
+}
+
+/** The 4×4 output tiles of an `outH × outW` map (the last row and column of tiles may be partial). */
+function tiles4(outH: number, outW: number): number {
+  return ((outH + 3) >> 2) * ((outW + 3) >> 2);
 }
 
 /**
@@ -188,7 +192,7 @@ export function winogradTile(batch: number, outH: number, outW: number): Winogra
  * A function of the shape alone (and the results do not depend on it).
  */
 export function winograd4Images(batch: number, outH: number, outW: number): number {
-  const tiles = ((outH + 3) >> 2) * ((outW + 3) >> 2);
+  const tiles = tiles4(outH, outW);
   return tiles >= 96 ? 1 : Math.max(1, Math.min(Math.ceil(128 / tiles), Math.ceil(batch / 4)));
 }
 
